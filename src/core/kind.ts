@@ -1,0 +1,127 @@
+/**
+ * The contract between the runtime (queues, store, conditions) and each kind's reconciler.
+ * A kind is a schema plus a reconciler; the runtime does everything else.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from './clock.js';
+import type { ManifestDoc, SourceIssue } from '../source/types.js';
+
+export interface ObjectRef {
+  kind: string;
+  name: string;
+}
+
+/** An object as stored: desired state plus identity. */
+export interface StoredObject<Spec = Record<string, unknown>> {
+  kind: string;
+  name: string;
+  /** Stable id, created once, never reused (ownership markers bind to it). */
+  uid: string;
+  generation: number;
+  specHash: string;
+  spec: Spec;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  sourceFile: string;
+  revision?: string;
+  /** Set when the document disappeared from the source and pruning was allowed. */
+  deletionRequested: boolean;
+  finalizers: string[];
+}
+
+export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled' | 'Drifted' | (string & {});
+
+export interface Condition {
+  type: ConditionType;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  /** ms since epoch */
+  lastTransitionTime: number;
+}
+
+export interface DriftItem {
+  /** e.g. `bridge_ports` */
+  field: string;
+  desired: unknown;
+  actual: unknown;
+}
+
+/** What a reconcile of one object reports back (every field optional). */
+export interface ObjectOutcome {
+  /** Ask to be reconciled again after this long (waiting on a task, a dependency...). */
+  requeueAfterMs?: number;
+  /** Human-readable actions taken, e.g. `created vmbr1`, `applied network (UPID...)`. */
+  actions?: string[];
+  /** Observed facts kept in status (vmid, MAC, IP, in-flight UPID...). Replaces the previous set. */
+  observed?: Record<string, unknown>;
+  /** Drift found in this pass (before correction). */
+  drift?: DriftItem[];
+  /** Whether drift was corrected in this pass (false when the policy is `alert`). */
+  driftCorrected?: boolean;
+  /** Extra conditions (e.g. `PendingRestart`, `DependencyReady`). Ready/Reconciling/Stalled are the runtime's. */
+  conditions?: Omit<Condition, 'lastTransitionTime'>[];
+  /** Not ready yet but no error: Ready=False with this reason/message (e.g. `DependencyNotReady`). */
+  notReady?: { reason: string; message: string };
+  /** Events to record (deduplicated by the store). */
+  events?: { type: 'Normal' | 'Warning'; reason: string; message: string }[];
+}
+
+export interface ReconcileContext {
+  log: Logger;
+  clock: Clock;
+  reconcileId: string;
+  signal: AbortSignal;
+  /** Status of any object (for dependency checks). */
+  getStatus(ref: ObjectRef): ObjectStatusView | undefined;
+  /** Observed facts of this object as last recorded (survives restarts: in-flight UPIDs live here). */
+  observed: Record<string, unknown>;
+}
+
+export interface ObjectStatusView {
+  ready: boolean;
+  observedGeneration: number;
+  conditions: Condition[];
+  observed: Record<string, unknown>;
+}
+
+/**
+ * A reconciler handles a *group* of objects at once: the runtime queues one key per group. Most kinds
+ * group by object (`groupKey` = name); Bridge groups by node so that one network read and one apply
+ * task serve every bridge of a node.
+ */
+export interface Reconciler<Spec = Record<string, unknown>> {
+  groupKey(obj: StoredObject<Spec>): string;
+  /**
+   * Converge every live object of the group. Returns an outcome per object name. Throwing fails the
+   * whole group (retry with backoff); a `TerminalError` stalls it.
+   */
+  reconcile(
+    ctx: ReconcileContext,
+    objs: StoredObject<Spec>[],
+  ): Promise<Map<string, ObjectOutcome | Error>>;
+  /**
+   * Remove what pxr created for objects whose deletion was requested. Return per name `done` when the
+   * finalizer may be dropped, or an outcome asking to requeue.
+   */
+  finalize(
+    ctx: ReconcileContext,
+    objs: StoredObject<Spec>[],
+  ): Promise<Map<string, 'done' | ObjectOutcome | Error>>;
+}
+
+export interface KindDefinition<Spec = Record<string, unknown>> {
+  kind: string;
+  /** `bridges` — used by the CLI (`pxr get bridges`). */
+  plural: string;
+  /** Short names accepted by the CLI (`br`). */
+  aliases?: string[];
+  /** JSON Schema of `spec` (draft 2020-12 subset; defaults are applied). */
+  schema: Record<string, unknown>;
+  /** Semantic checks beyond the schema (names Proxmox rejects, CIDR validity...). */
+  validate?(doc: ManifestDoc): Omit<SourceIssue, 'file' | 'line' | 'column'>[];
+  /** Kinds that must be created before (and deleted after) this one. */
+  dependsOn?: string[];
+  /** Built by the composition root with its dependencies (Proxmox client, clock...). */
+  reconciler?: Reconciler<Spec>;
+}

@@ -1,0 +1,3 @@
+import type { EndpointDef } from '../types.js';
+
+export const certEndpoints: EndpointDef[] = [];
