@@ -1,0 +1,61 @@
+/** The controller's own HTTP endpoints: `/healthz`, `/readyz`, `/metrics`. */
+import { createServer, type Server } from 'node:http';
+import { renderPrometheus, type MetricFamily } from './prometheus.js';
+
+export interface HttpProbe {
+  /** The process is alive and its loops are running. */
+  healthy(): boolean;
+  /** The first snapshot was ingested and the first sweep finished: reality has been observed. */
+  ready(): { ready: boolean; reason?: string };
+  metrics(): MetricFamily[];
+}
+
+export async function startHttpServer(
+  listen: { host: string; port: number },
+  probe: HttpProbe,
+): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const send = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
+      res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed\n');
+    try {
+      if (path === '/healthz')
+        return probe.healthy() ? send(200, 'ok\n') : send(503, 'unhealthy\n');
+      if (path === '/readyz') {
+        const r = probe.ready();
+        return r.ready ? send(200, 'ok\n') : send(503, `not ready: ${r.reason ?? 'starting'}\n`);
+      }
+      if (path === '/metrics')
+        return send(
+          200,
+          renderPrometheus(probe.metrics()),
+          'text/plain; version=0.0.4; charset=utf-8',
+        );
+      return send(404, 'not found\n');
+    } catch (err) {
+      return send(500, `error: ${(err as Error).message}\n`);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : listen.port;
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  return {
+    server,
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
