@@ -38,6 +38,11 @@ export interface NodeState {
   network: NodeNetworkState;
   /** vmid (as string) -> container */
   lxc: Record<string, LxcState>;
+  /**
+   * vmid (as string) -> QEMU VM. The simulator has no qemu endpoints; this only makes a VMID taken
+   * by a VM visible (create answers `VM 100 already exists on node 'pve'`).
+   */
+  qemu?: Record<string, { vmid: number; name?: string; status?: 'running' | 'stopped' }>;
   /** vmid (as string) -> guest firewall (rules, options, ipsets, aliases) */
   guestFirewall: Record<string, GuestFirewallState>;
   storages: Record<string, StorageState>;
