@@ -51,7 +51,8 @@ export interface NetworkIface {
   bridge_vlan_aware?: PveBool;
   bridge_vids?: string;
   comments?: string;
-  mtu?: number;
+  /** Read back from the file as a string (`"9000"`), sent as an integer. */
+  mtu?: number | string;
   [key: string]: unknown;
 }
 
