@@ -112,21 +112,21 @@ function renderStanza(name: string, d: NetIface, family: string, first: boolean)
   const method = d[`method${suffix}`];
   if (family && !perlTrue(method)) return '';
   let raw = `iface ${name}`;
-  if (family) raw += ` ${family} ${String(method)}`;
+  if (family) raw += ` ${family} ${str(method)}`;
   raw += '\n';
   const addAddress = (sfx: string): void => {
     let addr = d[`address${sfx}`];
     if (perlTrue(addr)) {
       const mask = d[`netmask${sfx}`];
-      if (!/\/\d+$/.test(String(addr)) && perlTrue(mask)) {
-        const m = String(mask);
+      if (!/\/\d+$/.test(str(addr)) && perlTrue(mask)) {
+        const m = str(mask);
         const bits = /^\d+$/.test(m) ? m : netmaskBits(m)?.toString();
-        if (bits !== undefined) addr = `${String(addr)}/${bits}`;
+        if (bits !== undefined) addr = `${str(addr)}/${bits}`;
       }
-      raw += `\taddress ${String(addr)}\n`;
+      raw += `\taddress ${str(addr)}\n`;
     }
     const gw = d[`gateway${sfx}`];
-    if (perlTrue(gw)) raw += `\tgateway ${String(gw)}\n`;
+    if (perlTrue(gw)) raw += `\tgateway ${str(gw)}\n`;
   };
   if (family) {
     addAddress(suffix);
@@ -141,13 +141,13 @@ function renderStanza(name: string, d: NetIface, family: string, first: boolean)
       if (done.has(k)) continue;
       const v = d[k];
       if (!perlTrue(v) || typeof v === 'object') continue;
-      raw += `\t${k} ${String(v)}\n`;
+      raw += `\t${k} ${str(v)}\n`;
     }
   }
   const addOptionsAndComments = (sfx: string): void => {
     for (const option of (d[`options${sfx}`] as string[] | undefined) ?? []) raw += `\t${option}\n`;
     const comments = d[`comments${sfx}`];
-    const text = perlTrue(comments) ? String(comments) : '';
+    const text = perlTrue(comments) ? str(comments) : '';
     const lines = text.split('\n');
     while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
     for (const cl of lines) raw += `#${cl}\n`;
@@ -164,7 +164,7 @@ function renderStanza(name: string, d: NetIface, family: string, first: boolean)
 function renderTypeOptions(name: string, d: NetIface, done: Set<string>): string {
   let raw = '';
   if (d.type === 'bridge') {
-    const ports = (perlTrue(d.bridge_ports) ? String(d.bridge_ports) : 'none').replace(
+    const ports = (perlTrue(d.bridge_ports) ? str(d.bridge_ports) : 'none').replace(
       /[;,\s]+/g,
       ' ',
     );
@@ -175,15 +175,15 @@ function renderTypeOptions(name: string, d: NetIface, done: Set<string>): string
     if (d.bridge_fd !== undefined && d.bridge_fd !== null) {
       const fd = Number(d.bridge_fd);
       // forwarding delay must be 2..30 with STP; Proxmox drops (warns about) an out-of-range value
-      if (noStp || (fd >= 2 && fd <= 30)) raw += `\tbridge-fd ${String(d.bridge_fd)}\n`;
+      if (noStp || (fd >= 2 && fd <= 30)) raw += `\tbridge-fd ${str(d.bridge_fd)}\n`;
     } else if (noStp) {
       raw += '\tbridge-fd 0\n';
     }
     if (d.bridge_vlan_aware !== undefined && d.bridge_vlan_aware !== null) {
       raw += '\tbridge-vlan-aware yes\n';
-      raw += `\tbridge-vids ${perlTrue(d.bridge_vids) ? String(d.bridge_vids) : '2-4094'}\n`;
+      raw += `\tbridge-vids ${perlTrue(d.bridge_vids) ? str(d.bridge_vids) : '2-4094'}\n`;
     }
-    if (perlTrue(d.mtu)) raw += `\tmtu ${String(d.mtu)}\n`;
+    if (perlTrue(d.mtu)) raw += `\tmtu ${str(d.mtu)}\n`;
     for (const k of [
       'bridge_ports',
       'bridge_stp',
@@ -196,7 +196,7 @@ function renderTypeOptions(name: string, d: NetIface, done: Set<string>): string
       done.add(k);
     }
   } else if (d.type === 'bond') {
-    const slaves = String(d.slaves ?? '').replace(/[;,\s]+/g, ' ');
+    const slaves = str(d.slaves ?? '').replace(/[;,\s]+/g, ' ');
     raw += `\tbond-slaves ${perlTrue(slaves) ? slaves : 'none'}\n`;
     raw += `\tbond-miimon ${str(d.bond_miimon ?? 100)}\n`;
     const mode = d.bond_mode as string | undefined;
@@ -206,18 +206,18 @@ function renderTypeOptions(name: string, d: NetIface, done: Set<string>): string
       perlTrue(d.bond_xmit_hash_policy) &&
       (mode === 'balance-xor' || mode === '802.3ad')
     ) {
-      raw += `\tbond-xmit-hash-policy ${String(d.bond_xmit_hash_policy)}\n`;
+      raw += `\tbond-xmit-hash-policy ${str(d.bond_xmit_hash_policy)}\n`;
     }
     if (mode === 'active-backup' && perlTrue(d['bond-primary'])) {
-      raw += `\tbond-primary ${String(d['bond-primary'])}\n`;
+      raw += `\tbond-primary ${str(d['bond-primary'])}\n`;
     }
-    if (perlTrue(d.mtu)) raw += `\tmtu ${String(d.mtu)}\n`;
+    if (perlTrue(d.mtu)) raw += `\tmtu ${str(d.mtu)}\n`;
     for (const k of ['slaves', 'bond_miimon', 'bond_mode', 'bond_xmit_hash_policy']) done.add(k);
     for (const k of ['bond-primary', 'mtu']) done.add(k);
   } else if (d.type === 'vlan') {
     const proto = d['vlan-protocol'];
     if (perlTrue(proto) && proto !== '802.1ad' && proto !== '802.1q') {
-      die(`${name}: wrong vlan-protocol ${String(proto)}`);
+      die(`${name}: wrong vlan-protocol ${str(proto)}`);
     }
   }
   return raw;
