@@ -95,6 +95,8 @@ export interface TaskApi {
   start(spec: TaskSpec): string;
   /** Runs every task whose end time has passed on the clock. Called before each request. */
   settle(): void;
+  /** Stops a running task (`DELETE .../tasks/{upid}`): it ends as `interrupted by signal`. */
+  stop(upid: string): boolean;
 }
 
 /** Everything a handler may touch. */
@@ -108,6 +110,34 @@ export interface SimContext {
   node(name: string): SimState['nodes'][string];
   /** Marks state as changed (for `--state FILE` persistence). */
   touch(): void;
+  /** Injected faults that handlers consult (tests switch them on through the simulator). */
+  faults: HandlerFaults;
+}
+
+/** The faults a handler asks about itself (the server core applies the others). */
+export interface HandlerFaults {
+  /**
+   * True while another worker is simulated to hold the config flock of this guest: the lxc
+   * handlers then fail with `can't lock file '/run/lock/lxc/pve-config-100.lock' - got timeout`.
+   */
+  lockContention(vmid: number | string): boolean;
+}
+
+/**
+ * A handler result with extra top-level keys next to `data` (`total` on lists, `changes` on the
+ * network index): `return withAttribs(list, { total: n })`.
+ */
+export class ResultWithAttribs {
+  readonly data: unknown;
+  readonly attribs: Record<string, unknown>;
+  constructor(data: unknown, attribs: Record<string, unknown>) {
+    this.data = data;
+    this.attribs = attribs;
+  }
+}
+
+export function withAttribs(data: unknown, attribs: Record<string, unknown>): ResultWithAttribs {
+  return new ResultWithAttribs(data, attribs);
 }
 
 /**

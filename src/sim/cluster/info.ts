@@ -1,0 +1,146 @@
+/** `/version`, `/nodes`, `/nodes/{node}/status`, `/cluster/status`. */
+import type { EndpointDef } from '../types.js';
+import type { NodeState } from '../state.js';
+import { nodeParam } from './params.js';
+
+export const PVE_VERSION = { release: '9.1', version: '9.1.3', repoid: '1f3d2b4e5a6c7d80' };
+
+function uptime(node: NodeState, nowMs: number): number {
+  return Math.max(0, Math.floor((nowMs - node.startedAt) / 1000));
+}
+
+function rootDisk(node: NodeState): { total: number; used: number } {
+  const local = node.storages.local;
+  return { total: local?.total ?? 0, used: local?.used ?? 0 };
+}
+
+export function nodeSummary(node: NodeState, nowMs: number): Record<string, unknown> {
+  const disk = rootDisk(node);
+  const online = node.online;
+  return {
+    id: `node/${node.name}`,
+    type: 'node',
+    node: node.name,
+    status: online ? 'online' : 'offline',
+    level: '',
+    ...(online
+      ? {
+          cpu: 0.01,
+          maxcpu: node.maxcpu,
+          mem: Math.round(node.maxmem * 0.2),
+          maxmem: node.maxmem,
+          disk: disk.used,
+          maxdisk: disk.total,
+          uptime: uptime(node, nowMs),
+        }
+      : {}),
+  };
+}
+
+export const infoEndpoints: EndpointDef[] = [
+  {
+    method: 'GET',
+    path: '/version',
+    params: {},
+    returns: 'object',
+    handler: () => ({ ...PVE_VERSION }),
+  },
+  {
+    method: 'GET',
+    path: '/nodes',
+    params: {},
+    returns: 'array',
+    handler: ({ sim }) => {
+      const now = sim.clock.now();
+      return Object.values(sim.state.nodes).map((n) => {
+        const { type: _t, ...rest } = nodeSummary(n, now);
+        return rest;
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/nodes/{node}/status',
+    params: { node: nodeParam },
+    returns: 'object',
+    handler: ({ sim, params }) => {
+      const node = sim.node(params.node as string);
+      const disk = rootDisk(node);
+      const used = Math.round(node.maxmem * 0.2);
+      return {
+        uptime: uptime(node, sim.clock.now()),
+        cpu: 0.01,
+        wait: 0,
+        idle: 0,
+        loadavg: ['0.05', '0.10', '0.08'],
+        kversion: 'Linux 6.14.8-2-pve #1 SMP PREEMPT_DYNAMIC PMX 6.14.8-2',
+        pveversion: `pve-manager/${PVE_VERSION.version}/${PVE_VERSION.repoid}`,
+        cpuinfo: {
+          cpus: node.maxcpu,
+          cores: node.maxcpu,
+          sockets: 1,
+          model: 'Simulated CPU',
+          mhz: '2400.000',
+          hvm: '1',
+          flags: '',
+          user_hz: 100,
+        },
+        memory: {
+          total: node.maxmem,
+          used,
+          free: node.maxmem - used,
+          available: node.maxmem - used,
+        },
+        swap: { total: 8 * 1024 ** 3, used: 0, free: 8 * 1024 ** 3 },
+        rootfs: {
+          total: disk.total,
+          used: disk.used,
+          free: disk.total - disk.used,
+          avail: disk.total - disk.used,
+        },
+        ksm: { shared: 0 },
+        'boot-info': { mode: 'efi', secureboot: 0 },
+        'current-kernel': {
+          sysname: 'Linux',
+          release: '6.14.8-2-pve',
+          version: '#1 SMP PREEMPT_DYNAMIC PMX 6.14.8-2',
+          machine: 'x86_64',
+        },
+      };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/cluster/status',
+    params: {},
+    returns: 'array',
+    handler: ({ sim }) => {
+      const nodes = Object.values(sim.state.nodes);
+      const single = nodes.length === 1;
+      const out: Record<string, unknown>[] = [];
+      if (!single) {
+        out.push({
+          id: 'cluster',
+          type: 'cluster',
+          name: sim.state.clusterName,
+          nodes: nodes.length,
+          quorate: 1,
+          version: nodes.length,
+        });
+      }
+      nodes.forEach((n, i) => {
+        out.push({
+          id: `node/${n.name}`,
+          type: 'node',
+          name: n.name,
+          ip: n.ip,
+          level: '',
+          local: i === 0 ? 1 : 0,
+          nodeid: single ? 0 : i + 1,
+          online: n.online && !n.unreachable ? 1 : 0,
+        });
+      });
+      return out;
+    },
+  },
+];

@@ -1,0 +1,50 @@
+/**
+ * Starts an in-process simulator on a free port and a real proxmox-api client pointed at it.
+ *
+ *   const { sim, api, close } = await startSim({ taskTimeScale: 0.001 });
+ *   after(close);
+ *   await api.nodes.$('pve').lxc.$get();
+ */
+import { randomUUID } from 'node:crypto';
+import proxmoxApi from 'proxmox-api';
+import type { Proxmox } from 'proxmox-api';
+import { createSimulator } from '../../src/sim/simulator.js';
+import type { Simulator, SimulatorOptions } from '../../src/sim/simulator.js';
+
+export interface StartedSim {
+  sim: Simulator;
+  /** Base URL, e.g. `http://127.0.0.1:41234` (the API is under `/api2/json`). */
+  url: string;
+  port: number;
+  /** `root@pam!pxr` */
+  tokenId: string;
+  /** A lowercase UUID. */
+  tokenSecret: string;
+  /** `PVEAPIToken=root@pam!pxr=<secret>`, for raw `fetch` calls. */
+  authHeader: string;
+  api: Proxmox.Api;
+  close(): Promise<void>;
+}
+
+export async function startSim(opts: Partial<SimulatorOptions> = {}): Promise<StartedSim> {
+  const sim = createSimulator({ tokenSecret: randomUUID(), ...opts, tls: undefined });
+  const url = await sim.start();
+  const port = sim.port;
+  const api = proxmoxApi({
+    host: '127.0.0.1',
+    port,
+    schema: 'http',
+    tokenID: sim.tokenId,
+    tokenSecret: sim.tokenSecret,
+  });
+  return {
+    sim,
+    url,
+    port,
+    tokenId: sim.tokenId,
+    tokenSecret: sim.tokenSecret,
+    authHeader: `PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}`,
+    api,
+    close: () => sim.stop(),
+  };
+}
