@@ -1,0 +1,137 @@
+import type { Database } from 'better-sqlite3';
+import type { DriftItem, ObjectRef } from '../core/kind.js';
+import { canonicalJson } from './canonical-json.js';
+import { parseColumn } from './json-column.js';
+
+export interface DriftRecord extends DriftItem {
+  id: number;
+  kind: string;
+  name: string;
+  detectedAt: number;
+  resolvedAt: number | null;
+  /** pxr put the field back (policy `correct`); false when it went away by itself or is open. */
+  corrected: boolean;
+}
+
+/** What recording one drift item did, to drive events and alerts on transitions only. */
+export type DriftTransition = 'detected' | 'changed' | 'unchanged' | 'corrected';
+
+interface DriftRow {
+  id: number;
+  kind: string;
+  name: string;
+  field: string;
+  desired: string;
+  actual: string;
+  detected_at: number;
+  resolved_at: number | null;
+  corrected: number;
+}
+
+function toRecord(r: DriftRow): DriftRecord {
+  const key = `${r.kind}/${r.name}`;
+  return {
+    id: r.id,
+    kind: r.kind,
+    name: r.name,
+    field: r.field,
+    desired: parseColumn(r.desired, 'drift', 'desired', key),
+    actual: parseColumn(r.actual, 'drift', 'actual', key),
+    detectedAt: r.detected_at,
+    resolvedAt: r.resolved_at,
+    corrected: r.corrected === 1,
+  };
+}
+
+/** Drift records; at most one open record per (object, field), updated rather than duplicated. */
+export class DriftRepo {
+  constructor(private readonly db: Database) {}
+
+  /** Records drift seen in a pass; `corrected` means pxr fixed it in that same pass. */
+  observe(ref: ObjectRef, item: DriftItem, corrected: boolean, now: number): DriftTransition {
+    const desired = canonicalJson(item.desired ?? null);
+    const actual = canonicalJson(item.actual ?? null);
+    const open = this.openRow(ref, item.field);
+    if (corrected) {
+      if (open) {
+        this.db
+          .prepare(
+            'UPDATE drift SET desired = ?, actual = ?, resolved_at = ?, corrected = 1 WHERE id = ?',
+          )
+          .run(desired, actual, now, open.id);
+      } else {
+        this.db
+          .prepare(
+            `INSERT INTO drift (kind, name, field, desired, actual, detected_at, resolved_at, corrected)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
+          )
+          .run(ref.kind, ref.name, item.field, desired, actual, now, now);
+      }
+      return 'corrected';
+    }
+    if (!open) {
+      this.db
+        .prepare(
+          `INSERT INTO drift (kind, name, field, desired, actual, detected_at, corrected)
+           VALUES (?, ?, ?, ?, ?, ?, 0)`,
+        )
+        .run(ref.kind, ref.name, item.field, desired, actual, now);
+      return 'detected';
+    }
+    if (open.desired === desired && open.actual === actual) return 'unchanged';
+    this.db
+      .prepare('UPDATE drift SET desired = ?, actual = ? WHERE id = ?')
+      .run(desired, actual, open.id);
+    return 'changed';
+  }
+
+  /** Closes open drift on fields not seen in this pass (reality came back by itself). */
+  resolveMissing(ref: ObjectRef, seenFields: ReadonlySet<string>, now: number): string[] {
+    const resolved: string[] = [];
+    for (const d of this.open(ref)) {
+      if (seenFields.has(d.field)) continue;
+      this.db.prepare('UPDATE drift SET resolved_at = ? WHERE id = ?').run(now, d.id);
+      resolved.push(d.field);
+    }
+    return resolved;
+  }
+
+  open(ref: ObjectRef): DriftRecord[] {
+    const rows = this.db
+      .prepare(
+        'SELECT * FROM drift WHERE kind = ? AND name = ? AND resolved_at IS NULL ORDER BY field',
+      )
+      .all(ref.kind, ref.name) as DriftRow[];
+    return rows.map(toRecord);
+  }
+
+  /** Newest first, open and resolved. */
+  list(ref: ObjectRef, limit = 50): DriftRecord[] {
+    const rows = this.db
+      .prepare('SELECT * FROM drift WHERE kind = ? AND name = ? ORDER BY id DESC LIMIT ?')
+      .all(ref.kind, ref.name, limit) as DriftRow[];
+    return rows.map(toRecord);
+  }
+
+  /** Number of open drift records per object, for `pxr get`. */
+  openCounts(): Map<string, number> {
+    const rows = this.db
+      .prepare(
+        'SELECT kind, name, count(*) AS n FROM drift WHERE resolved_at IS NULL GROUP BY kind, name',
+      )
+      .all() as { kind: string; name: string; n: number }[];
+    return new Map(rows.map((r) => [`${r.kind}/${r.name}`, r.n]));
+  }
+
+  deleteFor(ref: ObjectRef): void {
+    this.db.prepare('DELETE FROM drift WHERE kind = ? AND name = ?').run(ref.kind, ref.name);
+  }
+
+  private openRow(ref: ObjectRef, field: string): DriftRow | undefined {
+    return this.db
+      .prepare(
+        'SELECT * FROM drift WHERE kind = ? AND name = ? AND field = ? AND resolved_at IS NULL',
+      )
+      .get(ref.kind, ref.name, field) as DriftRow | undefined;
+  }
+}
