@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
+import type { DriftPolicy, DriftSettings } from './drift-policy.js';
 import type { ManifestDoc, SourceIssue } from '../source/types.js';
 
 export interface ObjectRef {
@@ -76,6 +77,16 @@ export interface ReconcileContext {
   getStatus(ref: ObjectRef): ObjectStatusView | undefined;
   /** Observed facts of this object as last recorded (survives restarts: in-flight UPIDs live here). */
   observed: Record<string, unknown>;
+  /**
+   * Drift policy (`pxr/drift`, default `correct`) of the group's first object; use `driftSettings`
+   * for groups of several objects. Under `alert`, detect and report drift but do not correct it.
+   * The runtime drops drift on ignored fields (`pxr/drift-ignore`) and all drift under `ignore`.
+   */
+  driftPolicy: DriftPolicy;
+  /** Drift settings of one object of the group, by name (always provided by the runtime). */
+  driftSettings?(name: string): DriftSettings;
+  /** Observed facts of one object of the group, by name (always provided by the runtime). */
+  observedOf?(name: string): Record<string, unknown>;
 }
 
 export interface ObjectStatusView {

@@ -1,0 +1,308 @@
+/**
+ * One controller per kind (controller-runtime's reconcileHandler, in TypeScript).
+ * For each group key taken from the work queue:
+ *  1. load the group's objects from the store;
+ *  2. finalize those whose deletion was requested — unless kinds depending on this one still have
+ *     deletions pending (deletions run in reverse dependency order);
+ *  3. reconcile the live ones (skipping those stalled at their current generation);
+ *  4. record status, drift, events, alerts and history for every object in one transaction — on
+ *     every exit path, including a reconciler that throws a non-Error or rejects;
+ *  5. requeue: backoff on error, `requeueAfterMs` when asked, nothing after a TerminalError.
+ * Conditions set: Ready, Reconciling, Stalled, Drifted (plus the kind's own).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from './clock.js';
+import { isTerminal, toError } from './errors.js';
+import type {
+  KindDefinition,
+  ObjectOutcome,
+  ObjectRef,
+  ObjectStatusView,
+  ReconcileContext,
+  Reconciler,
+  StoredObject,
+} from './kind.js';
+import { driftSettings } from './drift-policy.js';
+import { isConditionTrue } from './conditions.js';
+import type { BackoffOptions } from './backoff.js';
+import { WorkQueue } from './work-queue.js';
+import { KindCounters } from './metrics.js';
+import type { PassResult } from './status-calc.js';
+import { recordFinalized, recordObjectPass, type ObjectPass } from './record-pass.js';
+import type { Store } from '../store/store.js';
+import { emptyStatus, type ReconcileResult } from '../store/status-repo.js';
+
+export interface ControllerOptions {
+  def: KindDefinition;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  /** Reconciles of this kind running at once. @default 4 */
+  concurrency?: number;
+  /** Enqueue every group this often, to sweep reality for drift; 0 disables. @default 300_000 */
+  resyncMs?: number;
+  backoff?: BackoffOptions;
+  /** Kinds that depend on this one, transitively: their pending deletions block ours. */
+  dependents?: readonly string[];
+  /** Recheck delay while deletion is blocked by dependents. @default 5000 */
+  deletionWaitMs?: number;
+  /** Requeue delay for `notReady` outcomes that set no `requeueAfterMs`. @default 5000 */
+  notReadyRequeueMs?: number;
+  /** Called after objects of this kind were finalized and removed. */
+  onFinalized?: (kind: string) => void;
+  /** Called when an object of this kind became Ready. */
+  onReady?: (ref: ObjectRef) => void;
+  /** Called after every processed key (readiness tracking). */
+  onProcessed?: (kind: string, key: string) => void;
+}
+
+const SEVERITY: Record<ReconcileResult, number> = { ok: 0, requeue: 1, stalled: 2, error: 3 };
+
+type Results<T> = { ok: true; map: Map<string, T | Error> } | { ok: false; error: Error };
+
+export class Controller {
+  readonly kind: string;
+  readonly queue: WorkQueue;
+  readonly counters = new KindCounters();
+  private readonly reconciler: Reconciler;
+  private readonly aborter = new AbortController();
+  private cancelResync: (() => void) | undefined;
+  private running = false;
+
+  constructor(private readonly o: ControllerOptions) {
+    if (!o.def.reconciler) throw new Error(`kind ${o.def.kind} has no reconciler`);
+    this.kind = o.def.kind;
+    this.reconciler = o.def.reconciler;
+    this.queue = new WorkQueue({
+      clock: o.clock,
+      concurrency: o.concurrency ?? 4,
+      autoStart: false,
+      handler: (key) => this.reconcileKey(key),
+      onError: (key, err) => o.log.error({ err, controller: this.kind, key }, 'work queue error'),
+      ...(o.backoff ? { backoff: o.backoff } : {}),
+    });
+  }
+
+  /** The group key of an object; a throwing `groupKey` falls back to the name (and is logged). */
+  groupKeyOf(obj: StoredObject): string {
+    try {
+      return this.reconciler.groupKey(obj);
+    } catch (err) {
+      this.o.log.error({ err, controller: this.kind, name: obj.name }, 'groupKey threw');
+      return obj.name;
+    }
+  }
+
+  enqueue(key: string): void {
+    this.queue.add(key);
+  }
+
+  /** Enqueues every group of this kind; returns the keys. */
+  enqueueAll(filter?: (o: StoredObject) => boolean): string[] {
+    const keys = new Set<string>();
+    for (const obj of this.o.store.objects.list(this.kind)) {
+      if (!filter || filter(obj)) keys.add(this.groupKeyOf(obj));
+    }
+    for (const k of keys) this.queue.add(k);
+    return [...keys];
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.queue.start();
+    this.scheduleResync();
+  }
+
+  /** Stops taking keys and waits (up to `timeoutMs`) for running reconciles, then aborts them. */
+  async stop(timeoutMs: number): Promise<boolean> {
+    this.running = false;
+    this.cancelResync?.();
+    const drained = await this.queue.shutdown(timeoutMs);
+    if (!drained) this.aborter.abort(new Error('controller stopped'));
+    return drained;
+  }
+
+  private scheduleResync(): void {
+    const every = this.o.resyncMs ?? 300_000;
+    if (every <= 0 || !this.running) return;
+    this.cancelResync = this.o.clock.setTimer(every, () => {
+      if (!this.running) return;
+      this.enqueueAll();
+      this.scheduleResync();
+    });
+  }
+
+  private getStatus(ref: ObjectRef): ObjectStatusView | undefined {
+    const obj = this.o.store.objects.get(ref);
+    if (!obj) return undefined;
+    const st = this.o.store.status.get(ref) ?? emptyStatus();
+    return {
+      ready:
+        isConditionTrue(st.conditions, 'Ready') &&
+        st.observedGeneration >= obj.generation &&
+        !obj.deletionRequested,
+      observedGeneration: st.observedGeneration,
+      conditions: st.conditions,
+      observed: st.observed,
+    };
+  }
+
+  private context(objs: StoredObject[], reconcileId: string, log: Logger): ReconcileContext {
+    const byName = new Map(objs.map((x) => [x.name, x]));
+    const observedOf = (name: string): Record<string, unknown> => {
+      const obj = byName.get(name);
+      return obj ? (this.o.store.status.get(obj)?.observed ?? {}) : {};
+    };
+    const settingsOf = (name: string): ReturnType<typeof driftSettings> =>
+      driftSettings(byName.get(name)?.annotations ?? {});
+    const first = objs[0];
+    return {
+      log,
+      clock: this.o.clock,
+      reconcileId,
+      signal: this.aborter.signal,
+      getStatus: (ref) => this.getStatus(ref),
+      observed: first ? observedOf(first.name) : {},
+      driftPolicy: settingsOf(first?.name ?? '').policy,
+      driftSettings: settingsOf,
+      observedOf,
+    };
+  }
+
+  /** Calls the reconciler, turning a throw, a rejection or a malformed answer into an error. */
+  private async call<T>(fn: () => Promise<Map<string, T | Error>>): Promise<Results<T>> {
+    try {
+      const map = await fn();
+      if (!(map instanceof Map))
+        return { ok: false, error: new Error('reconciler returned no Map') };
+      return { ok: true, map };
+    } catch (err) {
+      return { ok: false, error: toError(err) };
+    }
+  }
+
+  private errorPass(err: Error): PassResult {
+    return isTerminal(err) ? { type: 'terminal', error: err } : { type: 'error', error: err };
+  }
+
+  private async reconcileKey(key: string): Promise<void> {
+    const reconcileId = randomUUID();
+    const log = this.o.log.child({ controller: this.kind, key, reconcileId });
+    const clock = this.o.clock;
+    const startedAt = clock.now();
+    try {
+      const group = this.o.store.objects.list(this.kind).filter((x) => this.groupKeyOf(x) === key);
+      if (group.length === 0) {
+        this.queue.forget(key);
+        return;
+      }
+      const passes: ObjectPass[] = [];
+      const requeues: number[] = [];
+      const finalized: StoredObject[] = [];
+      const add = (obj: StoredObject, pass: PassResult): void => {
+        passes.push({ obj, pass, settings: driftSettings(obj.annotations) });
+      };
+      const deleting = group.filter((x) => x.deletionRequested);
+      const live = group.filter((x) => !x.deletionRequested && !this.stalledNow(x));
+      if (deleting.length > 0) {
+        await this.finalizeGroup(deleting, reconcileId, log, add, requeues, finalized);
+      }
+      if (live.length > 0) {
+        const r = await this.call(() =>
+          this.reconciler.reconcile(this.context(live, reconcileId, log), live),
+        );
+        for (const obj of live) {
+          const v = r.ok ? (r.map.get(obj.name) ?? missing(obj)) : r.error;
+          if (v instanceof Error) {
+            add(obj, this.errorPass(v));
+            continue;
+          }
+          add(obj, { type: 'outcome', outcome: v });
+          if (v.requeueAfterMs !== undefined) requeues.push(v.requeueAfterMs);
+          else if (v.notReady) requeues.push(this.o.notReadyRequeueMs ?? 5000);
+        }
+      }
+      const now = clock.now();
+      const meta = { reconcileId, startedAt, durationMs: now - startedAt, now };
+      const recorded = this.o.store.transaction(() => {
+        const out = passes.map((p) => ({
+          ref: p.obj,
+          rec: recordObjectPass(this.o.store, p, meta),
+        }));
+        for (const obj of finalized) recordFinalized(this.o.store, obj, now);
+        return out;
+      });
+      let result: ReconcileResult = 'ok';
+      const actions: string[] = [];
+      for (const { ref, rec } of recorded) {
+        if (SEVERITY[rec.result] > SEVERITY[result]) result = rec.result;
+        actions.push(...rec.actions.map((a) => (group.length > 1 ? `${ref.name}: ${a}` : a)));
+        if (rec.becameReady) this.o.onReady?.({ kind: ref.kind, name: ref.name });
+      }
+      if (result === 'error') {
+        const delay = this.queue.addRateLimited(key);
+        log.warn({ result, durationMs: meta.durationMs, actions, retryInMs: delay }, 'reconciled');
+      } else {
+        this.queue.forget(key);
+        if (requeues.length > 0) this.queue.addAfter(key, Math.min(...requeues));
+        log.info({ result, durationMs: meta.durationMs, actions }, 'reconciled');
+      }
+      this.counters.record(result, meta.durationMs, now);
+      if (finalized.length > 0) this.o.onFinalized?.(this.kind);
+    } catch (err) {
+      // The store itself failed (or a bug here): nothing could be recorded, so retry with backoff.
+      const delay = this.queue.addRateLimited(key);
+      const now = clock.now();
+      this.counters.record('error', now - startedAt, now);
+      log.error(
+        { err, result: 'error', retryInMs: delay },
+        'reconcile failed before status was written',
+      );
+    } finally {
+      this.o.onProcessed?.(this.kind, key);
+    }
+  }
+
+  private stalledNow(obj: StoredObject): boolean {
+    return this.o.store.status.get(obj)?.stalledGeneration === obj.generation;
+  }
+
+  private async finalizeGroup(
+    deleting: StoredObject[],
+    reconcileId: string,
+    log: Logger,
+    add: (obj: StoredObject, pass: PassResult) => void,
+    requeues: number[],
+    finalized: StoredObject[],
+  ): Promise<void> {
+    const dependents = this.o.dependents ?? [];
+    const blocking = this.o.store.objects.countPendingDeletion(dependents);
+    if (blocking > 0) {
+      const message = `waiting for ${blocking} object(s) of dependent kinds (${dependents.join(', ')}) to be deleted first`;
+      for (const obj of deleting)
+        add(obj, { type: 'finalizing', reason: 'DeletionBlocked', message });
+      requeues.push(this.o.deletionWaitMs ?? 5000);
+      return;
+    }
+    const r = await this.call<'done' | ObjectOutcome>(() =>
+      this.reconciler.finalize(this.context(deleting, reconcileId, log), deleting),
+    );
+    for (const obj of deleting) {
+      const v = r.ok ? (r.map.get(obj.name) ?? missing(obj)) : r.error;
+      if (v === 'done') finalized.push(obj);
+      else if (v instanceof Error) add(obj, this.errorPass(v));
+      else {
+        const reason = v.notReady?.reason ?? 'Finalizing';
+        const message = v.notReady?.message ?? (v.actions?.join('; ') || 'cleanup in progress');
+        add(obj, { type: 'finalizing', reason, message });
+        requeues.push(v.requeueAfterMs ?? this.o.notReadyRequeueMs ?? 5000);
+      }
+    }
+  }
+}
+
+function missing(obj: StoredObject): Error {
+  return new Error(`reconciler returned no outcome for ${obj.kind}/${obj.name}`);
+}

@@ -1,0 +1,202 @@
+/**
+ * The manager wires one controller per registered kind to the store and the source:
+ * it ingests snapshots (enqueueing what changed — everything on the first one), starts and stops the
+ * controllers, knows when pxr is ready (first snapshot ingested and every group reconciled once),
+ * and exposes counters for /metrics.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from './clock.js';
+import type { KindDefinition, ObjectRef, StoredObject } from './kind.js';
+import type { BackoffOptions } from './backoff.js';
+import { Controller } from './controller.js';
+import { applySnapshot, type ApplyResult, type IngestOptions } from './ingest.js';
+import type { MetricsSnapshot } from './metrics.js';
+import type { SourceSnapshot } from '../source/types.js';
+import type { Store } from '../store/store.js';
+
+export interface ManagerOptions {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  kinds: readonly KindDefinition[];
+  /** Reconciles running at once per kind. @default 4 */
+  concurrency?: number;
+  /** Periodic resync per kind; 0 disables. @default 300_000 */
+  resyncMs?: number;
+  /** Per-kind resync overrides. */
+  resyncMsByKind?: Record<string, number>;
+  backoff?: BackoffOptions;
+  ingest?: IngestOptions;
+  /** How long `stop()` waits for running reconciles. @default 30_000 */
+  shutdownTimeoutMs?: number;
+  deletionWaitMs?: number;
+  notReadyRequeueMs?: number;
+}
+
+/** Kinds that depend on `kind`, directly or through others. */
+export function dependentsOf(kind: string, kinds: readonly KindDefinition[]): string[] {
+  const out = new Set<string>();
+  const visit = (k: string): void => {
+    for (const d of kinds) {
+      if (d.dependsOn?.includes(k) && !out.has(d.kind)) {
+        out.add(d.kind);
+        visit(d.kind);
+      }
+    }
+  };
+  visit(kind);
+  out.delete(kind);
+  return [...out].sort();
+}
+
+export class Manager {
+  private readonly controllers = new Map<string, Controller>();
+  private snapshots = 0;
+  /** Group keys of the first sweep not processed yet; undefined before the first snapshot. */
+  private firstSweep: Set<string> | undefined;
+  private started = false;
+
+  constructor(private readonly o: ManagerOptions) {
+    for (const def of o.kinds) {
+      if (!def.reconciler) continue;
+      const c = new Controller({
+        def,
+        store: o.store,
+        clock: o.clock,
+        log: o.log,
+        dependents: dependentsOf(def.kind, o.kinds),
+        resyncMs: o.resyncMsByKind?.[def.kind] ?? o.resyncMs ?? 300_000,
+        onFinalized: (kind) => this.onFinalized(kind),
+        onReady: (ref) => this.onReady(ref),
+        onProcessed: (kind, key) => this.firstSweep?.delete(`${kind}\0${key}`),
+        ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+        ...(o.backoff ? { backoff: o.backoff } : {}),
+        ...(o.deletionWaitMs !== undefined ? { deletionWaitMs: o.deletionWaitMs } : {}),
+        ...(o.notReadyRequeueMs !== undefined ? { notReadyRequeueMs: o.notReadyRequeueMs } : {}),
+      });
+      this.controllers.set(def.kind, c);
+    }
+  }
+
+  controller(kind: string): Controller | undefined {
+    return this.controllers.get(kind);
+  }
+
+  /**
+   * Ingests a snapshot and enqueues the groups it changed. The first snapshot enqueues every group
+   * (objects kept from a previous run included): that is the initial full sweep.
+   */
+  applySnapshot(snapshot: SourceSnapshot): ApplyResult {
+    const res = applySnapshot(this.o.store, snapshot, this.o.ingest);
+    this.dropUnmanagedDeletions();
+    this.snapshots++;
+    if (this.firstSweep === undefined) {
+      const pending = new Set<string>();
+      for (const c of this.controllers.values()) {
+        for (const key of c.enqueueAll()) pending.add(`${c.kind}\0${key}`);
+      }
+      this.firstSweep = pending;
+      return res;
+    }
+    for (const ref of res.changed) this.enqueueRef(ref);
+    for (const prev of res.previous) this.controllers.get(prev.kind)?.enqueue(this.keyOf(prev));
+    return res;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const c of this.controllers.values()) c.start();
+  }
+
+  /** Graceful stop: stop taking keys, wait for running reconciles (then abort them). */
+  async stop(timeoutMs = this.o.shutdownTimeoutMs ?? 30_000): Promise<boolean> {
+    this.started = false;
+    const r = await Promise.all([...this.controllers.values()].map((c) => c.stop(timeoutMs)));
+    const drained = r.every(Boolean);
+    if (!drained) this.o.log.warn({ timeoutMs }, 'stopped with reconciles still running');
+    return drained;
+  }
+
+  /**
+   * Resolves when no controller has a key queued or in flight (delayed requeues not counted).
+   * Loops because one controller's pass can enqueue keys of another (dependencies, deletions).
+   */
+  async waitForIdle(): Promise<void> {
+    for (;;) {
+      await Promise.all([...this.controllers.values()].map((c) => c.queue.onIdle()));
+      const busy = [...this.controllers.values()].some(
+        (c) => c.queue.depth > 0 || c.queue.inFlight > 0,
+      );
+      if (!busy) return;
+    }
+  }
+
+  /** For /readyz: the first snapshot was ingested and every group it held was reconciled once. */
+  isReady(): boolean {
+    return this.firstSweep !== undefined && this.firstSweep.size === 0;
+  }
+
+  metrics(): MetricsSnapshot {
+    return {
+      ready: this.isReady(),
+      snapshotsApplied: this.snapshots,
+      kinds: [...this.controllers.values()].map((c) => ({
+        kind: c.kind,
+        reconciles: { ...c.counters.reconciles },
+        durationSeconds: c.counters.histogram(),
+        queueDepth: c.queue.depth,
+        inFlight: c.queue.inFlight,
+        delayed: c.queue.delayed,
+        lastReconcileAt: c.counters.lastReconcileAt,
+      })),
+    };
+  }
+
+  private keyOf(obj: StoredObject): string {
+    return this.controllers.get(obj.kind)?.groupKeyOf(obj) ?? obj.name;
+  }
+
+  private enqueueRef(ref: ObjectRef): void {
+    const c = this.controllers.get(ref.kind);
+    const obj = this.o.store.objects.get(ref);
+    if (c && obj) c.enqueue(c.groupKeyOf(obj));
+  }
+
+  /** Kinds without a reconciler created nothing in Proxmox: their deletions complete at once. */
+  private dropUnmanagedDeletions(): void {
+    for (const def of this.o.kinds) {
+      if (def.reconciler) continue;
+      for (const obj of this.o.store.objects.list(def.kind)) {
+        if (obj.deletionRequested) this.o.store.removeObject(obj);
+      }
+    }
+  }
+
+  /** Deletions of `kind` finished: the kinds it depends on may now finalize theirs. */
+  private onFinalized(kind: string): void {
+    const def = this.o.kinds.find((d) => d.kind === kind);
+    for (const dep of def?.dependsOn ?? []) {
+      this.controllers.get(dep)?.enqueueAll((o) => o.deletionRequested);
+    }
+  }
+
+  /** An object became Ready: dependents waiting on it (DependencyNotReady) can try again now. */
+  private onReady(ref: ObjectRef): void {
+    for (const def of this.o.kinds) {
+      if (!def.dependsOn?.includes(ref.kind)) continue;
+      this.controllers
+        .get(def.kind)
+        ?.enqueueAll((o) => !o.deletionRequested && !this.isReadyObject(o));
+    }
+  }
+
+  private isReadyObject(o: StoredObject): boolean {
+    const st = this.o.store.status.get(o);
+    return (
+      st !== undefined &&
+      st.observedGeneration >= o.generation &&
+      st.conditions.some((c) => c.type === 'Ready' && c.status === 'True')
+    );
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Writes what one pass produced for one object: status (compare-then-write), drift records, events,
+ * alerts on drift transitions, and a history row. Synchronous: the caller runs it inside one
+ * transaction per group, after every await. A pass that changes nothing writes nothing.
+ */
+import type { ObjectRef, StoredObject } from './kind.js';
+import { filterDrift, type DriftSettings } from './drift-policy.js';
+import {
+  describeDrift,
+  nextStatus,
+  passResult,
+  type DriftSummary,
+  type PassResult,
+} from './status-calc.js';
+import { isConditionTrue } from './conditions.js';
+import type { Store } from '../store/store.js';
+import type { EventInput } from '../store/events-repo.js';
+import { emptyStatus, type ReconcileResult } from '../store/status-repo.js';
+
+export interface ObjectPass {
+  obj: StoredObject;
+  pass: PassResult;
+  settings: DriftSettings;
+}
+
+export interface PassMeta {
+  reconcileId: string;
+  startedAt: number;
+  durationMs: number;
+  now: number;
+}
+
+export interface RecordedPass {
+  result: ReconcileResult;
+  actions: string[];
+  /** Ready went from not-True to True (dependents may proceed). */
+  becameReady: boolean;
+}
+
+export function recordObjectPass(store: Store, p: ObjectPass, meta: PassMeta): RecordedPass {
+  const { obj, pass, settings } = p;
+  const ref: ObjectRef = { kind: obj.kind, name: obj.name };
+  const now = meta.now;
+  const prev = store.status.get(ref) ?? emptyStatus();
+  const events: EventInput[] = [];
+  let drift: DriftSummary | undefined;
+  let driftTransitions = 0;
+  const outcome = pass.type === 'outcome' ? pass.outcome : undefined;
+  if (outcome) {
+    const items = filterDrift(outcome.drift ?? [], settings);
+    const corrected = items.length > 0 && outcome.driftCorrected === true;
+    for (const item of items) {
+      const t = store.drift.observe(ref, item, corrected, now);
+      if (t === 'unchanged') continue;
+      driftTransitions++;
+      const transition = t === 'corrected' ? 'corrected' : 'detected';
+      events.push(
+        t === 'corrected'
+          ? { type: 'Normal', reason: 'DriftCorrected', message: describeDrift([item]) }
+          : { type: 'Warning', reason: 'DriftDetected', message: describeDrift([item]) },
+      );
+      store.alerts.enqueue(
+        `drift/${ref.kind}/${ref.name}/${item.field}/${transition}`,
+        {
+          ...ref,
+          uid: obj.uid,
+          field: item.field,
+          transition,
+          desired: item.desired,
+          actual: item.actual,
+          at: now,
+        },
+        now,
+      );
+    }
+    const seen = new Set(items.map((d) => d.field));
+    for (const field of store.drift.resolveMissing(ref, seen, now)) {
+      driftTransitions++;
+      events.push({
+        type: 'Normal',
+        reason: 'DriftResolved',
+        message: `${field}: reality matches the desired state again`,
+      });
+      store.alerts.enqueue(
+        `drift/${ref.kind}/${ref.name}/${field}/resolved`,
+        { ...ref, uid: obj.uid, field, transition: 'resolved', at: now },
+        now,
+      );
+    }
+    drift = corrected ? { open: [], corrected: items } : { open: items, corrected: [] };
+    if (settings.invalidValue !== undefined) {
+      const e: EventInput = {
+        type: 'Warning',
+        reason: 'InvalidAnnotation',
+        message: `pxr/drift: unknown value ${JSON.stringify(settings.invalidValue)}; using ${settings.policy}`,
+      };
+      if (!store.events.exists(ref, e)) events.push(e); // once, not a count bump every pass
+    }
+  }
+  const next = nextStatus({
+    prev,
+    generation: obj.generation,
+    now,
+    pass,
+    ...(drift ? { drift } : {}),
+  });
+  const wroteStatus = store.status.put(ref, next, now);
+  const result = passResult(pass);
+  const actions = outcome?.actions ?? [];
+  const becameReady =
+    isConditionTrue(next.conditions, 'Ready') && !isConditionTrue(prev.conditions, 'Ready');
+  if (pass.type === 'outcome' && !outcome?.notReady) {
+    if (actions.length > 0) {
+      events.push({ type: 'Normal', reason: 'Reconciled', message: actions.join('; ') });
+    } else if (becameReady) {
+      events.push({ type: 'Normal', reason: 'Ready', message: 'Reconciliation succeeded' });
+    }
+  }
+  if (pass.type === 'error') {
+    events.push({ type: 'Warning', reason: 'ReconcileError', message: pass.error.message });
+  }
+  if (pass.type === 'terminal') {
+    events.push({ type: 'Warning', reason: pass.error.reason, message: pass.error.message });
+  }
+  events.push(...(outcome?.events ?? []));
+  for (const e of events) store.events.record(ref, e, now);
+  const noop =
+    (result === 'ok' || result === 'requeue') &&
+    actions.length === 0 &&
+    !wroteStatus &&
+    events.length === 0 &&
+    driftTransitions === 0;
+  if (!noop) {
+    const error =
+      pass.type === 'error' || pass.type === 'terminal' ? pass.error.message : undefined;
+    store.history.record(ref, {
+      reconcileId: meta.reconcileId,
+      startedAt: meta.startedAt,
+      durationMs: meta.durationMs,
+      result,
+      actions,
+      ...(error !== undefined ? { error } : {}),
+    });
+  }
+  return { result, actions, becameReady };
+}
+
+/** The finalizer is done: drop it and remove the object (events stay). */
+export function recordFinalized(store: Store, obj: StoredObject, now: number): void {
+  const ref: ObjectRef = { kind: obj.kind, name: obj.name };
+  store.objects.setFinalizers(ref, [], now);
+  store.removeObject(ref);
+  store.events.record(
+    ref,
+    { type: 'Normal', reason: 'Deleted', message: 'cleanup finished; removed from the store' },
+    now,
+  );
+}
