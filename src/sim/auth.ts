@@ -121,8 +121,8 @@ export function authenticate(
 }
 
 /** Substitutes `{param}` in an ACL path template (`/vms/{vmid}` -> `/vms/100`). */
-export function aclPath(template: string, params: Record<string, unknown>): string {
-  return template.replace(/\{([^}]+)\}/g, (_, name: string) => String(params[name] ?? ''));
+export function aclPath(template: string, params: Record<string, string | undefined>): string {
+  return template.replace(/\{([^}]+)\}/g, (_, name: string) => params[name] ?? '');
 }
 
 /** Any-of privilege check; returns the 403 message when denied. */

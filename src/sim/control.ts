@@ -138,14 +138,18 @@ async function route(
       t.faults.addTaskFailure({
         message,
         ...opt('type', str(body.type)),
-        ...opt('id', body.id === undefined ? undefined : String(body.id as string)),
+        ...opt('id', typeof body.id === 'number' ? String(body.id) : str(body.id)),
         ...opt('count', num(body, 'count')),
       });
       return { added: true };
     }
     case 'POST /_sim/faults/lock': {
       if (body.vmid === undefined) throw new ControlError(400, "'vmid' is required");
-      t.faults.setLockContention(String(body.vmid as string), body.on !== false);
+      const vmid = body.vmid;
+      if (typeof vmid !== 'string' && typeof vmid !== 'number') {
+        throw new ControlError(400, "'vmid' must be a number or a string");
+      }
+      t.faults.setLockContention(vmid, body.on !== false);
       return { locked: body.on !== false };
     }
     case 'GET /_sim/requests': {

@@ -3,7 +3,7 @@
  * `die "...\n"` becomes `invalid format - ...\n` in the 400 `errors`). Endpoint groups add their own
  * formats (property strings like `net0`, `rootfs`) with {@link registerFormat}.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 
 /**
  * Checks one value. Returns nothing when valid, or the error text (as the Perl verifier would

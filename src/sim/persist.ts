@@ -137,6 +137,10 @@ export class StatePersister {
     this.cancel?.();
     this.cancel = undefined;
     await this.write();
-    if (this.lastError !== undefined) throw this.lastError;
+    if (this.lastError !== undefined) {
+      throw this.lastError instanceof Error
+        ? this.lastError
+        : new Error(JSON.stringify(this.lastError));
+    }
   }
 }

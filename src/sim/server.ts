@@ -73,7 +73,9 @@ export function parseBody(body: string, contentType: string | undefined, raw: Ra
       for (const x of values) {
         if (x === null || x === undefined) continue;
         if (typeof x === 'boolean') addParam(raw, k, x ? '1' : '0');
-        else addParam(raw, k, typeof x === 'object' ? JSON.stringify(x) : String(x as string));
+        else if (typeof x === 'string') addParam(raw, k, x);
+        else if (typeof x === 'number') addParam(raw, k, String(x));
+        else addParam(raw, k, JSON.stringify(x));
       }
     }
     return;
@@ -81,7 +83,8 @@ export function parseBody(body: string, contentType: string | undefined, raw: Ra
   for (const [k, v] of new URLSearchParams(body)) addParam(raw, k, v);
 }
 
-function readBody(req: IncomingMessage): Promise<string | 'too-large'> {
+/** The body text, or undefined when it exceeds {@link MAX_BODY_BYTES}. */
+function readBody(req: IncomingMessage): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -91,7 +94,7 @@ function readBody(req: IncomingMessage): Promise<string | 'too-large'> {
       if (size > MAX_BODY_BYTES) tooLarge = true;
       else chunks.push(c);
     });
-    req.on('end', () => resolve(tooLarge ? 'too-large' : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }
@@ -157,7 +160,7 @@ async function process(
   let body = '';
   if (hasBody) {
     const b = await readBody(req);
-    if (b === 'too-large') {
+    if (b === undefined) {
       return { status: sendBare(res, 413, 'Request Entity Too Large'), route: rel, params: {} };
     }
     body = b;
@@ -203,7 +206,7 @@ async function process(
   for (const [k, v] of match.pathParams) raw.set(k, [v]);
 
   if (ep.permission && privs !== '*') {
-    const flat: Record<string, unknown> = {};
+    const flat: Record<string, string | undefined> = {};
     for (const [k, v] of raw) flat[k] = v[0];
     const path = aclPath(ep.permission.path, flat);
     const denied = checkPrivs(privs, ep.permission.privs, path);

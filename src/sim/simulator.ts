@@ -161,16 +161,16 @@ class SimulatorImpl implements Simulator {
       forcedFailure: (type, id) => this.faults.taskFailureFor(type, id),
       touch,
     });
-    const self = this;
+    const currentState = (): SimState => this.current;
     this.context = {
       get state(): SimState {
-        return self.current;
+        return currentState();
       },
       clock: this.clock,
       tasks: this.tasks,
       random: () => rng.next(),
       node: (name: string) => {
-        const n = self.current.nodes[name];
+        const n = currentState().nodes[name];
         if (!n) throw hostnameLookupError(name);
         return n;
       },

@@ -1,5 +1,5 @@
 /** `/access/ticket`: password login and ticket renewal (FACTS §2). */
-import type { EndpointDef } from '../types.js';
+import type { EndpointDef, RequestContext } from '../types.js';
 import { PveError } from '../types.js';
 
 /**
@@ -35,7 +35,7 @@ export const accessEndpoints: EndpointDef[] = [
     path: '/access/ticket',
     params: {},
     returns: 'null',
-    handler: () => null,
+    handler: (): unknown => null,
   },
   {
     method: 'POST',
@@ -52,7 +52,7 @@ export const accessEndpoints: EndpointDef[] = [
       'tfa-challenge': { type: 'string', optional: true },
     },
     returns: 'object',
-    handler: ({ sim, params }) => {
+    handler: ({ sim, params }: RequestContext): unknown => {
       const issuer = issuers.get(sim);
       if (!issuer) throw new PveError(500, 'ticket issuer not configured\n');
       let user = params.username as string;

@@ -1,5 +1,5 @@
 /** `/version`, `/nodes`, `/nodes/{node}/status`, `/cluster/status`. */
-import type { EndpointDef } from '../types.js';
+import type { EndpointDef, RequestContext } from '../types.js';
 import type { NodeState } from '../state.js';
 import { nodeParam } from './params.js';
 
@@ -43,14 +43,14 @@ export const infoEndpoints: EndpointDef[] = [
     path: '/version',
     params: {},
     returns: 'object',
-    handler: () => ({ ...PVE_VERSION }),
+    handler: (): unknown => ({ ...PVE_VERSION }),
   },
   {
     method: 'GET',
     path: '/nodes',
     params: {},
     returns: 'array',
-    handler: ({ sim }) => {
+    handler: ({ sim }: RequestContext): unknown => {
       const now = sim.clock.now();
       return Object.values(sim.state.nodes).map((n) => {
         const { type: _t, ...rest } = nodeSummary(n, now);
@@ -63,7 +63,7 @@ export const infoEndpoints: EndpointDef[] = [
     path: '/nodes/{node}/status',
     params: { node: nodeParam },
     returns: 'object',
-    handler: ({ sim, params }) => {
+    handler: ({ sim, params }: RequestContext): unknown => {
       const node = sim.node(params.node as string);
       const disk = rootDisk(node);
       const used = Math.round(node.maxmem * 0.2);
@@ -114,7 +114,7 @@ export const infoEndpoints: EndpointDef[] = [
     path: '/cluster/status',
     params: {},
     returns: 'array',
-    handler: ({ sim }) => {
+    handler: ({ sim }: RequestContext): unknown => {
       const nodes = Object.values(sim.state.nodes);
       const single = nodes.length === 1;
       const out: Record<string, unknown>[] = [];

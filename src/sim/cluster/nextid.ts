@@ -1,5 +1,5 @@
 /** `GET /cluster/nextid[?vmid]`: answers a STRING, as Perl stringifies the hash key (FACTS §3). */
-import type { EndpointDef } from '../types.js';
+import type { EndpointDef, RequestContext } from '../types.js';
 import { die, paramError } from '../types.js';
 import type { SimState } from '../state.js';
 import { optionalVmidParam } from './params.js';
@@ -23,7 +23,7 @@ export const nextIdEndpoints: EndpointDef[] = [
     path: '/cluster/nextid',
     params: { vmid: optionalVmidParam },
     returns: 'integer',
-    handler: ({ sim, params }) => {
+    handler: ({ sim, params }: RequestContext): unknown => {
       const vmid = params.vmid as number | undefined;
       if (vmid !== undefined) {
         if (usedVmids(sim.state).has(vmid)) paramError({ vmid: `VM ${vmid} already exists` });

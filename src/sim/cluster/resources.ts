@@ -1,5 +1,5 @@
 /** `GET /cluster/resources[?type=vm|storage|node|sdn]` (FACTS §10). */
-import type { EndpointDef } from '../types.js';
+import type { EndpointDef, RequestContext } from '../types.js';
 import type { SimState } from '../state.js';
 import { nodeSummary } from './info.js';
 import { guestFigures } from './guests.js';
@@ -84,7 +84,7 @@ export const resourceEndpoints: EndpointDef[] = [
       type: { type: 'string', enum: ['vm', 'storage', 'node', 'sdn'], optional: true },
     },
     returns: 'array',
-    handler: ({ sim, params }) =>
+    handler: ({ sim, params }: RequestContext): unknown =>
       clusterResources(sim.state, sim.clock.now(), params.type as string | undefined),
   },
 ];

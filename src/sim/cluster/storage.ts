@@ -1,5 +1,5 @@
 /** Node storage views: `/nodes/{node}/storage`, `.../{storage}/status`, `.../{storage}/content` (FACTS §9). */
-import type { EndpointDef } from '../types.js';
+import type { EndpointDef, RequestContext } from '../types.js';
 import { die } from '../types.js';
 import type { NodeState, StorageState } from '../state.js';
 import { splitList } from '../formats.js';
@@ -40,7 +40,7 @@ export const storageEndpoints: EndpointDef[] = [
       target: { type: 'string', optional: true, format: 'pve-node' },
     },
     returns: 'array',
-    handler: ({ sim, params }) => {
+    handler: ({ sim, params }: RequestContext): unknown => {
       const node = sim.node(params.node as string);
       const wanted = typeof params.content === 'string' ? splitList(params.content) : [];
       return Object.values(node.storages)
@@ -54,7 +54,7 @@ export const storageEndpoints: EndpointDef[] = [
     path: '/nodes/{node}/storage/{storage}/status',
     params: { node: nodeParam, storage: storageParam },
     returns: 'object',
-    handler: ({ sim, params }) => {
+    handler: ({ sim, params }: RequestContext): unknown => {
       const { storage: _s, ...rest } = storageStatus(
         storageOf(sim.node(params.node as string), params.storage as string),
       );
@@ -71,7 +71,7 @@ export const storageEndpoints: EndpointDef[] = [
       vmid: optionalVmidParam,
     },
     returns: 'array',
-    handler: ({ sim, params }) => {
+    handler: ({ sim, params }: RequestContext): unknown => {
       const st = storageOf(sim.node(params.node as string), params.storage as string);
       return Object.values(st.volumes)
         .filter((v) => params.content === undefined || v.content === params.content)

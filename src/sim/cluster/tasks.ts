@@ -1,5 +1,5 @@
 /** Task endpoints (FACTS §6): lists, status, log, stop. */
-import type { EndpointDef, ParamDef } from '../types.js';
+import type { EndpointDef, ParamDef, RequestContext } from '../types.js';
 import { paramError, withAttribs } from '../types.js';
 import type { SimState } from '../state.js';
 import type { TaskRecord } from '../tasks-state.js';
@@ -47,7 +47,7 @@ export const taskEndpoints: EndpointDef[] = [
     path: '/cluster/tasks',
     params: {},
     returns: 'array',
-    handler: ({ sim }) =>
+    handler: ({ sim }: RequestContext): unknown =>
       [...sim.state.tasks]
         .sort(newestFirst)
         .slice(0, 2000)
@@ -75,7 +75,7 @@ export const taskEndpoints: EndpointDef[] = [
       vmid: optionalVmidParam,
     },
     returns: 'array',
-    handler: ({ sim, params: p }) => {
+    handler: ({ sim, params: p }: RequestContext): unknown => {
       const node = p.node as string;
       sim.node(node);
       const source = (p.source as string | undefined) ?? 'archive';
@@ -90,7 +90,7 @@ export const taskEndpoints: EndpointDef[] = [
               : t.status === 'stopped',
         )
         .filter((t) => !p.errors || isError(t))
-        .filter((t) => p.vmid === undefined || t.id === String(p.vmid))
+        .filter((t) => p.vmid === undefined || t.id === String(p.vmid as number))
         .filter((t) => p.typefilter === undefined || t.type === p.typefilter)
         .filter((t) => p.userfilter === undefined || t.user.includes(p.userfilter as string))
         .filter((t) => p.since === undefined || t.starttime >= (p.since as number))
@@ -118,7 +118,7 @@ export const taskEndpoints: EndpointDef[] = [
     path: '/nodes/{node}/tasks/{upid}',
     params: { node: nodeParam, upid: upidParam },
     returns: 'array',
-    handler: ({ sim, params }) => {
+    handler: ({ sim, params }: RequestContext): unknown => {
       findTask(sim.state, params.node as string, params.upid as string);
       return [{ name: 'log' }, { name: 'status' }];
     },
@@ -128,7 +128,7 @@ export const taskEndpoints: EndpointDef[] = [
     path: '/nodes/{node}/tasks/{upid}',
     params: { node: nodeParam, upid: upidParam },
     returns: 'null',
-    handler: ({ sim, params }) => {
+    handler: ({ sim, params }: RequestContext): unknown => {
       const t = findTask(sim.state, params.node as string, params.upid as string);
       sim.tasks.stop(t.upid);
       return null;
@@ -139,7 +139,7 @@ export const taskEndpoints: EndpointDef[] = [
     path: '/nodes/{node}/tasks/{upid}/status',
     params: { node: nodeParam, upid: upidParam },
     returns: 'object',
-    handler: ({ sim, params }) => {
+    handler: ({ sim, params }: RequestContext): unknown => {
       const t = findTask(sim.state, params.node as string, params.upid as string);
       return {
         upid: t.upid,
@@ -167,7 +167,7 @@ export const taskEndpoints: EndpointDef[] = [
       start: { type: 'integer', optional: true, default: 0, minimum: 0 },
     },
     returns: 'array',
-    handler: ({ sim, params }) => {
+    handler: ({ sim, params }: RequestContext): unknown => {
       const t = findTask(sim.state, params.node as string, params.upid as string);
       const start = (params.start as number | undefined) ?? 0;
       const limit = (params.limit as number | undefined) ?? 50;
