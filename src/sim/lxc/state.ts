@@ -1,9 +1,12 @@
 /** One container. See FACTS §5. */
 export interface LxcState {
   vmid: number;
-  /** The config as Proxmox stores it (key -> printed value), including `lock` when locked. */
+  /**
+   * The config as it reads back from `/etc/pve/lxc/<vmid>.conf` (key -> value): integers and
+   * booleans as numbers, everything else as text, `lock` when locked.
+   */
   config: Record<string, string | number>;
-  /** `[pending]` section: key -> value; deletions listed in `delete`. */
+  /** `[pve:pending]` section: key -> value; deletions listed in `pendingDelete`. */
   pending: Record<string, string | number>;
   pendingDelete: string[];
   status: 'running' | 'stopped';
@@ -11,6 +14,8 @@ export interface LxcState {
   startedAt?: number;
   /** Simulated process id while running. */
   pid?: number;
-  /** DHCP leases per interface (net0 -> ip) while running. */
-  leases?: Record<string, string>;
+  /** DHCP leases per interface (net0 -> lease) while running; kept while MAC and bridge stay. */
+  leases?: Record<string, { hwaddr: string; bridge: string; cidr: string }>;
+  /** Set by `status/suspend` (a checkpoint was written); `status/resume` restores from it. */
+  suspended?: boolean;
 }

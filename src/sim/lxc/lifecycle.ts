@@ -1,0 +1,59 @@
+/**
+ * Starting and stopping a container inside a worker: `vm_start` applies every pending change
+ * first, a stop forgets the runtime (pid, leases). Task durations are the realistic ones from the
+ * brief; the core scales them.
+ */
+import type { NodeState } from '../state.js';
+import type { SimContext } from '../types.js';
+import type { LxcState } from './state.js';
+import { applyPending } from './config-update.js';
+import { refreshLeases } from './runtime.js';
+import { volumeOps } from './guests.js';
+
+export const DURATION_MS = {
+  vzcreate: 8000,
+  vzstart: 1500,
+  vzstop: 1000,
+  vzshutdown: 3000,
+  vzreboot: 4500,
+  vzsuspend: 2000,
+  vzresume: 1500,
+  vzdestroy: 2000,
+  resize: 1500,
+} as const;
+
+/**
+ * `PVE::LXC::vm_start`: pending changes are applied (failures only warn, as in Perl) and the
+ * container runs with a new pid and fresh DHCP leases. Returns the number of warnings.
+ */
+export function startCt(
+  sim: SimContext,
+  node: NodeState,
+  ct: LxcState,
+  log: (line: string) => void,
+): number {
+  let warnings = 0;
+  if (Object.keys(ct.pending).length > 0 || ct.pendingDelete.length > 0) {
+    const errors: Record<string, string> = {};
+    applyPending(ct, undefined, volumeOps(sim, node, ct.vmid), errors);
+    for (const msg of Object.values(errors)) {
+      log(msg);
+      warnings++;
+    }
+  }
+  ct.status = 'running';
+  ct.startedAt = sim.clock.now();
+  ct.pid = sim.state.nextPid++;
+  delete ct.suspended;
+  ct.leases = {};
+  refreshLeases(node, ct);
+  return warnings;
+}
+
+/** The container is down: no pid, no uptime, its leases are released. */
+export function stopCt(ct: LxcState): void {
+  ct.status = 'stopped';
+  delete ct.startedAt;
+  delete ct.pid;
+  delete ct.leases;
+}
