@@ -1,16 +1,19 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when present (npm ci builds it through `prepare`), otherwise the
-// TypeScript sources through tsx, so a checkout works before and after a build.
+// In a checkout (src/ present) pxr runs its TypeScript sources through tsx, so what you run is what
+// you read; the container image has only the compiled dist/ and runs that.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const built = join(root, 'dist', 'cli', 'main.js');
-if (existsSync(built) && process.env.PXR_FROM_SOURCE !== '1') {
-  await import(pathToFileURL(built).href);
-} else {
+const source = join(root, 'src', 'cli', 'main.ts');
+let entry;
+if (existsSync(source) && process.env.PXR_FROM_DIST !== '1') {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href);
+  entry = source;
+} else {
+  entry = join(root, 'dist', 'cli', 'main.js');
 }
+const { runCli } = await import(pathToFileURL(entry).href);
+runCli();
