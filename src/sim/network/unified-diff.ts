@@ -77,7 +77,7 @@ function editScript(a: string[], b: string[], key: (l: string) => string): Op[] 
   let j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && ak[i] === bk[j]) {
-      ops.push({ kind: ' ', line: b[j] ?? '' });
+      ops.push({ kind: ' ', line: a[i] ?? '' }); // diff prints context from the old file
       i++;
       j++;
     } else if (
