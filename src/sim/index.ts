@@ -7,7 +7,7 @@ export { formatUpid, parseUpid } from './tasks.js';
 export type { Faults, ErrorRule, LatencyRule, TaskFailureRule } from './faults.js';
 export type { RequestLog, RequestEntry, RequestFilter } from './request-log.js';
 export { loadStateFile, writeStateFile } from './persist.js';
-// export { runSimCommand } from './cli.js';
+export { runSimCommand } from './cli.js';
 export { endpoints } from './endpoints.js';
 export { PveError, die, paramError, withAttribs, ResultWithAttribs } from './types.js';
 export type * from './types.js';

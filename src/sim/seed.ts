@@ -4,9 +4,9 @@
  * slices of the endpoint groups (network, firewall, certificates) from their own seed functions.
  */
 import type { NodeState, SimState, StorageState } from './state.js';
-import type { NodeNetworkState } from './network/state.js';
-import type { FirewallState } from './firewall/state.js';
-import type { NodeCertState } from './certs/state.js';
+import { seedNodeNetwork } from './network/seed.js';
+import { emptyNodeFirewall, seedClusterFirewall } from './firewall/seed.js';
+import { seedNodeCerts } from './certs/seed.js';
 
 export interface SeedOptions {
   nodes: readonly string[];
@@ -57,29 +57,6 @@ function seedStorages(nowMs: number): Record<string, StorageState> {
   };
 }
 
-// ---- Endpoint-group seeds -------------------------------------------------------------------
-// MARKED SPOT: replace these placeholders with the groups' seed functions once they exist:
-//   network: seedNodeNetwork({ node, ip, cidrBits, gateway }) from ./network/seed.js
-//   certs:   await seedNodeCerts(node, ip)                     from ./certs/seed.js
-//   firewall: seedClusterFirewall()                            from ./firewall/seed.js
-function seedNetwork(_opts: {
-  node: string;
-  ip: string;
-  cidrBits: number;
-  gateway: string;
-}): NodeNetworkState {
-  return { active: {}, pending: null };
-}
-
-function emptyFirewall(): FirewallState {
-  return { options: {}, rules: [], groups: {}, ipsets: {}, aliases: {} };
-}
-
-async function seedCerts(_node: string, _ip: string): Promise<NodeCertState> {
-  return Promise.resolve({ rootCa: '', ssl: { cert: '', key: '' } });
-}
-// ----------------------------------------------------------------------------------------------
-
 export function nodeIp(index: number): string {
   return `192.168.100.${10 + index}`;
 }
@@ -97,19 +74,25 @@ export function seedState(opts: SeedOptions): SimState {
       maxcpu: 8,
       maxmem: 32 * GiB,
       startedAt: opts.nowMs - 3 * 86400 * 1000,
-      network: seedNetwork({ node: name, ip, cidrBits: 24, gateway: '192.168.100.1' }),
+      network: seedNodeNetwork({
+        node: name,
+        ip,
+        cidrBits: 24,
+        gateway: '192.168.100.1',
+        nowMs: opts.nowMs,
+      }),
       lxc: {},
       guestFirewall: {},
       storages: seedStorages(opts.nowMs),
       certs: { rootCa: '', ssl: { cert: '', key: '' } },
-      firewall: { rules: [], options: {} },
+      firewall: emptyNodeFirewall(),
     };
   });
   return {
     version: 1,
     clusterName: opts.clusterName,
     nodes,
-    firewall: emptyFirewall(),
+    firewall: seedClusterFirewall(),
     tasks: [],
     nextPid: 100_000,
     tokens: opts.tokens,
@@ -120,8 +103,8 @@ export function seedState(opts: SeedOptions): SimState {
 }
 
 /** Fills in the certificates of nodes that have none yet. */
-export async function seedCertsInto(state: SimState): Promise<void> {
+export async function seedCertsInto(state: SimState, nowMs: number): Promise<void> {
   for (const node of Object.values(state.nodes)) {
-    if (node.certs.rootCa === '') node.certs = await seedCerts(node.name, node.ip);
+    if (node.certs.rootCa === '') node.certs = await seedNodeCerts(node.name, node.ip, { nowMs });
   }
 }

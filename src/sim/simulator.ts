@@ -257,7 +257,7 @@ class SimulatorImpl implements Simulator {
         const loaded = await loadStateFile(this.opts.statePath);
         if (loaded) this.current = loaded;
       }
-      await seedCertsInto(this.current);
+      await seedCertsInto(this.current, this.clock.now());
       this.persister?.touch();
     })();
     return this.initialized;
