@@ -59,7 +59,7 @@ describe('simulator host network over HTTP', () => {
   async function waitTask(upid: string): Promise<{ status: string; exitstatus?: string }> {
     for (let i = 0; i < 500; i++) {
       const st = await s.api.nodes.$('pve').tasks.$(upid).status.$get();
-      if (st.status === 'stopped') return st as { status: string; exitstatus?: string };
+      if (st.status === 'stopped') return st;
       await new Promise((r) => setImmediate(r));
     }
     assert.fail(`task ${upid} did not stop`);
@@ -75,7 +75,8 @@ describe('simulator host network over HTTP', () => {
     });
   }
 
-  const names = (list: { iface: string }[]): string[] => list.map((i) => i.iface).sort();
+  const names = (list: readonly object[]): string[] =>
+    list.map((i) => String((i as { iface?: unknown }).iface)).sort();
 
   test('a fresh node lists four active NICs and vmbr0, never lo, and no changes', async () => {
     const r = await raw('GET', '/nodes/pve/network');
