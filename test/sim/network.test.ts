@@ -299,6 +299,21 @@ describe('simulator host network over HTTP', () => {
   });
 });
 
+describe('simulator host network: bridges need an SDN privilege to be listed', () => {
+  let s: StartedSim;
+  before(async () => {
+    s = await startSim({ tokenPrivs: ['Sys.Audit', 'SDN.Audit'] });
+  });
+  after(async () => {
+    await s.close();
+  });
+
+  test('a token with SDN.Audit sees vmbr0 in the list', async () => {
+    const list = await s.api.nodes.$('pve').network.$get();
+    assert.ok(list.some((i) => i.iface === 'vmbr0'));
+  });
+});
+
 describe('simulator host network permissions', () => {
   let s: StartedSim;
   before(async () => {
@@ -317,5 +332,10 @@ describe('simulator host network permissions', () => {
     });
     assert.equal(res.status, 403);
     assert.equal(s.sim.state.nodes.pve?.network.pending, null);
+  });
+
+  test('without SDN.Audit or SDN.Use the list hides every bridge, like check_sdn_bridge', async () => {
+    const list = await s.api.nodes.$('pve').network.$get();
+    assert.deepEqual(list.map((i) => String(i.iface)).sort(), ['eno1', 'eno2', 'eno3', 'eno4']);
   });
 });

@@ -58,6 +58,21 @@ function checkRequires(params: Record<string, unknown>): void {
   if (Object.keys(errors).length > 0) paramError(errors);
 }
 
+/**
+ * Upstream hides bridges the caller may not use (`check_sdn_bridge` on the `localnetwork` zone:
+ * SDN.Audit or SDN.Use), except for root@pam itself: a token without SDN privileges sees no bridges
+ * at all. Tokens here carry a flat privilege set, so any grant counts.
+ */
+function maySeeBridges(ctx: RequestContext): boolean {
+  if (ctx.caller.tokenId === undefined) return true; // tickets in the simulator are root@pam
+  const privs = ctx.sim.state.tokens[ctx.caller.upidUser]?.privs ?? [];
+  return privs.includes('*') || privs.includes('SDN.Audit') || privs.includes('SDN.Use');
+}
+
+function isBridge(type: unknown): boolean {
+  return type === 'bridge' || type === 'OVSBridge';
+}
+
 function stage(ctx: RequestContext, edit: (net: NodeNetworkState) => void): null {
   edit(network(ctx));
   ctx.sim.touch();
@@ -73,7 +88,8 @@ export const networkEndpoints: EndpointDef[] = [
     returns: 'array',
     handler(ctx: RequestContext): unknown {
       const net = network(ctx);
-      const list = listIfaces(net, ctx.params.type as IfaceTypeFilter | undefined);
+      const all = listIfaces(net, ctx.params.type as IfaceTypeFilter | undefined);
+      const list = maySeeBridges(ctx) ? all : all.filter((d) => !isBridge(d.type));
       const changes = pendingChanges(net);
       return changes === undefined ? list : withAttribs(list, { changes });
     },
