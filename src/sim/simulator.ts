@@ -11,7 +11,7 @@ import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import { PxrError } from '../core/errors.js';
 import type { SimState } from './state.js';
-import type { SimContext, TaskApi } from './types.js';
+import type { EndpointDef, SimContext, TaskApi } from './types.js';
 import { die } from './types.js';
 import { endpoints } from './endpoints.js';
 import { Router } from './router.js';
@@ -61,6 +61,11 @@ export interface SimulatorOptions {
   host: string;
   /** 0 = any free port. @default 0 */
   port: number;
+  /**
+   * Endpoints added to the standard table (tests of the core use them to exercise tasks and
+   * privileges without depending on an endpoint group).
+   */
+  extraEndpoints?: readonly EndpointDef[];
   /** Called with background errors (state file writes). @default writes them to stderr */
   onError?: (err: unknown) => void;
 }
@@ -120,7 +125,7 @@ class SimulatorImpl implements Simulator {
   readonly requests = new RequestLog();
   readonly tasks: TaskManager;
   readonly context: SimContext;
-  private readonly router = new Router(endpoints);
+  private readonly router: Router;
   private readonly ticketKey = randomBytes(32);
   private readonly persister: StatePersister | undefined;
   private server: Server | undefined;
@@ -131,6 +136,7 @@ class SimulatorImpl implements Simulator {
   constructor(opts: SimulatorOptions) {
     this.opts = opts;
     this.clock = opts.clock;
+    this.router = new Router([...endpoints, ...(opts.extraEndpoints ?? [])]);
     this.current = this.freshState();
     const rng = createRng(
       () => this.current.rng,

@@ -23,10 +23,7 @@ export function certFingerprint(pem: string): string {
 /** ECDSA P-256, valid from `nowMs` - 1 day for one year, SANs localhost, 127.0.0.1 and `hosts`. */
 export async function createSelfSigned(nowMs: number, hosts: string[] = []): Promise<SelfSigned> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = (await webcrypto.subtle.generateKey(alg, true, [
-    'sign',
-    'verify',
-  ])) as webcrypto.CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
   const ipRe = /^[\d.]+$|:/;
   const names = [...new Set(['localhost', '127.0.0.1', ...hosts])].map((h) =>
     ipRe.test(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h },
@@ -36,9 +33,7 @@ export async function createSelfSigned(nowMs: number, hosts: string[] = []): Pro
     name: 'CN=pxr-sim',
     notBefore: new Date(nowMs - 86_400_000),
     notAfter: new Date(nowMs + 365 * 86_400_000),
-    keys: keys as unknown as Parameters<
-      typeof x509.X509CertificateGenerator.createSelfSigned
-    >[0]['keys'],
+    keys,
     signingAlgorithm: alg,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),

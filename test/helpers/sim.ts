@@ -6,6 +6,7 @@
  *   await api.nodes.$('pve').lxc.$get();
  */
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import proxmoxApi from 'proxmox-api';
 import type { Proxmox } from 'proxmox-api';
 import { createSimulator } from '../../src/sim/simulator.js';
@@ -47,4 +48,40 @@ export async function startSim(opts: Partial<SimulatorOptions> = {}): Promise<St
     api,
     close: () => sim.stop(),
   };
+}
+
+export interface RawResponse {
+  status: number;
+  /** The reason phrase of the status line. */
+  reason: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * One HTTP request with nothing added (fetch adds headers and refuses bodies on GET): for checks of
+ * the exact wire format.
+ */
+export function rawRequest(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          reason: res.statusMessage ?? '',
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (opts.body !== undefined) req.write(opts.body);
+    req.end();
+  });
 }
