@@ -355,7 +355,7 @@ describe('simulated firewall over HTTP with the proxmox-api client', () => {
         ostemplate: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
         storage: 'local-lvm',
         net0: 'bridge=vmbr0,name=eth0,ip=dhcp,firewall=1',
-      } as never);
+      });
       clock.advance(60_000);
       const st = await s.api.nodes.$('pve').tasks.$(upid).status.$get();
       assert.equal(st.exitstatus, 'OK');
