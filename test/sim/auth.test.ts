@@ -32,7 +32,7 @@ function form(body: Record<string, string>): {
   };
 }
 
-describe('authentication (FACTS §2)', () => {
+void describe('authentication (FACTS §2)', () => {
   let s: StartedSim;
   const clock = new ManualClock(Date.UTC(2026, 3, 1));
   before(async () => {
@@ -49,13 +49,13 @@ describe('authentication (FACTS §2)', () => {
     return { ticket: data.ticket ?? '', csrf: data.CSRFPreventionToken ?? '' };
   }
 
-  test('a ticket has the PVE:<user>:<8 hex>:: form and a CSRF token <8 hex>:<sig>', async () => {
+  void test('a ticket has the PVE:<user>:<8 hex>:: form and a CSRF token <8 hex>:<sig>', async () => {
     const { ticket, csrf } = await login();
     assert.match(ticket, /^PVE:root@pam:[0-9A-F]{8}::.+$/);
     assert.match(csrf, /^[0-9A-F]{8}:.+$/);
   });
 
-  test('the ticket cookie authenticates reads without a CSRF token', async () => {
+  void test('the ticket cookie authenticates reads without a CSRF token', async () => {
     const { ticket } = await login();
     const r = await rawRequest(`${s.url}/api2/json/version`, {
       headers: { Cookie: `PVEAuthCookie=${encodeURIComponent(ticket)}` },
@@ -63,7 +63,7 @@ describe('authentication (FACTS §2)', () => {
     assert.equal(r.status, 200);
   });
 
-  test('a write with a ticket but no CSRF token is refused with 401 and no body', async () => {
+  void test('a write with a ticket but no CSRF token is refused with 401 and no body', async () => {
     const { ticket } = await login();
     const r = await rawRequest(`${s.url}/api2/json/nodes/pve/test-guarded/100`, {
       method: 'POST',
@@ -75,7 +75,7 @@ describe('authentication (FACTS §2)', () => {
     assert.equal(r.headers['content-type'], undefined);
   });
 
-  test('a write with ticket and CSRF header succeeds', async () => {
+  void test('a write with ticket and CSRF header succeeds', async () => {
     const { ticket, csrf } = await login();
     const r = await rawRequest(`${s.url}/api2/json/nodes/pve/test-guarded/100`, {
       method: 'POST',
@@ -85,7 +85,7 @@ describe('authentication (FACTS §2)', () => {
     assert.equal(r.body, '{"data":"done"}');
   });
 
-  test('a ticket older than two hours is rejected', async () => {
+  void test('a ticket older than two hours is rejected', async () => {
     const { ticket } = await login();
     clock.advance(2 * 3600 * 1000 + 1000);
     const r = await rawRequest(`${s.url}/api2/json/version`, {
@@ -95,14 +95,14 @@ describe('authentication (FACTS §2)', () => {
     assert.equal(r.reason, 'permission denied - invalid PVE ticket');
   });
 
-  test('a wrong password answers 401 authentication failure', async () => {
+  void test('a wrong password answers 401 authentication failure', async () => {
     const f = form({ username: 'root@pam', password: 'nope' });
     const r = await rawRequest(`${s.url}/api2/json/access/ticket`, { method: 'POST', ...f });
     assert.equal(r.status, 401);
     assert.equal(r.reason, 'authentication failure');
   });
 
-  test('an API token on POST /access/ticket answers 403', async () => {
+  void test('an API token on POST /access/ticket answers 403', async () => {
     const f = form({ username: 'root@pam', password: 'secret-pw' });
     const r = await rawRequest(`${s.url}/api2/json/access/ticket`, {
       method: 'POST',
@@ -116,7 +116,7 @@ describe('authentication (FACTS §2)', () => {
     );
   });
 
-  test('the proxmox-api client logs in with a password and uses the ticket', async () => {
+  void test('the proxmox-api client logs in with a password and uses the ticket', async () => {
     const api = proxmoxApi({
       host: '127.0.0.1',
       port: s.port,
@@ -128,10 +128,11 @@ describe('authentication (FACTS §2)', () => {
       .tasks.$('UPID:pve:00000001:00000001:00000001:x:1:root@pam:')
       .status.$get()
       .catch((e: Error) => e.message);
-    assert.match(String(r), /no such task/);
+    assert.equal(typeof r, 'string');
+    assert.match(r as string, /no such task/);
   });
 
-  test('a token without the privilege gets 403 Permission check failed (path, priv)', async () => {
+  void test('a token without the privilege gets 403 Permission check failed (path, priv)', async () => {
     const secret = '11111111-2222-4333-8444-555555555555';
     s.sim.state.tokens['root@pam!audit'] = { secret, privs: ['VM.Audit'] };
     const r = await rawRequest(`${s.url}/api2/json/nodes/pve/test-guarded/123`, {
@@ -153,8 +154,8 @@ describe('authentication (FACTS §2)', () => {
   });
 });
 
-describe('authentication failure delay', () => {
-  test('401 answers wait authFailureDelayMs on the sim clock', async () => {
+void describe('authentication failure delay', () => {
+  void test('401 answers wait authFailureDelayMs on the sim clock', async () => {
     const clock = new ManualClock();
     const s = await startSim({ clock, authFailureDelayMs: 3000 });
     try {

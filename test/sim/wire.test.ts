@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { rawRequest, startSim } from '../helpers/sim.js';
 import type { StartedSim } from '../helpers/sim.js';
 
-describe('wire format (FACTS §1)', () => {
+void describe('wire format (FACTS §1)', () => {
   let s: StartedSim;
   let auth: Record<string, string>;
   before(async () => {
@@ -12,7 +12,7 @@ describe('wire format (FACTS §1)', () => {
   });
   after(() => s.close());
 
-  test('success answers carry the exact content type and a {"data":...} envelope', async () => {
+  void test('success answers carry the exact content type and a {"data":...} envelope', async () => {
     const r = await rawRequest(`${s.url}/api2/json/version`, { headers: auth });
     assert.equal(r.status, 200);
     assert.equal(r.reason, 'OK');
@@ -21,7 +21,7 @@ describe('wire format (FACTS §1)', () => {
     assert.match(r.body, /^\{"data":\{"release":"9\.1"/);
   });
 
-  test('booleans go out as 0/1 integers', async () => {
+  void test('booleans go out as 0/1 integers', async () => {
     const r = await rawRequest(`${s.url}/api2/json/nodes/pve/storage`, { headers: auth });
     const data = (JSON.parse(r.body) as { data: Record<string, unknown>[] }).data;
     assert.ok(data.length > 0);
@@ -31,7 +31,7 @@ describe('wire format (FACTS §1)', () => {
     }
   });
 
-  test('a request without credentials gets 401 No ticket with no body and no content type', async () => {
+  void test('a request without credentials gets 401 No ticket with no body and no content type', async () => {
     const r = await rawRequest(`${s.url}/api2/json/version`);
     assert.equal(r.status, 401);
     assert.equal(r.reason, 'No ticket');
@@ -39,7 +39,7 @@ describe('wire format (FACTS §1)', () => {
     assert.equal(r.body, '');
   });
 
-  test('a wrong token secret gets 401 with no body', async () => {
+  void test('a wrong token secret gets 401 with no body', async () => {
     const r = await rawRequest(`${s.url}/api2/json/version`, {
       headers: { Authorization: `PVEAPIToken=${s.tokenId}=00000000-0000-0000-0000-000000000000` },
     });
@@ -48,14 +48,14 @@ describe('wire format (FACTS §1)', () => {
     assert.equal(r.headers['content-type'], undefined);
   });
 
-  test('the token separator may be a space instead of =', async () => {
+  void test('the token separator may be a space instead of =', async () => {
     const r = await rawRequest(`${s.url}/api2/json/version`, {
       headers: { Authorization: `PVEAPIToken=${s.tokenId} ${s.tokenSecret}` },
     });
     assert.equal(r.status, 200);
   });
 
-  test('an unknown route answers 501 Method ... not implemented', async () => {
+  void test('an unknown route answers 501 Method ... not implemented', async () => {
     const r = await rawRequest(`${s.url}/api2/json/foo`, { headers: auth });
     assert.equal(r.status, 501);
     assert.equal(r.reason, "Method 'GET /foo' not implemented");
@@ -63,13 +63,13 @@ describe('wire format (FACTS §1)', () => {
     assert.equal(r.body, '{"data":null,"message":"Method \'GET /foo\' not implemented\\n"}');
   });
 
-  test('a known path with another method answers 501 too', async () => {
+  void test('a known path with another method answers 501 too', async () => {
     const r = await rawRequest(`${s.url}/api2/json/version`, { method: 'DELETE', headers: auth });
     assert.equal(r.status, 501);
     assert.equal(r.reason, "Method 'DELETE /version' not implemented");
   });
 
-  test('a body on DELETE answers 501 Unexpected content', async () => {
+  void test('a body on DELETE answers 501 Unexpected content', async () => {
     const r = await rawRequest(`${s.url}/api2/json/version`, {
       method: 'DELETE',
       headers: {
@@ -87,7 +87,7 @@ describe('wire format (FACTS §1)', () => {
     });
   });
 
-  test('parameter errors answer 400 Parameter verification failed. with errors per parameter', async () => {
+  void test('parameter errors answer 400 Parameter verification failed. with errors per parameter', async () => {
     const r = await rawRequest(`${s.url}/api2/json/nodes/pve/tasks?limit=abc&bogus=1`, {
       headers: auth,
     });
@@ -105,7 +105,7 @@ describe('wire format (FACTS §1)', () => {
     });
   });
 
-  test('an unknown node answers 500 with the hostname lookup error as reason phrase', async () => {
+  void test('an unknown node answers 500 with the hostname lookup error as reason phrase', async () => {
     const r = await rawRequest(`${s.url}/api2/json/nodes/nope/status`, { headers: auth });
     assert.equal(r.status, 500);
     const msg =
@@ -114,7 +114,7 @@ describe('wire format (FACTS §1)', () => {
     assert.deepEqual(JSON.parse(r.body), { data: null, message: `${msg}\n` });
   });
 
-  test('a handler die is a 500 whose reason is the first message line', async () => {
+  void test('a handler die is a 500 whose reason is the first message line', async () => {
     const r = await rawRequest(`${s.url}/api2/json/nodes/pve/storage/nope/content`, {
       headers: auth,
     });
@@ -123,7 +123,7 @@ describe('wire format (FACTS §1)', () => {
     assert.equal(JSON.parse(r.body).message, "storage 'nope' does not exist\n");
   });
 
-  test('a body over 64 KiB is refused with 413', async () => {
+  void test('a body over 64 KiB is refused with 413', async () => {
     const r = await rawRequest(`${s.url}/api2/json/access/ticket`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -132,12 +132,12 @@ describe('wire format (FACTS §1)', () => {
     assert.equal(r.status, 413);
   });
 
-  test('list endpoints add total next to data', async () => {
+  void test('list endpoints add total next to data', async () => {
     const r = await rawRequest(`${s.url}/api2/json/nodes/pve/tasks?source=all`, { headers: auth });
     assert.deepEqual(JSON.parse(r.body), { data: [], total: 0 });
   });
 
-  test('the proxmox-api client accepts the answers', async () => {
+  void test('the proxmox-api client accepts the answers', async () => {
     const v = await s.api.version.$get();
     assert.equal(v.version, '9.1.3');
   });
