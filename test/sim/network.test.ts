@@ -187,6 +187,17 @@ describe('simulator host network over HTTP', () => {
     assert.ok(changes.includes('+iface vmbr1 inet manual\n'), changes);
   });
 
+  test('bridge_vlan_aware=0 still makes a VLAN-aware bridge; only delete= turns it off', async () => {
+    await net().$post({ iface: 'vmbr1', type: 'bridge', bridge_vlan_aware: false });
+    let d = (await net().$('vmbr1').$get()) as Record<string, unknown>;
+    assert.equal(d.bridge_vlan_aware, 1);
+    assert.equal(d.bridge_vids, '2-4094');
+    await net().$('vmbr1').$put({ type: 'bridge', delete: 'bridge_vlan_aware,bridge_vids' });
+    d = (await net().$('vmbr1').$get());
+    assert.equal(d.bridge_vlan_aware, undefined);
+    assert.equal(d.bridge_vids, undefined);
+  });
+
   test('a deleted bridge stays active until the reload removes it', async () => {
     await net().$post({ iface: 'vmbr1', type: 'bridge', autostart: true });
     await waitTask(await net().$put());
