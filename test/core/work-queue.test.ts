@@ -126,6 +126,7 @@ describe('work queue', () => {
     const q = new WorkQueue({
       clock: new ManualClock(),
       handler: async (k) => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- the point of the test
         if (k === 'bad') throw 'not even an Error';
         seen.push(k);
       },
