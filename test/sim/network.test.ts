@@ -193,7 +193,7 @@ describe('simulator host network over HTTP', () => {
     assert.equal(d.bridge_vlan_aware, 1);
     assert.equal(d.bridge_vids, '2-4094');
     await net().$('vmbr1').$put({ type: 'bridge', delete: 'bridge_vlan_aware,bridge_vids' });
-    d = (await net().$('vmbr1').$get());
+    d = await net().$('vmbr1').$get();
     assert.equal(d.bridge_vlan_aware, undefined);
     assert.equal(d.bridge_vids, undefined);
   });
