@@ -1,0 +1,24 @@
+/**
+ * Every kind pxr knows, as plain definitions (schema, semantic checks, CLI names). Reconcilers are
+ * attached later by the composition root, which has the Proxmox client and the clock. A new kind plugs
+ * in by adding one entry here (its `schema.ts` and `validate.ts` next to its reconciler).
+ */
+import type { KindDefinition } from '../core/kind.js';
+import { bridgeSpecSchema } from './bridge/schema.js';
+import { validateBridge } from './bridge/validate.js';
+
+const bridge: KindDefinition = {
+  kind: 'Bridge',
+  plural: 'bridges',
+  aliases: ['bridge', 'br'],
+  schema: bridgeSpecSchema,
+  validate: validateBridge,
+};
+
+/**
+ * The kinds in dependency order (a kind comes after the kinds it depends on). Returns fresh objects
+ * so a caller attaching a reconciler never mutates another caller's definitions.
+ */
+export function kindDefinitions(): KindDefinition[] {
+  return [bridge].map((k) => ({ ...k }));
+}
