@@ -4,7 +4,7 @@
  * parse/print helpers the handlers use. They are registered with the simulator's format registry so
  * request validation rejects what Proxmox would reject.
  */
-import { registerFormat } from '../formats.js';
+import { checkFormat, registerFormat } from '../formats.js';
 import {
   parsePropertyString,
   parseSize,
@@ -13,65 +13,90 @@ import {
   type PropValues,
 } from './property-string.js';
 
-const MAC = /(?:[a-fA-F0-9]{2}:){5}[a-fA-F0-9]{2}/;
+const MOUNT_OPT = '(?:(discard|lazytime|noatime|nodev|noexec|nosuid))';
 
 export const NET_FORMAT: PropFormat = {
   type: { type: 'string', optional: true, enum: ['veth'] },
   name: { type: 'string', pattern: /[-_.\w\d]+/ },
   bridge: { type: 'string', optional: true, pattern: /[-_.\w\d]+/ },
-  hwaddr: { type: 'string', optional: true, pattern: MAC },
+  hwaddr: { type: 'string', optional: true, format: 'mac-addr' },
   mtu: { type: 'integer', optional: true, minimum: 64, maximum: 65535 },
-  ip: { type: 'string', optional: true },
-  gw: { type: 'string', optional: true },
-  ip6: { type: 'string', optional: true },
-  gw6: { type: 'string', optional: true },
+  ip: { type: 'string', optional: true, format: 'pve-ipv4-config' },
+  gw: { type: 'string', optional: true, format: 'ipv4' },
+  ip6: { type: 'string', optional: true, format: 'pve-ipv6-config' },
+  gw6: { type: 'string', optional: true, format: 'ipv6' },
   firewall: { type: 'boolean', optional: true },
   tag: { type: 'integer', optional: true, minimum: 1, maximum: 4094 },
-  trunks: { type: 'string', optional: true, pattern: /\d+(?:;\d+)*/ },
-  rate: { type: 'number', optional: true, minimum: 0 },
+  trunks: { type: 'string', optional: true, pattern: /(?:\d+(?:;\d+)*)/ },
+  rate: { type: 'number', optional: true },
   link_down: { type: 'boolean', optional: true },
   'host-managed': { type: 'boolean', optional: true },
 };
 
 export const ROOTFS_FORMAT: PropFormat = {
-  volume: { type: 'string', defaultKey: true },
+  volume: { type: 'string', defaultKey: true, format: 'pve-lxc-mp-string' },
   size: { type: 'string', optional: true, format: 'disk-size' },
   acl: { type: 'boolean', optional: true },
-  mountoptions: { type: 'string', optional: true },
-  idmap: { type: 'string', optional: true },
+  mountoptions: {
+    type: 'string',
+    optional: true,
+    pattern: new RegExp(`(?:${MOUNT_OPT}(;${MOUNT_OPT})*)`),
+  },
   ro: { type: 'boolean', optional: true },
   quota: { type: 'boolean', optional: true },
-  replicate: { type: 'boolean', optional: true },
-  shared: { type: 'boolean', optional: true },
+  replicate: { type: 'boolean', optional: true, default: 1 },
+  shared: { type: 'boolean', optional: true, default: 0 },
 };
 
 export const MP_FORMAT: PropFormat = {
   ...ROOTFS_FORMAT,
   backup: { type: 'boolean', optional: true },
-  mp: { type: 'string' },
-  keepattrs: { type: 'boolean', optional: true },
+  mp: { type: 'string', format: 'pve-lxc-mp-string' },
+  keepattrs: { type: 'boolean', optional: true, default: 0 },
 };
 
 export const UNUSED_FORMAT: PropFormat = {
-  volume: { type: 'string', defaultKey: true },
+  volume: { type: 'string', defaultKey: true, format: 'pve-volume-id' },
 };
 
 export const FEATURES_FORMAT: PropFormat = {
-  mount: { type: 'string', optional: true, pattern: /[a-zA-Z0-9_; ]+/ },
-  nesting: { type: 'boolean', optional: true },
-  keyctl: { type: 'boolean', optional: true },
-  fuse: { type: 'boolean', optional: true },
-  mknod: { type: 'boolean', optional: true },
-  force_rw_sys: { type: 'boolean', optional: true },
+  mount: { type: 'string', optional: true, pattern: /(?:[a-zA-Z0-9_; ]+)/ },
+  nesting: { type: 'boolean', optional: true, default: 0 },
+  keyctl: { type: 'boolean', optional: true, default: 0 },
+  fuse: { type: 'boolean', optional: true, default: 0 },
+  mknod: { type: 'boolean', optional: true, default: 0 },
+  force_rw_sys: { type: 'boolean', optional: true, default: 0 },
 };
 
 export const DEV_FORMAT: PropFormat = {
-  path: { type: 'string', optional: true, defaultKey: true },
+  path: { type: 'string', optional: true, defaultKey: true, format: 'pve-lxc-dev-string' },
   mode: { type: 'string', optional: true, pattern: /0[0-7]{3}/ },
   uid: { type: 'integer', optional: true, minimum: 0 },
   gid: { type: 'integer', optional: true, minimum: 0 },
-  'deny-write': { type: 'boolean', optional: true },
+  'deny-write': { type: 'boolean', optional: true, default: 0 },
 };
+
+// Value formats used inside the property strings (pve-common / pve-container verifiers).
+registerFormat('pve-ipv4-config', (v) =>
+  v === 'dhcp' || v === 'manual' || checkFormat('CIDRv4', v) === undefined
+    ? undefined
+    : 'value does not look like a valid ipv4 network configuration',
+);
+registerFormat('pve-ipv6-config', (v) =>
+  v === 'auto' || v === 'dhcp' || v === 'manual' || checkFormat('CIDRv6', v) === undefined
+    ? undefined
+    : 'value does not look like a valid ipv6 network configuration',
+);
+registerFormat('pve-lxc-mp-string', (v) =>
+  /\/\.\.?\//.test(v) || /\/\.\.?$/.test(v) || /^\.\.\//.test(v)
+    ? `${v} contains illegal character sequences`
+    : undefined,
+);
+registerFormat('pve-lxc-dev-string', (v) =>
+  /\/\.\.?(?:\/|$)/.test(v) || !v.startsWith('/dev/')
+    ? `${v} is not a valid device path`
+    : undefined,
+);
 
 /** Format ids used in the endpoint params (the schema dump expands them to key lists). */
 export const FORMAT_IDS = {

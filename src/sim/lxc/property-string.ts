@@ -4,6 +4,7 @@
  * given without `key=`, booleans are normalised to 0/1, and printing emits the default key first
  * (bare), then the required keys, then the rest, each group sorted alphabetically. See FACTS §3.
  */
+import { checkFormat, hasFormat } from '../formats.js';
 
 export interface PropKey {
   type: 'string' | 'integer' | 'number' | 'boolean';
@@ -16,6 +17,8 @@ export interface PropKey {
   pattern?: RegExp;
   minimum?: number;
   maximum?: number;
+  /** Documentation only (the schema's default); parsing never fills it in. */
+  default?: string | number;
 }
 
 export type PropFormat = Readonly<Record<string, PropKey>>;
@@ -108,6 +111,11 @@ function checkKey(key: string, def: PropKey, raw: string): string | number {
         throw new PropertyStringError(`${key}: value does not match the regex pattern`);
       if (def.format === 'disk-size' && parseSize(raw) === undefined)
         throw new PropertyStringError(`${key}: value does not look like a valid disk size: ${raw}`);
+      if (def.format !== undefined && def.format !== 'disk-size' && hasFormat(def.format)) {
+        const err = checkFormat(def.format, raw);
+        if (err !== undefined)
+          throw new PropertyStringError(`${key}: invalid format - ${err.trimEnd()}`);
+      }
       return raw;
   }
 }
