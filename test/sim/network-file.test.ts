@@ -13,6 +13,8 @@ import { createIface, deleteIface, updateIface } from '../../src/sim/network/edi
 import {
   currentConfig,
   fileText,
+  ifreload,
+  isBridgeUp,
   promotePending,
   stageConfig,
 } from '../../src/sim/network/node-network.js';
@@ -192,6 +194,21 @@ describe('interfaces file', () => {
       assert.equal(net.pending, null, 'nothing is written');
     });
   }
+
+  test('a bridge is up for guests only after the reload, and gone after a reload without it', () => {
+    const net = seed();
+    assert.equal(isBridgeUp(net, 'vmbr0'), true);
+    stageConfig(net, createIface(currentConfig(net), 'vmbr1', { type: 'bridge', autostart: 1 }), 0);
+    assert.equal(isBridgeUp(net, 'vmbr1'), false, 'staged only');
+    promotePending(net);
+    assert.deepEqual(ifreload(net), { up: ['vmbr1'], down: [] });
+    assert.equal(isBridgeUp(net, 'vmbr1'), true);
+    stageConfig(net, deleteIface(currentConfig(net), 'vmbr1'), 0);
+    promotePending(net);
+    assert.deepEqual(ifreload(net), { up: [], down: ['vmbr1'] });
+    assert.equal(isBridgeUp(net, 'vmbr1'), false);
+    assert.equal(isBridgeUp(net, 'eno1'), false, 'a NIC is not a bridge');
+  });
 
   test('render → parse → render is stable', () => {
     const net = seed();

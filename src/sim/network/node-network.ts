@@ -80,6 +80,19 @@ export function ifreload(net: NodeNetworkState): { up: string[]; down: string[] 
   };
 }
 
+/**
+ * Whether a bridge exists in the kernel (`/sys/class/net/<name>/brif`): what starting a guest on it
+ * needs. A bridge only staged in `interfaces.new` does not count until the reload brings it up.
+ */
+export function isBridgeUp(net: NodeNetworkState, name: string): boolean {
+  const d = net.active[name];
+  return (
+    d !== undefined &&
+    (d.type === 'bridge' || d.type === 'OVSBridge') &&
+    (net.up ?? []).includes(name)
+  );
+}
+
 /** One record as the API returns it: kernel `active` merged in, keys in Perl's canonical order. */
 export function ifaceView(net: NodeNetworkState, d: NetIface): Record<string, unknown> {
   const out: Record<string, unknown> = { ...d };
