@@ -227,11 +227,14 @@ export class Controller {
       const now = clock.now();
       const meta = { reconcileId, startedAt, durationMs: now - startedAt, now };
       const recorded = this.o.store.transaction(() => {
-        const out = passes.map((p) => ({
-          ref: p.obj,
-          rec: recordObjectPass(this.o.store, p, meta),
-        }));
-        for (const obj of finalized) recordFinalized(this.o.store, obj, now);
+        // The source may have changed while we awaited: skip objects that were removed or
+        // re-created meanwhile, and never drop an object whose deletion was cancelled.
+        const out = passes
+          .filter((p) => this.stillSame(p.obj))
+          .map((p) => ({ ref: p.obj, rec: recordObjectPass(this.o.store, p, meta) }));
+        for (const obj of finalized) {
+          if (this.stillSame(obj)?.deletionRequested) recordFinalized(this.o.store, obj, now);
+        }
         return out;
       });
       let result: ReconcileResult = 'ok';
@@ -263,6 +266,11 @@ export class Controller {
     } finally {
       this.o.onProcessed?.(this.kind, key);
     }
+  }
+
+  private stillSame(obj: StoredObject): StoredObject | undefined {
+    const cur = this.o.store.objects.get(obj);
+    return cur && cur.uid === obj.uid ? cur : undefined;
   }
 
   private stalledNow(obj: StoredObject): boolean {

@@ -1,0 +1,40 @@
+import { describe, test } from 'node:test';
+/* eslint-disable @typescript-eslint/no-floating-promises -- node:test's describe/test return promises the runner tracks */
+import assert from 'node:assert/strict';
+import { doc, FakeReconciler, kind, rig, snap } from './helpers.js';
+
+describe('controller: the source changes while a reconcile is in flight', () => {
+  test('an object orphaned during its reconcile gets no status row afterwards', async () => {
+    const r = new FakeReconciler();
+    const keep = doc('Bridge', 'keep');
+    const gone = doc('Bridge', 'gone', {}, { annotations: { 'pxr/prune': 'disabled' } });
+    const x = rig([kind('Bridge', r)], { ingest: { maxPruneRatio: 1 } });
+    r.onReconcile = async (_ctx, objs) => {
+      if (objs[0]?.name === 'gone') x.manager.applySnapshot(snap([keep]));
+      return new Map(objs.map((o) => [o.name, {}]));
+    };
+    x.manager.applySnapshot(snap([keep, gone]));
+    await x.manager.waitForIdle();
+    assert.equal(x.store.objects.get({ kind: 'Bridge', name: 'gone' }), undefined);
+    assert.equal(x.store.status.get({ kind: 'Bridge', name: 'gone' }), undefined);
+    assert.ok(x.store.status.get({ kind: 'Bridge', name: 'keep' }));
+  });
+
+  test('a deletion cancelled while the finalizer runs keeps the object and reconciles it again', async () => {
+    const r = new FakeReconciler();
+    const docs = [doc('Bridge', 'a'), doc('Bridge', 'b'), doc('Bridge', 'c')];
+    const x = rig([kind('Bridge', r)]);
+    r.onFinalize = async (_ctx, objs) => {
+      x.manager.applySnapshot(snap(docs)); // the document came back mid-finalize
+      return new Map(objs.map((o) => [o.name, 'done' as const]));
+    };
+    x.manager.applySnapshot(snap(docs));
+    await x.manager.waitForIdle();
+    x.manager.applySnapshot(snap(docs.slice(0, 2)));
+    await x.manager.waitForIdle();
+    assert.deepEqual(r.finalizeCalls, [['c']]);
+    const c = x.store.objects.get({ kind: 'Bridge', name: 'c' });
+    assert.equal(c?.deletionRequested, false);
+    assert.deepEqual(r.calls.at(-1)?.names, ['c'], 'reconciled again to recreate what was removed');
+  });
+});
