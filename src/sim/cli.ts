@@ -2,7 +2,6 @@
  * `pxr sim`: the simulator as a server. Prints the URL, the token and an example curl, and runs
  * until SIGINT/SIGTERM (or until `opts.signal` aborts, for tests).
  */
-import { randomUUID } from 'node:crypto';
 import { systemClock } from '../core/clock.js';
 import { createSimulator } from './simulator.js';
 import type { SimulatorOptions } from './simulator.js';
@@ -119,8 +118,8 @@ export async function runSimCommand(
     opts.tls = { cert: cert.cert, key: cert.key };
     fingerprint = cert.fingerprint;
   }
+  // No default secret here: without --token, a restarted `--state` simulator keeps its old one.
   const sim = createSimulator({
-    tokenSecret: randomUUID(),
     ...opts,
     onError: (err) => {
       io.stderr.write(`pxr sim: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -133,7 +133,10 @@ class SimulatorImpl implements Simulator {
   private baseUrl: string | undefined;
   readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
 
-  constructor(opts: SimulatorOptions) {
+  constructor(
+    opts: SimulatorOptions,
+    private readonly tokenExplicit: boolean,
+  ) {
     this.opts = opts;
     this.clock = opts.clock;
     this.router = new Router([...endpoints, ...(opts.extraEndpoints ?? [])]);
@@ -261,12 +264,31 @@ class SimulatorImpl implements Simulator {
     this.initialized ??= (async () => {
       if (this.opts.statePath) {
         const loaded = await loadStateFile(this.opts.statePath);
-        if (loaded) this.current = loaded;
+        if (loaded) {
+          this.current = loaded;
+          this.adoptToken(loaded);
+        }
       }
       await seedCertsInto(this.current, this.clock.now());
       this.persister?.touch();
     })();
     return this.initialized;
+  }
+
+  /**
+   * A restarted `pxr sim --state FILE` keeps its token secret unless one is given explicitly;
+   * an explicit token is (re)installed so the printed credentials always work.
+   */
+  private adoptToken(loaded: SimState): void {
+    const persisted = loaded.tokens[this.opts.tokenId];
+    if (persisted && !this.tokenExplicit) {
+      this.opts.tokenSecret = persisted.secret;
+    } else {
+      loaded.tokens[this.opts.tokenId] = {
+        secret: this.opts.tokenSecret,
+        privs: [...this.opts.tokenPrivs],
+      };
+    }
   }
 
   async start(): Promise<string> {
@@ -346,5 +368,8 @@ class SimulatorImpl implements Simulator {
 /** Builds a simulator; call `start()` to serve HTTP (or `init()` for in-process use only). */
 export function createSimulator(opts: Partial<SimulatorOptions> = {}): Simulator {
   const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
-  return new SimulatorImpl({ ...defaultSimulatorOptions(), ...defined });
+  return new SimulatorImpl(
+    { ...defaultSimulatorOptions(), ...defined },
+    opts.tokenSecret !== undefined,
+  );
 }
