@@ -137,6 +137,7 @@ describe('simulator host network over HTTP', () => {
     assert.equal((vmbr1 as Record<string, unknown>).cidr, '10.0.0.1/24');
     assert.equal((vmbr1 as Record<string, unknown>).comments, 'app lan\n');
     assert.equal((vmbr1 as Record<string, unknown>).active, undefined);
+    assert.equal((vmbr1 as Record<string, unknown>).iface, undefined, 'only the list adds iface');
     assert.equal(
       s.sim.state.nodes.pve?.network.active.vmbr1,
       undefined,

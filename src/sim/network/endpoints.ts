@@ -153,7 +153,9 @@ export const networkEndpoints: EndpointDef[] = [
       const net = network(ctx);
       const d = (net.pending ?? net.active)[String(ctx.params.iface)];
       if (!d) paramError({ iface: 'interface does not exist' });
-      return ifaceView(net, d);
+      // the parsed record itself: only the list (hash_to_array) adds the `iface` key
+      const { iface: _name, ...view } = ifaceView(net, d);
+      return view;
     },
   },
   {
