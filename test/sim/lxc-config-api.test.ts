@@ -41,7 +41,8 @@ describe('lxc config, pending and interfaces over HTTP', () => {
       storage: 'local-lvm',
       ...extra,
     });
-    assert.equal(await finish(upid), 'OK');
+    // debian-12 without nesting=1 ends with the systemd nesting warning.
+    assert.match(String(await finish(upid)), /^(OK|WARNINGS: 1)$/);
   }
 
   const start = async (vmid: number): Promise<void> => {

@@ -40,6 +40,33 @@ export function detectFromTemplate(volid: string): { ostype: string; arch: strin
   return { ostype, arch };
 }
 
+/** systemd versions of the usual templates (older systemd than 242 gives no warning). */
+const SYSTEMD: [RegExp, number][] = [
+  [/^debian-10/, 241],
+  [/^debian-11/, 247],
+  [/^debian-12/, 252],
+  [/^debian-13/, 257],
+  [/^ubuntu-20\.04/, 245],
+  [/^ubuntu-22\.04/, 249],
+  [/^ubuntu-24\.04/, 255],
+  [/^ubuntu-25/, 257],
+];
+const SYSTEMD_OSTYPES = ['debian', 'ubuntu', 'centos', 'fedora', 'opensuse', 'archlinux'];
+
+/**
+ * `check_systemd_nesting` in the create worker: a systemd newer than 241 without `nesting=1` logs a
+ * warning, so the task ends `WARNINGS: 1` (FACTS §5: the common benign result).
+ */
+export function systemdNestingWarning(ostemplate: string, features: string): string | undefined {
+  if (/(^|,)nesting=(1|on|yes|true)(,|$)/i.test(features)) return undefined;
+  const file = ostemplate.replace(/^.*\//, '').toLowerCase();
+  if (!SYSTEMD_OSTYPES.includes(detectFromTemplate(ostemplate).ostype)) return undefined;
+  const version = SYSTEMD.find(([re]) => re.test(file))?.[1] ?? 252;
+  return version <= 241
+    ? undefined
+    : `Systemd ${version} detected. You may need to enable nesting.`;
+}
+
 function checkStorageForCt(node: NodeState, sid: string): void {
   const s = getStorage(node, sid);
   if (!s.content.includes('rootdir'))
@@ -145,6 +172,8 @@ export function createCt(ctx: RequestContext): string {
         log(`Detected container architecture: ${String(conf.arch)}`);
         conf.ostype ??= detected.ostype;
         log("Creating SSH host key 'ssh_host_ed25519_key' - this may take some time ...");
+        const nestingWarning = systemdNestingWarning(ostemplate, String(conf.features ?? ''));
+        if (nestingWarning) log(`WARN: ${nestingWarning}`);
         // set some defaults (create_vm)
         if (!conf.hostname) conf.hostname = `CT${vmid}`;
         if (!conf.memory) conf.memory = 512;
@@ -153,6 +182,7 @@ export function createCt(ctx: RequestContext): string {
         node.lxc[String(vmid)] = ct;
         if (start) startCt(sim, node, ct, log);
         sim.touch();
+        return nestingWarning ? { warnings: 1 } : undefined;
       } catch (err) {
         throw new Error(
           `unable to create CT ${vmid} - ${(err as Error).message.replace(/\n+$/, '')}`,
