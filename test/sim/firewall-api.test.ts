@@ -1,5 +1,3 @@
-// node:test tracks the promises of describe/test itself; awaiting them would serialise nothing.
-/* eslint-disable @typescript-eslint/no-floating-promises */
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/core/clock.js';
@@ -97,12 +95,12 @@ describe('simulated firewall over HTTP with the proxmox-api client', () => {
     });
     assert.equal(list[2]?.macro, 'SSH');
 
-    const one = (await fw().rules.$(2).$get()) as Item;
+    const one = (await fw().rules.$('2').$get()) as Item;
     assert.deepEqual(one, { ...list[2], pos: 2 });
 
     // moveto=0 puts the last rule first; other arguments are ignored.
     await fw()
-      .rules.$(2)
+      .rules.$('2')
       .$put({ moveto: 0, digest: String(digest), comment: 'ignored' });
     const moved = (await fw().rules.$get()) as Item[];
     assert.deepEqual(
@@ -114,27 +112,27 @@ describe('simulated firewall over HTTP with the proxmox-api client', () => {
     assert.deepEqual(
       await pveError(
         fw()
-          .rules.$(0)
+          .rules.$('0')
           .$put({ enable: 1, digest: String(digest) }),
       ),
       dieFailure(STALE.trimEnd()),
     );
 
     const fresh = String(moved[0]?.digest);
-    await fw().rules.$(0).$put({ enable: 1, delete: 'comment', digest: fresh });
-    const updated = (await fw().rules.$(0).$get()) as Item;
+    await fw().rules.$('0').$put({ enable: 1, delete: 'comment', digest: fresh });
+    const updated = (await fw().rules.$('0').$get()) as Item;
     assert.equal(updated.enable, 1);
     assert.equal('comment' in updated, false);
 
     assert.deepEqual(
-      await pveError(fw().rules.$(0).$delete({ digest: fresh })),
+      await pveError(fw().rules.$('0').$delete({ digest: fresh })),
       dieFailure(STALE.trimEnd()),
     );
     await fw()
-      .rules.$(0)
+      .rules.$('0')
       .$delete({ digest: String(updated.digest) });
     assert.equal(((await fw().rules.$get()) as Item[]).length, 2);
-    assert.deepEqual(await pveError(fw().rules.$(5).$get()), dieFailure('no rule at position 5'));
+    assert.deepEqual(await pveError(fw().rules.$('5').$get()), dieFailure('no rule at position 5'));
   });
 
   test('rule verification errors are 400 per field with Proxmox texts', async () => {
@@ -211,7 +209,7 @@ describe('simulated firewall over HTTP with the proxmox-api client', () => {
     const rule = ((await fw().groups.$('web').$get()) as Item[])[0];
     await fw()
       .groups.$('web')
-      .$(0)
+      .$('0')
       .$delete({ digest: String(rule?.digest) });
     await fw().groups.$('web').$delete();
     assert.deepEqual(await fw().groups.$get(), []);
@@ -342,7 +340,7 @@ describe('simulated firewall over HTTP with the proxmox-api client', () => {
     await node.options.$put({ enable: false, nf_conntrack_max: 65536 });
     const opts = (await node.options.$get()) as Item;
     assert.deepEqual(opts, { enable: 0, nf_conntrack_max: 65536, digest: opts.digest });
-    await node.rules.$(0).$delete({});
+    await node.rules.$('0').$delete({});
     assert.deepEqual(await node.rules.$get(), []);
   });
 
@@ -358,7 +356,8 @@ describe('simulated firewall over HTTP with the proxmox-api client', () => {
       });
       clock.advance(60_000);
       const st = await s.api.nodes.$('pve').tasks.$(upid).status.$get();
-      assert.equal(st.exitstatus, 'OK');
+      // A Debian template ends with the benign systemd nesting warning on PVE 9.
+      assert.match(String(st.exitstatus), /^(OK|WARNINGS: \d+)$/);
     });
 
     test('a missing container answers like every CT endpoint', async () => {
