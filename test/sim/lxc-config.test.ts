@@ -11,6 +11,8 @@ import {
 } from '../../src/sim/lxc/config-file.js';
 import { updateConfig, type VolumeOps } from '../../src/sim/lxc/config-update.js';
 import type { LxcState } from '../../src/sim/lxc/state.js';
+import { detectFromTemplate, systemdNestingWarning } from '../../src/sim/lxc/create.js';
+import { linkLocal } from '../../src/sim/lxc/runtime.js';
 import { PveError } from '../../src/sim/types.js';
 
 function ct(config: LxcState['config'], status: LxcState['status'] = 'stopped'): LxcState {
@@ -265,5 +267,44 @@ describe('container config updates', () => {
     const { ct: out } = update(ct({ ...BASE }), {}, ['nameserver']);
     assert.deepEqual(out.pendingDelete, []);
     assert.deepEqual(out.config, BASE);
+  });
+});
+
+describe('container runtime details', () => {
+  test('ostype and arch come from the template name', () => {
+    const cases: [string, string, string][] = [
+      ['local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst', 'debian', 'amd64'],
+      ['local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', 'ubuntu', 'amd64'],
+      ['local:vztmpl/alpine-3.20-default_20240908_arm64.tar.xz', 'alpine', 'arm64'],
+      ['local:vztmpl/rockylinux-9-default_20240912_amd64.tar.xz', 'centos', 'amd64'],
+      ['local:vztmpl/custom.tar.gz', 'unmanaged', 'amd64'],
+    ];
+    for (const [volid, ostype, arch] of cases)
+      assert.deepEqual(detectFromTemplate(volid), { ostype, arch }, volid);
+  });
+
+  test('systemd templates without nesting warn, with nesting or without systemd they do not', () => {
+    const debian = 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst';
+    assert.equal(
+      systemdNestingWarning(debian, ''),
+      'Systemd 252 detected. You may need to enable nesting.',
+    );
+    assert.equal(
+      systemdNestingWarning('local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', 'keyctl=1'),
+      'Systemd 255 detected. You may need to enable nesting.',
+    );
+    assert.equal(systemdNestingWarning(debian, 'keyctl=1,nesting=1'), undefined);
+    assert.equal(
+      systemdNestingWarning('local:vztmpl/debian-10-standard_10.7-1_amd64.tar.gz', ''),
+      undefined,
+    );
+    assert.equal(
+      systemdNestingWarning('local:vztmpl/alpine-3.20-default_20240908_amd64.tar.xz', ''),
+      undefined,
+    );
+  });
+
+  test('the link-local address is the EUI-64 of the MAC', () => {
+    assert.equal(linkLocal('bc:24:11:a0:00:87'), 'fe80::be24:11ff:fea0:87');
   });
 });
