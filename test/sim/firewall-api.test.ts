@@ -407,6 +407,13 @@ describe('simulated firewall over HTTP with the proxmox-api client', () => {
       );
       // The guest's sets are its own: the cluster has none.
       assert.deepEqual(await fw().ipset.$get(), []);
+      assert.deepEqual(await ct().refs.$get({ type: 'ipset' }), [
+        { type: 'ipset', name: 'clients', ref: '+clients', scope: 'guest' },
+      ]);
+      assert.deepEqual(
+        ((await ct().refs.$get()) as Item[]).map((r) => `${String(r.scope)}:${String(r.ref)}`),
+        ['guest:+clients', 'guest:gw'],
+      );
     });
 
     test('guest options store booleans as 0/1 and answer only what was set', async () => {

@@ -21,6 +21,7 @@ import {
 } from './options-endpoints.js';
 import { nodeParam, vmidParam } from './params.js';
 import { guestFirewall } from './scope.js';
+import { refsEndpoints } from './refs-endpoints.js';
 
 const directory = (names: readonly string[]): { name: string }[] => names.map((name) => ({ name }));
 
@@ -64,4 +65,5 @@ export const firewallEndpoints: EndpointDef[] = [
   ...ruleEndpoints(guestRuleScope),
   ...guestIpsetEndpoints,
   ...guestAliasEndpoints,
+  ...refsEndpoints,
 ];

@@ -60,7 +60,8 @@ function createOrRename(sim: SimContext, p: Record<string, unknown>): null {
       if (comment !== undefined) setComment(copy, comment);
       delete fw.groups[rename];
       fw.groups[key] = copy;
-      renameEverywhere(sim, rename, key);
+      // Rules keep the name as given; only the section header is lower-cased on read.
+      renameEverywhere(sim, rename, group);
     }
   } else {
     if (Object.keys(fw.groups).includes(group)) {
