@@ -192,7 +192,9 @@ export function parseVlanList(value: unknown): {
     const text = typeof item === 'number' ? String(item) : typeof item === 'string' ? item : '';
     const m = /^(\d+)(?:-(\d+))?$/.exec(text.trim());
     if (!m) {
-      at(`invalid VLAN id or range '${String(item as string)}' (e.g. 100 or 2-4094)`);
+      at(
+        `invalid VLAN id or range ${typeof item === 'string' ? `'${item}'` : JSON.stringify(item)} (e.g. 100 or 2-4094)`,
+      );
       continue;
     }
     const from = Number(m[1]);

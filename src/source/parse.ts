@@ -71,9 +71,7 @@ export function parseManifestText(file: string, text: string, opts: ParseOptions
     result.issues.push({ ...at(0), field: '', message: `cannot parse: ${String(err)}` });
     return result;
   }
-  if (!Array.isArray(documents)) documents = [documents];
-
-  documents.forEach((doc, index) => {
+  for (const doc of documents) {
     for (const e of doc.errors) {
       result.unparsable = true;
       const pos = e.linePos?.[0];
@@ -85,7 +83,7 @@ export function parseManifestText(file: string, text: string, opts: ParseOptions
         message: `${file.endsWith('.json') ? 'JSON' : 'YAML'} syntax error: ${firstLine(e.message)}`,
       });
     }
-  });
+  }
   if (result.unparsable) return result;
 
   documents.forEach((doc, index) => {
@@ -128,7 +126,7 @@ export function parseManifestText(file: string, text: string, opts: ParseOptions
       issue(
         locate(['apiVersion']),
         'apiVersion',
-        `unsupported apiVersion '${String(apiVersion)}' (expected '${API_VERSION}')`,
+        `unsupported apiVersion ${quote(apiVersion)} (expected '${API_VERSION}')`,
         who,
       );
       ok = false;
@@ -141,7 +139,7 @@ export function parseManifestText(file: string, text: string, opts: ParseOptions
       issue(
         locate(['kind']),
         'kind',
-        `unknown kind '${String(kind)}' (one of ${opts.kinds.join(', ')})` +
+        `unknown kind ${quote(kind)} (one of ${opts.kinds.join(', ')})` +
           (hint ? `; did you mean '${hint}'?` : ''),
         who,
       );
@@ -162,6 +160,11 @@ export function parseManifestText(file: string, text: string, opts: ParseOptions
     result.docs.push({ index, kind, name, raw: data, location: start, locate });
   });
   return result;
+}
+
+/** Quotes a value for a message: strings in single quotes, anything else as JSON. */
+export function quote(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));
 }
 
 function firstLine(message: string): string {

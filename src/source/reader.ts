@@ -1,0 +1,157 @@
+/**
+ * Reads the whole manifests folder into a {@link SourceSnapshot}. Level-triggered: every read lists and
+ * parses everything (10,000 manifests take well under a second), so a missed watch event can never
+ * leave pxr with a stale view.
+ *
+ * git-sync: the folder may be, or contain, a symlink that is swapped atomically to a new worktree. The
+ * real path is resolved at every read and paths are reported as seen through the link (`current/x.yaml`),
+ * so they stay stable across swaps. Dot entries (`.git`, `.worktrees`, git-sync's `..data`) are skipped
+ * unless reached through a link.
+ *
+ * Partly invalid files: their valid documents are delivered and the file is listed in `invalidFiles`,
+ * so objects it used to hold (now invalid or unreadable) are kept rather than pruned. An unparsable
+ * file delivers nothing and is listed too.
+ */
+import { lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock } from '../core/clock.js';
+import { PxrError } from '../core/errors.js';
+import type { SourceIssue, SourceSnapshot } from './types.js';
+import type { ParsedFile } from './parse.js';
+import type { ManifestValidator } from './validate.js';
+import { gitRevisionOf } from './git-revision.js';
+
+const MANIFEST_RE = /\.(ya?ml|json)$/;
+const READ_CONCURRENCY = 32;
+
+export interface ReadOptions {
+  validator: ManifestValidator;
+  clock: Clock;
+}
+
+export interface ReadResult {
+  snapshot: SourceSnapshot;
+  /** Real directories to watch: the resolved root and every directory reached through a symlink. */
+  watchRoots: string[];
+  /** Symlinks crossed (path as seen → resolved target), the root included when it is a link. */
+  links: Map<string, string>;
+}
+
+interface FoundFile {
+  rel: string;
+  real: string;
+  revision: string | undefined;
+}
+
+export function isManifestFile(name: string): boolean {
+  return MANIFEST_RE.test(name) && !name.startsWith('.');
+}
+
+export async function readManifestDir(root: string, opts: ReadOptions): Promise<ReadResult> {
+  const links = new Map<string, string>();
+  let rootReal: string;
+  try {
+    rootReal = await realpath(root);
+    if ((await lstat(root)).isSymbolicLink()) links.set(root, rootReal);
+    if (!(await stat(rootReal)).isDirectory()) throw new Error('not a directory');
+  } catch (err) {
+    throw new PxrError('SOURCE_UNREADABLE', `cannot read the manifests folder ${root}`, {
+      cause: err,
+      context: { root },
+    });
+  }
+  const rootRevision = await gitRevisionOf(rootReal);
+  const files: FoundFile[] = [];
+  const issues: SourceIssue[] = [];
+  const watchRoots = [rootReal];
+  const visited = new Set<string>([rootReal]);
+
+  const walk = async (dirReal: string, relDir: string, revision?: string): Promise<void> => {
+    const entries = await readdir(dirReal, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const rel = relDir === '' ? e.name : `${relDir}/${e.name}`;
+      const abs = join(dirReal, e.name);
+      if (e.isSymbolicLink()) {
+        let target: string;
+        let isDir: boolean;
+        try {
+          target = await realpath(abs);
+          isDir = (await stat(target)).isDirectory();
+        } catch (err) {
+          // A dangling link (e.g. mid-swap): whatever it held must stay in force until it resolves.
+          issues.push({
+            file: rel,
+            line: 1,
+            column: 1,
+            field: '',
+            message: `broken symlink: ${errText(err)}`,
+          });
+          continue;
+        }
+        links.set(join(root, rel), target);
+        if (isDir) {
+          if (visited.has(target)) continue; // a link loop or a second path to the same tree
+          visited.add(target);
+          watchRoots.push(target);
+          await walk(target, rel, (await gitRevisionOf(target)) ?? revision);
+        } else if (isManifestFile(e.name)) files.push({ rel, real: target, revision });
+      } else if (e.isDirectory()) {
+        if (visited.has(abs)) continue;
+        visited.add(abs);
+        await walk(abs, rel, revision);
+      } else if (e.isFile() && isManifestFile(e.name)) {
+        files.push({ rel, real: abs, revision });
+      }
+    }
+  };
+  await walk(rootReal, '', rootRevision);
+
+  const parsed: ParsedFile[] = new Array<ParsedFile>(files.length);
+  for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
+    await Promise.all(
+      files.slice(i, i + READ_CONCURRENCY).map(async (f, j) => {
+        parsed[i + j] = await readOne(f, opts.validator);
+      }),
+    );
+  }
+  const revisions = new Map(files.map((f) => [f.rel, f.revision]));
+  const result = opts.validator.validate(parsed, (file) => revisions.get(file));
+  const brokenLinks = issues.map((i) => i.file);
+  const docRevisions = new Set(result.docs.map((d) => d.revision));
+  const only = docRevisions.size === 1 ? [...docRevisions][0] : undefined;
+  const revision = rootRevision ?? only;
+  const snapshot: SourceSnapshot = {
+    docs: result.docs,
+    issues: [...issues, ...result.issues],
+    invalidFiles: [...new Set([...brokenLinks, ...result.invalidFiles])].sort(),
+    fileCount: files.length,
+    readAt: opts.clock.now(),
+    ...(revision !== undefined ? { revision } : {}),
+  };
+  return { snapshot, watchRoots, links };
+}
+
+async function readOne(f: FoundFile, validator: ManifestValidator): Promise<ParsedFile> {
+  let text: string;
+  try {
+    text = await readFile(f.real, 'utf8');
+  } catch (err) {
+    // Unreadable now (vanished mid-read, permissions): keep its objects; the next read settles it.
+    return {
+      file: f.rel,
+      docs: [],
+      unparsable: true,
+      issues: [
+        { file: f.rel, line: 1, column: 1, field: '', message: `cannot read: ${errText(err)}` },
+      ],
+    };
+  }
+  return validator.parse(f.rel, text);
+}
+
+function errText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e.code ?? (err instanceof Error ? err.message : String(err));
+}
