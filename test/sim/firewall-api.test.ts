@@ -424,3 +424,23 @@ describe('simulated firewall over HTTP with the proxmox-api client', () => {
     });
   });
 });
+
+describe('simulated firewall permissions', () => {
+  let s: StartedSim;
+  before(async () => {
+    s = await startSim({ tokenPrivs: ['Sys.Audit'] });
+  });
+  after(() => s.close());
+
+  test('Sys.Audit may list rules and options but not change them (Sys.Modify on /)', async () => {
+    assert.deepEqual(await s.api.cluster.firewall.rules.$get(), []);
+    assert.deepEqual(Object.keys(await s.api.cluster.firewall.options.$get()), ['digest']);
+    const res = await fetch(`${s.url}/api2/json/cluster/firewall/rules`, {
+      method: 'POST',
+      headers: { Authorization: s.authHeader, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'type=in&action=ACCEPT',
+    });
+    assert.equal(res.status, 403);
+    assert.deepEqual(s.sim.state.firewall.rules, []);
+  });
+});
