@@ -267,6 +267,7 @@ class SimulatorImpl implements Simulator {
         if (loaded) {
           this.current = loaded;
           this.adoptToken(loaded);
+          this.tasks.reload();
         }
       }
       await seedCertsInto(this.current, this.clock.now());
@@ -341,6 +342,7 @@ class SimulatorImpl implements Simulator {
   restore(state: SimState): void {
     if (state.version !== 1) die(`unsupported simulator state version ${String(state.version)}`);
     this.current = structuredClone(state);
+    this.tasks.reload();
     this.persister?.touch();
   }
 
@@ -352,6 +354,7 @@ class SimulatorImpl implements Simulator {
       const prev = old.nodes[name];
       if (prev) node.certs = prev.certs;
     }
+    this.tasks.reload();
     this.faults.clear();
     this.requests.clear();
     this.persister?.touch();

@@ -66,6 +66,11 @@ export class TaskManager implements TaskApi {
   /** Callbacks of live tasks; they cannot be persisted, see {@link settle}. */
   private readonly live = new Map<string, TaskSpec>();
   private readonly timers = new Set<() => void>();
+  /**
+   * Earliest end time of a running task, so settle() (called on every request) costs nothing
+   * until a task is due; 0 forces a scan (after the state was loaded or replaced).
+   */
+  private nextDue = 0;
 
   constructor(private readonly opts: TaskManagerOptions) {}
 
@@ -94,22 +99,42 @@ export class TaskManager implements TaskApi {
     state.tasks.push(rec);
     this.live.set(rec.upid, spec);
     this.opts.touch();
-    // Complete on time even when no request arrives to call settle().
-    const cancel = this.opts.clock.setTimer(rec.endsAt - now, () => {
+    if (this.nextDue !== 0) this.nextDue = Math.min(this.nextDue, rec.endsAt);
+    this.scheduleAt(rec.endsAt);
+    return rec.upid;
+  }
+
+  /** Complete on time even when no request arrives to call settle(). */
+  private scheduleAt(endsAt: number): void {
+    const cancel = this.opts.clock.setTimer(Math.max(0, endsAt - this.opts.clock.now()), () => {
       this.timers.delete(cancel);
       this.settle();
     });
     this.timers.add(cancel);
-    return rec.upid;
+  }
+
+  /**
+   * The state was loaded or replaced: rescan it, and schedule the running tasks it holds (their
+   * workers are gone; they end as `unexpected status`).
+   */
+  reload(): void {
+    this.nextDue = 0;
+    for (const t of this.opts.state().tasks) {
+      if (t.status === 'running' && !this.live.has(t.upid)) this.scheduleAt(t.endsAt);
+    }
   }
 
   settle(): void {
     const now = this.opts.clock.now();
-    const due = this.opts
-      .state()
-      .tasks.filter((t) => t.status === 'running' && t.endsAt <= now)
-      .sort((a, b) => a.endsAt - b.endsAt);
+    if (this.nextDue !== 0 && now < this.nextDue) return;
+    const running = this.opts.state().tasks.filter((t) => t.status === 'running');
+    const due = running.filter((t) => t.endsAt <= now).sort((a, b) => a.endsAt - b.endsAt);
     for (const t of due) this.finish(t);
+    let next = Infinity;
+    for (const t of this.opts.state().tasks) {
+      if (t.status === 'running' && t.endsAt < next) next = t.endsAt;
+    }
+    this.nextDue = next;
   }
 
   stop(upid: string): boolean {
