@@ -156,7 +156,22 @@ describe('lxc config, pending and interfaces over HTTP', () => {
     assert.equal((await ct(200).config.$get({ current: true })).ostype, 'ubuntu');
   });
 
+  test('a container does not start while a bridge of its NICs is missing', async () => {
+    await create(202, { net0: 'name=eth0,bridge=vmbr1,ip=dhcp' });
+    const upid = await ct(202).status.start.$post();
+    assert.equal(await finish(upid), "startup for container '202' failed");
+    assert.equal((await ct(202).status.current.$get()).status, 'stopped');
+    const hot = await pveError(ct(200).config.$put({ net1: 'name=eth1,bridge=vmbr1' }));
+    assert.deepEqual(hot.errors, { net1: "unable to hotplug net1: bridge 'vmbr1' does not exist" });
+
+    // Once the bridge exists and the network is reloaded, the container starts.
+    await s.api.nodes.$('pve').network.$post({ iface: 'vmbr1', type: 'bridge', autostart: true });
+    assert.equal(await finish(await s.api.nodes.$('pve').network.$put()), 'OK');
+    await start(202);
+  });
+
   test('interfaces are null while stopped, and show static and DHCP addresses while running', async () => {
+    // vmbr1 exists since the previous test created and reloaded it.
     await create(201, {
       net0: 'name=eth0,bridge=vmbr0,ip=dhcp,hwaddr=BC:24:11:00:00:10',
       net1: 'name=eth1,bridge=vmbr1,ip=10.9.0.5/24,hwaddr=BC:24:11:00:00:11',

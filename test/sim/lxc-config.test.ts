@@ -55,6 +55,7 @@ function recordingOps(): VolumeOps & { allocated: string[]; freed: string[] } {
         );
     },
     sizeOf: () => undefined,
+    bridgeUp: (bridge) => bridge !== 'vmbr9',
   };
 }
 
@@ -163,6 +164,11 @@ describe('container config updates', () => {
       out.config.net1,
       'name=eth1,bridge=vmbr1,hwaddr=BC:24:11:80:80:80,ip=10.1.0.5/24,type=veth',
     );
+  });
+
+  test('hot-plugging a NIC onto a missing bridge is a per-option error', () => {
+    const { errors } = update(ct({ ...BASE }, 'running'), { net1: 'name=eth1,bridge=vmbr9' });
+    assert.deepEqual(errors, { net1: "unable to hotplug net1: bridge 'vmbr9' does not exist" });
   });
 
   test('deleting a non-hotpluggable key on a running container stays a pending delete', () => {

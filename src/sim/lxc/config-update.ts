@@ -28,6 +28,8 @@ export interface VolumeOps {
   checkRootdir: (volid: string) => void;
   /** The real size of a volume, for `rescan_volume`. */
   sizeOf: (volid: string) => number | undefined;
+  /** Whether a bridge exists on the node (hot-plugging a NIC needs it). */
+  bridgeUp: (bridge: string) => boolean;
 }
 
 /** Options applied to a running container at once (`$LXC_FASTPLUG_OPTIONS`). */
@@ -142,7 +144,10 @@ export function hotplugPending(
     let value = ct.pending[key] as string | number;
     try {
       if (/^net\d+$/.test(key)) {
-        value = printNet(parseNet(String(value), ops.random));
+        const net = parseNet(String(value), ops.random);
+        if (net.bridge !== undefined && !ops.bridgeUp(String(net.bridge)))
+          throw new Error(`bridge '${String(net.bridge)}' does not exist`);
+        value = printNet(net);
       } else if (/^mp\d+$/.test(key)) {
         if (!applyPendingMountPoint(ct, key, ops, true)) continue;
         value = ct.pending[key] as string | number;

@@ -141,6 +141,8 @@ export function createCt(ctx: RequestContext): string {
   sim.touch();
 
   const allocated: string[] = [];
+  // Once the config is written, a failing start-after-create no longer destroys the container.
+  let created = false;
   return sim.tasks.start({
     node: node.name,
     type: 'vzcreate',
@@ -148,6 +150,8 @@ export function createCt(ctx: RequestContext): string {
     caller: ctx.caller,
     durationMs: DURATION_MS.vzcreate,
     run(log) {
+      let ct: LxcState;
+      let warnings = 0;
       try {
         const conf = prepared.config;
         const disks = { ...diskParams };
@@ -178,19 +182,21 @@ export function createCt(ctx: RequestContext): string {
         if (!conf.hostname) conf.hostname = `CT${vmid}`;
         if (!conf.memory) conf.memory = 512;
         conf.swap ??= 512;
-        const ct: LxcState = { ...prepared, config: conf };
+        ct = { ...prepared, config: conf };
         node.lxc[String(vmid)] = ct;
-        if (start) startCt(sim, node, ct, log);
+        created = true;
         sim.touch();
-        return nestingWarning ? { warnings: 1 } : undefined;
+        warnings = nestingWarning ? 1 : 0;
       } catch (err) {
         throw new Error(
           `unable to create CT ${vmid} - ${(err as Error).message.replace(/\n+$/, '')}`,
         );
       }
+      if (start) warnings += startCt(sim, node, ct, log);
+      return warnings > 0 ? { warnings } : undefined;
     },
     finally(ok) {
-      if (ok) return;
+      if (ok || created) return;
       for (const volid of allocated) freeVolume(node, volid);
       delete node.lxc[String(vmid)];
       delete node.guestFirewall[String(vmid)];

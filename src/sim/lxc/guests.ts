@@ -8,6 +8,7 @@ import type { RequestContext, SimContext } from '../types.js';
 import type { LxcState } from './state.js';
 import { allocDisk, freeVolume, getStorage, splitVolid, volumeSize } from './volumes.js';
 import type { VolumeOps } from './config-update.js';
+import { isBridgeUp } from '../network/node-network.js';
 
 /** `load_config`: the container or 500 `Configuration file 'nodes/pve/lxc/100.conf' does not exist`. */
 export function loadCt(node: NodeState, vmid: number): LxcState {
@@ -57,6 +58,7 @@ export function volumeOps(sim: SimContext, node: NodeState, vmid: number): Volum
         die(`storage '${v.storage}' does not allow content type 'rootdir' (Container)`);
     },
     sizeOf: (volid) => volumeSize(node, volid),
+    bridgeUp: (bridge) => isBridgeUp(node.network, bridge),
   };
 }
 

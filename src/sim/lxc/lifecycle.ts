@@ -9,6 +9,20 @@ import type { LxcState } from './state.js';
 import { applyPending } from './config-update.js';
 import { refreshLeases } from './runtime.js';
 import { volumeOps } from './guests.js';
+import { isBridgeUp } from '../network/node-network.js';
+import { NET_FORMAT } from './ct-formats.js';
+import { parsePropertyString } from './property-string.js';
+import { die } from '../types.js';
+
+/** The first bridge a NIC of the container needs that is not up on the node, if any. */
+export function missingBridge(node: NodeState, ct: LxcState): string | undefined {
+  for (const [key, value] of Object.entries(ct.config)) {
+    if (!/^net\d+$/.test(key)) continue;
+    const bridge = parsePropertyString(NET_FORMAT, String(value)).bridge;
+    if (bridge !== undefined && !isBridgeUp(node.network, String(bridge))) return String(bridge);
+  }
+  return undefined;
+}
 
 export const DURATION_MS = {
   vzcreate: 8000,
@@ -40,6 +54,17 @@ export function startCt(
       log(msg);
       warnings++;
     }
+  }
+  // lxc-start runs the network hook, which cannot plug a veth into a bridge that is not there.
+  const bridge = missingBridge(node, ct);
+  if (bridge !== undefined) {
+    log(
+      `lxc-start: ${ct.vmid}: ../src/lxc/network.c: netdev_configure_server_veth: bridge '${bridge}' does not exist`,
+    );
+    log(
+      `lxc-start: ${ct.vmid}: ../src/lxc/start.c: __lxc_start: Failed to spawn container "${ct.vmid}"`,
+    );
+    die(`startup for container '${ct.vmid}' failed`);
   }
   ct.status = 'running';
   ct.startedAt = sim.clock.now();
