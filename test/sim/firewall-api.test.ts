@@ -277,6 +277,10 @@ describe('simulated firewall over HTTP with the proxmox-api client', () => {
       ipversion: 4,
     });
     await fw().rules.$post({ type: 'in', action: 'ACCEPT', source: 'office' });
+    // IPorCIDR takes host bits and short prefixes; the alias keeps the text as given.
+    await fw().aliases.$post({ name: 'wide', cidr: '10.0.0.5/4' });
+    assert.equal(((await fw().aliases.$('wide').$get()) as Item).cidr, '10.0.0.5/4');
+    await fw().aliases.$('wide').$delete({});
     assert.equal(((await fw().rules.$get()) as Item[])[0]?.ipversion, 4);
 
     const list = (await fw().aliases.$get()) as Item[];

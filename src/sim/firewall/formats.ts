@@ -4,7 +4,7 @@
  * Imported for its effect by ./endpoints.ts.
  */
 import { registerFormat } from '../formats.js';
-import { parseAddressList, verifyIpOrCidrOrAlias } from './addr.js';
+import { parseAddressList, verifyIpOrCidr, verifyIpOrCidrOrAlias } from './addr.js';
 import { parsePortSpec } from './ports.js';
 import { isKnownProtocol, ICMP_TYPES, ICMPV6_TYPES } from './protocols.js';
 
@@ -20,6 +20,9 @@ const CONNTRACK_HELPERS = new Set([
   'tftp',
 ]);
 
+// pve-firewall defines IPorCIDR: any prefix length, host bits allowed (cleaned before Net::IP
+// checks it); this replaces the core's stricter CIDR-based default.
+registerFormat('IPorCIDR', verifyIpOrCidr);
 registerFormat('IPorCIDRorAlias', verifyIpOrCidrOrAlias);
 registerFormat('pve-fw-addr-spec', (v) => {
   parseAddressList(v);
