@@ -79,9 +79,9 @@ export class ManifestValidator {
         // Which copy is meant is unknowable: deliver neither, keep the last good object in force.
         for (const s of same) invalid.add(s.file);
         if (c !== first) {
-          const at = first.doc.location;
+          const at = first.parsed.locate(['metadata', 'name']);
           issues.push({
-            ...c.doc.location,
+            ...c.parsed.locate(['metadata', 'name']),
             field: 'metadata.name',
             message: `duplicate ${c.doc.kind}/${c.doc.name}: already defined at ${at.file}:${at.line}:${at.column}`,
             kind: c.doc.kind,
