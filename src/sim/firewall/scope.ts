@@ -5,7 +5,6 @@
  */
 import { die, type EndpointDef, type ParamDef, type SimContext } from '../types.js';
 import type { FirewallState, GuestFirewallState } from './state.js';
-import type { RuleRefs } from './rules.js';
 import { emptyGuestFirewall } from './seed.js';
 import { nodeParam, vmidParam } from './params.js';
 
@@ -14,7 +13,7 @@ export type Permission = NonNullable<EndpointDef['permission']>;
 /** A config holding IP sets and aliases (cluster or guest). */
 export interface SetScope {
   env: 'cluster' | 'ct';
-  /** Path of the collection, e.g. `/cluster/firewall/ipset` (suffix appended per family). */
+  /** Firewall path the families hang below: `/cluster/firewall` + `/ipset`, `/aliases`, `/refs`. */
   prefix: string;
   params: Record<string, ParamDef>;
   audit: Permission;
@@ -25,7 +24,6 @@ export interface SetScope {
     p: Record<string, unknown>,
     create: boolean,
   ): Pick<FirewallState, 'ipsets' | 'aliases'>;
-  refs(sim: SimContext, p: Record<string, unknown>): RuleRefs;
 }
 
 export const clusterAudit: Permission = { path: '/', privs: ['Sys.Audit'] };
@@ -64,7 +62,6 @@ export const clusterSetScope: SetScope = {
   audit: clusterAudit,
   modify: clusterModify,
   conf: (sim) => sim.state.firewall,
-  refs: (sim) => ({ cluster: sim.state.firewall }),
 };
 
 export const guestSetScope: SetScope = {
@@ -74,5 +71,4 @@ export const guestSetScope: SetScope = {
   audit: guestAudit,
   modify: guestModify,
   conf: (sim, p, create) => guestFirewall(sim, p, create),
-  refs: (sim, p) => ({ cluster: sim.state.firewall, local: guestFirewall(sim, p, false) }),
 };
