@@ -1,0 +1,172 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { renameSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock } from '../../src/core/clock.js';
+import { watchManifests } from '../../src/source/watcher.js';
+import type { ManifestWatcher } from '../../src/source/watcher.js';
+import type { SourceSnapshot } from '../../src/source/types.js';
+import { bridgeYaml, tempDir, waitFor, write } from './helpers.js';
+
+const SHA1 = '1'.repeat(40);
+const SHA2 = '2'.repeat(40);
+const cleanups: (() => void | Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+/** A started watcher on `root` with a short debounce, recording every snapshot. */
+async function started(root: string, opts: { debounceMs?: number } = {}) {
+  const snapshots: SourceSnapshot[] = [];
+  const errors: Error[] = [];
+  const w: ManifestWatcher = watchManifests({
+    root,
+    clock: systemClock,
+    debounceMs: opts.debounceMs ?? 50,
+    onSnapshot: (s) => {
+      snapshots.push(s);
+    },
+    onError: (e) => errors.push(e),
+  });
+  cleanups.push(() => w.close());
+  await w.start();
+  assert.equal(snapshots.length, 1, 'start() resolved after delivering the start-up snapshot');
+  // start() re-reads once more to cover changes made while the watchers got ready: wait for it, so
+  // that what a test changes next is seen by the watchers, not by that re-read.
+  await waitFor('the start-up re-read', () => snapshots.length >= 2);
+  const last = (): SourceSnapshot => snapshots[snapshots.length - 1]!;
+  const names = (): string[] => last().docs.map((d) => `${d.name}=${String(d.spec['iface'])}`);
+  return { w, snapshots, errors, last, names };
+}
+
+function temp(): string {
+  const t = tempDir('pxr-watch-');
+  cleanups.push(t.cleanup);
+  return t.dir;
+}
+
+describe('watching the manifests folder with chokidar', () => {
+  test('start() resolves only after the full start-up snapshot was delivered', async () => {
+    const root = temp();
+    write(root, 'a.yaml', bridgeYaml('a'));
+    write(root, 'sub/b.yaml', bridgeYaml('b', 'vmbr2'));
+    const { snapshots } = await started(root);
+    assert.deepEqual(
+      snapshots[0]?.docs.map((d) => d.name),
+      ['a', 'b'],
+    );
+  });
+
+  test('created, modified and deleted files each lead to a new full snapshot', async () => {
+    const root = temp();
+    write(root, 'a.yaml', bridgeYaml('a'));
+    const { names, errors } = await started(root);
+    write(root, 'new/c.yaml', bridgeYaml('c', 'vmbr3'));
+    await waitFor('the created file', () => names().includes('c=vmbr3'));
+    write(root, 'a.yaml', bridgeYaml('a', 'vmbr9'));
+    await waitFor('the modified file', () => names().includes('a=vmbr9'));
+    rmSync(join(root, 'new/c.yaml'));
+    await waitFor('the deleted file', () => names().join() === 'a=vmbr9');
+    assert.deepEqual(errors, []);
+  });
+
+  test('a burst of writes is debounced into few batches that end with the whole state', async () => {
+    const root = temp();
+    const { snapshots, last } = await started(root, { debounceMs: 300 });
+    const before = snapshots.length;
+    for (let i = 0; i < 40; i++) write(root, `f${i}.yaml`, bridgeYaml(`b${i}`, `vmbr${i}`));
+    await waitFor('all 40 bridges', () => last().docs.length === 40);
+    const batches = snapshots.length - before;
+    assert.ok(batches <= 3, `40 writes gave ${batches} snapshots`);
+  });
+
+  test('an unparsable file keeps its name in invalidFiles while other files still update', async () => {
+    const root = temp();
+    write(root, 'a.yaml', bridgeYaml('a'));
+    write(root, 'b.yaml', bridgeYaml('b', 'vmbr2'));
+    const { last, names } = await started(root);
+    write(root, 'b.yaml', 'apiVersion: pxr/v1alpha1\nkind: [Bridge\n');
+    await waitFor('b.yaml to be invalid', () => last().invalidFiles.includes('b.yaml'));
+    assert.deepEqual(names(), ['a=vmbr1']);
+    assert.equal(last().fileCount, 2);
+    assert.match(last().issues[0]?.message ?? '', /YAML syntax error/);
+  });
+
+  test('dot entries (.git) do not trigger reads', async () => {
+    const root = temp();
+    write(root, 'a.yaml', bridgeYaml('a'));
+    const { snapshots } = await started(root);
+    const n = snapshots.length;
+    write(root, '.git/objects/x.yaml', 'garbage');
+    write(root, 'z.yaml', bridgeYaml('z', 'vmbr5'));
+    await waitFor('z', () => snapshots[snapshots.length - 1]!.docs.length === 2);
+    assert.equal(snapshots.length, n + 1, 'only the manifest write caused a read');
+  });
+});
+
+describe('git-sync: the checkout link is swapped atomically', () => {
+  function worktrees(top: string): void {
+    write(top, `.worktrees/${SHA1}/net.yaml`, bridgeYaml('lan', 'vmbr1'));
+    write(top, `.worktrees/${SHA2}/net.yaml`, bridgeYaml('lan', 'vmbr2'));
+    symlinkSync(`.worktrees/${SHA1}`, join(top, 'current'));
+  }
+  function swap(top: string, sha: string): void {
+    // What git-sync does: a new link under a temporary name, renamed over the old one.
+    symlinkSync(`.worktrees/${sha}`, join(top, 'current.tmp'));
+    renameSync(join(top, 'current.tmp'), join(top, 'current'));
+  }
+
+  test('when the folder contains the link, a swap yields a snapshot of the new revision', async () => {
+    const top = temp();
+    worktrees(top);
+    const { last, names } = await started(top);
+    assert.equal(last().revision, SHA1);
+    assert.deepEqual(names(), ['lan=vmbr1']);
+    swap(top, SHA2);
+    await waitFor('the new revision', () => last().revision === SHA2);
+    assert.deepEqual(names(), ['lan=vmbr2']);
+    assert.equal(last().docs[0]?.revision, SHA2);
+    assert.equal(last().docs[0]?.location.file, 'current/net.yaml');
+    // The old worktree is no longer watched; the new one is.
+    write(top, `.worktrees/${SHA2}/more.yaml`, bridgeYaml('more', 'vmbr7'));
+    await waitFor('a file added to the new worktree', () => names().includes('more=vmbr7'));
+  });
+
+  test('when the folder is the link itself, a swap yields a snapshot of the new revision', async () => {
+    const top = temp();
+    worktrees(top);
+    const { last, names } = await started(join(top, 'current'));
+    assert.equal(last().revision, SHA1);
+    swap(top, SHA2);
+    await waitFor('the new revision', () => last().revision === SHA2);
+    assert.deepEqual(names(), ['lan=vmbr2']);
+    assert.equal(last().docs[0]?.location.file, 'net.yaml');
+    write(top, `.worktrees/${SHA2}/more.yaml`, bridgeYaml('more', 'vmbr7'));
+    await waitFor('a file added to the new worktree', () => names().includes('more=vmbr7'));
+  });
+});
+
+describe('watcher lifecycle', () => {
+  test('start() rejects when the folder does not exist', async () => {
+    const w = watchManifests({
+      root: join(temp(), 'missing'),
+      clock: systemClock,
+      onSnapshot: () => undefined,
+      onError: () => undefined,
+    });
+    await assert.rejects(w.start(), /cannot read the manifests folder/);
+    await w.close();
+  });
+
+  test('close() stops delivering snapshots', async () => {
+    const root = temp();
+    write(root, 'a.yaml', bridgeYaml('a'));
+    const { w, snapshots } = await started(root);
+    await w.close();
+    const n = snapshots.length;
+    write(root, 'b.yaml', bridgeYaml('b', 'vmbr2'));
+    // Nothing to poll for when nothing must happen: give a debounce-sized window a chance to fire.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(snapshots.length, n);
+  });
+});
