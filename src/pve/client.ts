@@ -20,6 +20,7 @@ import type {
   PveNode,
   PveResource,
   PveVersion,
+  TaskListEntry,
   TaskLogLine,
   TaskStatus,
   WaitTaskOptions,
@@ -189,6 +190,8 @@ export function createPveClient(opts: PveClientOptions): PveClient {
     },
     taskStatus: (node, upid) =>
       data<TaskStatus>('GET', '/nodes/{node}/tasks/{upid}/status', { node, upid }),
+    listTasks: (node, o = {}) =>
+      data<TaskListEntry[]>('GET', '/nodes/{node}/tasks', { node }, { ...o }),
     taskLog: (node, upid, o = {}) =>
       data<TaskLogLine[]>('GET', '/nodes/{node}/tasks/{upid}/log', { node, upid }, { ...o }),
     waitTask: async (node, upid, o: WaitTaskOptions = {}) => {

@@ -90,6 +90,18 @@ export interface TaskStatus {
   [key: string]: unknown;
 }
 
+export interface TaskListEntry {
+  upid: string;
+  node: string;
+  type: string;
+  id?: string;
+  user: string;
+  starttime: number;
+  /** Absent while running; the exitstatus once ended. */
+  status?: string;
+  [key: string]: unknown;
+}
+
 export interface TaskLogLine {
   n: number;
   t: string;
@@ -129,6 +141,11 @@ export interface PveClient {
   /** Discards staged changes (`DELETE /network`). */
   revertNetwork(node: string): Promise<void>;
   taskStatus(node: string, upid: string): Promise<TaskStatus>;
+  /** `GET /nodes/{node}/tasks`; `source: 'active'` lists running tasks only. */
+  listTasks(
+    node: string,
+    opts?: { source?: 'archive' | 'active' | 'all'; typefilter?: string },
+  ): Promise<TaskListEntry[]>;
   taskLog(
     node: string,
     upid: string,

@@ -104,6 +104,10 @@ export function diffBridge(
 /** `bridge_ports: 'eno1' -> 'eno1 eno2'` lines for logs, events and `pxr diff`. */
 export function describeChange(c: BridgeChange): string {
   if (c.op === 'delete') return `delete ${c.iface}`;
+  if (c.op === 'create') {
+    const f = c.fields.map((x) => `${x.field}: ${fmt(x.desired)}`).join(', ');
+    return `create ${c.iface}${f ? ` (${f})` : ''}`;
+  }
   const f = c.fields.map((x) => `${x.field}: ${fmt(x.actual)} -> ${fmt(x.desired)}`).join(', ');
   return `${c.op} ${c.iface}${f ? ` (${f})` : ''}`;
 }

@@ -5,7 +5,7 @@
  * are brought to the same canonical form before diffing — otherwise every pass would see "drift".
  */
 import type { NetworkIface, PveBool } from '../../pve/types.js';
-import type { BridgeSpec } from './spec.js';
+import type { BridgeSpecInput } from './spec.js';
 
 /** The fields pxr manages, named as the API names them. */
 export interface BridgeState {
@@ -89,7 +89,7 @@ function mtu(v: unknown): number | null {
 }
 
 /** Desired state, with pxr's defaults (autostart on, VLAN-aware off, vids 2-4094 when aware). */
-export function normalizeSpec(spec: BridgeSpec): BridgeState {
+export function normalizeSpec(spec: BridgeSpecInput): BridgeState {
   const aware = bool(spec.vlanAware ?? false);
   const vids = aware ? normalizeVids(spec.vids) || DEFAULT_VIDS : '';
   return {

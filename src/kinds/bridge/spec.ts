@@ -1,20 +1,7 @@
-/**
- * The Bridge spec as the reconciler reads it (defaults applied by the source). Kept structural so the
- * reconciler works with the schema-derived type of `schema.ts`.
- */
-export interface BridgeSpec {
-  node: string;
-  iface: string;
-  ports?: readonly string[];
-  cidr?: string;
-  gateway?: string;
-  vlanAware?: boolean;
-  vids?: string | readonly (string | number)[];
-  mtu?: number;
-  autostart?: boolean;
-  comment?: string;
-  /** Allow changing or removing the bridge that carries the node's API address or default gateway. */
-  allowApiBridge?: boolean;
-  /** Take over an existing bridge of the same name that pxr did not create. */
-  adopt?: boolean;
-}
+/** The Bridge spec type, derived from the schema (single source of truth, owned by `schema.ts`). */
+import type { BridgeSpec } from './schema.js';
+
+export type { BridgeSpec };
+
+/** A spec before or after defaults: the pure functions apply pxr's defaults themselves. */
+export type BridgeSpecInput = Pick<BridgeSpec, 'node' | 'iface'> & Partial<BridgeSpec>;

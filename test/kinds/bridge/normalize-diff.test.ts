@@ -9,7 +9,7 @@ import {
   normalizeVids,
 } from '../../../src/kinds/bridge/normalize.js';
 import { describeChange, diffBridge } from '../../../src/kinds/bridge/diff.js';
-import type { BridgeSpec } from '../../../src/kinds/bridge/spec.js';
+import type { BridgeSpecInput as BridgeSpec } from '../../../src/kinds/bridge/spec.js';
 
 describe('bridge normalisation', () => {
   const cidrs: [string | undefined, string | undefined, string | undefined, string][] = [

@@ -1,0 +1,161 @@
+/**
+ * Pure planning of one Bridge against the node's network list: ownership, the change to stage, and
+ * drift (differences found on an object that had converged), filtered by its drift policy.
+ *
+ * Ownership: pxr manages a bridge it created (recorded as `owned` with the object's uid in
+ * `observed`), or one it adopted because the spec says `adopt: true`. An existing interface of the
+ * same name that pxr does not own is never touched: the object stalls with `NotOwned` until the
+ * spec opts into adoption. (A crash between creating a bridge and recording the outcome leaves it
+ * unowned; `adopt: true` recovers it.)
+ */
+import type { DriftItem, StoredObject } from '../../core/kind.js';
+import { isFieldIgnored, type DriftSettings } from '../../core/drift-policy.js';
+import { TerminalError } from '../../core/errors.js';
+import type { NetworkIface } from '../../pve/types.js';
+import { diffBridge, type BridgeChange, type BridgeField } from './diff.js';
+import { normalizeObserved, normalizeSpec, type BridgeState } from './normalize.js';
+import type { BridgeSpec } from './spec.js';
+
+/** What pxr keeps in status for a Bridge (stable across converged passes: no timestamps). */
+export interface BridgeObserved {
+  node?: string;
+  iface?: string;
+  owned?: boolean;
+  ownerUid?: string;
+  adopted?: boolean;
+  /** The network apply task in flight, polled on the next pass. */
+  applyUpid?: string;
+  [key: string]: unknown;
+}
+
+/** Spec names of the API fields, so `pxr/drift-ignore: ports` works as well as `bridge_ports`. */
+const SPEC_NAME: Record<BridgeField, string> = {
+  bridge_ports: 'ports',
+  cidr: 'cidr',
+  gateway: 'gateway',
+  bridge_vlan_aware: 'vlanAware',
+  bridge_vids: 'vids',
+  mtu: 'mtu',
+  autostart: 'autostart',
+  comments: 'comment',
+};
+
+export interface BridgePlan {
+  name: string;
+  /** Set when the object cannot be planned (not a bridge, not owned...). */
+  error?: Error;
+  /** Changes to stage, in order (a rename deletes the old interface first). */
+  changes: BridgeChange[];
+  drift: DriftItem[];
+  /** Whether the drift above is being corrected by `changes`. */
+  correcting: boolean;
+  observed: BridgeObserved;
+  events: { type: 'Normal' | 'Warning'; reason: string; message: string }[];
+}
+
+export interface PlanInput {
+  obj: StoredObject<BridgeSpec>;
+  prev: BridgeObserved;
+  /** observedGeneration === generation: differences now are drift, not a pending spec change. */
+  converged: boolean;
+  drift: DriftSettings;
+}
+
+function ignored(field: BridgeField, s: DriftSettings): boolean {
+  return isFieldIgnored(field, s.ignoreFields) || isFieldIgnored(SPEC_NAME[field], s.ignoreFields);
+}
+
+export function planBridge(
+  input: PlanInput,
+  ifaces: ReadonlyMap<string, NetworkIface>,
+): BridgePlan {
+  const { obj, prev } = input;
+  const { node, iface } = obj.spec;
+  const plan: BridgePlan = {
+    name: obj.name,
+    changes: [],
+    drift: [],
+    correcting: false,
+    observed: { node, iface },
+    events: [],
+  };
+  const item = ifaces.get(iface);
+  if (item && item.type !== 'bridge') {
+    plan.error = new TerminalError(
+      'NotABridge',
+      `${iface} on ${node} exists and is a ${item.type}, not a bridge; choose another iface`,
+      { context: { node, iface, type: item.type } },
+    );
+    return plan;
+  }
+  const ownedBefore = prev.owned === true && prev.ownerUid === obj.uid;
+  const ownsThis = ownedBefore && prev.iface === iface && prev.node === node;
+  if (item && !ownsThis) {
+    if (!obj.spec.adopt) {
+      plan.error = new TerminalError(
+        'NotOwned',
+        `bridge ${iface} already exists on ${node} and was not created by pxr; set spec.adopt: true to manage it`,
+        { context: { node, iface } },
+      );
+      return plan;
+    }
+    plan.events.push({
+      type: 'Normal',
+      reason: 'Adopted',
+      message: `adopted existing bridge ${iface} on ${node}`,
+    });
+  }
+  plan.observed = {
+    node,
+    iface,
+    owned: true,
+    ownerUid: obj.uid,
+    ...((item && !ownsThis) || prev.adopted ? { adopted: true } : {}),
+  };
+
+  // A renamed iface on the same node: the old bridge is ours, remove it with the same apply.
+  if (ownedBefore && prev.node === node && prev.iface && prev.iface !== iface) {
+    const old = ifaces.get(prev.iface);
+    if (old?.type === 'bridge') {
+      plan.changes.push({
+        op: 'delete',
+        iface: prev.iface,
+        fields: [],
+        params: { type: 'bridge' },
+      });
+    }
+  }
+
+  const desired = normalizeSpec(obj.spec);
+  const actual: BridgeState | undefined = item ? normalizeObserved(item) : undefined;
+  const isDrift = input.converged && ownsThis;
+  if (!isDrift) {
+    const c = diffBridge(desired, actual);
+    if (c) plan.changes.push(c);
+    return plan;
+  }
+
+  // Converged before: every difference is drift, handled by the object's drift policy.
+  const s = input.drift;
+  if (!actual) {
+    plan.drift = s.policy === 'ignore' ? [] : [{ field: 'exists', desired: true, actual: false }];
+    if (s.policy === 'correct') {
+      plan.changes.push(diffBridge(desired, undefined)!);
+      plan.correcting = true;
+    }
+    return plan;
+  }
+  // Ignored fields keep their actual value, so the PUT (which carries every field) preserves them.
+  const target: BridgeState = { ...desired };
+  for (const f of Object.keys(SPEC_NAME) as BridgeField[]) {
+    if (ignored(f, s)) (target as unknown as Record<string, unknown>)[f] = actual[f];
+  }
+  const c = diffBridge(target, actual);
+  if (!c || s.policy === 'ignore') return plan;
+  plan.drift = c.fields.map((f) => ({ field: f.field, desired: f.desired, actual: f.actual }));
+  if (s.policy === 'correct') {
+    plan.changes.push(c);
+    plan.correcting = true;
+  }
+  return plan;
+}

@@ -1,0 +1,123 @@
+/**
+ * A minimal stand-in for the runtime around the Bridge reconciler: keeps status per object the way
+ * the controller does (observed replaced by outcomes, observedGeneration set when Ready), so the
+ * reconciler can be driven pass by pass against the simulator on a ManualClock.
+ */
+import pino from 'pino';
+import type { ManualClock } from '../../../src/core/clock.js';
+import { driftSettings } from '../../../src/core/drift-policy.js';
+import type {
+  Condition,
+  ObjectOutcome,
+  ReconcileContext,
+  Reconciler,
+  StoredObject,
+} from '../../../src/core/kind.js';
+import type { BridgeSpec } from '../../../src/kinds/bridge/spec.js';
+
+interface Status {
+  observed: Record<string, unknown>;
+  observedGeneration: number;
+  conditions: Condition[];
+}
+
+let uidSeq = 0;
+
+export function bridge(
+  name: string,
+  spec: Partial<BridgeSpec> & { iface: string },
+  over: Partial<StoredObject<BridgeSpec>> = {},
+): StoredObject<BridgeSpec> {
+  return {
+    kind: 'Bridge',
+    name,
+    uid: `uid-${name}-${++uidSeq}`,
+    generation: 1,
+    specHash: 'h',
+    spec: {
+      node: 'pve',
+      ports: [],
+      vlanAware: false,
+      autostart: true,
+      allowApiBridge: false,
+      adopt: false,
+      ...spec,
+    },
+    labels: {},
+    annotations: {},
+    sourceFile: 'bridges.yaml',
+    deletionRequested: false,
+    finalizers: [],
+    ...over,
+  };
+}
+
+export class Harness {
+  readonly status = new Map<string, Status>();
+  constructor(
+    public reconciler: Reconciler<BridgeSpec>,
+    private readonly clock: ManualClock,
+  ) {}
+
+  ctx(objs: StoredObject<BridgeSpec>[]): ReconcileContext {
+    const byName = new Map(objs.map((o) => [o.name, o]));
+    return {
+      log: pino({ level: 'silent' }),
+      clock: this.clock,
+      reconcileId: 'test',
+      signal: new AbortController().signal,
+      getStatus: (ref) => {
+        const st = this.status.get(ref.name);
+        return st && { ready: false, ...st };
+      },
+      observed: this.status.get(objs[0]?.name ?? '')?.observed ?? {},
+      driftPolicy: driftSettings(objs[0]?.annotations ?? {}).policy,
+      driftSettings: (name) => driftSettings(byName.get(name)?.annotations ?? {}),
+      observedOf: (name) => this.status.get(name)?.observed ?? {},
+    };
+  }
+
+  private record(obj: StoredObject<BridgeSpec>, o: ObjectOutcome): void {
+    const st = this.status.get(obj.name) ?? { observed: {}, observedGeneration: 0, conditions: [] };
+    if (o.observed) st.observed = o.observed;
+    if (!o.notReady) st.observedGeneration = obj.generation;
+    for (const c of o.conditions ?? []) {
+      st.conditions = [
+        ...st.conditions.filter((x) => x.type !== c.type),
+        { ...c, lastTransitionTime: 0 },
+      ];
+    }
+    this.status.set(obj.name, st);
+  }
+
+  async pass(objs: StoredObject<BridgeSpec>[]): Promise<Map<string, ObjectOutcome | Error>> {
+    const r = await this.reconciler.reconcile(this.ctx(objs), objs);
+    for (const o of objs) {
+      const v = r.get(o.name);
+      if (v && !(v instanceof Error)) this.record(o, v);
+    }
+    return r;
+  }
+
+  async finalize(
+    objs: StoredObject<BridgeSpec>[],
+  ): Promise<Map<string, 'done' | ObjectOutcome | Error>> {
+    return this.reconciler.finalize(this.ctx(objs), objs);
+  }
+
+  /** Runs passes, moving the clock by each requested delay, until no object asks to requeue. */
+  async converge(objs: StoredObject<BridgeSpec>[], maxPasses = 20): Promise<ObjectOutcome[]> {
+    const history: ObjectOutcome[] = [];
+    for (let i = 0; i < maxPasses; i++) {
+      const r = await this.pass(objs);
+      const outs = [...r.values()];
+      const err = outs.find((v) => v instanceof Error);
+      if (err) throw err;
+      history.push(...(outs as ObjectOutcome[]));
+      const wait = Math.max(-1, ...(outs as ObjectOutcome[]).map((o) => o.requeueAfterMs ?? -1));
+      if (wait < 0) return history;
+      this.clock.advance(wait);
+    }
+    throw new Error(`not converged after ${maxPasses} passes`);
+  }
+}
