@@ -119,7 +119,7 @@ export async function handleApi(
   const seen = { route: rel };
   let out: Outcome;
   try {
-    out = await process(core, req, res, method, rel, query, seen);
+    out = await pipeline(core, req, res, method, rel, query, seen);
   } catch (err) {
     const e = toPveError(err);
     const status = res.headersSent ? res.statusCode : sendError(res, e);
@@ -135,7 +135,7 @@ export async function handleApi(
   });
 }
 
-async function process(
+async function pipeline(
   core: ServerCore,
   req: IncomingMessage,
   res: ServerResponse,
@@ -233,6 +233,8 @@ async function process(
   const ctx: RequestContext = { method: ep.method, route, params, caller, sim: core.ctx };
   let result = ep.handler(ctx);
   if (result instanceof Promise) result = await result;
+  // A successful write changed something: persist it even if the handler forgot to touch().
+  if (ep.method !== 'GET') core.ctx.touch();
   return { status: sendSuccess(res, result), route, params };
 }
 
