@@ -6,6 +6,8 @@
 import type { KindDefinition } from '../core/kind.js';
 import { bridgeSpecSchema } from './bridge/schema.js';
 import { validateBridge } from './bridge/validate.js';
+import { appContainerSpecSchema } from './app-container/schema.js';
+import { validateAppContainer } from './app-container/validate.js';
 
 const bridge: KindDefinition = {
   kind: 'Bridge',
@@ -15,10 +17,19 @@ const bridge: KindDefinition = {
   validate: validateBridge,
 };
 
+const appContainer: KindDefinition = {
+  kind: 'AppContainer',
+  plural: 'appcontainers',
+  aliases: ['appcontainer', 'ct'],
+  schema: appContainerSpecSchema,
+  validate: validateAppContainer,
+  dependsOn: ['Bridge'],
+};
+
 /**
  * The kinds in dependency order (a kind comes after the kinds it depends on). Returns fresh objects
  * so a caller attaching a reconciler never mutates another caller's definitions.
  */
 export function kindDefinitions(): KindDefinition[] {
-  return [bridge].map((k) => ({ ...k }));
+  return [bridge, appContainer].map((k) => ({ ...k }));
 }

@@ -1,0 +1,125 @@
+/**
+ * Creating a container: the template check, VMID allocation, and the `POST /nodes/{node}/lxc`
+ * parameters (pure). The container is created with the `pxr` tag and the ownership marker already
+ * in place, so that a crash right after the call can find it again.
+ */
+import { readFile } from 'node:fs/promises';
+import { TerminalError } from '../../core/errors.js';
+import { storageContent } from '../../pve/lxc.js';
+import type { Params, PveClient } from '../../pve/types.js';
+import { mountString } from './diff.js';
+import { desiredConfig, desiredDisks, desiredNet } from './normalize.js';
+import type { ResolvedSpec } from './spec.js';
+
+/** Reads a secret file (password, keys); injected so tests and the composition root decide. */
+export type SecretReader = (path: string) => Promise<string>;
+
+export const readSecretFile: SecretReader = (path) => readFile(path, 'utf8');
+
+/** The create parameters without secrets (safe to log). */
+export function createParams(
+  spec: ResolvedSpec,
+  uid: string,
+  vmid: number,
+  bridge: string,
+  mac?: string,
+): Params {
+  const c = desiredConfig(spec, uid, bridge);
+  const disks = desiredDisks(spec);
+  const p: Params = {
+    vmid,
+    ostemplate: spec.template,
+    hostname: c.hostname,
+    cores: spec.cores,
+    memory: spec.memory,
+    swap: spec.swap,
+    net0: desiredNet(spec, bridge, mac),
+    onboot: spec.onboot ? 1 : 0,
+    tags: c.tags,
+    description: c.description,
+    unprivileged: spec.unprivileged ? 1 : 0,
+    rootfs: `${spec.diskStorage}:${spec.diskGb}`,
+  };
+  if (c.nameserver) p['nameserver'] = c.nameserver;
+  if (c.searchdomain) p['searchdomain'] = c.searchdomain;
+  if (c.features) p['features'] = c.features;
+  if (c.startup) p['startup'] = c.startup;
+  for (const d of disks.mounts) p[d.key] = mountString(d);
+  return p;
+}
+
+/** Adds the create-time credentials, read from their files. Never logged. */
+export async function withSecrets(
+  params: Params,
+  spec: ResolvedSpec,
+  read: SecretReader,
+): Promise<Params> {
+  const out = { ...params };
+  const keys = [...(spec.auth.sshPublicKeys ?? [])];
+  try {
+    if (spec.auth.sshPublicKeysFile) {
+      keys.push(...(await read(spec.auth.sshPublicKeysFile)).split('\n'));
+    }
+    if (spec.auth.passwordFile) {
+      const pw = (await read(spec.auth.passwordFile)).replace(/\r?\n$/, '');
+      out['password'] = pw;
+    }
+  } catch (err) {
+    // The message names the file, never its content.
+    throw new TerminalError(
+      'SecretUnreadable',
+      `cannot read a secret file: ${(err as Error).message}`,
+    );
+  }
+  const clean = keys.map((k) => k.trim()).filter((k) => k !== '' && !k.startsWith('#'));
+  if (clean.length > 0) out['ssh-public-keys'] = clean.join('\n');
+  return out;
+}
+
+/** Terminal when the template volume is missing on the node (named in the message). */
+export async function checkTemplate(pve: PveClient, node: string, template: string): Promise<void> {
+  const storage = template.slice(0, template.indexOf(':'));
+  let vols;
+  try {
+    vols = await storageContent(pve, node, storage, 'vztmpl');
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (/does not exist/.test(msg)) {
+      throw new TerminalError(
+        'TemplateNotFound',
+        `template ${template}: storage '${storage}' does not exist on node ${node}`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  if (!vols.some((v) => v.volid === template)) {
+    throw new TerminalError(
+      'TemplateNotFound',
+      `template ${template} not found on node ${node} (storage '${storage}' has ${vols.length} template(s)); download it with pveam or fix spec.template`,
+      { context: { node, template } },
+    );
+  }
+}
+
+/**
+ * Hands out VMIDs: `/cluster/nextid` cannot know about ids handed out in this process but not
+ * created yet, so concurrent allocations never return the same id twice.
+ */
+export class VmidAllocator {
+  private highWater = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly pve: PveClient) {}
+
+  allocate(): Promise<number> {
+    const next = this.chain.then(async () => {
+      const n = await this.pve.nextId();
+      const v = Math.max(n, this.highWater + 1);
+      this.highWater = v;
+      return v;
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * What one pass over one container carries around (dependencies, the object, its resolved spec and
+ * observed facts), plus the small helpers every step uses: outcomes, task polling, dependency checks.
+ */
+import type { Clock } from '../../core/clock.js';
+import { PxrError } from '../../core/errors.js';
+import type { ObjectOutcome, ReconcileContext, StoredObject } from '../../core/kind.js';
+import { isPveApiError } from '../../pve/errors.js';
+import { isTaskSuccess } from '../../pve/upid.js';
+import type { PveClient } from '../../pve/types.js';
+import type { SecretReader, VmidAllocator } from './create.js';
+import type { ObservationCache } from './observe-cache.js';
+import { cleanObserved, type CtObserved, type InFlightTask, type TaskOp } from './observed.js';
+import type { AppContainerSpec, ResolvedSpec } from './spec.js';
+
+export interface AppContainerDeps {
+  pve: PveClient;
+  clock: Clock;
+  /** Objects of another kind (Bridge), to find the one that manages a bridge. */
+  listObjects?: (kind: string) => StoredObject[];
+  readSecret?: SecretReader;
+  /** Delay between polls of a task in flight. @default 2000 */
+  taskPollMs?: number;
+  /** Lifetime of the shared `/cluster/resources` read. @default 15000 */
+  resourcesTtlMs?: number;
+  /** Requeue while a create-only change waits for a human. @default 300000 */
+  blockedRequeueMs?: number;
+}
+
+export interface Shared {
+  deps: AppContainerDeps;
+  cache: ObservationCache;
+  allocator: VmidAllocator;
+  pollMs: number;
+}
+
+export interface Pass {
+  sh: Shared;
+  ctx: ReconcileContext;
+  obj: StoredObject<AppContainerSpec>;
+  spec: ResolvedSpec;
+  obs: CtObserved;
+  actions: string[];
+  events: NonNullable<ObjectOutcome['events']>;
+}
+
+export function outcome(p: Pass, extra: ObjectOutcome = {}): ObjectOutcome {
+  const o: ObjectOutcome = { observed: cleanObserved(p.obs), ...extra };
+  if (p.actions.length > 0) o.actions = [...p.actions, ...(extra.actions ?? [])];
+  if (p.events.length > 0) o.events = [...p.events, ...(extra.events ?? [])];
+  return o;
+}
+
+/** Records a task just started and asks to come back when it may be done. */
+export function taskStarted(p: Pass, op: TaskOp, node: string, upid: string): ObjectOutcome {
+  p.obs.task = { upid, node, op };
+  if (p.obs.vmid !== undefined) p.sh.cache.touch(p.obs.vmid);
+  return outcome(p, { requeueAfterMs: p.sh.pollMs });
+}
+
+export type TaskResult = { state: 'running' } | { state: 'ok' } | { state: 'failed'; exit: string };
+
+/** One status poll of a task in flight (never blocks a worker). A vanished task counts as failed. */
+export async function pollTask(pve: PveClient, t: InFlightTask): Promise<TaskResult> {
+  try {
+    const st = await pve.taskStatus(t.node, t.upid);
+    if (st.status === 'running') return { state: 'running' };
+    const exit = st.exitstatus ?? 'unexpected status';
+    return isTaskSuccess(exit) ? { state: 'ok' } : { state: 'failed', exit };
+  } catch (err) {
+    if (isPveApiError(err, 'NOT_FOUND') || isPveApiError(err, 'PARAM')) {
+      return { state: 'failed', exit: `task ${t.upid} is unknown to Proxmox` };
+    }
+    throw err;
+  }
+}
+
+export type BridgeCheck = { ok: true; bridge: string } | { ok: false; message: string };
+
+/**
+ * The bridge to attach to, and whether it may be used now: a Bridge object managing it (same node)
+ * must be Ready; a bridge pxr does not manage must exist.
+ */
+export async function checkBridge(p: Pass): Promise<BridgeCheck> {
+  const s = p.spec;
+  if (s.appliance !== undefined) {
+    return {
+      ok: false,
+      message: `network.appliance '${s.appliance}': the Appliance kind is not available yet; use network.bridge`,
+    };
+  }
+  const bridge = s.bridge;
+  if (bridge === undefined) return { ok: false, message: 'network.bridge is not set' };
+  const managed = (p.sh.deps.listObjects?.('Bridge') ?? []).find(
+    (b) => b.spec['node'] === s.node && b.spec['iface'] === bridge && !b.deletionRequested,
+  );
+  if (managed) {
+    const st = p.ctx.getStatus({ kind: 'Bridge', name: managed.name });
+    if (st?.ready) return { ok: true, bridge };
+    return {
+      ok: false,
+      message: `waiting for Bridge/${managed.name} (${bridge} on ${s.node}) to be Ready`,
+    };
+  }
+  const bridges = await p.sh.cache.bridgesOf(s.node);
+  if (bridges.has(bridge)) return { ok: true, bridge };
+  return {
+    ok: false,
+    message: `bridge ${bridge} does not exist on node ${s.node} and no Bridge object manages it`,
+  };
+}
+
+/** The bridge named by the spec, for comparisons (no dependency check). */
+export function specBridge(s: ResolvedSpec): string {
+  return s.bridge ?? '';
+}
+
+/** `CT 100 already exists on node 'pve'` / `VM 100 already exists...` (500 on create). */
+export function vmidTakenBy(err: unknown): { type: 'CT' | 'VM'; node: string } | undefined {
+  if (!isPveApiError(err)) return undefined;
+  const m = /^(CT|VM) \d+ already exists on node '([^']+)'/.exec(err.pveMessage);
+  return m?.[1] && m[2] ? { type: m[1] as 'CT' | 'VM', node: m[2] } : undefined;
+}
+
+/** A power request that Proxmox refused because the container is already in that state. */
+export function alreadyInState(err: unknown): boolean {
+  return isPveApiError(err) && /already running|not running/.test(err.pveMessage);
+}
+
+export class TaskFailedError extends PxrError {
+  constructor(op: string, vmid: number | undefined, exit: string) {
+    super('TASK_FAILED', `${op} of CT ${vmid ?? '?'} failed: ${exit}`, { context: { op, vmid } });
+    this.name = 'TaskFailedError';
+  }
+}

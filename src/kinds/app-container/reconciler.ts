@@ -1,0 +1,399 @@
+/**
+ * The AppContainer reconciler. One object per group (`groupKey` = name). Each pass:
+ *  1. polls the task in flight recorded in status (create, start, shutdown, reboot, resize,
+ *     destroy) — never waiting on it: still running means requeue;
+ *  2. locates the container: the VMID in status, else `spec.vmid`, else a scan of `pxr`-tagged
+ *     containers for this object's marker (a crash between the create call and recording it);
+ *  3. absent: waits for the bridge (DependencyNotReady), checks the template, allocates and records
+ *     a VMID (one pass), then creates it as a task;
+ *  4. present: verifies ownership (marker, or `spec.adopt`), then converges config, disks, pending
+ *     changes and power state (see converge.ts).
+ * Reads per converged pass: the shared `/cluster/resources` list plus ONE `GET /pending`.
+ * Conditions: PendingRestart, RequiresReplace (plus the runtime's Ready/Reconciling/Stalled/Drifted).
+ * Deletion (finalize): shutdown, destroy with purge, verify gone; refused without the marker.
+ */
+import { TerminalError } from '../../core/errors.js';
+import type { ObjectOutcome, ReconcileContext, Reconciler, StoredObject } from '../../core/kind.js';
+import { isPveApiError } from '../../pve/errors.js';
+import { lxcCreate, lxcReadConfig, lxcStatus, type LxcConfigRead } from '../../pve/lxc.js';
+import { convergeExisting } from './converge.js';
+import {
+  checkTemplate,
+  createParams,
+  readSecretFile,
+  VmidAllocator,
+  withSecrets,
+} from './create.js';
+import { markerOf, PXR_TAG } from './marker.js';
+import { ObservationCache, type GuestIndex } from './observe-cache.js';
+import {
+  readObserved,
+  taskRetryDelay,
+  UNKNOWN_WHEN_ADOPTED,
+  type InFlightTask,
+} from './observed.js';
+import {
+  checkBridge,
+  outcome,
+  pollTask,
+  taskStarted,
+  TaskFailedError,
+  vmidTakenBy,
+  type AppContainerDeps,
+  type Pass,
+  type Shared,
+} from './pass.js';
+import { resolveSpec, type AppContainerSpec } from './spec.js';
+import { teardownStep } from './teardown.js';
+
+export type { AppContainerDeps };
+
+type Obj = StoredObject<AppContainerSpec>;
+
+async function readOrMissing(
+  p: Pass,
+  node: string,
+  vmid: number,
+): Promise<LxcConfigRead | undefined> {
+  try {
+    return await lxcReadConfig(p.sh.deps.pve, node, vmid);
+  } catch (err) {
+    if (isPveApiError(err, 'NOT_FOUND')) return undefined;
+    throw err;
+  }
+}
+
+export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
+  readonly cache: ObservationCache;
+  private readonly sh: Shared;
+  /** Deletion tasks in flight by uid (finalize passes record no status). */
+  private readonly finalTasks = new Map<string, InFlightTask>();
+
+  constructor(deps: AppContainerDeps) {
+    this.cache = new ObservationCache(deps.pve, deps.clock, deps.resourcesTtlMs ?? 15_000);
+    this.sh = {
+      deps,
+      cache: this.cache,
+      allocator: new VmidAllocator(deps.pve),
+      pollMs: deps.taskPollMs ?? 2000,
+    };
+  }
+
+  groupKey(obj: Obj): string {
+    return obj.name;
+  }
+
+  async reconcile(ctx: ReconcileContext, objs: Obj[]): Promise<Map<string, ObjectOutcome | Error>> {
+    const out = new Map<string, ObjectOutcome | Error>();
+    for (const obj of objs) {
+      try {
+        out.set(obj.name, await this.reconcileOne(this.pass(ctx, obj)));
+      } catch (err) {
+        out.set(obj.name, err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    return out;
+  }
+
+  async finalize(
+    ctx: ReconcileContext,
+    objs: Obj[],
+  ): Promise<Map<string, 'done' | ObjectOutcome | Error>> {
+    const out = new Map<string, 'done' | ObjectOutcome | Error>();
+    for (const obj of objs) {
+      try {
+        out.set(obj.name, await this.finalizeOne(this.pass(ctx, obj)));
+      } catch (err) {
+        out.set(obj.name, err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    return out;
+  }
+
+  private pass(ctx: ReconcileContext, obj: Obj): Pass {
+    const raw = ctx.observedOf?.(obj.name) ?? ctx.observed;
+    return {
+      sh: this.sh,
+      ctx,
+      obj,
+      spec: resolveSpec(obj.spec, obj.name),
+      obs: readObserved(raw),
+      actions: [],
+      events: [],
+    };
+  }
+
+  private async reconcileOne(p: Pass): Promise<ObjectOutcome> {
+    const { obs, spec } = p;
+    if (obs.task) {
+      const t = obs.task;
+      const r = await pollTask(this.sh.deps.pve, t);
+      if (r.state === 'running') {
+        return outcome(p, {
+          requeueAfterMs: this.sh.pollMs,
+          notReady: {
+            reason: 'Progressing',
+            message: `${t.op} of CT ${obs.vmid ?? '?'} in progress`,
+          },
+        });
+      }
+      delete obs.task;
+      if (obs.vmid !== undefined) this.cache.touch(obs.vmid);
+      if (r.state === 'failed') {
+        const n = (obs.failures ?? 0) + 1;
+        obs.failures = n;
+        const message = new TaskFailedError(t.op, obs.vmid, r.exit).message;
+        if (t.op === 'create' && spec.vmid === undefined) obs.phase = 'reserved';
+        if (t.op === 'create') delete obs.template;
+        return outcome(p, {
+          notReady: { reason: t.op === 'create' ? 'CreateFailed' : 'TaskFailed', message },
+          requeueAfterMs: taskRetryDelay(n),
+          events: [{ type: 'Warning', reason: 'TaskFailed', message }],
+        });
+      }
+      delete obs.failures;
+      if (t.op === 'create') p.actions.push(`created CT ${obs.vmid ?? '?'} on ${t.node}`);
+      if (t.op === 'destroy') {
+        // Replaced: re-create at spec.vmid, or at the same allocated VMID (the MAC is kept too).
+        p.actions.push(`destroyed CT ${obs.vmid ?? '?'} to replace it`);
+        if (spec.vmid !== undefined) delete obs.vmid;
+        else obs.phase = 'reserved';
+        delete obs.template;
+        delete obs.state;
+      }
+    }
+
+    const idx = await this.cache.guestIndex();
+    let vmid = obs.vmid ?? spec.vmid;
+    if (vmid === undefined) {
+      vmid = await this.scanByMarker(p, idx);
+      if (vmid !== undefined) {
+        obs.vmid = vmid;
+        obs.template = spec.template;
+        p.events.push({
+          type: 'Normal',
+          reason: 'Recovered',
+          message: `found CT ${vmid} by its ownership marker (created before a restart)`,
+        });
+      }
+    }
+    if (vmid === undefined) return this.createPath(p);
+
+    const entry = idx.byVmid.get(vmid);
+    if (entry && entry.type !== 'lxc')
+      return this.vmidTaken(p, vmid, `a QEMU VM on node ${entry.node}`);
+    const node = entry?.node ?? obs.node ?? spec.node;
+    const read = await readOrMissing(p, node, vmid);
+    if (!read) {
+      const wasOurs =
+        obs.vmid !== undefined && obs.phase === undefined && obs.appliedSpecHash !== undefined;
+      if (wasOurs && obs.appliedSpecHash === p.obj.specHash) {
+        const drift = [{ field: 'exists', desired: true, actual: false }];
+        if (p.ctx.driftPolicy === 'alert') {
+          return outcome(p, {
+            drift,
+            driftCorrected: false,
+            notReady: { reason: 'Missing', message: `CT ${vmid} was removed outside pxr` },
+          });
+        }
+        const o = await this.createPath(p, vmid);
+        return { ...o, drift, driftCorrected: true };
+      }
+      return this.createPath(p, vmid);
+    }
+    if (read.current['lock'] === 'create') {
+      return outcome(p, {
+        requeueAfterMs: this.sh.pollMs,
+        notReady: { reason: 'Progressing', message: `CT ${vmid} is being created (lock: create)` },
+      });
+    }
+    const owner = markerOf(read.current['description'] ?? read.effective['description']);
+    if (owner !== p.obj.uid) {
+      if (obs.phase === 'reserved' && spec.vmid === undefined) {
+        // The VMID we reserved went to someone else meanwhile: allocate another.
+        delete obs.vmid;
+        delete obs.phase;
+        return outcome(p, {
+          requeueAfterMs: 0,
+          notReady: { reason: 'Progressing', message: 'VMID taken, re-allocating' },
+        });
+      }
+      if (!spec.adopt) {
+        throw new TerminalError(
+          'NotOwned',
+          `CT ${vmid} exists on node ${node} but does not carry this object's ownership marker${owner ? ` (it is bound to pxr:uid=${owner})` : ''}; pxr will not touch it. Set spec.adopt: true to take it over, or choose another vmid`,
+          { context: { vmid, node } },
+        );
+      }
+      if (!obs.adopted) {
+        obs.adopted = true;
+        obs.unknownFields = [...UNKNOWN_WHEN_ADOPTED];
+        delete obs.template;
+        p.events.push({
+          type: 'Normal',
+          reason: 'Adopted',
+          message: `took over CT ${vmid}; unknown (cannot be read back): ${UNKNOWN_WHEN_ADOPTED.join(', ')}`,
+        });
+      }
+    } else if (obs.phase === 'reserved') {
+      obs.template = spec.template;
+      p.events.push({
+        type: 'Normal',
+        reason: 'Recovered',
+        message: `CT ${vmid} was created before a restart; resuming`,
+      });
+    }
+    return convergeExisting(p, {
+      vmid,
+      node,
+      entry,
+      entryFresh: entry !== undefined && this.cache.isFresh(idx, vmid),
+      read,
+    });
+  }
+
+  /** A container of ours whose VMID is not recorded: a `pxr` tag, same node and host name, our marker. */
+  private async scanByMarker(p: Pass, idx: GuestIndex): Promise<number | undefined> {
+    for (const e of idx.byVmid.values()) {
+      if (e.type !== 'lxc' || e.node !== p.spec.node || e.name !== p.spec.hostname) continue;
+      if (!e.tags.split(/[;,\s]+/).includes(PXR_TAG)) continue;
+      const read = await readOrMissing(p, e.node, e.vmid);
+      if (read && markerOf(read.current['description']) === p.obj.uid) return e.vmid;
+    }
+    return undefined;
+  }
+
+  private vmidTaken(p: Pass, vmid: number, by: string): ObjectOutcome {
+    if (p.spec.vmid === undefined) {
+      delete p.obs.vmid;
+      delete p.obs.phase;
+      return outcome(p, {
+        requeueAfterMs: 0,
+        notReady: { reason: 'Progressing', message: 'VMID taken, re-allocating' },
+      });
+    }
+    throw new TerminalError(
+      'VmidTaken',
+      `VMID ${vmid} is already used by ${by}; choose another spec.vmid, or remove it to let pxr allocate one`,
+      { context: { vmid } },
+    );
+  }
+
+  private async createPath(p: Pass, knownVmid?: number): Promise<ObjectOutcome> {
+    const { spec, obs } = p;
+    const { pve } = this.sh.deps;
+    const br = await checkBridge(p);
+    if (!br.ok)
+      return outcome(p, { notReady: { reason: 'DependencyNotReady', message: br.message } });
+    await checkTemplate(pve, spec.node, spec.template);
+    let vmid = knownVmid ?? spec.vmid;
+    if (vmid === undefined) {
+      // Record the allocation before the create call: after a crash, that VMID is where to look.
+      vmid = await this.sh.allocator.allocate();
+      obs.vmid = vmid;
+      obs.node = spec.node;
+      obs.phase = 'reserved';
+      return outcome(p, {
+        requeueAfterMs: 0,
+        notReady: { reason: 'Progressing', message: `allocated VMID ${vmid}` },
+      });
+    }
+    const params = createParams(spec, p.obj.uid, vmid, br.bridge, obs.mac);
+    let upid: string;
+    try {
+      upid = await lxcCreate(
+        pve,
+        spec.node,
+        await withSecrets(params, spec, this.sh.deps.readSecret ?? readSecretFile),
+      );
+    } catch (err) {
+      const taken = vmidTakenBy(err);
+      if (taken) {
+        return this.vmidTaken(
+          p,
+          vmid,
+          `${taken.type === 'VM' ? 'a QEMU VM' : 'another container'} on node ${taken.node}`,
+        );
+      }
+      if (isPveApiError(err, 'PARAM')) {
+        throw new TerminalError(
+          'InvalidSpec',
+          `Proxmox refused to create CT ${vmid}: ${err.message}`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+    obs.vmid = vmid;
+    obs.node = spec.node;
+    obs.template = spec.template;
+    delete obs.phase;
+    delete obs.ip;
+    delete obs.state;
+    p.actions.push(`creating CT ${vmid} on ${spec.node} from ${spec.template}`);
+    return {
+      ...taskStarted(p, 'create', spec.node, upid),
+      notReady: { reason: 'Progressing', message: `creating CT ${vmid}` },
+    };
+  }
+
+  private async finalizeOne(p: Pass): Promise<'done' | ObjectOutcome> {
+    const { pve } = this.sh.deps;
+    const uid = p.obj.uid;
+    const t = this.finalTasks.get(uid) ?? p.obs.task;
+    if (t) {
+      const r = await pollTask(pve, t);
+      if (r.state === 'running') {
+        return {
+          requeueAfterMs: this.sh.pollMs,
+          notReady: {
+            reason: 'Deleting',
+            message: `${t.op} of CT ${p.obs.vmid ?? '?'} in progress`,
+          },
+        };
+      }
+      this.finalTasks.delete(uid);
+      delete p.obs.task;
+      if (r.state === 'failed' && (t.op === 'destroy' || t.op === 'shutdown')) {
+        throw new TaskFailedError(t.op, p.obs.vmid, r.exit);
+      }
+    }
+    const idx = await this.cache.guestIndex();
+    const vmid = p.obs.vmid ?? p.spec.vmid ?? (await this.scanByMarker(p, idx));
+    if (vmid === undefined) return 'done';
+    const node = idx.byVmid.get(vmid)?.node ?? p.obs.node ?? p.spec.node;
+    const read = await readOrMissing(p, node, vmid);
+    if (!read) return 'done';
+    // A destructive act: the status is read fresh, never taken from the shared list.
+    const status = (await lxcStatus(pve, node, vmid)).status;
+    const step = await teardownStep(pve, {
+      node,
+      vmid,
+      uid,
+      read,
+      status,
+      timeoutS: p.spec.shutdownTimeoutSeconds,
+    });
+    if (step.kind === 'wait') {
+      return {
+        requeueAfterMs: this.sh.pollMs,
+        notReady: { reason: 'Deleting', message: step.message },
+      };
+    }
+    this.finalTasks.set(uid, { upid: step.upid, node, op: step.op });
+    this.cache.touch(vmid);
+    const what =
+      step.op === 'destroy'
+        ? `destroying CT ${vmid} (purge)`
+        : `shutting down CT ${vmid} before destroying it`;
+    return {
+      requeueAfterMs: this.sh.pollMs,
+      actions: [what],
+      notReady: { reason: 'Deleting', message: what },
+    };
+  }
+}
+
+export function createAppContainerReconciler(deps: AppContainerDeps): AppContainerReconciler {
+  return new AppContainerReconciler(deps);
+}

@@ -1,0 +1,273 @@
+/**
+ * The AppContainer spec schema: the single source of truth for the AppContainer manifest (an LXC
+ * application container). The TypeScript type is derived from it and
+ * `schemas/appcontainer.schema.json` is exported from it (`npm run schemas`). Bounds follow
+ * `POST /nodes/{node}/lxc` of the Proxmox VE 9.1 API; rules JSON Schema cannot say well (gateway
+ * inside the CIDR, unique mount paths...) are in `validate.ts`.
+ */
+import type { FromSchema } from 'json-schema-to-ts';
+import {
+  IPV4_PATTERN,
+  PVE_IFACE_MAX_LENGTH,
+  PVE_IFACE_PATTERN,
+  PVE_NODE_PATTERN,
+} from '../../source/checks.js';
+
+const storageId = {
+  type: 'string',
+  pattern: '^[a-z][a-z0-9\\-_.]*[a-z0-9]$',
+  description: 'A Proxmox storage id that holds container volumes (`rootdir`), e.g. `local-lvm`.',
+} as const;
+
+const sizeGb = {
+  type: 'integer',
+  minimum: 1,
+  maximum: 131072,
+  description: 'Size in GiB. It can only grow: a smaller size is refused (Proxmox cannot shrink).',
+} as const;
+
+export const appContainerSpecSchema = {
+  type: 'object',
+  description: 'An LXC application container on one Proxmox VE node, kept converged by pxr.',
+  required: ['node', 'template', 'network'],
+  additionalProperties: false,
+  properties: {
+    node: {
+      type: 'string',
+      description: 'Proxmox VE node that runs the container (e.g. `pve`).',
+      pattern: PVE_NODE_PATTERN,
+      maxLength: 63,
+    },
+    vmid: {
+      type: 'integer',
+      description:
+        'Container id. Optional: when unset pxr allocates one with `/cluster/nextid` and records it in status.',
+      minimum: 100,
+      maximum: 999999999,
+    },
+    template: {
+      type: 'string',
+      description:
+        'OS template volume, e.g. `local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst` (checked to exist). Create-only: changing it requires replacing the container.',
+      pattern: '^[a-z][a-z0-9\\-_.]*[a-z0-9]:vztmpl/[^/\\s]+$',
+    },
+    hostname: {
+      type: 'string',
+      description: 'Host name inside the container; defaults to `metadata.name`.',
+      pattern:
+        '^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$',
+      maxLength: 255,
+    },
+    resources: {
+      type: 'object',
+      description: 'CPU, memory and root disk.',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        cores: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 8192,
+          default: 1,
+          description: 'CPU cores.',
+        },
+        memory: {
+          type: 'integer',
+          minimum: 16,
+          default: 512,
+          description: 'Memory in MiB.',
+        },
+        swap: { type: 'integer', minimum: 0, default: 512, description: 'Swap in MiB.' },
+        disk: {
+          type: 'object',
+          description: 'Root file system.',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            size: { ...sizeGb, default: 8 },
+            storage: {
+              ...storageId,
+              default: 'local-lvm',
+              description:
+                'Storage of the root file system. Create-only: changing it requires replacing the container.',
+            },
+          },
+        },
+      },
+    },
+    network: {
+      type: 'object',
+      description: 'The first NIC (`net0`, `eth0` inside the container).',
+      additionalProperties: false,
+      properties: {
+        bridge: {
+          type: 'string',
+          pattern: PVE_IFACE_PATTERN,
+          minLength: 2,
+          maxLength: PVE_IFACE_MAX_LENGTH,
+          description:
+            'Bridge on the same node, e.g. `vmbr10`. pxr waits for the Bridge object that manages it to be Ready, or for the bridge to exist when pxr does not manage it.',
+        },
+        appliance: {
+          type: 'string',
+          description:
+            'Join the LAN of this Appliance instead of naming a bridge (available once the Appliance kind exists).',
+        },
+        ip: {
+          type: 'string',
+          description: '`dhcp` or a static IPv4 address with its prefix, e.g. `10.20.0.10/24`.',
+          pattern: '^(dhcp|(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2})$',
+          default: 'dhcp',
+        },
+        gateway: {
+          type: 'string',
+          description: 'IPv4 default gateway (static `ip` only); must lie inside its network.',
+          pattern: IPV4_PATTERN,
+        },
+        firewall: {
+          type: 'boolean',
+          default: false,
+          description: 'Enable the Proxmox firewall on this NIC.',
+        },
+        vlan: { type: 'integer', minimum: 1, maximum: 4094, description: 'VLAN tag.' },
+        mtu: { type: 'integer', minimum: 64, maximum: 65535, description: 'MTU of the NIC.' },
+        rate: {
+          type: 'number',
+          exclusiveMinimum: 0,
+          description: 'Rate limit in MB/s.',
+        },
+      },
+    },
+    dns: {
+      type: 'object',
+      description: 'DNS settings written into the container (unset: the host settings).',
+      additionalProperties: false,
+      properties: {
+        nameservers: {
+          type: 'array',
+          items: { type: 'string', pattern: IPV4_PATTERN },
+          description: 'Name server addresses.',
+        },
+        searchdomain: { type: 'string', description: 'DNS search domain.' },
+      },
+    },
+    unprivileged: {
+      type: 'boolean',
+      default: true,
+      description:
+        'Run as an unprivileged container. Create-only: changing it requires replacing the container.',
+    },
+    features: {
+      type: 'object',
+      description: 'LXC features.',
+      additionalProperties: false,
+      properties: {
+        nesting: { type: 'boolean', description: 'Allow nesting (needed by recent systemd).' },
+        keyctl: { type: 'boolean', description: 'Allow the keyctl() system call.' },
+        fuse: { type: 'boolean', description: 'Allow FUSE mounts.' },
+        mknod: { type: 'boolean', description: 'Allow mknod() (experimental).' },
+      },
+    },
+    onboot: { type: 'boolean', default: false, description: 'Start at node boot.' },
+    startup: {
+      type: 'object',
+      description: 'Boot order and delays.',
+      additionalProperties: false,
+      properties: {
+        order: { type: 'integer', minimum: 0, description: 'Start order (lower first).' },
+        up: { type: 'integer', minimum: 0, description: 'Seconds to wait after starting.' },
+        down: { type: 'integer', minimum: 0, description: 'Seconds to wait for shutdown.' },
+      },
+    },
+    state: {
+      type: 'string',
+      enum: ['running', 'stopped'],
+      default: 'running',
+      description: 'Desired power state; a container stopped by hand is drift.',
+    },
+    tags: {
+      type: 'array',
+      items: { type: 'string', pattern: '^[a-z0-9_][a-z0-9_\\-+.]*$' },
+      default: [],
+      description: 'Proxmox tags (lower case); pxr always adds `pxr`.',
+    },
+    description: {
+      type: 'string',
+      maxLength: 7000,
+      description:
+        'Notes shown in the Proxmox UI. pxr appends its ownership marker line (`pxr:uid=...`).',
+    },
+    auth: {
+      type: 'object',
+      description:
+        'Create-time credentials. Proxmox cannot read them back: they are never compared and are reported as unknown.',
+      additionalProperties: false,
+      properties: {
+        sshPublicKeys: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'SSH public keys for root.',
+        },
+        sshPublicKeysFile: {
+          type: 'string',
+          description: 'File with SSH public keys (one per line).',
+        },
+        passwordFile: {
+          type: 'string',
+          description: 'File holding the root password (never logged).',
+        },
+      },
+    },
+    mountPoints: {
+      type: 'array',
+      description: 'Extra volumes (`mp0`, `mp1`...), in order.',
+      maxItems: 256,
+      default: [],
+      items: {
+        type: 'object',
+        required: ['path', 'size'],
+        additionalProperties: false,
+        properties: {
+          path: {
+            type: 'string',
+            pattern: '^/[^,;=\\s]*$',
+            description: 'Mount path inside the container.',
+          },
+          size: sizeGb,
+          storage: { ...storageId, default: 'local-lvm' },
+          backup: { type: 'boolean', default: false, description: 'Include in backups.' },
+          readOnly: { type: 'boolean', default: false, description: 'Mount read-only.' },
+        },
+      },
+    },
+    restartPolicy: {
+      type: 'string',
+      enum: ['never', 'onChange'],
+      default: 'never',
+      description:
+        '`onChange` reboots a running container whose changes Proxmox kept pending; `never` only reports `PendingRestart`.',
+    },
+    replacePolicy: {
+      type: 'string',
+      enum: ['never', 'recreate'],
+      default: 'never',
+      description:
+        '`recreate` destroys and re-creates the container when a create-only field changes; `never` only reports `RequiresReplace`.',
+    },
+    shutdownTimeoutSeconds: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 3600,
+      default: 60,
+      description: 'How long a clean shutdown may take before the container is stopped.',
+    },
+    adopt: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Take over an existing container at `vmid` that pxr did not create (otherwise pxr refuses to touch it).',
+    },
+  },
+} as const;
+
+export type AppContainerSpec = FromSchema<typeof appContainerSpecSchema>;

@@ -1,0 +1,96 @@
+/**
+ * The AppContainer spec type (derived from the schema) and the defaults pxr applies, so that pure
+ * functions can take a spec before or after Ajv filled in the schema defaults.
+ */
+import type { AppContainerSpec } from './schema.js';
+
+export type { AppContainerSpec };
+
+/** Every defaulted field resolved. */
+export interface ResolvedSpec {
+  node: string;
+  vmid?: number;
+  template: string;
+  hostname: string;
+  cores: number;
+  memory: number;
+  swap: number;
+  diskGb: number;
+  diskStorage: string;
+  bridge?: string;
+  appliance?: string;
+  ip: string;
+  gateway?: string;
+  firewall: boolean;
+  vlan?: number;
+  mtu?: number;
+  rate?: number;
+  nameservers: string[];
+  searchdomain?: string;
+  unprivileged: boolean;
+  features: { nesting?: boolean; keyctl?: boolean; fuse?: boolean; mknod?: boolean };
+  onboot: boolean;
+  startup?: { order?: number; up?: number; down?: number };
+  state: 'running' | 'stopped';
+  tags: string[];
+  description?: string;
+  mountPoints: {
+    path: string;
+    size: number;
+    storage: string;
+    backup: boolean;
+    readOnly: boolean;
+  }[];
+  restartPolicy: 'never' | 'onChange';
+  replacePolicy: 'never' | 'recreate';
+  shutdownTimeoutSeconds: number;
+  adopt: boolean;
+  auth: { sshPublicKeys?: string[]; sshPublicKeysFile?: string; passwordFile?: string };
+}
+
+/** Applies pxr's defaults; `name` is the object's name (the default host name). */
+export function resolveSpec(spec: AppContainerSpec, name: string): ResolvedSpec {
+  const r = spec.resources ?? {};
+  const net = spec.network ?? {};
+  const out: ResolvedSpec = {
+    node: spec.node,
+    template: spec.template,
+    hostname: spec.hostname ?? name,
+    cores: r.cores ?? 1,
+    memory: r.memory ?? 512,
+    swap: r.swap ?? 512,
+    diskGb: r.disk?.size ?? 8,
+    diskStorage: r.disk?.storage ?? 'local-lvm',
+    ip: net.ip ?? 'dhcp',
+    firewall: net.firewall ?? false,
+    nameservers: [...(spec.dns?.nameservers ?? [])],
+    unprivileged: spec.unprivileged ?? true,
+    features: { ...(spec.features ?? {}) },
+    onboot: spec.onboot ?? false,
+    state: spec.state ?? 'running',
+    tags: [...(spec.tags ?? [])],
+    mountPoints: (spec.mountPoints ?? []).map((m) => ({
+      path: m.path,
+      size: m.size,
+      storage: m.storage ?? 'local-lvm',
+      backup: m.backup ?? false,
+      readOnly: m.readOnly ?? false,
+    })),
+    restartPolicy: spec.restartPolicy ?? 'never',
+    replacePolicy: spec.replacePolicy ?? 'never',
+    shutdownTimeoutSeconds: spec.shutdownTimeoutSeconds ?? 60,
+    adopt: spec.adopt ?? false,
+    auth: { ...(spec.auth ?? {}) },
+  };
+  if (spec.vmid !== undefined) out.vmid = spec.vmid;
+  if (net.bridge !== undefined) out.bridge = net.bridge;
+  if (net.appliance !== undefined) out.appliance = net.appliance;
+  if (net.gateway !== undefined) out.gateway = net.gateway;
+  if (net.vlan !== undefined) out.vlan = net.vlan;
+  if (net.mtu !== undefined) out.mtu = net.mtu;
+  if (net.rate !== undefined) out.rate = net.rate;
+  if (spec.dns?.searchdomain !== undefined) out.searchdomain = spec.dns.searchdomain;
+  if (spec.startup !== undefined) out.startup = { ...spec.startup };
+  if (spec.description !== undefined) out.description = spec.description;
+  return out;
+}

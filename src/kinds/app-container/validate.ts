@@ -1,0 +1,86 @@
+/**
+ * Semantic checks of an AppContainer beyond its JSON Schema: what Proxmox would reject (or accept and
+ * then fail on), with a field path and a message that says how to fix it. Runs on the raw spec even
+ * when the schema failed, so it only trusts values it has type-checked.
+ */
+import type { ManifestDoc, SourceIssue } from '../../source/types.js';
+import { checkCidrV4, checkGatewayInCidr, checkIfaceName, checkIpv4 } from '../../source/checks.js';
+
+export type SemanticIssue = Omit<SourceIssue, 'file' | 'line' | 'column'>;
+
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
+
+export function validateAppContainer(doc: ManifestDoc): SemanticIssue[] {
+  const spec = doc.spec;
+  const issues: SemanticIssue[] = [];
+  const add = (field: string, message: string): void => {
+    issues.push({ field: `spec.${field}`, message });
+  };
+
+  const net = obj(spec['network']);
+  if (net) {
+    const bridge = net['bridge'];
+    const appliance = net['appliance'];
+    if (bridge === undefined && appliance === undefined)
+      add('network', 'set network.bridge (e.g. vmbr1) or network.appliance');
+    if (bridge !== undefined && appliance !== undefined)
+      add('network', 'set either network.bridge or network.appliance, not both');
+    if (typeof bridge === 'string') {
+      const bad = checkIfaceName(bridge);
+      if (bad) add('network.bridge', bad);
+    }
+    const ip = net['ip'];
+    const gw = net['gateway'];
+    if (typeof ip === 'string' && ip !== 'dhcp') {
+      const bad = checkCidrV4(ip);
+      if (bad) add('network.ip', bad);
+      else if (typeof gw === 'string' && checkIpv4(gw) === undefined) {
+        const outside = checkGatewayInCidr(gw, ip);
+        if (outside) add('network.gateway', outside);
+      }
+    }
+    if (gw !== undefined && (ip === undefined || ip === 'dhcp'))
+      add(
+        'network.gateway',
+        'a gateway only applies to a static ip; with dhcp the lease provides it',
+      );
+  }
+
+  const mps = spec['mountPoints'];
+  if (Array.isArray(mps)) {
+    const seen = new Map<string, number>();
+    mps.forEach((m: unknown, i) => {
+      const path = obj(m)?.['path'];
+      if (typeof path !== 'string') return;
+      if (path === '/')
+        add(`mountPoints[${i}].path`, "'/' is the root file system; use resources.disk");
+      const first = seen.get(path);
+      if (first !== undefined)
+        add(
+          `mountPoints[${i}].path`,
+          `path '${path}' is mounted twice (also mountPoints[${first}])`,
+        );
+      else seen.set(path, i);
+    });
+  }
+
+  const auth = obj(spec['auth']);
+  const keys = auth?.['sshPublicKeys'];
+  if (Array.isArray(keys)) {
+    keys.forEach((k: unknown, i) => {
+      if (typeof k === 'string' && !/^(ssh-|ecdsa-|sk-)\S+ \S+/.test(k.trim()))
+        add(
+          `auth.sshPublicKeys[${i}]`,
+          'not an SSH public key (expected e.g. `ssh-ed25519 AAAA... comment`)',
+        );
+    });
+  }
+
+  const startup = obj(spec['startup']);
+  if (startup && Object.keys(startup).length === 0)
+    add('startup', 'empty startup: set order, up or down, or remove it');
+  return issues;
+}
