@@ -19,6 +19,7 @@ import {
   type RuleRefs,
 } from '../../src/sim/firewall/rules.js';
 import type { FwRule } from '../../src/sim/firewall/state.js';
+import { macroList } from '../../src/sim/firewall/macros.js';
 
 const refs: RuleRefs = {
   cluster: {
@@ -187,6 +188,68 @@ describe('verifyRule answers the first failing field like pve-firewall', () => {
     );
     assert.equal(e.status, 500);
     assert.equal(e.message, 'detected mixed ipv4/ipv6 addresses in rule\n');
+  });
+});
+
+describe('macros', () => {
+  test('a rule may not contradict its macro', () => {
+    assert.deepEqual(
+      thrown(() =>
+        verifyRule(
+          { type: 'in', action: 'ACCEPT', macro: 'SSH', proto: 'tcp', dport: '2222' },
+          'cluster',
+          refs,
+        ),
+      ).errors,
+      { dport: "parameter 'dport' already define in macro (value = '22')" },
+    );
+    assert.deepEqual(
+      thrown(() =>
+        verifyRule(
+          { type: 'in', action: 'ACCEPT', macro: 'Ping', proto: 'icmp', dport: 'echo-reply' },
+          'cluster',
+          refs,
+        ),
+      ).errors,
+      { dport: "parameter 'dport' already define in macro (value = 'echo-request')" },
+    );
+  });
+
+  test('a rule that agrees with every rule of its macro passes', () => {
+    const r = verifyRule(
+      { type: 'in', action: 'DROP', macro: 'ssh', proto: 'tcp' },
+      'cluster',
+      refs,
+    );
+    assert.equal(r.macro, 'SSH');
+  });
+
+  test('IPv6 rules are checked against the IPv6 variant, IPv6-only macros skip IPv4 rules', () => {
+    assert.deepEqual(
+      thrown(() =>
+        verifyRule(
+          { type: 'in', action: 'ACCEPT', macro: 'Ping', proto: 'icmp', dest: 'fd00::1' },
+          'cluster',
+          refs,
+        ),
+      ).errors,
+      { dest: 'detected mixed ipv4/ipv6 addresses in rule' },
+    );
+    verifyRule({ type: 'in', action: 'ACCEPT', macro: 'Ping', dest: 'fd00::1' }, 'cluster', refs);
+    verifyRule(
+      { type: 'in', action: 'ACCEPT', macro: 'DHCPv6', proto: 'tcp', source: '10.0.0.1' },
+      'cluster',
+      refs,
+    );
+  });
+
+  test('the macro list has names and descriptions', () => {
+    const list = macroList();
+    assert.ok(list.length > 80);
+    assert.deepEqual(
+      list.find((m) => m.macro === 'SSH'),
+      { macro: 'SSH', descr: 'Secure shell traffic' },
+    );
   });
 });
 

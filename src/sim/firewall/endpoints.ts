@@ -22,6 +22,7 @@ import {
 import { nodeParam, vmidParam } from './params.js';
 import { guestFirewall } from './scope.js';
 import { refsEndpoints } from './refs-endpoints.js';
+import { macroList } from './macros.js';
 
 const directory = (names: readonly string[]): { name: string }[] => names.map((name) => ({ name }));
 
@@ -33,6 +34,13 @@ export const firewallEndpoints: EndpointDef[] = [
     returns: 'array',
     handler: (): unknown =>
       directory(['aliases', 'rules', 'options', 'groups', 'ipset', 'macros', 'refs']),
+  },
+  {
+    method: 'GET',
+    path: '/cluster/firewall/macros',
+    params: {},
+    returns: 'array',
+    handler: (): unknown => macroList(),
   },
   ...clusterOptionEndpoints,
   ...ruleEndpoints(clusterRuleScope),

@@ -7,7 +7,7 @@
 import { die, paramError } from '../types.js';
 import { splitList } from '../formats.js';
 import { parseAddressList, parseAliasRef, NAME_PATTERN, type IpVersion } from './addr.js';
-import { preferredMacroName } from './macros.js';
+import { checkMacroConflicts, preferredMacroName } from './macros.js';
 import {
   isIcmpProtocol,
   isKnownProtocol,
@@ -198,6 +198,7 @@ export function verifyRule(rule: Partial<FwRule>, env: RuleEnv, refs: RuleRefs):
 
   if (ipversion) out.ipversion = ipversion;
   else delete out.ipversion;
+  if (out.macro) checkMacroConflicts(out.macro, out, ipversion);
   return out;
 }
 
