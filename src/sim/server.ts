@@ -166,9 +166,10 @@ async function pipeline(
     body = b;
   }
 
-  const segments = uriUnescape(rel).split('/');
-  if (segments[0] === '') segments.shift();
-  if (segments.length > 0 && segments[segments.length - 1] === '') segments.pop();
+  // RESTHandler::find_handler splits on /+ and skips empty fragments.
+  const segments = uriUnescape(rel)
+    .split('/')
+    .filter((x) => x !== '');
   const match = known ? core.router.match(method, segments) : undefined;
   const ep: EndpointDef | undefined = match?.endpoint;
   const route = ep?.path ?? rel;

@@ -12,8 +12,6 @@ export type RawParams = Map<string, string[]>;
 
 const INTEGER_RE = /^[+-]?\d+$/;
 const NUMBER_RE = /^[+-]?(\d+\.\d+|\d+\.|\.\d+|\d+)([eE][+-]?\d+)?$/;
-const TRUE_RE = /^(1|on|yes|true)$/i;
-const FALSE_RE = /^(0|off|no|false)$/i;
 
 const patternCache = new Map<string, RegExp>();
 function anchored(pattern: string): RegExp {
@@ -34,8 +32,8 @@ export function checkValue(
   let value: unknown = raw;
   switch (def.type) {
     case 'boolean':
-      if (TRUE_RE.test(raw)) value = 1;
-      else if (FALSE_RE.test(raw)) value = 0;
+      // check_type accepts exactly '0' and '1' (JSON true/false arrive here as '1'/'0').
+      if (raw === '1' || raw === '0') value = Number(raw);
       else return { ok: false, error: `type check ('boolean') failed - got '${raw}'` };
       break;
     case 'integer':
@@ -111,7 +109,7 @@ export function validateParams(ep: EndpointDef, raw: RawParams): Record<string, 
     const def = defFor(ep, key);
     if (!def) {
       if (ep.additionalProperties === true) {
-        out[key] = values.length === 1 ? values[0] : values.join('\0');
+        out[key] = values.length === 1 ? values[0] : [...values];
       } else {
         errors[key] =
           'property is not defined in schema and the schema does not allow additional properties';
@@ -131,8 +129,17 @@ export function validateParams(ep: EndpointDef, raw: RawParams): Record<string, 
       out[key] = items;
       continue;
     }
-    // pve-http-server joins repeated keys with NUL; list formats split on it again.
-    const joined = values.length === 1 ? (values[0] ?? '') : values.join('\0');
+    // Repeated keys arrive as an array: RESTHandler's normalize_legacy_param_formats joins them
+    // with ',' for `-list` formats; any other scalar type refuses an array.
+    let joined: string;
+    if (values.length === 1) {
+      joined = values[0] ?? '';
+    } else if (def.format?.endsWith('-list')) {
+      joined = values.join(',');
+    } else {
+      errors[key] = `type check ('${def.type}') failed - got ARRAY`;
+      continue;
+    }
     const r = checkValue(def, joined);
     if (r.ok) out[key] = r.value;
     else errors[key] = r.error;

@@ -15,8 +15,10 @@ void describe('checkValue: JSONSchema.pm texts', () => {
     ['integer bad', { type: 'integer' }, 'abc', "type check ('integer') failed - got 'abc'"],
     ['number ok', { type: 'number' }, '1.5', 1.5],
     ['number bad', { type: 'number' }, '1.2.3', "type check ('number') failed - got '1.2.3'"],
-    ['boolean true word', { type: 'boolean' }, 'yes', 1],
-    ['boolean false word', { type: 'boolean' }, 'OFF', 0],
+    ['boolean 1', { type: 'boolean' }, '1', 1],
+    ['boolean 0', { type: 'boolean' }, '0', 0],
+    // The API (unlike the CLI) does not parse yes/no/true/false.
+    ['boolean word', { type: 'boolean' }, 'true', "type check ('boolean') failed - got 'true'"],
     ['boolean bad', { type: 'boolean' }, '2', "type check ('boolean') failed - got '2'"],
     [
       'enum',
@@ -153,7 +155,7 @@ void describe('validateParams', () => {
     assert.deepEqual(
       validateParams(
         ep,
-        raw({ node: 'pve', count: '3', flag: 'true', net0: 'a', net3: 'b', ids: ['1', '2'] }),
+        raw({ node: 'pve', count: '3', flag: '1', net0: 'a', net3: 'b', ids: ['1', '2'] }),
       ),
       { node: 'pve', count: 3, flag: 1, net0: 'a', net3: 'b', ids: [1, 2] },
     );
@@ -177,9 +179,20 @@ void describe('validateParams', () => {
     }
   });
 
-  void test('repeated keys of a string parameter are joined with NUL, as pve-http-server does', () => {
-    const e2: EndpointDef = { ...ep, params: { l: { type: 'string', format: 'pve-iface-list' } } };
-    assert.deepEqual(validateParams(e2, raw({ l: ['eno1', 'eno2'] })), { l: 'eno1\0eno2' });
+  void test('repeated keys are joined with commas for -list formats and refused otherwise', () => {
+    const e2: EndpointDef = {
+      ...ep,
+      params: {
+        l: { type: 'string', format: 'pve-iface-list' },
+        s: { type: 'string', optional: true },
+      },
+    };
+    assert.deepEqual(validateParams(e2, raw({ l: ['eno1', 'eno2'] })), { l: 'eno1,eno2' });
+    assert.throws(
+      () => validateParams(e2, raw({ l: 'eno1', s: ['a', 'b'] })),
+      (err: unknown) =>
+        err instanceof PveError && err.errors?.s === "type check ('string') failed - got ARRAY",
+    );
   });
 });
 
@@ -220,7 +233,7 @@ void describe('router', () => {
     ],
     ['/cluster/firewall/ipset/x', '/cluster/firewall/ipset/{name}', [['name', 'x']]],
     ['/nodes/pve/lxc/100/config/extra', undefined, []],
-    ['/nodes//lxc', undefined, []],
+    ['/nodes/pve', undefined, []],
     ['/nope', undefined, []],
   ];
   for (const [path, want, params] of cases) {

@@ -63,6 +63,11 @@ void describe('wire format (FACTS §1)', () => {
     assert.equal(r.body, '{"data":null,"message":"Method \'GET /foo\' not implemented\\n"}');
   });
 
+  void test('empty path fragments are skipped, as RESTHandler::find_handler does', async () => {
+    const r = await rawRequest(`${s.url}/api2/json//nodes//pve/status/`, { headers: auth });
+    assert.equal(r.status, 200);
+  });
+
   void test('a known path with another method answers 501 too', async () => {
     const r = await rawRequest(`${s.url}/api2/json/version`, { method: 'DELETE', headers: auth });
     assert.equal(r.status, 501);
