@@ -1,0 +1,139 @@
+/**
+ * Creating containers with the AppContainer reconciler against the simulator over HTTP: allocated
+ * and explicit VMIDs, ownership marker and tag, the MAC kept, the task recorded and polled, a
+ * converged pass that writes nothing, and the errors a create can meet.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isTerminal, type TerminalError } from '../../../src/core/errors.js';
+import type { ObjectOutcome } from '../../../src/core/kind.js';
+import { ct, rig, simCt, vmidOf, waitTaskByHand, type Rig } from './harness.js';
+
+function terminal(v: ObjectOutcome | Error): TerminalError {
+  assert.ok(isTerminal(v), `expected a terminal error, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+describe('AppContainer create', () => {
+  let r: Rig;
+  before(async () => {
+    r = await rig();
+  });
+  after(() => r.close());
+
+  test('an allocated VMID is recorded before the create call, then the container is created, owned and started', async () => {
+    const web = ct('web', {
+      network: { bridge: 'vmbr1', ip: '10.10.0.20/24', gateway: '10.10.0.1', firewall: true },
+      tags: ['web', 'Prod'],
+      description: 'the web server',
+      auth: { passwordFile: '/secrets/root-password' },
+    });
+    const first = await r.h.pass(web);
+    assert.ok(!(first instanceof Error));
+    assert.equal(first.requeueAfterMs, 0);
+    assert.equal(first.observed?.['phase'], 'reserved');
+    assert.equal(r.count('POST /nodes/{node}/lxc'), 0, 'no create before the VMID is recorded');
+    await r.h.converge(web);
+    const vmid = vmidOf(r, 'web');
+    const c = simCt(r, vmid);
+    assert.equal(c?.status, 'running');
+    assert.equal(c?.config['hostname'], 'web');
+    assert.equal(c?.config['tags'], 'prod;pxr;web');
+    assert.match(
+      String(c?.config['description']),
+      new RegExp(`^the web server\\n\\npxr:uid=${web.uid}\\n$`),
+    );
+    assert.match(
+      String(c?.config['net0']),
+      /bridge=vmbr1,firewall=1,gw=10\.10\.0\.1,hwaddr=BC:24:11:/,
+    );
+    const obs = r.h.status.get('web')?.observed ?? {};
+    assert.equal(obs['ip'], '10.10.0.20/24', 'a static address is known without a read');
+    assert.match(String(obs['mac']), /^BC:24:11:[0-9A-F:]{8}$/);
+    assert.equal(obs['template'], web.spec.template);
+    assert.equal(obs['task'], undefined);
+    assert.equal(obs['state'], 'running');
+  });
+
+  test('a converged pass reads one config and writes nothing', async () => {
+    const web = ct('web2');
+    await r.h.converge(web);
+    const before = { ...r.pve.calls() };
+    const writes = r.writes();
+    const out = await r.h.pass(web);
+    assert.ok(!(out instanceof Error));
+    assert.equal(out.requeueAfterMs, undefined);
+    assert.equal(out.actions, undefined);
+    assert.equal(out.drift, undefined);
+    assert.equal(r.writes(), writes, 'no write to Proxmox');
+    const delta = (k: string): number => (r.pve.calls()[k]?.count ?? 0) - (before[k]?.count ?? 0);
+    assert.equal(delta('GET /nodes/{node}/lxc/{vmid}/pending'), 1);
+    assert.equal(delta('GET /cluster/resources'), 1);
+    assert.equal(delta('GET /nodes/{node}/lxc/{vmid}/interfaces'), 0, 'the lease was read once');
+    assert.match(String(r.h.status.get('web2')?.observed['ip']), /^10\.1\.0\.\d+\/24$/);
+  });
+
+  test('an explicit VMID is used as given', async () => {
+    const db = ct('db', { vmid: 4242, state: 'stopped' });
+    await r.h.converge(db);
+    assert.equal(vmidOf(r, 'db'), 4242);
+    assert.equal(simCt(r, 4242)?.status, 'stopped');
+    assert.equal(r.h.status.get('db')?.observed['ip'], undefined);
+  });
+
+  test('a missing template is a terminal error naming it, and nothing is created', async () => {
+    const posts = r.count('POST /nodes/{node}/lxc');
+    const bad = ct('bad', {
+      vmid: 4300,
+      template: 'local:vztmpl/debian-99-standard_99.0-1_amd64.tar.zst',
+    });
+    const err = terminal(await r.h.pass(bad));
+    assert.equal(err.reason, 'TemplateNotFound');
+    assert.match(err.message, /debian-99-standard_99\.0-1_amd64\.tar\.zst not found on node pve/);
+    assert.equal(r.count('POST /nodes/{node}/lxc'), posts);
+  });
+
+  test('a VMID taken by a VM is a clear terminal error', async () => {
+    const node = r.s.sim.state.nodes['pve']!;
+    node.qemu = { ...(node.qemu ?? {}), '4400': { vmid: 4400, name: 'win', status: 'running' } };
+    const err = terminal(await r.h.pass(ct('clash', { vmid: 4400 })));
+    assert.equal(err.reason, 'VmidTaken');
+    assert.match(err.message, /VMID 4400 is already used by a QEMU VM on node pve/);
+  });
+
+  test('a container without the marker at the VMID is refused and left alone', async () => {
+    const upid = await r.pve.post<string>('/nodes/pve/lxc', {
+      vmid: 4500,
+      ostemplate: 'local:vztmpl/alpine-3.20-default_20240908_amd64.tar.xz',
+      rootfs: 'local-lvm:2',
+      hostname: 'someone-elses',
+    });
+    await waitTaskByHand(r, upid);
+    const writes = r.writes();
+    const obj = ct('intruder', { vmid: 4500 });
+    const err = terminal(await r.h.pass(obj));
+    assert.equal(err.reason, 'NotOwned');
+    assert.match(
+      err.message,
+      /CT 4500 exists on node pve but does not carry this object's ownership marker/,
+    );
+    const fin = await r.h.finalize(obj);
+    assert.ok(isTerminal(fin) && fin.reason === 'DeletionRefused', `got ${JSON.stringify(fin)}`);
+    assert.equal(r.writes(), writes, 'nothing written, nothing destroyed');
+    assert.equal(simCt(r, 4500)?.config['hostname'], 'someone-elses');
+  });
+
+  test('with spec.adopt the existing container is taken over: marker written, unknown fields reported', async () => {
+    const obj = ct('adopter', { vmid: 4500, adopt: true, state: 'stopped' });
+    const outs = await r.h.converge(obj);
+    const c = simCt(r, 4500);
+    assert.match(String(c?.config['description']), new RegExp(`pxr:uid=${obj.uid}`));
+    assert.equal(c?.config['tags'], 'pxr');
+    assert.equal(c?.config['hostname'], 'adopter');
+    const obs = r.h.status.get('adopter')?.observed ?? {};
+    assert.deepEqual(obs['unknownFields'], ['template', 'auth.password', 'auth.sshPublicKeys']);
+    assert.ok(outs.some((o) => o.events?.some((e) => e.reason === 'Adopted')));
+    const again = await r.h.pass(obj);
+    assert.ok(!(again instanceof Error) && again.drift === undefined, 'no drift on unknown fields');
+  });
+});

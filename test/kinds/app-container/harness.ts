@@ -1,0 +1,264 @@
+/**
+ * Drives the AppContainer reconciler pass by pass against the simulator over HTTP (real
+ * proxmox-api client), both on one ManualClock: tasks end when the harness moves time by the delay
+ * each outcome asks for. Status is kept the way the controller keeps it (observed replaced by
+ * outcomes, conditions merged).
+ */
+import { createHash } from 'node:crypto';
+import pino from 'pino';
+import { ManualClock } from '../../../src/core/clock.js';
+import { driftSettings } from '../../../src/core/drift-policy.js';
+import type {
+  Condition,
+  ObjectOutcome,
+  ReconcileContext,
+  StoredObject,
+} from '../../../src/core/kind.js';
+import { createPveClient } from '../../../src/pve/client.js';
+import type { PveClient } from '../../../src/pve/types.js';
+import {
+  AppContainerReconciler,
+  type AppContainerDeps,
+} from '../../../src/kinds/app-container/reconciler.js';
+import type { AppContainerSpec } from '../../../src/kinds/app-container/spec.js';
+import { startSim, type StartedSim } from '../../helpers/sim.js';
+import type { SimulatorOptions } from '../../../src/sim/simulator.js';
+
+export const TEMPLATE = 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst';
+
+export type Ct = StoredObject<AppContainerSpec>;
+
+interface Status {
+  observed: Record<string, unknown>;
+  conditions: Condition[];
+  ready: boolean;
+}
+
+let uidSeq = 0;
+
+export function specHash(spec: unknown): string {
+  return createHash('sha1').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+}
+
+export function ct(name: string, spec: Partial<AppContainerSpec> = {}, over: Partial<Ct> = {}): Ct {
+  const full: AppContainerSpec = {
+    node: 'pve',
+    template: TEMPLATE,
+    network: { bridge: 'vmbr1', ip: 'dhcp', firewall: false },
+    ...spec,
+  };
+  return {
+    kind: 'AppContainer',
+    name,
+    uid: `u${++uidSeq}-${name}`,
+    generation: 1,
+    specHash: specHash(full),
+    spec: full,
+    labels: {},
+    annotations: {},
+    sourceFile: 'cts.yaml',
+    deletionRequested: false,
+    finalizers: [],
+    ...over,
+  };
+}
+
+/** The same object with a new spec (new generation and hash, same uid). */
+export function withSpec(obj: Ct, spec: Partial<AppContainerSpec>): Ct {
+  const full = { ...obj.spec, ...spec };
+  return { ...obj, spec: full, generation: obj.generation + 1, specHash: specHash(full) };
+}
+
+export class Harness {
+  readonly status = new Map<string, Status>();
+  /** Bridge objects visible to the reconciler (name -> node/iface, Ready flag). */
+  bridges: { name: string; node: string; iface: string; ready: boolean }[] = [];
+
+  constructor(
+    public reconciler: AppContainerReconciler,
+    readonly clock: ManualClock,
+  ) {}
+
+  ctx(objs: Ct[]): ReconcileContext {
+    const byName = new Map(objs.map((o) => [o.name, o]));
+    return {
+      log: pino({ level: 'silent' }),
+      clock: this.clock,
+      reconcileId: 'test',
+      signal: new AbortController().signal,
+      getStatus: (ref) => {
+        if (ref.kind === 'Bridge') {
+          const b = this.bridges.find((x) => x.name === ref.name);
+          return b && { ready: b.ready, observedGeneration: 1, conditions: [], observed: {} };
+        }
+        const st = this.status.get(ref.name);
+        return st && { ...st, observedGeneration: 1 };
+      },
+      observed: this.status.get(objs[0]?.name ?? '')?.observed ?? {},
+      driftPolicy: driftSettings(objs[0]?.annotations ?? {}).policy,
+      driftSettings: (name) => driftSettings(byName.get(name)?.annotations ?? {}),
+      observedOf: (name) => this.status.get(name)?.observed ?? {},
+    };
+  }
+
+  listObjects(kind: string): StoredObject[] {
+    if (kind !== 'Bridge') return [];
+    return this.bridges.map((b) => ({
+      kind: 'Bridge',
+      name: b.name,
+      uid: `b-${b.name}`,
+      generation: 1,
+      specHash: 'b',
+      spec: { node: b.node, iface: b.iface },
+      labels: {},
+      annotations: {},
+      sourceFile: 'bridges.yaml',
+      deletionRequested: false,
+      finalizers: [],
+    }));
+  }
+
+  record(obj: Ct, o: ObjectOutcome): void {
+    const st = this.status.get(obj.name) ?? { observed: {}, conditions: [], ready: false };
+    if (o.observed) st.observed = o.observed;
+    st.ready = !o.notReady;
+    for (const c of o.conditions ?? []) {
+      st.conditions = [
+        ...st.conditions.filter((x) => x.type !== c.type),
+        { ...c, lastTransitionTime: 0 },
+      ];
+    }
+    this.status.set(obj.name, st);
+  }
+
+  /** One pass; records the outcome unless `record` is false (a crash before status was written). */
+  async pass(obj: Ct, record = true): Promise<ObjectOutcome | Error> {
+    const r = await this.reconciler.reconcile(this.ctx([obj]), [obj]);
+    const v = r.get(obj.name) ?? new Error('no outcome');
+    if (record && !(v instanceof Error)) this.record(obj, v);
+    return v;
+  }
+
+  async finalize(obj: Ct): Promise<'done' | ObjectOutcome | Error> {
+    const r = await this.reconciler.finalize(this.ctx([obj]), [obj]);
+    return r.get(obj.name) ?? new Error('no outcome');
+  }
+
+  /** Passes until one needs no requeue; moves the clock by each requested delay. */
+  async converge(obj: Ct, maxPasses = 40): Promise<ObjectOutcome[]> {
+    const history: ObjectOutcome[] = [];
+    for (let i = 0; i < maxPasses; i++) {
+      const v = await this.pass(obj);
+      if (v instanceof Error) throw v;
+      history.push(v);
+      if (v.requeueAfterMs === undefined && !v.notReady) return history;
+      this.clock.advance(v.requeueAfterMs ?? 5000);
+    }
+    throw new Error(
+      `${obj.name}: not converged after ${maxPasses} passes: ${JSON.stringify(history.at(-1))}`,
+    );
+  }
+
+  /** Finalize passes until `done`. */
+  async delete(obj: Ct, maxPasses = 40): Promise<ObjectOutcome[]> {
+    const history: ObjectOutcome[] = [];
+    for (let i = 0; i < maxPasses; i++) {
+      const v = await this.finalize(obj);
+      if (v instanceof Error) throw v;
+      if (v === 'done') return history;
+      history.push(v);
+      this.clock.advance(v.requeueAfterMs ?? 5000);
+    }
+    throw new Error(`${obj.name}: not deleted after ${maxPasses} passes`);
+  }
+}
+
+export interface Rig {
+  s: StartedSim;
+  pve: PveClient;
+  clock: ManualClock;
+  h: Harness;
+  /** Calls of the reconciler's client by `METHOD /route`. */
+  count(key: string): number;
+  writes(): number;
+  close(): Promise<void>;
+}
+
+/** A simulator with isolated bridges vmbr1 and vmbr10 on node `pve`, and a reconciler. */
+export async function rig(
+  deps: Partial<AppContainerDeps> = {},
+  simOpts: Partial<SimulatorOptions> = {},
+): Promise<Rig> {
+  const clock = new ManualClock();
+  const s = await startSim({ clock, taskTimeScale: 0.25, ...simOpts });
+  const pve = createPveClient({
+    url: s.url,
+    tokenId: s.tokenId,
+    tokenSecret: s.tokenSecret,
+    clock,
+    logger: pino({ level: 'silent' }),
+  });
+  for (const node of simOpts.nodes ?? ['pve']) {
+    for (const iface of ['vmbr1', 'vmbr10']) {
+      await pve.createNetwork(node, iface, { type: 'bridge', autostart: 1 });
+    }
+    const upid = await pve.applyNetwork(node);
+    for (let i = 0; i < 60 && (await pve.taskStatus(node, upid)).status === 'running'; i++) {
+      clock.advance(1000);
+    }
+  }
+  const h: Harness = new Harness(
+    new AppContainerReconciler({
+      pve,
+      clock,
+      taskPollMs: 1000,
+      resourcesTtlMs: 0,
+      listObjects: (k) => h.listObjects(k),
+      readSecret: async (path) => {
+        if (path === '/secrets/root-password') return 'correct horse battery\n';
+        throw new Error(`ENOENT: no such file '${path}'`);
+      },
+      ...deps,
+    }),
+    clock,
+  );
+  const count = (k: string): number => pve.calls()[k]?.count ?? 0;
+  const writes = (): number =>
+    Object.entries(pve.calls())
+      .filter(([k]) => !k.startsWith('GET '))
+      .reduce((n, [, v]) => n + v.count, 0);
+  return {
+    s,
+    pve,
+    clock,
+    h,
+    count,
+    writes,
+    close: async () => {
+      await pve.close();
+      await s.close();
+    },
+  };
+}
+
+/** The container as the simulator holds it (bypassing the API). */
+export function simCt(
+  r: Rig,
+  vmid: number,
+  node = 'pve',
+): { config: Record<string, string | number>; status: string } | undefined {
+  return r.s.sim.state.nodes[node]?.lxc[String(vmid)];
+}
+
+export function vmidOf(r: Rig, name: string): number {
+  const v = r.h.status.get(name)?.observed['vmid'];
+  if (typeof v !== 'number') throw new Error(`${name}: no vmid recorded`);
+  return v;
+}
+
+/** Polls a task (made behind pxr's back) to its end on the manual clock. */
+export async function waitTaskByHand(r: Rig, upid: string, node = 'pve'): Promise<void> {
+  for (let i = 0; i < 100 && (await r.pve.taskStatus(node, upid)).status === 'running'; i++) {
+    r.clock.advance(500);
+  }
+}
