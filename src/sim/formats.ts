@@ -71,7 +71,6 @@ export function checkFormat(name: string, value: string): string | undefined {
 
 const IPV4_OCTET = '(?:25[0-5]|(?:2[0-4]|1[0-9]|[1-9])?[0-9])';
 const IPV4_RE = new RegExp(`^${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}$`);
-const MAC_RE = /^(?:[a-f0-9]{2}:){5}[a-f0-9]{2}$/i;
 const DNS_LABEL = '([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)';
 const DNS_RE = new RegExp(`^(${DNS_LABEL}\\.)*${DNS_LABEL}$`);
 
@@ -88,12 +87,13 @@ function cidrBits(v: string, family: 4 | 6): number | undefined {
   return bits > 7 && bits <= max ? bits : undefined;
 }
 
-const IPV4_MASKS = new Set(
-  Array.from({ length: 32 }, (_, i) => {
+const IPV4_MASKS = new Set([
+  '0.0.0.0',
+  ...Array.from({ length: 32 }, (_, i) => {
     const n = (0xffffffff << (31 - i)) >>> 0;
     return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
   }),
-);
+]);
 
 function fail(ok: boolean, message: string): string | undefined {
   return ok ? undefined : message;
@@ -104,7 +104,7 @@ registerFormat('urlencoded', (v) =>
   fail(/^[-%a-zA-Z0-9_.!~*'()]*$/.test(v), `invalid urlencoded string: ${v}`),
 );
 registerFormat('pve-configid', (v) =>
-  fail(/^[a-z][a-z0-9_]+$/i.test(v), `invalid configuration ID '${v}'`),
+  fail(/^[a-z][a-z0-9_-]+$/i.test(v), `invalid configuration ID '${v}'`),
 );
 registerFormat('pve-storage-id', (v) =>
   fail(/^[a-z][a-z0-9\-_.]*[a-z0-9]$/i.test(v), `storage ID '${v}' contains illegal characters`),
@@ -161,7 +161,8 @@ registerFormat('pve-iface', (v) =>
 );
 registerFormat('mac-addr', (v) =>
   fail(
-    MAC_RE.test(v) && (parseInt(v.slice(0, 2), 16) & 1) === 0,
+    // The I/G (multicast) bit must be clear.
+    /^[a-f0-9][02468ace](?::[a-f0-9]{2}){5}$/i.test(v),
     'value does not look like a valid unicast MAC address',
   ),
 );
@@ -181,7 +182,7 @@ registerFormat('pve-realm', (v) =>
   fail(/^[A-Za-z][A-Za-z.\-_]+$/.test(v), `value '${v}' does not look like a valid realm`),
 );
 registerFormat('pve-tag', (v) =>
-  fail(/^[a-z0-9_][a-z0-9_\-+.]*$/i.test(v), `invalid characters in tag '${v}'`),
+  fail(/^[a-z0-9_][a-z0-9_\-+.]*$/i.test(v), 'invalid characters in tag'),
 );
 registerFormat('pve-vlan-id-or-range', (v) => {
   const m = /^(\d+)(-(\d+))?$/.exec(v);
@@ -194,3 +195,6 @@ registerFormat('pve-vlan-id-or-range', (v) => {
     return `VLAN range must go from lower to higher tag '${v}'`;
   return undefined;
 });
+registerFormat('pve-task-status-type', (v) =>
+  fail(/^(ok|error|warning|unknown)$/i.test(v), `invalid status '${v}'`),
+);
