@@ -169,7 +169,7 @@ const FIELDS = ['proto', 'dport', 'sport'] as const;
  */
 export function checkMacroConflicts(
   name: string,
-  rule: Partial<Record<(typeof FIELDS)[number], unknown>>,
+  rule: Partial<Record<(typeof FIELDS)[number], string | number>>,
   ipversion: 4 | 6 | undefined,
 ): void {
   const macro = MACROS[name];
