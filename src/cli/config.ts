@@ -120,7 +120,7 @@ function fromYaml(text: string, file: string): RawSettings {
     }
     if (v === undefined || v === null) continue;
     if (typeof v === 'object') throw new ConfigError(`${file}: '${s.yaml}' must be a scalar`);
-    out[s.key] = String(v as string | number | boolean);
+    out[s.key] = String(v);
   }
   return out;
 }

@@ -36,7 +36,9 @@ export const COMMON_OPTIONS = {
 export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
   argv: string[],
   options: O,
-): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>> {
+): ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
+> {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
@@ -85,7 +87,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
 async function version(): Promise<string> {
   const { readFile } = await import('node:fs/promises');
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  const pkg = JSON.parse(
+    await readFile(new URL('../../package.json', import.meta.url), 'utf8'),
+  ) as {
     version: string;
   };
   return pkg.version;
@@ -103,7 +107,9 @@ export function runCli(): void {
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`pxr: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `pxr: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       process.exitCode = 1;
     },
   );

@@ -2,8 +2,9 @@
 export interface MetricFamily {
   name: string;
   help: string;
-  type: 'counter' | 'gauge';
-  samples: { labels?: Record<string, string>; value: number }[];
+  type: 'counter' | 'gauge' | 'histogram';
+  /** `suffix` names histogram series (`_bucket`, `_sum`, `_count`). */
+  samples: { suffix?: string; labels?: Record<string, string>; value: number }[];
 }
 
 function escapeLabel(v: string): string {
@@ -20,7 +21,7 @@ export function renderPrometheus(families: readonly MetricFamily[]): string {
       const l = labels.length
         ? `{${labels.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`
         : '';
-      out.push(`${f.name}${l} ${Number.isFinite(s.value) ? s.value : 0}`);
+      out.push(`${f.name}${s.suffix ?? ''}${l} ${Number.isFinite(s.value) ? s.value : 0}`);
     }
   }
   return `${out.join('\n')}\n`;

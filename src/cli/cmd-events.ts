@@ -1,0 +1,70 @@
+/** `pxr events [--for kind/name] [--follow]` — deduplicated events, newest last; `--follow` polls the store. */
+import { systemClock } from '../core/clock.js';
+import type { EventRecord } from '../store/events-repo.js';
+import { parseRef } from './kinds.js';
+import { COMMON_OPTIONS, parse, type Io } from './main.js';
+import { openStoreForCli } from './open-store.js';
+import { renderTable } from './table.js';
+
+const HEADERS = ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'COUNT', 'MESSAGE'];
+
+function row(e: EventRecord): string[] {
+  return [
+    new Date(e.lastSeen).toISOString().replace('T', ' ').slice(0, 19),
+    e.type,
+    e.reason,
+    `${e.kind.toLowerCase()}/${e.name}`,
+    String(e.count),
+    e.message,
+  ];
+}
+
+export async function cmdEvents(
+  argv: string[],
+  io: Io,
+  opts: { signal?: AbortSignal; pollMs?: number } = {},
+): Promise<number> {
+  const { values } = parse(argv, {
+    ...COMMON_OPTIONS,
+    for: { type: 'string' },
+    follow: { type: 'boolean', short: 'f' },
+    limit: { type: 'string' },
+  });
+  if (values.help) {
+    io.stdout.write('Usage: pxr events [--for KIND/NAME] [--follow] [--limit N] [--db FILE]\n');
+    return 0;
+  }
+  const ref = values.for ? parseRef(values.for) : undefined;
+  const limit = values.limit ? Math.max(1, Number(values.limit) || 100) : 100;
+  const store = openStoreForCli(values, io);
+  try {
+    const first = store.listEvents({ ...(ref ? { ref } : {}), limit }).reverse();
+    io.stdout.write(first.length ? renderTable(HEADERS, first.map(row)) : 'No events.\n');
+    if (!values.follow) return 0;
+    let since = first.reduce((m, e) => Math.max(m, e.seq), 0);
+    const signal = opts.signal ?? abortOnSignals();
+    while (!signal.aborted) {
+      try {
+        await systemClock.sleep(opts.pollMs ?? 1000, signal);
+      } catch {
+        break; // aborted: stop following
+      }
+      const next = store.listEvents({ ...(ref ? { ref } : {}), sinceSeq: since });
+      for (const e of next) {
+        io.stdout.write(renderTable(HEADERS, [row(e)]).split('\n')[1] + '\n');
+        since = Math.max(since, e.seq);
+      }
+    }
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+function abortOnSignals(): AbortSignal {
+  const ac = new AbortController();
+  const stop = (): void => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return ac.signal;
+}

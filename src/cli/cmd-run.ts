@@ -1,0 +1,133 @@
+/**
+ * `pxr run [--sim]` — the controller. With `--sim` the built-in Proxmox simulator runs in-process
+ * (its state kept next to the database) and pxr talks to it over HTTP exactly as to a real cluster.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { systemClock } from '../core/clock.js';
+import { createPveClient } from '../pve/client.js';
+import type { PveClient } from '../pve/types.js';
+import { createSimulator, type Simulator } from '../sim/index.js';
+import { resolveConfig, SETTINGS, type PxrConfig, type RawSettings } from './config.js';
+import { readConfigFile } from './config-file.js';
+import { startControllerApp } from './controller-app.js';
+import { createLogger } from './logger.js';
+import { COMMON_OPTIONS, parse, type Io } from './main.js';
+
+const FLAG_OPTIONS = Object.fromEntries(
+  SETTINGS.filter((s) => s.flag).map((s) => [
+    s.flag,
+    { type: s.key === 'pveInsecure' ? 'boolean' : 'string' },
+  ]),
+) as Record<string, { type: 'string' | 'boolean' }>;
+
+export async function cmdRun(argv: string[], io: Io): Promise<number> {
+  const { values } = parse(argv, {
+    ...COMMON_OPTIONS,
+    ...FLAG_OPTIONS,
+    sim: { type: 'boolean' },
+    pretty: { type: 'boolean' },
+    'sim-state': { type: 'string' },
+  });
+  if (values.help) {
+    io.stdout.write(
+      `Usage: pxr run [--sim] ${SETTINGS.filter((s) => s.flag)
+        .map((s) => `[--${s.flag}${s.key === 'pveInsecure' ? '' : ' V'}]`)
+        .join(' ')} [--pretty] [--config FILE]\n`,
+    );
+    return 0;
+  }
+  const flags: RawSettings & { sim?: boolean; pretty?: boolean } = {};
+  for (const s of SETTINGS) {
+    const v = (values as Record<string, unknown>)[s.flag];
+    if (typeof v === 'string' || typeof v === 'boolean') flags[s.key] = String(v);
+  }
+  if (values.db) flags.db = values.db;
+  flags.sim = values.sim === true;
+  flags.pretty = values.pretty === true;
+  const cfg = resolveConfig({
+    flags,
+    env: io.env,
+    file: readConfigFile(values.config, io.cwd),
+    readFile: (p) => readFileSync(resolve(io.cwd, p), 'utf8'),
+    needPve: true,
+  });
+  const log = createLogger({ level: cfg.logLevel, pretty: cfg.pretty, stream: io.stdout });
+  const clock = systemClock;
+
+  let sim: Simulator | undefined;
+  let pve: PveClient;
+  const dbPath = resolve(io.cwd, cfg.db);
+  if (cfg.sim) {
+    const statePath = resolve(
+      io.cwd,
+      values['sim-state'] ?? join(dirname(cfg.db), 'sim-state.json'),
+    );
+    sim = createSimulator({
+      clock,
+      statePath,
+      onError: (err) => log.error({ err }, 'simulator error'),
+    });
+    await sim.start();
+    log.info({ url: sim.url, statePath }, 'built-in Proxmox simulator started');
+    pve = createPveClient({
+      url: sim.url,
+      tokenId: sim.tokenId,
+      tokenSecret: sim.tokenSecret,
+      concurrency: cfg.pveConcurrency,
+      clock,
+      logger: log,
+    });
+  } else {
+    const p = cfg.pve as NonNullable<PxrConfig['pve']>;
+    pve = createPveClient({
+      url: p.url,
+      tokenId: p.tokenId,
+      tokenSecret: p.tokenSecret,
+      ...(p.caFile ? { caFile: resolve(io.cwd, p.caFile) } : {}),
+      ...(p.fingerprint ? { fingerprint: p.fingerprint } : {}),
+      insecure: p.insecure,
+      concurrency: cfg.pveConcurrency,
+      clock,
+      logger: log,
+    });
+    // Fail fast on a wrong URL, token or certificate: one clear line instead of a crash loop.
+    try {
+      const v = await pve.version();
+      log.info({ url: p.url, version: v.version }, 'connected to Proxmox VE');
+    } catch (err) {
+      io.stderr.write(`pxr run: cannot reach Proxmox at ${p.url}: ${(err as Error).message}\n`);
+      await pve.close();
+      return 2;
+    }
+  }
+
+  const app = await startControllerApp({
+    manifests: resolve(io.cwd, cfg.manifests),
+    db: dbPath,
+    clock,
+    log,
+    pve,
+    resyncMs: cfg.resyncMs,
+    maxPruneRatio: cfg.maxPruneRatio,
+    listen: cfg.listen,
+  });
+  log.info(
+    { manifests: cfg.manifests, db: cfg.db, http: app.httpUrl, resyncMs: cfg.resyncMs },
+    `pxr running — try: npx pxr get bridges${cfg.db === './data/pxr.db' ? '' : ` --db ${cfg.db}`}`,
+  );
+
+  await new Promise<void>((done) => {
+    const stop = (signal: string): void => {
+      log.info({ signal }, 'stopping');
+      done();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await app.stop();
+  await pve.close();
+  await sim?.stop();
+  log.info('stopped');
+  return 0;
+}

@@ -1,0 +1,71 @@
+/** What `pxr get` shows per kind: a few spec columns, then the same status columns for every kind. */
+import type { ObjectView } from '../store/queries.js';
+import { formatDuration } from './duration.js';
+
+type Col = { header: string; value(v: ObjectView): string };
+
+const str = (x: unknown): string =>
+  x === undefined || x === null ? '' : Array.isArray(x) ? x.map(String).join(',') : String(x);
+const spec = (v: ObjectView, key: string): unknown => v.object.spec[key];
+
+const KIND_COLUMNS: Record<string, Col[]> = {
+  Bridge: [
+    { header: 'NODE', value: (v) => str(spec(v, 'node')) },
+    { header: 'IFACE', value: (v) => str(spec(v, 'iface')) },
+    { header: 'PORTS', value: (v) => str(spec(v, 'ports')) || '-' },
+    { header: 'CIDR', value: (v) => str(spec(v, 'cidr')) || '-' },
+  ],
+};
+
+export function condition(
+  v: ObjectView,
+  type: string,
+): { status: string; reason: string; message: string } | undefined {
+  return v.status.conditions.find((c) => c.type === type);
+}
+
+function ready(v: ObjectView): string {
+  return condition(v, 'Ready')?.status ?? 'Unknown';
+}
+
+function reason(v: ObjectView): string {
+  if (v.status.sourceInvalid) return 'SourceInvalid';
+  if (v.object.deletionRequested) return 'Deleting';
+  if (condition(v, 'Stalled')?.status === 'True') return condition(v, 'Stalled')!.reason;
+  return condition(v, 'Ready')?.reason ?? 'Pending';
+}
+
+export function columnsFor(kind: string | undefined, wide: boolean, now: number): Col[] {
+  const cols: Col[] = [
+    {
+      header: 'NAME',
+      value: (v) => (kind ? v.object.name : `${v.object.kind.toLowerCase()}/${v.object.name}`),
+    },
+  ];
+  if (kind) cols.push(...(KIND_COLUMNS[kind] ?? []));
+  cols.push(
+    { header: 'READY', value: ready },
+    { header: 'STATUS', value: reason },
+    { header: 'DRIFT', value: (v) => (v.openDrift ? String(v.openDrift) : '-') },
+    { header: 'AGE', value: (v) => formatDuration(Math.max(0, now - v.object.createdAt)) },
+  );
+  if (wide) {
+    cols.push(
+      { header: 'GEN', value: (v) => `${v.status.observedGeneration}/${v.object.generation}` },
+      {
+        header: 'REVISION',
+        value: (v) => (v.object.revision ? v.object.revision.slice(0, 12) : '-'),
+      },
+      { header: 'SOURCE', value: (v) => v.object.sourceFile },
+      {
+        header: 'MESSAGE',
+        value: (v) =>
+          (condition(v, 'Stalled')?.status === 'True'
+            ? condition(v, 'Stalled')!
+            : condition(v, 'Ready')
+          )?.message ?? '',
+      },
+    );
+  }
+  return cols;
+}

@@ -1,0 +1,151 @@
+/**
+ * Builds and starts the controller: store, kinds with their reconcilers, manager, manifest watcher
+ * and the HTTP probe. `pxr run` and the end-to-end tests both use it, so tests exercise exactly what
+ * users run.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.js';
+import type { KindDefinition, Reconciler } from '../core/kind.js';
+import { Manager } from '../core/manager.js';
+import { bridgeReconciler } from '../kinds/bridge/index.js';
+import { kindDefinitions } from '../kinds/registry.js';
+import type { PveClient } from '../pve/types.js';
+import { watchManifests, type ManifestWatcher } from '../source/watcher.js';
+import { openStore, type Store } from '../store/store.js';
+import { startHttpServer } from './http-server.js';
+import { metricFamilies } from './metrics.js';
+
+export interface ControllerAppOptions {
+  manifests: string;
+  /** SQLite path or `:memory:`. */
+  db: string;
+  clock: Clock;
+  log: Logger;
+  pve: PveClient;
+  /** Per-kind sweep interval. */
+  resyncMs: number;
+  maxPruneRatio: number;
+  /** HTTP probe; omitted = no HTTP server. */
+  listen?: { host: string; port: number };
+  /** Debounce of manifest changes. @default 300 */
+  debounceMs?: number;
+  /** Extra per-kind reconciler options (tests shorten task polling). */
+  bridge?: { taskPollMs?: number };
+  /** Reconciler backoff (tests shorten it). */
+  backoff?: { baseMs?: number; maxMs?: number };
+}
+
+export interface ControllerApp {
+  store: Store;
+  manager: Manager;
+  watcher: ManifestWatcher;
+  kinds: KindDefinition[];
+  httpUrl?: string;
+  /** Graceful stop: the watcher, then the controllers (running reconciles finish), then HTTP and the store. */
+  stop(): Promise<void>;
+}
+
+export function withReconcilers(
+  pve: PveClient,
+  clock: Clock,
+  opts: Pick<ControllerAppOptions, 'bridge'> = {},
+): KindDefinition[] {
+  const reconcilers: Record<string, Reconciler> = {
+    Bridge: bridgeReconciler({ pve, clock, ...(opts.bridge ?? {}) }),
+  };
+  return kindDefinitions().map((k) => {
+    const r = reconcilers[k.kind];
+    return r ? { ...k, reconciler: r } : k;
+  });
+}
+
+export async function startControllerApp(o: ControllerAppOptions): Promise<ControllerApp> {
+  const store = openStore(o.db, { clock: o.clock });
+  const kinds = withReconcilers(o.pve, o.clock, o);
+  const manager = new Manager({
+    store,
+    clock: o.clock,
+    log: o.log,
+    kinds,
+    resyncMs: o.resyncMs,
+    ingest: { maxPruneRatio: o.maxPruneRatio },
+    ...(o.backoff ? { backoff: o.backoff } : {}),
+  });
+  const watcher = watchManifests({
+    root: o.manifests,
+    clock: o.clock,
+    kinds,
+    ...(o.debounceMs !== undefined ? { debounceMs: o.debounceMs } : {}),
+    onSnapshot: (snapshot) => {
+      const r = manager.applySnapshot(snapshot);
+      const log = o.log.child({ component: 'source' });
+      for (const issue of snapshot.issues) {
+        log.warn(
+          {
+            file: issue.file,
+            line: issue.line,
+            column: issue.column,
+            field: issue.field,
+            kind: issue.kind,
+            name: issue.name,
+          },
+          issue.message,
+        );
+      }
+      if (
+        r.inserted ||
+        r.updated ||
+        r.deletionRequested ||
+        r.deletionCancelled ||
+        r.orphaned.length ||
+        r.pruneRefused
+      ) {
+        log.info(
+          {
+            files: snapshot.fileCount,
+            docs: snapshot.docs.length,
+            revision: snapshot.revision,
+            inserted: r.inserted,
+            updated: r.updated,
+            deletionRequested: r.deletionRequested,
+            orphaned: r.orphaned.length,
+            invalidFiles: snapshot.invalidFiles.length,
+          },
+          'manifests ingested',
+        );
+      }
+      if (r.pruneRefused) log.warn({ reason: r.pruneRefused }, 'prune refused');
+    },
+    onError: (err) => o.log.error({ err, component: 'source' }, 'manifest source error'),
+  });
+  // The first full snapshot is ingested before any worker runs: nothing is pruned or created from a
+  // half-read folder.
+  await watcher.start();
+  manager.start();
+
+  let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  if (o.listen) {
+    http = await startHttpServer(o.listen, {
+      healthy: () => true,
+      ready: () =>
+        manager.isReady() ? { ready: true } : { ready: false, reason: 'first sweep not finished' },
+      metrics: () => metricFamilies(manager.metrics(), o.pve.calls(), o.clock.now()),
+    });
+  }
+  let stopped = false;
+  return {
+    store,
+    manager,
+    watcher,
+    kinds,
+    ...(http ? { httpUrl: http.url } : {}),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await watcher.close();
+      await manager.stop();
+      await http?.close();
+      store.close();
+    },
+  };
+}

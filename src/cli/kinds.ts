@@ -1,0 +1,27 @@
+/** Resolves what a user types (`bridges`, `bridge`, `br`, `Bridge`) to a kind name. */
+import { kindDefinitions } from '../kinds/registry.js';
+import { ConfigError } from './config.js';
+
+export function resolveKind(word: string): string {
+  const w = word.toLowerCase();
+  for (const k of kindDefinitions()) {
+    const names = [
+      k.kind.toLowerCase(),
+      k.plural.toLowerCase(),
+      ...(k.aliases ?? []).map((a) => a.toLowerCase()),
+    ];
+    if (names.includes(w)) return k.kind;
+  }
+  const known = kindDefinitions()
+    .map((k) => k.plural)
+    .join(', ');
+  throw new ConfigError(`unknown kind '${word}' (known: ${known})`);
+}
+
+/** `bridge/personal` → ref; kind resolved. */
+export function parseRef(text: string): { kind: string; name: string } {
+  const i = text.indexOf('/');
+  if (i <= 0 || i === text.length - 1)
+    throw new ConfigError(`'${text}' is not KIND/NAME (e.g. bridge/personal)`);
+  return { kind: resolveKind(text.slice(0, i)), name: text.slice(i + 1) };
+}

@@ -1,0 +1,24 @@
+/** Opens the store read-only for the CLI's read commands, with one clear line when it cannot. */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { systemClock } from '../core/clock.js';
+import { openStore, type Store } from '../store/store.js';
+import { ConfigError, resolveConfig } from './config.js';
+import type { Io } from './main.js';
+import { readConfigFile } from './config-file.js';
+
+export function openStoreForCli(flags: { db?: string; config?: string }, io: Io): Store {
+  const cfg = resolveConfig({
+    flags: { ...(flags.db ? { db: flags.db } : {}) },
+    env: io.env,
+    file: readConfigFile(flags.config, io.cwd),
+    readFile: () => '',
+    needPve: false,
+  });
+  const path = resolve(io.cwd, cfg.db);
+  if (!existsSync(path))
+    throw new ConfigError(
+      `no store at ${cfg.db} (has 'pxr run' been started here? use --db or PXR_DB)`,
+    );
+  return openStore(path, { clock: systemClock, readonly: true });
+}
