@@ -62,6 +62,18 @@ export const PVE_REDACT_PATHS: readonly string[] = [
 const API_PREFIX = '/api2/json';
 
 export function createPveClient(opts: PveClientOptions): PveClient {
+  // Checked here too (proxmox-api checks the same and also prints to the console): the messages
+  // name the expected format, never the value.
+  if (!/^[^@!\s]+@[^@!\s]+![^@!\s]+$/.test(opts.tokenId)) {
+    throw new PxrError('CONFIG', 'invalid Proxmox API token id: expected USER@REALM!TOKENID', {
+      context: { tokenId: opts.tokenId },
+    });
+  }
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(opts.tokenSecret)) {
+    throw new PxrError('CONFIG', 'invalid Proxmox API token secret: expected a lower-case UUID', {
+      context: { tokenId: opts.tokenId },
+    });
+  }
   const base = new URL(opts.url);
   const schema = base.protocol === 'http:' ? 'http' : 'https';
   const logger = opts.logger.child({ component: 'pve' });

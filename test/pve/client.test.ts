@@ -201,6 +201,24 @@ describe('Proxmox client against the simulator', () => {
 });
 
 describe('Proxmox client transport', () => {
+  test('a malformed token is a CONFIG error that does not echo the secret', () => {
+    const secret = 'NOT-A-UUID-but-secret';
+    assert.throws(
+      () =>
+        createPveClient({
+          url: 'http://127.0.0.1:1',
+          tokenId: 'root@pam!pxr',
+          tokenSecret: secret,
+          clock: systemClock,
+          logger: pino({ level: 'silent' }),
+        }),
+      (err: Error & { code?: string }) =>
+        err.code === 'CONFIG' &&
+        !err.message.includes(secret) &&
+        /lower-case UUID/.test(err.message),
+    );
+  });
+
   test('a refused connection is a 595, counted once: a POST is never replayed', async () => {
     const srv = createServer();
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
