@@ -68,6 +68,8 @@ export class Controller {
   private readonly reconciler: Reconciler;
   private readonly aborter = new AbortController();
   private cancelResync: (() => void) | undefined;
+  /** Group key → member names, valid for one `objects.version` (a sweep must not be O(n²)). */
+  private groupIndex: { version: number; groups: Map<string, string[]> } | undefined;
   private running = false;
 
   constructor(private readonly o: ControllerOptions) {
@@ -106,6 +108,25 @@ export class Controller {
     }
     for (const k of keys) this.queue.add(k);
     return [...keys];
+  }
+
+  /** The objects of group `key`, through an index rebuilt only when objects were written. */
+  private loadGroup(key: string): StoredObject[] {
+    const version = this.o.store.objects.version;
+    if (this.groupIndex?.version !== version) {
+      const groups = new Map<string, string[]>();
+      for (const obj of this.o.store.objects.list(this.kind)) {
+        const k = this.groupKeyOf(obj);
+        groups.set(k, [...(groups.get(k) ?? []), obj.name]);
+      }
+      this.groupIndex = { version, groups };
+    }
+    const out: StoredObject[] = [];
+    for (const name of this.groupIndex.groups.get(key) ?? []) {
+      const obj = this.o.store.objects.get({ kind: this.kind, name });
+      if (obj) out.push(obj);
+    }
+    return out;
   }
 
   start(): void {
@@ -193,7 +214,7 @@ export class Controller {
     const clock = this.o.clock;
     const startedAt = clock.now();
     try {
-      const group = this.o.store.objects.list(this.kind).filter((x) => this.groupKeyOf(x) === key);
+      const group = this.loadGroup(key);
       if (group.length === 0) {
         this.queue.forget(key);
         return;

@@ -1,4 +1,5 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import { statementCache } from './statements.js';
 import { parseColumn } from './json-column.js';
 
 export interface AlertRecord {
@@ -42,16 +43,19 @@ function toRecord(r: AlertRow): AlertRecord {
  * by a notifier that claims due rows, and retried until acknowledged.
  */
 export class AlertsRepo {
-  constructor(private readonly db: Database) {}
+  private readonly sql: (sql: string) => Statement;
+
+  constructor(private readonly db: Database) {
+    this.sql = statementCache(db);
+  }
 
   /**
    * Queues an alert. An unacknowledged alert with the same key only gets the newer payload (one
    * delivery for repeats); an acknowledged one is re-armed, since the transition happened again.
    */
   enqueue(key: string, payload: Record<string, unknown>, now: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO alert_outbox (key, payload, attempts, next_attempt_at, created_at)
+    this.sql(
+      `INSERT INTO alert_outbox (key, payload, attempts, next_attempt_at, created_at)
          VALUES (?, ?, 0, ?, ?)
          ON CONFLICT (key) DO UPDATE SET payload = excluded.payload,
            attempts = CASE WHEN acknowledged_at IS NULL THEN attempts ELSE 0 END,
@@ -61,8 +65,7 @@ export class AlertsRepo {
            created_at = CASE WHEN acknowledged_at IS NULL THEN created_at
                              ELSE excluded.created_at END,
            acknowledged_at = NULL`,
-      )
-      .run(key, JSON.stringify(payload), now, now);
+    ).run(key, JSON.stringify(payload), now, now);
   }
 
   /**
@@ -71,13 +74,11 @@ export class AlertsRepo {
    */
   claim(now: number, limit: number, leaseMs: number): AlertRecord[] {
     return this.db.transaction(() => {
-      const rows = this.db
-        .prepare(
-          `SELECT * FROM alert_outbox WHERE acknowledged_at IS NULL AND next_attempt_at <= ?
+      const rows = this.sql(
+        `SELECT * FROM alert_outbox WHERE acknowledged_at IS NULL AND next_attempt_at <= ?
            ORDER BY next_attempt_at, id LIMIT ?`,
-        )
-        .all(now, limit) as AlertRow[];
-      const lease = this.db.prepare(
+      ).all(now, limit) as AlertRow[];
+      const lease = this.sql(
         'UPDATE alert_outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?',
       );
       for (const r of rows) lease.run(now + leaseMs, r.id);
@@ -88,26 +89,28 @@ export class AlertsRepo {
   }
 
   ack(id: number, now: number): void {
-    this.db.prepare('UPDATE alert_outbox SET acknowledged_at = ? WHERE id = ?').run(now, id);
+    this.sql('UPDATE alert_outbox SET acknowledged_at = ? WHERE id = ?').run(now, id);
   }
 
   /** A delivery failed: retry at `nextAttemptAt`. */
   fail(id: number, error: string, nextAttemptAt: number): void {
-    this.db
-      .prepare('UPDATE alert_outbox SET last_error = ?, next_attempt_at = ? WHERE id = ?')
-      .run(error, nextAttemptAt, id);
+    this.sql('UPDATE alert_outbox SET last_error = ?, next_attempt_at = ? WHERE id = ?').run(
+      error,
+      nextAttemptAt,
+      id,
+    );
   }
 
   get(key: string): AlertRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM alert_outbox WHERE key = ?').get(key) as
+    const row = this.sql('SELECT * FROM alert_outbox WHERE key = ?').get(key) as
       AlertRow | undefined;
     return row ? toRecord(row) : undefined;
   }
 
   pending(): AlertRecord[] {
-    const rows = this.db
-      .prepare('SELECT * FROM alert_outbox WHERE acknowledged_at IS NULL ORDER BY id')
-      .all() as AlertRow[];
+    const rows = this.sql(
+      'SELECT * FROM alert_outbox WHERE acknowledged_at IS NULL ORDER BY id',
+    ).all() as AlertRow[];
     return rows.map(toRecord);
   }
 }

@@ -1,4 +1,5 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import { statementCache } from './statements.js';
 import type { DriftItem, ObjectRef } from '../core/kind.js';
 import { canonicalJson } from './canonical-json.js';
 import { parseColumn } from './json-column.js';
@@ -45,7 +46,11 @@ function toRecord(r: DriftRow): DriftRecord {
 
 /** Drift records; at most one open record per (object, field), updated rather than duplicated. */
 export class DriftRepo {
-  constructor(private readonly db: Database) {}
+  private readonly sql: (sql: string) => Statement;
+
+  constructor(private readonly db: Database) {
+    this.sql = statementCache(db);
+  }
 
   /** Records drift seen in a pass; `corrected` means pxr fixed it in that same pass. */
   observe(ref: ObjectRef, item: DriftItem, corrected: boolean, now: number): DriftTransition {
@@ -54,34 +59,26 @@ export class DriftRepo {
     const open = this.openRow(ref, item.field);
     if (corrected) {
       if (open) {
-        this.db
-          .prepare(
-            'UPDATE drift SET desired = ?, actual = ?, resolved_at = ?, corrected = 1 WHERE id = ?',
-          )
-          .run(desired, actual, now, open.id);
+        this.sql(
+          'UPDATE drift SET desired = ?, actual = ?, resolved_at = ?, corrected = 1 WHERE id = ?',
+        ).run(desired, actual, now, open.id);
       } else {
-        this.db
-          .prepare(
-            `INSERT INTO drift (kind, name, field, desired, actual, detected_at, resolved_at, corrected)
+        this.sql(
+          `INSERT INTO drift (kind, name, field, desired, actual, detected_at, resolved_at, corrected)
              VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
-          )
-          .run(ref.kind, ref.name, item.field, desired, actual, now, now);
+        ).run(ref.kind, ref.name, item.field, desired, actual, now, now);
       }
       return 'corrected';
     }
     if (!open) {
-      this.db
-        .prepare(
-          `INSERT INTO drift (kind, name, field, desired, actual, detected_at, corrected)
+      this.sql(
+        `INSERT INTO drift (kind, name, field, desired, actual, detected_at, corrected)
            VALUES (?, ?, ?, ?, ?, ?, 0)`,
-        )
-        .run(ref.kind, ref.name, item.field, desired, actual, now);
+      ).run(ref.kind, ref.name, item.field, desired, actual, now);
       return 'detected';
     }
     if (open.desired === desired && open.actual === actual) return 'unchanged';
-    this.db
-      .prepare('UPDATE drift SET desired = ?, actual = ? WHERE id = ?')
-      .run(desired, actual, open.id);
+    this.sql('UPDATE drift SET desired = ?, actual = ? WHERE id = ?').run(desired, actual, open.id);
     return 'changed';
   }
 
@@ -90,48 +87,42 @@ export class DriftRepo {
     const resolved: string[] = [];
     for (const d of this.open(ref)) {
       if (seenFields.has(d.field)) continue;
-      this.db.prepare('UPDATE drift SET resolved_at = ? WHERE id = ?').run(now, d.id);
+      this.sql('UPDATE drift SET resolved_at = ? WHERE id = ?').run(now, d.id);
       resolved.push(d.field);
     }
     return resolved;
   }
 
   open(ref: ObjectRef): DriftRecord[] {
-    const rows = this.db
-      .prepare(
-        'SELECT * FROM drift WHERE kind = ? AND name = ? AND resolved_at IS NULL ORDER BY field',
-      )
-      .all(ref.kind, ref.name) as DriftRow[];
+    const rows = this.sql(
+      'SELECT * FROM drift WHERE kind = ? AND name = ? AND resolved_at IS NULL ORDER BY field',
+    ).all(ref.kind, ref.name) as DriftRow[];
     return rows.map(toRecord);
   }
 
   /** Newest first, open and resolved. */
   list(ref: ObjectRef, limit = 50): DriftRecord[] {
-    const rows = this.db
-      .prepare('SELECT * FROM drift WHERE kind = ? AND name = ? ORDER BY id DESC LIMIT ?')
-      .all(ref.kind, ref.name, limit) as DriftRow[];
+    const rows = this.sql(
+      'SELECT * FROM drift WHERE kind = ? AND name = ? ORDER BY id DESC LIMIT ?',
+    ).all(ref.kind, ref.name, limit) as DriftRow[];
     return rows.map(toRecord);
   }
 
   /** Number of open drift records per object, for `pxr get`. */
   openCounts(): Map<string, number> {
-    const rows = this.db
-      .prepare(
-        'SELECT kind, name, count(*) AS n FROM drift WHERE resolved_at IS NULL GROUP BY kind, name',
-      )
-      .all() as { kind: string; name: string; n: number }[];
+    const rows = this.sql(
+      'SELECT kind, name, count(*) AS n FROM drift WHERE resolved_at IS NULL GROUP BY kind, name',
+    ).all() as { kind: string; name: string; n: number }[];
     return new Map(rows.map((r) => [`${r.kind}/${r.name}`, r.n]));
   }
 
   deleteFor(ref: ObjectRef): void {
-    this.db.prepare('DELETE FROM drift WHERE kind = ? AND name = ?').run(ref.kind, ref.name);
+    this.sql('DELETE FROM drift WHERE kind = ? AND name = ?').run(ref.kind, ref.name);
   }
 
   private openRow(ref: ObjectRef, field: string): DriftRow | undefined {
-    return this.db
-      .prepare(
-        'SELECT * FROM drift WHERE kind = ? AND name = ? AND field = ? AND resolved_at IS NULL',
-      )
-      .get(ref.kind, ref.name, field) as DriftRow | undefined;
+    return this.sql(
+      'SELECT * FROM drift WHERE kind = ? AND name = ? AND field = ? AND resolved_at IS NULL',
+    ).get(ref.kind, ref.name, field) as DriftRow | undefined;
   }
 }

@@ -1,4 +1,5 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import { statementCache } from './statements.js';
 import type { ObjectRef } from '../core/kind.js';
 
 export type EventType = 'Normal' | 'Warning';
@@ -61,40 +62,38 @@ export interface EventQuery {
 
 /** Kubernetes-style events, deduplicated by (object, type, reason, message). */
 export class EventsRepo {
+  private readonly sql: (sql: string) => Statement;
+
   constructor(
     private readonly db: Database,
     /** Events kept per object. @default 50 */
     private readonly keepPerObject = 50,
-  ) {}
+  ) {
+    this.sql = statementCache(db);
+  }
 
   /** Records an event, or bumps count/lastSeen of the identical one. */
   record(ref: ObjectRef, e: EventInput, now: number): void {
     const seq = this.nextSeq();
-    const bumped = this.db
-      .prepare(
-        `UPDATE events SET count = count + 1, last_seen = ?, seq = ?
+    const bumped = this.sql(
+      `UPDATE events SET count = count + 1, last_seen = ?, seq = ?
          WHERE kind = ? AND name = ? AND type = ? AND reason = ? AND message = ?`,
-      )
-      .run(now, seq, ref.kind, ref.name, e.type, e.reason, e.message);
+    ).run(now, seq, ref.kind, ref.name, e.type, e.reason, e.message);
     if (bumped.changes > 0) return;
-    this.db
-      .prepare(
-        `INSERT INTO events (seq, kind, name, type, reason, message, count, first_seen, last_seen)
+    this.sql(
+      `INSERT INTO events (seq, kind, name, type, reason, message, count, first_seen, last_seen)
          VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-      )
-      .run(seq, ref.kind, ref.name, e.type, e.reason, e.message, now, now);
+    ).run(seq, ref.kind, ref.name, e.type, e.reason, e.message, now, now);
     this.trim(ref);
   }
 
   /** Whether an identical event already exists (for events emitted once per condition). */
   exists(ref: ObjectRef, e: EventInput): boolean {
     return (
-      this.db
-        .prepare(
-          `SELECT 1 FROM events
+      this.sql(
+        `SELECT 1 FROM events
            WHERE kind = ? AND name = ? AND type = ? AND reason = ? AND message = ?`,
-        )
-        .get(ref.kind, ref.name, e.type, e.reason, e.message) !== undefined
+      ).get(ref.kind, ref.name, e.type, e.reason, e.message) !== undefined
     );
   }
 
@@ -117,13 +116,12 @@ export class EventsRepo {
     const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY ${order} LIMIT ?`;
     args.push(q.limit ?? 100);
-    return (this.db.prepare(sql).all(...args) as EventRow[]).map(toRecord);
+    return (this.sql(sql).all(...args) as EventRow[]).map(toRecord);
   }
 
   /** Highest seq so far (a follower starts here). */
   lastSeq(): number {
-    return (this.db.prepare('SELECT coalesce(max(seq), 0) AS s FROM events').get() as { s: number })
-      .s;
+    return (this.sql('SELECT coalesce(max(seq), 0) AS s FROM events').get() as { s: number }).s;
   }
 
   private nextSeq(): number {
@@ -131,11 +129,16 @@ export class EventsRepo {
   }
 
   private trim(ref: ObjectRef): void {
-    this.db
-      .prepare(
-        `DELETE FROM events WHERE kind = ? AND name = ? AND id NOT IN (
+    const n = (
+      this.sql('SELECT count(*) AS n FROM events WHERE kind = ? AND name = ?').get(
+        ref.kind,
+        ref.name,
+      ) as { n: number }
+    ).n;
+    if (n <= this.keepPerObject) return;
+    this.sql(
+      `DELETE FROM events WHERE kind = ? AND name = ? AND id NOT IN (
            SELECT id FROM events WHERE kind = ? AND name = ? ORDER BY seq DESC LIMIT ?)`,
-      )
-      .run(ref.kind, ref.name, ref.kind, ref.name, this.keepPerObject);
+    ).run(ref.kind, ref.name, ref.kind, ref.name, this.keepPerObject);
   }
 }

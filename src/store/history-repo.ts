@@ -1,4 +1,5 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import { statementCache } from './statements.js';
 import type { ObjectRef } from '../core/kind.js';
 import type { ReconcileResult } from './status-repo.js';
 import { parseColumn } from './json-column.js';
@@ -32,41 +33,41 @@ interface HistoryRow {
 
 /** The last N reconcile runs per object. */
 export class HistoryRepo {
+  private readonly sql: (sql: string) => Statement;
+
   constructor(
     private readonly db: Database,
     /** Runs kept per object. @default 20 */
     private readonly keepPerObject = 20,
-  ) {}
+  ) {
+    this.sql = statementCache(db);
+  }
 
   record(ref: ObjectRef, h: HistoryInput): void {
-    this.db
-      .prepare(
-        `INSERT INTO history (kind, name, reconcile_id, started_at, duration_ms, result, actions, error)
+    this.sql(
+      `INSERT INTO history (kind, name, reconcile_id, started_at, duration_ms, result, actions, error)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        ref.kind,
-        ref.name,
-        h.reconcileId,
-        h.startedAt,
-        h.durationMs,
-        h.result,
-        JSON.stringify(h.actions),
-        h.error ?? null,
-      );
-    this.db
-      .prepare(
-        `DELETE FROM history WHERE kind = ? AND name = ? AND id NOT IN (
+    ).run(
+      ref.kind,
+      ref.name,
+      h.reconcileId,
+      h.startedAt,
+      h.durationMs,
+      h.result,
+      JSON.stringify(h.actions),
+      h.error ?? null,
+    );
+    this.sql(
+      `DELETE FROM history WHERE kind = ? AND name = ? AND id NOT IN (
            SELECT id FROM history WHERE kind = ? AND name = ? ORDER BY id DESC LIMIT ?)`,
-      )
-      .run(ref.kind, ref.name, ref.kind, ref.name, this.keepPerObject);
+    ).run(ref.kind, ref.name, ref.kind, ref.name, this.keepPerObject);
   }
 
   /** Newest first. */
   list(ref: ObjectRef, limit = this.keepPerObject): HistoryRecord[] {
-    const rows = this.db
-      .prepare('SELECT * FROM history WHERE kind = ? AND name = ? ORDER BY id DESC LIMIT ?')
-      .all(ref.kind, ref.name, limit) as HistoryRow[];
+    const rows = this.sql(
+      'SELECT * FROM history WHERE kind = ? AND name = ? ORDER BY id DESC LIMIT ?',
+    ).all(ref.kind, ref.name, limit) as HistoryRow[];
     return rows.map((r) => {
       const rec: HistoryRecord = {
         id: r.id,
@@ -84,6 +85,6 @@ export class HistoryRepo {
   }
 
   deleteFor(ref: ObjectRef): void {
-    this.db.prepare('DELETE FROM history WHERE kind = ? AND name = ?').run(ref.kind, ref.name);
+    this.sql('DELETE FROM history WHERE kind = ? AND name = ?').run(ref.kind, ref.name);
   }
 }

@@ -1,4 +1,5 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import { statementCache } from './statements.js';
 import { PxrError } from '../core/errors.js';
 
 /** A Proxmox object pxr created, e.g. `{ resourceType: 'lxc', node: 'pve1', resourceId: '105' }`. */
@@ -40,7 +41,11 @@ function toRecord(r: InventoryRow): InventoryRecord {
 
 /** Ownership of Proxmox objects pxr created. */
 export class InventoryRepo {
-  constructor(private readonly db: Database) {}
+  private readonly sql: (sql: string) => Statement;
+
+  constructor(private readonly db: Database) {
+    this.sql = statementCache(db);
+  }
 
   /**
    * Records ownership. Re-recording for the same owner is a no-op (keeps createdAt); a resource
@@ -62,18 +67,16 @@ export class InventoryRepo {
         },
       );
     }
-    this.db
-      .prepare(
-        `INSERT INTO inventory (resource_type, node, resource_id, kind, name, uid, created_at)
+    this.sql(
+      `INSERT INTO inventory (resource_type, node, resource_id, kind, name, uid, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(res.resourceType, res.node, res.resourceId, owner.kind, owner.name, owner.uid, now);
+    ).run(res.resourceType, res.node, res.resourceId, owner.kind, owner.name, owner.uid, now);
   }
 
   find(res: ResourceRef): InventoryRecord | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM inventory WHERE resource_type = ? AND node = ? AND resource_id = ?')
-      .get(res.resourceType, res.node, res.resourceId) as InventoryRow | undefined;
+    const row = this.sql(
+      'SELECT * FROM inventory WHERE resource_type = ? AND node = ? AND resource_id = ?',
+    ).get(res.resourceType, res.node, res.resourceId) as InventoryRow | undefined;
     return row ? toRecord(row) : undefined;
   }
 
@@ -83,29 +86,29 @@ export class InventoryRepo {
   }
 
   listByOwner(uid: string): InventoryRecord[] {
-    const rows = this.db
-      .prepare('SELECT * FROM inventory WHERE uid = ? ORDER BY resource_type, node, resource_id')
-      .all(uid) as InventoryRow[];
+    const rows = this.sql(
+      'SELECT * FROM inventory WHERE uid = ? ORDER BY resource_type, node, resource_id',
+    ).all(uid) as InventoryRow[];
     return rows.map(toRecord);
   }
 
   list(): InventoryRecord[] {
-    const rows = this.db
-      .prepare('SELECT * FROM inventory ORDER BY resource_type, node, resource_id')
-      .all() as InventoryRow[];
+    const rows = this.sql(
+      'SELECT * FROM inventory ORDER BY resource_type, node, resource_id',
+    ).all() as InventoryRow[];
     return rows.map(toRecord);
   }
 
   remove(res: ResourceRef): boolean {
     return (
-      this.db
-        .prepare('DELETE FROM inventory WHERE resource_type = ? AND node = ? AND resource_id = ?')
-        .run(res.resourceType, res.node, res.resourceId).changes > 0
+      this.sql(
+        'DELETE FROM inventory WHERE resource_type = ? AND node = ? AND resource_id = ?',
+      ).run(res.resourceType, res.node, res.resourceId).changes > 0
     );
   }
 
   /** Drops every ownership record of `uid` (the object was orphaned: pxr stops managing it). */
   removeByOwner(uid: string): number {
-    return this.db.prepare('DELETE FROM inventory WHERE uid = ?').run(uid).changes;
+    return this.sql('DELETE FROM inventory WHERE uid = ?').run(uid).changes;
   }
 }

@@ -62,7 +62,7 @@ CREATE TABLE events (
 );
 CREATE UNIQUE INDEX events_dedup ON events (kind, name, type, reason, message);
 CREATE INDEX events_seq ON events (seq);
-CREATE INDEX events_object ON events (kind, name, last_seen);
+CREATE INDEX events_object ON events (kind, name, seq);
 
 CREATE TABLE history (
   id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
+import { statementCache } from './statements.js';
 import type { ObjectRef, StoredObject } from '../core/kind.js';
 import { canonicalJson, specHash } from './canonical-json.js';
 import { parseColumn } from './json-column.js';
@@ -66,10 +67,22 @@ export class ObjectsRepo {
   private readonly listAllStmt: Statement<[], ObjectRow>;
   private readonly listKindStmt: Statement<[string], ObjectRow>;
 
+  private readonly sql: (sql: string) => Statement;
+  private writes = 0;
+
   constructor(private readonly db: Database) {
+    this.sql = statementCache(db);
     this.getStmt = db.prepare('SELECT * FROM objects WHERE kind = ? AND name = ?');
     this.listAllStmt = db.prepare('SELECT * FROM objects ORDER BY kind, name');
     this.listKindStmt = db.prepare('SELECT * FROM objects WHERE kind = ? ORDER BY name');
+  }
+
+  /**
+   * Bumped by every insert, source update and delete made through this repository (the only writer):
+   * callers cache derived indexes (controllers' group membership) against it.
+   */
+  get version(): number {
+    return this.writes;
   }
 
   get(ref: ObjectRef): ObjectRecord | undefined {
@@ -83,31 +96,30 @@ export class ObjectsRepo {
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM objects').get() as { n: number }).n;
+    return (this.sql('SELECT count(*) AS n FROM objects').get() as { n: number }).n;
   }
 
   /** Creates the object with a fresh uid and generation 1. */
   insert(input: ObjectInput, now: number): ObjectRecord {
-    this.db
-      .prepare(
-        `INSERT INTO objects (kind, name, uid, generation, spec, spec_hash, labels, annotations,
+    this.sql(
+      `INSERT INTO objects (kind, name, uid, generation, spec, spec_hash, labels, annotations,
            source_file, revision, deletion_requested, finalizers, created_at, updated_at)
          VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
-      )
-      .run(
-        input.kind,
-        input.name,
-        randomUUID(),
-        canonicalJson(input.spec),
-        specHash(input.spec),
-        canonicalJson(input.labels),
-        canonicalJson(input.annotations),
-        input.sourceFile,
-        input.revision ?? null,
-        JSON.stringify(input.finalizers ?? []),
-        now,
-        now,
-      );
+    ).run(
+      input.kind,
+      input.name,
+      randomUUID(),
+      canonicalJson(input.spec),
+      specHash(input.spec),
+      canonicalJson(input.labels),
+      canonicalJson(input.annotations),
+      input.sourceFile,
+      input.revision ?? null,
+      JSON.stringify(input.finalizers ?? []),
+      now,
+      now,
+    );
+    this.writes++;
     return this.mustGet(input);
   }
 
@@ -134,48 +146,49 @@ export class ObjectsRepo {
       input.sourceFile === cur.sourceFile &&
       (input.revision ?? null) === (cur.revision ?? null);
     if (same) return undefined;
-    this.db
-      .prepare(
-        `UPDATE objects SET generation = generation + ?, spec = ?, spec_hash = ?, labels = ?,
+    this.sql(
+      `UPDATE objects SET generation = generation + ?, spec = ?, spec_hash = ?, labels = ?,
            annotations = ?, source_file = ?, revision = ?, updated_at = ?
          WHERE kind = ? AND name = ?`,
-      )
-      .run(
-        specChanged ? 1 : 0,
-        canonicalJson(input.spec),
-        hash,
-        labels,
-        annotations,
-        input.sourceFile,
-        input.revision ?? null,
-        now,
-        input.kind,
-        input.name,
-      );
+    ).run(
+      specChanged ? 1 : 0,
+      canonicalJson(input.spec),
+      hash,
+      labels,
+      annotations,
+      input.sourceFile,
+      input.revision ?? null,
+      now,
+      input.kind,
+      input.name,
+    );
+    this.writes++;
     return { specChanged, metaChanged };
   }
 
   /** Returns whether anything was written. */
   setDeletionRequested(ref: ObjectRef, requested: boolean, now: number): boolean {
-    const r = this.db
-      .prepare(
-        `UPDATE objects SET deletion_requested = ?, updated_at = ?
+    const r = this.sql(
+      `UPDATE objects SET deletion_requested = ?, updated_at = ?
          WHERE kind = ? AND name = ? AND deletion_requested != ?`,
-      )
-      .run(requested ? 1 : 0, now, ref.kind, ref.name, requested ? 1 : 0);
+    ).run(requested ? 1 : 0, now, ref.kind, ref.name, requested ? 1 : 0);
     return r.changes > 0;
   }
 
   setFinalizers(ref: ObjectRef, finalizers: string[], now: number): void {
-    this.db
-      .prepare('UPDATE objects SET finalizers = ?, updated_at = ? WHERE kind = ? AND name = ?')
-      .run(JSON.stringify(finalizers), now, ref.kind, ref.name);
+    this.sql('UPDATE objects SET finalizers = ?, updated_at = ? WHERE kind = ? AND name = ?').run(
+      JSON.stringify(finalizers),
+      now,
+      ref.kind,
+      ref.name,
+    );
   }
 
   delete(ref: ObjectRef): boolean {
+    this.writes++;
     return (
-      this.db.prepare('DELETE FROM objects WHERE kind = ? AND name = ?').run(ref.kind, ref.name)
-        .changes > 0
+      this.sql('DELETE FROM objects WHERE kind = ? AND name = ?').run(ref.kind, ref.name).changes >
+      0
     );
   }
 
@@ -183,11 +196,9 @@ export class ObjectsRepo {
   countPendingDeletion(kinds: readonly string[]): number {
     if (kinds.length === 0) return 0;
     const marks = kinds.map(() => '?').join(', ');
-    const row = this.db
-      .prepare(
-        `SELECT count(*) AS n FROM objects WHERE deletion_requested = 1 AND kind IN (${marks})`,
-      )
-      .get(...kinds) as { n: number };
+    const row = this.sql(
+      `SELECT count(*) AS n FROM objects WHERE deletion_requested = 1 AND kind IN (${marks})`,
+    ).get(...kinds) as { n: number };
     return row.n;
   }
 

@@ -1,4 +1,5 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import { statementCache } from './statements.js';
 import type { Condition, ObjectRef } from '../core/kind.js';
 import { removeCondition, setCondition } from '../core/conditions.js';
 import { canonicalJson } from './canonical-json.js';
@@ -70,12 +71,17 @@ function fingerprint(s: StatusRecord): string {
 
 /** Per-object status. Every write is compare-then-write. */
 export class StatusRepo {
-  constructor(private readonly db: Database) {}
+  private readonly sql: (sql: string) => Statement;
+
+  constructor(private readonly db: Database) {
+    this.sql = statementCache(db);
+  }
 
   get(ref: ObjectRef): StatusRecord | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM status WHERE kind = ? AND name = ?')
-      .get(ref.kind, ref.name) as StatusRow | undefined;
+    const row = this.sql('SELECT * FROM status WHERE kind = ? AND name = ?').get(
+      ref.kind,
+      ref.name,
+    ) as StatusRow | undefined;
     return row ? toRecord(row) : undefined;
   }
 
@@ -83,9 +89,8 @@ export class StatusRepo {
   put(ref: ObjectRef, next: StatusRecord, now: number): boolean {
     const cur = this.get(ref);
     if (cur && fingerprint(cur) === fingerprint(next)) return false;
-    this.db
-      .prepare(
-        `INSERT INTO status (kind, name, conditions, observed_generation, observed,
+    this.sql(
+      `INSERT INTO status (kind, name, conditions, observed_generation, observed,
            stalled_generation, last_reconcile_at, last_result, source_invalid, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (kind, name) DO UPDATE SET conditions = excluded.conditions,
@@ -93,19 +98,18 @@ export class StatusRepo {
            stalled_generation = excluded.stalled_generation,
            last_reconcile_at = excluded.last_reconcile_at, last_result = excluded.last_result,
            source_invalid = excluded.source_invalid, updated_at = excluded.updated_at`,
-      )
-      .run(
-        ref.kind,
-        ref.name,
-        JSON.stringify(next.conditions),
-        next.observedGeneration,
-        canonicalJson(next.observed),
-        next.stalledGeneration,
-        next.lastReconcileAt,
-        next.lastResult,
-        next.sourceInvalid ? 1 : 0,
-        now,
-      );
+    ).run(
+      ref.kind,
+      ref.name,
+      JSON.stringify(next.conditions),
+      next.observedGeneration,
+      canonicalJson(next.observed),
+      next.stalledGeneration,
+      next.lastReconcileAt,
+      next.lastResult,
+      next.sourceInvalid ? 1 : 0,
+      now,
+    );
     return true;
   }
 
@@ -125,6 +129,6 @@ export class StatusRepo {
   }
 
   delete(ref: ObjectRef): void {
-    this.db.prepare('DELETE FROM status WHERE kind = ? AND name = ?').run(ref.kind, ref.name);
+    this.sql('DELETE FROM status WHERE kind = ? AND name = ?').run(ref.kind, ref.name);
   }
 }
