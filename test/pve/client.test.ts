@@ -159,6 +159,30 @@ describe('Proxmox client against the simulator', () => {
     await pve.revertNetwork('pve').catch(() => undefined);
   });
 
+  test('a generic call's error is translated and counted under its route template (digest mismatch)', async () => {
+    s.sim.faults.addError({
+      method: 'PUT',
+      route: '/nodes/{node}/lxc/{vmid}/config',
+      status: 500,
+      message: 'detected modified configuration - file changed by other user? Try again.',
+      count: 1,
+    });
+    await assert.rejects(
+      pve.put('/nodes/pve/lxc/100/config', { memory: 1024, digest: 'abc' }),
+      (err) => {
+        assert.ok(isPveApiError(err, 'DIGEST_MISMATCH'), String(err));
+        assert.equal(err.retryable, true);
+        assert.equal(err.route, '/nodes/{node}/lxc/{vmid}/config');
+        assert.equal(
+          err.pveMessage,
+          'detected modified configuration - file changed by other user? Try again.',
+        );
+        return true;
+      },
+    );
+    assert.equal(pve.calls()['PUT /nodes/{node}/lxc/{vmid}/config']?.errors, 1);
+  });
+
   test('calls are counted per route template', async () => {
     const before = pve.calls()['GET /nodes/{node}/network']?.count ?? 0;
     await pve.listNetwork('pve');
@@ -239,6 +263,33 @@ describe('Proxmox client transport', () => {
     });
     assert.equal(pve.calls()['POST /nodes/{node}/network']?.count, 1);
     await pve.close();
+  });
+
+  test('a request that outlives timeoutMs is a 595 timeout, not retried', async () => {
+    const held: ServerResponse[] = [];
+    const srv = createServer((_req: IncomingMessage, res: ServerResponse) => {
+      held.push(res);
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    const pve = createPveClient({
+      url: `http://127.0.0.1:${port}`,
+      tokenId: 'root@pam!pxr',
+      tokenSecret: '0b6a4f1e-5d7c-4e2b-9a3f-1c2d3e4f5a6b',
+      timeoutMs: 50,
+      clock: systemClock,
+      logger: pino({ level: 'silent' }),
+    });
+    await assert.rejects(pve.applyNetwork('pve'), (err) => {
+      assert.ok(isPveApiError(err, 'UNREACHABLE'), String(err));
+      assert.equal(err.status, 595);
+      assert.equal(err.pveMessage, 'Connection timed out');
+      return true;
+    });
+    assert.equal(held.length, 1, 'the PUT reached the server once and was not replayed');
+    await pve.close();
+    srv.closeAllConnections();
+    await new Promise<void>((r) => srv.close(() => r()));
   });
 
   test('the concurrency cap bounds requests in flight', async () => {
