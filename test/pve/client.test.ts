@@ -159,7 +159,7 @@ describe('Proxmox client against the simulator', () => {
     await pve.revertNetwork('pve').catch(() => undefined);
   });
 
-  test('a generic call's error is translated and counted under its route template (digest mismatch)', async () => {
+  test('a generic call error is translated and counted under its route template (digest mismatch)', async () => {
     s.sim.faults.addError({
       method: 'PUT',
       route: '/nodes/{node}/lxc/{vmid}/config',
