@@ -5,7 +5,13 @@ import { formatDuration } from './duration.js';
 type Col = { header: string; value(v: ObjectView): string };
 
 const str = (x: unknown): string =>
-  x === undefined || x === null ? '' : Array.isArray(x) ? x.map(String).join(',') : String(x);
+  x === undefined || x === null
+    ? ''
+    : Array.isArray(x)
+      ? x.map((e) => String(e as string)).join(',')
+      : typeof x === 'object'
+        ? JSON.stringify(x)
+        : String(x);
 const spec = (v: ObjectView, key: string): unknown => v.object.spec[key];
 
 const KIND_COLUMNS: Record<string, Col[]> = {
