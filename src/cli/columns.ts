@@ -4,14 +4,13 @@ import { formatDuration } from './duration.js';
 
 type Col = { header: string; value(v: ObjectView): string };
 
+function scalar(x: unknown): string {
+  if (typeof x === 'string') return x;
+  if (typeof x === 'number' || typeof x === 'boolean') return String(x);
+  return JSON.stringify(x);
+}
 const str = (x: unknown): string =>
-  x === undefined || x === null
-    ? ''
-    : Array.isArray(x)
-      ? x.map((e) => String(e as string)).join(',')
-      : typeof x === 'object'
-        ? JSON.stringify(x)
-        : String(x);
+  x === undefined || x === null ? '' : Array.isArray(x) ? x.map(scalar).join(',') : scalar(x);
 const spec = (v: ObjectView, key: string): unknown => v.object.spec[key];
 
 const KIND_COLUMNS: Record<string, Col[]> = {

@@ -119,7 +119,8 @@ function fromYaml(text: string, file: string): RawSettings {
       v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
     }
     if (v === undefined || v === null) continue;
-    if (typeof v === 'object') throw new ConfigError(`${file}: '${s.yaml}' must be a scalar`);
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+      throw new ConfigError(`${file}: '${s.yaml}' must be a scalar`);
     out[s.key] = String(v);
   }
   return out;
