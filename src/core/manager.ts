@@ -88,7 +88,7 @@ export class Manager {
    */
   applySnapshot(snapshot: SourceSnapshot): ApplyResult {
     const res = applySnapshot(this.o.store, snapshot, this.o.ingest);
-    this.dropUnmanagedDeletions();
+    if (res.deletionRequested > 0) this.dropUnmanagedDeletions();
     this.snapshots++;
     if (this.firstSweep === undefined) {
       const pending = new Set<string>();
@@ -163,12 +163,11 @@ export class Manager {
     if (c && obj) c.enqueue(c.groupKeyOf(obj));
   }
 
-  /** Kinds without a reconciler created nothing in Proxmox: their deletions complete at once. */
+  /** Kinds without a controller created nothing in Proxmox: their deletions complete at once. */
   private dropUnmanagedDeletions(): void {
-    for (const def of this.o.kinds) {
-      if (def.reconciler) continue;
-      for (const obj of this.o.store.objects.list(def.kind)) {
-        if (obj.deletionRequested) this.o.store.removeObject(obj);
+    for (const obj of this.o.store.objects.list()) {
+      if (obj.deletionRequested && !this.controllers.has(obj.kind)) {
+        this.o.store.removeObject(obj);
       }
     }
   }

@@ -1,5 +1,4 @@
 import { describe, test } from 'node:test';
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test's describe/test return promises the runner tracks */
 import assert from 'node:assert/strict';
 import { removeCondition, setCondition } from '../../src/core/conditions.js';
 import { Backoff, backoffDelay } from '../../src/core/backoff.js';

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test's describe/test return promises the runner tracks */
 import assert from 'node:assert/strict';
+import pino from 'pino';
 import { ManualClock } from '../../src/core/clock.js';
 import { dependentsOf, Manager } from '../../src/core/manager.js';
 import type { ObjectOutcome } from '../../src/core/kind.js';
@@ -216,5 +216,63 @@ describe('manager', () => {
       await new Promise((res) => setImmediate(res));
     }
     assert.deepEqual(conditionsOf(x.store, 'Bridge', 'a').Ready, ['False', 'ReconcileError']);
+  });
+});
+
+describe('manager: logs and cost of a sweep', () => {
+  test('each reconcile logs one line with controller, key, reconcileId, result, duration and actions', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    const r = new FakeReconciler();
+    r.onReconcile = async (ctx, objs) => {
+      ctx.log.info('inside');
+      return new Map(objs.map((o) => [o.name, { actions: [`created ${o.name}`] }]));
+    };
+    const x = rig([kind('Bridge', r)], { log });
+    x.manager.applySnapshot(snap([doc('Bridge', 'a'), doc('Bridge', 'b')]));
+    await x.manager.waitForIdle();
+    const done = lines.filter((l) => l.msg === 'reconciled');
+    assert.equal(done.length, 2);
+    for (const l of done) {
+      assert.equal(l.controller, 'Bridge');
+      assert.match(String(l.reconcileId), /^[0-9a-f-]{36}$/);
+      assert.equal(l.result, 'ok');
+      assert.equal(typeof l.durationMs, 'number');
+      assert.deepEqual(l.actions, [`created ${String(l.key)}`]);
+    }
+    const inside = lines.filter((l) => l.msg === 'inside');
+    assert.deepEqual(
+      inside.map((l) => l.reconcileId).sort(),
+      done.map((l) => l.reconcileId).sort(),
+      "the reconciler's logger carries the same reconcileId",
+    );
+  });
+
+  test('a sweep reads the object list once, not once per group', async () => {
+    const r = new FakeReconciler();
+    const x = rig([kind('Bridge', r)]);
+    x.manager.applySnapshot(snap(Array.from({ length: 20 }, (_, i) => doc('Bridge', `b${i}`))));
+    await x.manager.waitForIdle();
+    const list = x.store.objects.list.bind(x.store.objects);
+    let listed = 0;
+    x.store.objects.list = (k?: string) => {
+      listed++;
+      return list(k);
+    };
+    x.manager.controller('Bridge')?.enqueueAll();
+    await x.manager.waitForIdle();
+    assert.equal(r.calls.length, 40);
+    assert.equal(listed, 1, 'only enqueueAll listed; groups came from the cached index');
+  });
+
+  test('deletions of kinds without a reconciler complete at once', async () => {
+    const r = new FakeReconciler();
+    const x = rig([kind('Bridge', r), { kind: 'Issuer', plural: 'issuers', schema: {} }], {
+      ingest: { maxPruneRatio: 1 },
+    });
+    x.manager.applySnapshot(snap([doc('Bridge', 'a'), doc('Issuer', 'ca')]));
+    await x.manager.waitForIdle();
+    x.manager.applySnapshot(snap([doc('Bridge', 'a')]));
+    assert.equal(x.store.objects.get({ kind: 'Issuer', name: 'ca' }), undefined);
   });
 });
