@@ -113,6 +113,15 @@ export function planBridge(
     ...((item && !ownsThis) || prev.adopted ? { adopted: true } : {}),
   };
 
+  // Moved to another node: that node's network is another group's pass, so the old bridge is
+  // left in place — said once, loudly, rather than deleted behind a spec edit.
+  if (ownedBefore && prev.node && prev.node !== node && prev.iface) {
+    plan.events.push({
+      type: 'Warning',
+      reason: 'LeftBehind',
+      message: `bridge ${prev.iface} on ${prev.node} is no longer managed (spec.node changed to ${node}); remove it by hand if unused`,
+    });
+  }
   // A renamed iface on the same node: the old bridge is ours, remove it with the same apply.
   if (ownedBefore && prev.node === node && prev.iface && prev.iface !== iface) {
     const old = ifaces.get(prev.iface);

@@ -77,6 +77,19 @@ describe('bridge planning', () => {
     );
   });
 
+  test('a bridge moved to another node leaves the old one in place, with a warning', () => {
+    const moved = { ...obj, spec: { ...obj.spec, node: 'pve2' } };
+    const p = plan(owned, net(), moved);
+    assert.deepEqual(
+      p.changes.map((c) => `${c.op} ${c.iface}`),
+      ['create vmbr1'],
+    );
+    assert.deepEqual(
+      p.events.map((e) => `${e.type} ${e.reason}`),
+      ['Warning LeftBehind'],
+    );
+  });
+
   test('differences before convergence are changes, not drift', () => {
     const p = plan(owned, net(vmbr1), obj, false);
     assert.deepEqual(p.drift, []);
