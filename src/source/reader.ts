@@ -17,8 +17,7 @@ import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { PxrError } from '../core/errors.js';
 import type { SourceIssue, SourceSnapshot } from './types.js';
-import type { ParsedFile } from './parse.js';
-import type { ManifestValidator } from './validate.js';
+import type { CheckedFile, ManifestValidator } from './validate.js';
 import { gitRevisionOf } from './git-revision.js';
 
 const MANIFEST_RE = /\.(ya?ml|json)$/;
@@ -27,6 +26,35 @@ const READ_CONCURRENCY = 32;
 export interface ReadOptions {
   validator: ManifestValidator;
   clock: Clock;
+  /**
+   * Results of earlier reads: a file whose identity (path, inode, size, mtime, ctime, revision) is
+   * unchanged is not parsed again. Parsing dominates a read, so this makes re-reads after a small
+   * change cheap. Omit it for a read that must trust nothing (the periodic safety-net re-list).
+   */
+  cache?: ReadCache;
+}
+
+/** Per-file check results kept between reads (see {@link ReadOptions.cache}). */
+export class ReadCache {
+  private entries = new Map<string, { key: string; checked: CheckedFile }>();
+
+  get(file: string, key: string): CheckedFile | undefined {
+    const e = this.entries.get(file);
+    return e?.key === key ? e.checked : undefined;
+  }
+
+  set(file: string, key: string, checked: CheckedFile): void {
+    this.entries.set(file, { key, checked });
+  }
+
+  /** Forgets files that are gone. */
+  retain(files: ReadonlySet<string>): void {
+    for (const f of this.entries.keys()) if (!files.has(f)) this.entries.delete(f);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
 }
 
 export interface ReadResult {
@@ -108,16 +136,16 @@ export async function readManifestDir(root: string, opts: ReadOptions): Promise<
   };
   await walk(rootReal, '', rootRevision);
 
-  const parsed: ParsedFile[] = new Array<ParsedFile>(files.length);
+  const checked: CheckedFile[] = new Array<CheckedFile>(files.length);
   for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
     await Promise.all(
       files.slice(i, i + READ_CONCURRENCY).map(async (f, j) => {
-        parsed[i + j] = await readOne(f, opts.validator);
+        checked[i + j] = await checkOne(f, opts);
       }),
     );
   }
-  const revisions = new Map(files.map((f) => [f.rel, f.revision]));
-  const result = opts.validator.validate(parsed, (file) => revisions.get(file));
+  opts.cache?.retain(new Set(files.map((f) => f.rel)));
+  const result = opts.validator.combine(checked);
   const brokenLinks = issues.map((i) => i.file);
   const docRevisions = new Set(result.docs.map((d) => d.revision));
   const only = docRevisions.size === 1 ? [...docRevisions][0] : undefined;
@@ -133,22 +161,33 @@ export async function readManifestDir(root: string, opts: ReadOptions): Promise<
   return { snapshot, watchRoots, links };
 }
 
-async function readOne(f: FoundFile, validator: ManifestValidator): Promise<ParsedFile> {
+async function checkOne(f: FoundFile, opts: ReadOptions): Promise<CheckedFile> {
+  const unreadable = (err: unknown): CheckedFile => ({
+    // Unreadable now (vanished mid-read, permissions): keep its objects; the next read settles it.
+    file: f.rel,
+    docs: [],
+    issues: [
+      { file: f.rel, line: 1, column: 1, field: '', message: `cannot read: ${errText(err)}` },
+    ],
+  });
+  let key: string;
+  try {
+    const st = await stat(f.real, { bigint: true });
+    key = [f.real, st.ino, st.size, st.mtimeNs, st.ctimeNs, f.revision ?? ''].join('|');
+  } catch (err) {
+    return unreadable(err);
+  }
+  const hit = opts.cache?.get(f.rel, key);
+  if (hit) return hit;
   let text: string;
   try {
     text = await readFile(f.real, 'utf8');
   } catch (err) {
-    // Unreadable now (vanished mid-read, permissions): keep its objects; the next read settles it.
-    return {
-      file: f.rel,
-      docs: [],
-      unparsable: true,
-      issues: [
-        { file: f.rel, line: 1, column: 1, field: '', message: `cannot read: ${errText(err)}` },
-      ],
-    };
+    return unreadable(err);
   }
-  return validator.parse(f.rel, text);
+  const checked = opts.validator.checkFile(opts.validator.parse(f.rel, text), f.revision);
+  opts.cache?.set(f.rel, key, checked);
+  return checked;
 }
 
 function errText(err: unknown): string {

@@ -20,11 +20,20 @@ export interface ValidationResult {
   invalidFiles: string[];
 }
 
-interface Candidate {
-  parsed: ParsedDoc;
-  file: string;
+/** One document after its own checks, without its syntax tree (cheap to keep between reads). */
+export interface CheckedDoc {
   doc: ManifestDoc;
   issues: SourceIssue[];
+  /** Where `metadata.name` is (duplicates are reported there). */
+  nameAt: SourceLocation;
+}
+
+/** One file after its own checks: what can be cached until the file changes. */
+export interface CheckedFile {
+  file: string;
+  /** Parse issues of the file (documents' own issues are on each {@link CheckedDoc}). */
+  issues: SourceIssue[];
+  docs: CheckedDoc[];
 }
 
 /** Compiles every kind's schema once; reuse one instance for every read of the folder. */
@@ -44,6 +53,15 @@ export class ManifestValidator {
     return parseManifestText(file, text, { kinds: this.kindNames });
   }
 
+  /** Schema and semantic checks of one file's documents (defaults are applied to their specs). */
+  checkFile(parsed: ParsedFile, revision?: string): CheckedFile {
+    return {
+      file: parsed.file,
+      issues: parsed.issues,
+      docs: parsed.docs.map((d) => this.checkDoc(d, revision)),
+    };
+  }
+
   /**
    * Validates the documents of all `files` together (uniqueness spans files). `revisionOf` gives the
    * git revision a file was read at.
@@ -52,24 +70,30 @@ export class ManifestValidator {
     files: readonly ParsedFile[],
     revisionOf: (file: string) => string | undefined = () => undefined,
   ): ValidationResult {
+    return this.combine(files.map((f) => this.checkFile(f, revisionOf(f.file))));
+  }
+
+  /** Joins checked files into one result: duplicates across files, invalid files, valid docs. */
+  combine(files: readonly CheckedFile[]): ValidationResult {
     const issues: SourceIssue[] = [];
     const invalid = new Set<string>();
-    const candidates: Candidate[] = [];
+    const candidates: CheckedDoc[] = [];
     for (const f of files) {
       if (f.issues.length > 0) invalid.add(f.file);
       issues.push(...f.issues);
-      for (const parsed of f.docs) {
-        const c = this.checkDoc(f.file, parsed, revisionOf(f.file));
+      for (const c of f.docs) {
         if (c.issues.length > 0) invalid.add(f.file);
         issues.push(...c.issues);
         candidates.push(c);
       }
     }
 
-    const byKey = new Map<string, Candidate[]>();
+    const byKey = new Map<string, CheckedDoc[]>();
     for (const c of candidates) {
       const key = `${c.doc.kind}/${c.doc.name}`;
-      byKey.set(key, [...(byKey.get(key) ?? []), c]);
+      const same = byKey.get(key);
+      if (same) same.push(c);
+      else byKey.set(key, [c]);
     }
     const docs: ManifestDoc[] = [];
     for (const c of candidates) {
@@ -77,11 +101,11 @@ export class ManifestValidator {
       const first = same[0];
       if (same.length > 1 && first) {
         // Which copy is meant is unknowable: deliver neither, keep the last good object in force.
-        for (const s of same) invalid.add(s.file);
+        for (const s of same) invalid.add(s.doc.location.file);
         if (c !== first) {
-          const at = first.parsed.locate(['metadata', 'name']);
+          const at = first.nameAt;
           issues.push({
-            ...c.parsed.locate(['metadata', 'name']),
+            ...c.nameAt,
             field: 'metadata.name',
             message: `duplicate ${c.doc.kind}/${c.doc.name}: already defined at ${at.file}:${at.line}:${at.column}`,
             kind: c.doc.kind,
@@ -95,7 +119,7 @@ export class ManifestValidator {
     return { docs, issues, invalidFiles: [...invalid].sort() };
   }
 
-  private checkDoc(file: string, parsed: ParsedDoc, revision: string | undefined): Candidate {
+  private checkDoc(parsed: ParsedDoc, revision: string | undefined): CheckedDoc {
     const entry = this.kinds.get(parsed.kind);
     const who = { kind: parsed.kind, name: parsed.name };
     const raw = parsed.raw;
@@ -126,7 +150,7 @@ export class ManifestValidator {
       semantic.some((s) => within(field, s.field) || within(s.field, field));
     const issues = [...schemaIssues.filter((i) => !covered(i.field)), ...semantic];
     issues.sort((a, b) => a.line - b.line || a.column - b.column);
-    return { parsed, file, doc, issues };
+    return { doc, issues, nameAt: parsed.locate(['metadata', 'name']) };
   }
 }
 

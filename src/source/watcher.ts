@@ -17,9 +17,12 @@ import { toError } from '../core/errors.js';
 import type { KindDefinition } from '../core/kind.js';
 import { kindDefinitions } from '../kinds/registry.js';
 import { ChangeBatcher } from './change-batcher.js';
-import { isManifestFile, readManifestDir } from './reader.js';
+import { ReadCache, isManifestFile, readManifestDir } from './reader.js';
 import type { SourceSnapshot } from './types.js';
 import { ManifestValidator } from './validate.js';
+
+/** The batch reason of the periodic safety-net re-list. */
+const RESYNC = '\0resync';
 
 export interface ManifestWatcherOptions {
   /** The manifests folder (may be a symlink swapped by git-sync). */
@@ -60,6 +63,7 @@ class Watcher implements ManifestWatcher {
   private cancelResync: (() => void) | undefined;
   private closed = false;
   private readonly root: string;
+  private cache = new ReadCache();
 
   constructor(private readonly opts: ManifestWatcherOptions) {
     this.root = resolve(opts.root);
@@ -68,7 +72,7 @@ class Watcher implements ManifestWatcher {
       clock: opts.clock,
       debounceMs: opts.debounceMs ?? 300,
       maxWaitMs: opts.maxWaitMs ?? 2000,
-      run: () => this.read(),
+      run: (batch) => this.read(batch.has(RESYNC)),
       onError: (err) => this.opts.onError(err),
     });
   }
@@ -78,6 +82,7 @@ class Watcher implements ManifestWatcher {
     const first = await readManifestDir(this.root, {
       validator: this.validator,
       clock: this.opts.clock,
+      cache: this.cache,
     });
     await this.opts.onSnapshot(first.snapshot);
     await this.rewatch(first.watchRoots, first.links);
@@ -97,19 +102,23 @@ class Watcher implements ManifestWatcher {
   private scheduleResync(): void {
     if (this.closed) return;
     this.cancelResync = this.opts.clock.setTimer(this.opts.resyncMs ?? 300_000, () => {
-      this.batcher.flush('resync').then(
+      this.batcher.flush(RESYNC).then(
         () => this.scheduleResync(),
         (err: unknown) => this.opts.onError(toError(err)),
       );
     });
   }
 
-  private async read(): Promise<void> {
+  /** Reads the folder; a resync trusts no cached parse (a missed event cannot outlive it). */
+  private async read(resync: boolean): Promise<void> {
     if (this.closed) return;
+    const cache = resync ? new ReadCache() : this.cache;
     const r = await readManifestDir(this.root, {
       validator: this.validator,
       clock: this.opts.clock,
+      cache,
     });
+    this.cache = cache;
     if (this.closed) return;
     await this.opts.onSnapshot(r.snapshot);
     if (await this.rewatch(r.watchRoots, r.links)) this.batcher.notify('rewatch');

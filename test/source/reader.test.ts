@@ -1,11 +1,11 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/core/clock.js';
 import { PxrError } from '../../src/core/errors.js';
 import { kindDefinitions } from '../../src/kinds/registry.js';
-import { readManifestDir } from '../../src/source/reader.js';
+import { ReadCache, readManifestDir } from '../../src/source/reader.js';
 import { ManifestValidator } from '../../src/source/validate.js';
 import { validateDir } from '../../src/source/validate-dir.js';
 import { formatIssue } from '../../src/source/format.js';
@@ -156,6 +156,37 @@ describe('reading the manifests folder', () => {
       snapshot.docs.map((d) => d.location.file),
       ['d/a.yaml'],
     );
+  });
+});
+
+describe('the per-file parse cache', () => {
+  test('unchanged files are reused, a changed file is parsed again, a deleted one forgotten', async () => {
+    const root = temp();
+    write(root, 'a.yaml', bridgeYaml('a'));
+    write(root, 'b.yaml', bridgeYaml('b', 'vmbr2'));
+    const cache = new ReadCache();
+    const first = (await readManifestDir(root, { validator, clock, cache })).snapshot;
+    write(root, 'b.yaml', bridgeYaml('b', 'vmbr3'));
+    const second = (await readManifestDir(root, { validator, clock, cache })).snapshot;
+    assert.equal(second.docs[0], first.docs[0], 'a.yaml came from the cache');
+    assert.equal(second.docs[1]?.spec['iface'], 'vmbr3', 'b.yaml was parsed again');
+    rmSync(join(root, 'a.yaml'));
+    const third = (await readManifestDir(root, { validator, clock, cache })).snapshot;
+    assert.deepEqual(
+      third.docs.map((d) => d.name),
+      ['b'],
+    );
+    assert.equal(cache.size, 1);
+  });
+
+  test('a file rewritten with the same size in the same second is still seen as changed', async () => {
+    const root = temp();
+    write(root, 'a.yaml', bridgeYaml('a', 'vmbr1'));
+    const cache = new ReadCache();
+    await readManifestDir(root, { validator, clock, cache });
+    write(root, 'a.yaml', bridgeYaml('a', 'vmbr2'));
+    const again = (await readManifestDir(root, { validator, clock, cache })).snapshot;
+    assert.equal(again.docs[0]?.spec['iface'], 'vmbr2');
   });
 });
 
