@@ -55,7 +55,15 @@ export function outcome(p: Pass, extra: ObjectOutcome = {}): ObjectOutcome {
 export function taskStarted(p: Pass, op: TaskOp, node: string, upid: string): ObjectOutcome {
   p.obs.task = { upid, node, op };
   if (p.obs.vmid !== undefined) p.sh.cache.touch(p.obs.vmid);
-  return outcome(p, { requeueAfterMs: p.sh.pollMs });
+  return outcome(p, { requeueAfterMs: p.sh.pollMs, notReady: taskProgress(op, p.obs.vmid) });
+}
+
+/** Not Ready while a task runs; the same text on every poll, so polling writes no status. */
+export function taskProgress(
+  op: TaskOp,
+  vmid: number | undefined,
+): { reason: string; message: string } {
+  return { reason: 'Progressing', message: `${op} of CT ${vmid ?? '?'} in progress` };
 }
 
 export type TaskResult = { state: 'running' } | { state: 'ok' } | { state: 'failed'; exit: string };

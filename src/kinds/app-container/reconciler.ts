@@ -36,6 +36,7 @@ import {
   checkBridge,
   outcome,
   pollTask,
+  taskProgress,
   taskStarted,
   TaskFailedError,
   vmidTakenBy,
@@ -131,10 +132,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
       if (r.state === 'running') {
         return outcome(p, {
           requeueAfterMs: this.sh.pollMs,
-          notReady: {
-            reason: 'Progressing',
-            message: `${t.op} of CT ${obs.vmid ?? '?'} in progress`,
-          },
+          notReady: taskProgress(t.op, obs.vmid),
         });
       }
       delete obs.task;
@@ -331,10 +329,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     delete obs.ip;
     delete obs.state;
     p.actions.push(`creating CT ${vmid} on ${spec.node} from ${spec.template}`);
-    return {
-      ...taskStarted(p, 'create', spec.node, upid),
-      notReady: { reason: 'Progressing', message: `creating CT ${vmid}` },
-    };
+    return taskStarted(p, 'create', spec.node, upid);
   }
 
   private async finalizeOne(p: Pass): Promise<'done' | ObjectOutcome> {

@@ -270,4 +270,8 @@ export const appContainerSpecSchema = {
   },
 } as const;
 
-export type AppContainerSpec = FromSchema<typeof appContainerSpecSchema>;
+/** Defaulted fields stay optional: `resolveSpec` applies the defaults, so specs work either way. */
+export type AppContainerSpec = FromSchema<
+  typeof appContainerSpecSchema,
+  { keepDefaultedPropertiesOptional: true }
+>;

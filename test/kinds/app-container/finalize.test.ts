@@ -1,0 +1,68 @@
+/**
+ * Deleting containers (the manifest was removed): shutdown, destroy with purge, verify gone; refused
+ * without the marker or with protection on; nothing to do when nothing was created.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isTerminal } from '../../../src/core/errors.js';
+import { ct, rig, simCt, vmidOf, type Rig } from './harness.js';
+
+describe('AppContainer deletion', () => {
+  let r: Rig;
+  before(async () => {
+    r = await rig();
+  });
+  after(() => r.close());
+
+  test('a running container is shut down, destroyed with purge and verified gone', async () => {
+    const obj = ct('doomed', {
+      mountPoints: [
+        { path: '/srv', size: 1, storage: 'local-lvm', backup: false, readOnly: false },
+      ],
+    });
+    await r.h.converge(obj);
+    const vmid = vmidOf(r, 'doomed');
+    const disks = (): string[] =>
+      Object.keys(r.s.sim.state.nodes['pve']!.storages['local-lvm']!.volumes).filter((v) =>
+        v.includes(`-${vmid}-disk-`),
+      );
+    assert.equal(disks().length, 2);
+    const steps = await r.h.delete({ ...obj, deletionRequested: true });
+    const actions = steps.flatMap((s) => s.actions ?? []);
+    assert.deepEqual(actions, [
+      `shutting down CT ${vmid} before destroying it`,
+      `destroying CT ${vmid} (purge)`,
+    ]);
+    assert.equal(simCt(r, vmid), undefined);
+    assert.deepEqual(disks(), [], 'volumes purged');
+  });
+
+  test('deletion is refused when the marker does not match, and nothing is destroyed', async () => {
+    const obj = ct('victim', { vmid: 8100, state: 'stopped' });
+    await r.h.converge(obj);
+    await r.pve.put('/nodes/pve/lxc/8100/config', { description: 'taken over by a human' });
+    const v = await r.h.finalize({ ...obj, deletionRequested: true });
+    assert.ok(isTerminal(v), `got ${JSON.stringify(v)}`);
+    assert.equal(v.reason, 'DeletionRefused');
+    assert.match(
+      v.message,
+      /refusing to destroy CT 8100 on node pve: its description carries no pxr marker/,
+    );
+    assert.equal(r.count('DELETE /nodes/{node}/lxc/{vmid}'), 1, 'only the first test destroyed');
+    assert.ok(simCt(r, 8100));
+  });
+
+  test('deletion is refused while protection is on', async () => {
+    const obj = ct('guarded', { vmid: 8200, state: 'stopped' });
+    await r.h.converge(obj);
+    await r.pve.put('/nodes/pve/lxc/8200/config', { protection: 1 });
+    const v = await r.h.finalize({ ...obj, deletionRequested: true });
+    assert.ok(isTerminal(v) && /protection mode is on/.test(v.message), `got ${JSON.stringify(v)}`);
+    assert.ok(simCt(r, 8200));
+  });
+
+  test('an object that never created anything is finalized at once', async () => {
+    const obj = ct('ghost', {}, { deletionRequested: true });
+    assert.equal(await r.h.finalize(obj), 'done');
+  });
+});
