@@ -17,7 +17,10 @@ export interface SourceIssue extends SourceLocation {
   name?: string;
 }
 
-/** One valid document, with defaults applied to `spec`. */
+/**
+ * One valid document, with defaults applied to `spec`. Documents of unchanged files are the same
+ * objects from one snapshot to the next (the reader caches parsed files): treat them as read-only.
+ */
 export interface ManifestDoc {
   apiVersion: string;
   kind: string;
@@ -39,7 +42,9 @@ export interface SourceSnapshot {
   issues: SourceIssue[];
   /**
    * Files that exist but could not be read or validated completely. Objects last seen in these files
-   * must be kept (never pruned) and get a `SourceInvalid` condition.
+   * must be kept (never pruned) and get a `SourceInvalid` condition. A partly invalid file still
+   * delivers its valid documents in `docs`; an unparsable or unreadable file delivers none. Both
+   * files holding a duplicate kind/name are listed, and neither copy is delivered.
    */
   invalidFiles: string[];
   /** Number of manifest files seen (for the mass-deletion guard). */

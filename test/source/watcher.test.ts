@@ -2,7 +2,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { systemClock } from '../../src/core/clock.js';
+import { ManualClock, systemClock } from '../../src/core/clock.js';
 import { watchManifests } from '../../src/source/watcher.js';
 import type { ManifestWatcher } from '../../src/source/watcher.js';
 import type { SourceSnapshot } from '../../src/source/types.js';
@@ -168,5 +168,35 @@ describe('watcher lifecycle', () => {
     // Nothing to poll for when nothing must happen: give a debounce-sized window a chance to fire.
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(snapshots.length, n);
+  });
+});
+
+describe('the periodic re-list', () => {
+  test('delivers a full snapshot on the clock even when no file event arrived', async () => {
+    const root = temp();
+    write(root, 'a.yaml', bridgeYaml('a'));
+    const clock = new ManualClock();
+    const snapshots: SourceSnapshot[] = [];
+    const w = watchManifests({
+      root,
+      clock,
+      debounceMs: 300,
+      resyncMs: 60_000,
+      onSnapshot: (s) => {
+        snapshots.push(s);
+      },
+      onError: (e) => assert.fail(e),
+    });
+    cleanups.push(() => w.close());
+    await w.start();
+    clock.advance(300);
+    await waitFor('the start-up re-read', () => snapshots.length === 2);
+    clock.advance(59_000);
+    assert.equal(snapshots.length, 2);
+    clock.advance(1_000);
+    await waitFor('the re-list', () => snapshots.length === 3);
+    assert.equal(snapshots[2]?.readAt, clock.now());
+    clock.advance(60_000);
+    await waitFor('the next re-list', () => snapshots.length === 4);
   });
 });
