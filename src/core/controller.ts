@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
-import { isTerminal, toError } from './errors.js';
+import { isTerminal, PxrError, toError } from './errors.js';
 import type {
   KindDefinition,
   ObjectOutcome,
@@ -49,6 +49,8 @@ export interface ControllerOptions {
   deletionWaitMs?: number;
   /** Requeue delay for `notReady` outcomes that set no `requeueAfterMs`. @default 5000 */
   notReadyRequeueMs?: number;
+  /** A reconcile or finalize running longer fails with RECONCILE_TIMEOUT; 0 disables. @default 600_000 */
+  reconcileTimeoutMs?: number;
   /** Called after objects of this kind were finalized and removed. */
   onFinalized?: (kind: string) => void;
   /** Called when an object of this kind became Ready. */
@@ -170,7 +172,12 @@ export class Controller {
     };
   }
 
-  private context(objs: StoredObject[], reconcileId: string, log: Logger): ReconcileContext {
+  private context(
+    objs: StoredObject[],
+    reconcileId: string,
+    log: Logger,
+    signal: AbortSignal,
+  ): ReconcileContext {
     const byName = new Map(objs.map((x) => [x.name, x]));
     const observedOf = (name: string): Record<string, unknown> => {
       const obj = byName.get(name);
@@ -183,7 +190,7 @@ export class Controller {
       log,
       clock: this.o.clock,
       reconcileId,
-      signal: this.aborter.signal,
+      signal,
       getStatus: (ref) => this.getStatus(ref),
       observed: first ? observedOf(first.name) : {},
       driftPolicy: settingsOf(first?.name ?? '').policy,
@@ -192,15 +199,46 @@ export class Controller {
     };
   }
 
-  /** Calls the reconciler, turning a throw, a rejection or a malformed answer into an error. */
-  private async call<T>(fn: () => Promise<Map<string, T | Error>>): Promise<Results<T>> {
+  /**
+   * Calls the reconciler, turning a throw, a rejection, a malformed answer or a hang (longer than
+   * `reconcileTimeoutMs` on the clock) into an error. The signal handed to the reconciler aborts on
+   * timeout and on stop.
+   */
+  private async call<T>(
+    objs: StoredObject[],
+    reconcileId: string,
+    log: Logger,
+    fn: (ctx: ReconcileContext) => Promise<Map<string, T | Error>>,
+  ): Promise<Results<T>> {
+    const ac = new AbortController();
+    const onStop = (): void => ac.abort(this.aborter.signal.reason);
+    this.aborter.signal.addEventListener('abort', onStop, { once: true });
+    const limit = this.o.reconcileTimeoutMs ?? 600_000;
+    let cancelTimer = (): void => undefined;
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      if (limit <= 0) return;
+      cancelTimer = this.o.clock.setTimer(limit, () => {
+        const err = new PxrError('RECONCILE_TIMEOUT', `reconcile timed out after ${limit} ms`, {
+          context: { kind: this.kind, reconcileId },
+        });
+        ac.abort(err);
+        reject(err);
+      });
+    });
     try {
-      const map = await fn();
-      if (!(map instanceof Map))
+      const map = await Promise.race([
+        fn(this.context(objs, reconcileId, log, ac.signal)),
+        timedOut,
+      ]);
+      if (!(map instanceof Map)) {
         return { ok: false, error: new Error('reconciler returned no Map') };
+      }
       return { ok: true, map };
     } catch (err) {
       return { ok: false, error: toError(err) };
+    } finally {
+      cancelTimer();
+      this.aborter.signal.removeEventListener('abort', onStop);
     }
   }
 
@@ -231,8 +269,8 @@ export class Controller {
         await this.finalizeGroup(deleting, reconcileId, log, add, requeues, finalized);
       }
       if (live.length > 0) {
-        const r = await this.call(() =>
-          this.reconciler.reconcile(this.context(live, reconcileId, log), live),
+        const r = await this.call(live, reconcileId, log, (ctx) =>
+          this.reconciler.reconcile(ctx, live),
         );
         for (const obj of live) {
           const v = r.ok ? (r.map.get(obj.name) ?? missing(obj)) : r.error;
@@ -315,8 +353,8 @@ export class Controller {
       requeues.push(this.o.deletionWaitMs ?? 5000);
       return;
     }
-    const r = await this.call<'done' | ObjectOutcome>(() =>
-      this.reconciler.finalize(this.context(deleting, reconcileId, log), deleting),
+    const r = await this.call<'done' | ObjectOutcome>(deleting, reconcileId, log, (ctx) =>
+      this.reconciler.finalize(ctx, deleting),
     );
     for (const obj of deleting) {
       const v = r.ok ? (r.map.get(obj.name) ?? missing(obj)) : r.error;
@@ -325,7 +363,7 @@ export class Controller {
       else {
         const reason = v.notReady?.reason ?? 'Finalizing';
         const message = v.notReady?.message ?? (v.actions?.join('; ') || 'cleanup in progress');
-        add(obj, { type: 'finalizing', reason, message });
+        add(obj, { type: 'finalizing', reason, message, outcome: v });
         requeues.push(v.requeueAfterMs ?? this.o.notReadyRequeueMs ?? 5000);
       }
     }

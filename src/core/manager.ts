@@ -31,6 +31,8 @@ export interface ManagerOptions {
   shutdownTimeoutMs?: number;
   deletionWaitMs?: number;
   notReadyRequeueMs?: number;
+  /** See ControllerOptions.reconcileTimeoutMs. @default 600_000 */
+  reconcileTimeoutMs?: number;
 }
 
 /** Kinds that depend on `kind`, directly or through others. */
@@ -73,6 +75,7 @@ export class Manager {
         ...(o.backoff ? { backoff: o.backoff } : {}),
         ...(o.deletionWaitMs !== undefined ? { deletionWaitMs: o.deletionWaitMs } : {}),
         ...(o.notReadyRequeueMs !== undefined ? { notReadyRequeueMs: o.notReadyRequeueMs } : {}),
+        ...(o.reconcileTimeoutMs !== undefined ? { reconcileTimeoutMs: o.reconcileTimeoutMs } : {}),
       });
       this.controllers.set(def.kind, c);
     }

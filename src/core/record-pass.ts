@@ -106,7 +106,8 @@ export function recordObjectPass(store: Store, p: ObjectPass, meta: PassMeta): R
   });
   const wroteStatus = store.status.put(ref, next, now);
   const result = passResult(pass);
-  const actions = outcome?.actions ?? [];
+  const finalizing = pass.type === 'finalizing' ? pass.outcome : undefined;
+  const actions = outcome?.actions ?? finalizing?.actions ?? [];
   const becameReady =
     isConditionTrue(next.conditions, 'Ready') && !isConditionTrue(prev.conditions, 'Ready');
   if (pass.type === 'outcome' && !outcome?.notReady) {
@@ -122,7 +123,7 @@ export function recordObjectPass(store: Store, p: ObjectPass, meta: PassMeta): R
   if (pass.type === 'terminal') {
     events.push({ type: 'Warning', reason: pass.error.reason, message: pass.error.message });
   }
-  events.push(...(outcome?.events ?? []));
+  events.push(...(outcome?.events ?? finalizing?.events ?? []));
   for (const e of events) store.events.record(ref, e, now);
   const noop =
     (result === 'ok' || result === 'requeue') &&

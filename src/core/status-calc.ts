@@ -14,7 +14,7 @@ export type PassResult =
   | { type: 'error'; error: Error }
   | { type: 'terminal'; error: TerminalError }
   /** Deletion in progress (finalizer asked to requeue, or blocked by dependents). */
-  | { type: 'finalizing'; reason: string; message: string };
+  | { type: 'finalizing'; reason: string; message: string; outcome?: ObjectOutcome };
 
 export interface DriftSummary {
   /** Drift present and left in place (policy `alert`). */

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { doc, FakeReconciler, kind, rig, snap } from './helpers.js';
+import { conditionsOf, doc, FakeReconciler, kind, rig, snap } from './helpers.js';
 
 describe('controller: the source changes while a reconcile is in flight', () => {
   test('an object orphaned during its reconcile gets no status row afterwards', async () => {
@@ -35,5 +35,31 @@ describe('controller: the source changes while a reconcile is in flight', () => 
     const c = x.store.objects.get({ kind: 'Bridge', name: 'c' });
     assert.equal(c?.deletionRequested, false);
     assert.deepEqual(r.calls.at(-1)?.names, ['c'], 'reconciled again to recreate what was removed');
+  });
+});
+
+describe('controller: hung reconcilers', () => {
+  test('a reconcile running past reconcileTimeoutMs fails with a timeout, aborts its signal and frees the key', async () => {
+    const r = new FakeReconciler();
+    let signal: AbortSignal | undefined;
+    let hang = true;
+    r.onReconcile = (ctx, objs) => {
+      signal = ctx.signal;
+      if (!hang) return Promise.resolve(new Map(objs.map((o) => [o.name, {}])));
+      return new Promise(() => undefined); // never settles, ignores the signal
+    };
+    const x = rig([kind('Bridge', r)], { reconcileTimeoutMs: 60_000 });
+    x.manager.applySnapshot(snap([doc('Bridge', 'a')]));
+    for (let i = 0; i < 1000 && r.calls.length === 0; i++)
+      await new Promise((res) => setImmediate(res));
+    x.clock.advance(60_000);
+    await x.manager.waitForIdle();
+    assert.equal(signal?.aborted, true);
+    const st = x.store.status.get({ kind: 'Bridge', name: 'a' });
+    assert.match(st?.conditions[0]?.message ?? '', /timed out after 60000 ms/);
+    hang = false;
+    x.clock.advance(750); // first backoff step
+    await x.manager.waitForIdle();
+    assert.deepEqual(conditionsOf(x.store, 'Bridge', 'a'), { Ready: ['True', 'Reconciled'] });
   });
 });

@@ -156,6 +156,8 @@ describe('manager', () => {
       'True',
       'Finalizing',
     ]);
+    const h = x.store.history.list({ kind: 'AppContainer', name: 'web' });
+    assert.deepEqual(h[0]?.actions, ['stopping CT 105'], 'finalizer actions are recorded');
     ctDone = true;
     x.clock.advance(2000);
     await x.manager.waitForIdle();
