@@ -84,6 +84,7 @@ export function parseManifestText(file: string, text: string, opts: ParseOptions
       });
     }
   }
+  if (!result.unparsable && file.endsWith('.json')) checkStrictJson(text, at, result);
   if (result.unparsable) return result;
 
   documents.forEach((doc, index) => {
@@ -165,6 +166,29 @@ export function parseManifestText(file: string, text: string, opts: ParseOptions
 /** Quotes a value for a message: strings in single quotes, anything else as JSON. */
 export function quote(value: unknown): string {
   return typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));
+}
+
+/**
+ * YAML accepts what JSON forbids (trailing commas, comments, single quotes): a `.json` file must also
+ * be strict JSON, as every other tool reading it will expect.
+ */
+function checkStrictJson(
+  text: string,
+  at: (offset: number) => SourceLocation,
+  result: ParsedFile,
+): void {
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const pos = /position (\d+)/.exec(message)?.[1];
+    result.unparsable = true;
+    result.issues.push({
+      ...at(pos === undefined ? 0 : Number(pos)),
+      field: '',
+      message: `JSON syntax error: ${message.replace(/ in JSON at position \d+.*$/, '')}`,
+    });
+  }
 }
 
 function firstLine(message: string): string {

@@ -116,6 +116,12 @@ describe('manifest parsing and validation: each problem is located at file:line:
       issues: [['net.json:5:52 spec.mtu', /^must be an integer \(got string "9000"\)$/]],
     },
     {
+      name: 'a .json file must be strict JSON (YAML would accept a trailing comma)',
+      file: 'net.json',
+      text: '{\n  "apiVersion": "pxr/v1alpha1",\n}\n',
+      issues: [['net.json:3:1 ', /^JSON syntax error: /]],
+    },
+    {
       name: 'gateway outside the cidr is reported at the gateway',
       text: bridge(
         'lan',
