@@ -305,7 +305,13 @@ export class Controller {
       }
       if (result === 'error') {
         const delay = this.queue.addRateLimited(key);
-        log.warn({ result, durationMs: meta.durationMs, actions, retryInMs: delay }, 'reconciled');
+        const errors = passes.flatMap((p) =>
+          p.pass.type === 'error' ? [`${p.obj.name}: ${p.pass.error.message}`] : [],
+        );
+        log.warn(
+          { result, durationMs: meta.durationMs, actions, errors, retryInMs: delay },
+          'reconciled',
+        );
       } else {
         this.queue.forget(key);
         if (requeues.length > 0) this.queue.addAfter(key, Math.min(...requeues));
