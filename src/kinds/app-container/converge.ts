@@ -208,6 +208,7 @@ export async function convergeExisting(p: Pass, loc: Located): Promise<ObjectOut
       });
       p.actions.push(`rebooting CT ${loc.vmid} to apply pending ${pending.join(', ')}`);
       delete obs.ip;
+      p.sh.ipProbes.delete(loc.vmid);
       return { ...taskStarted(p, 'reboot', loc.node, upid), ...driftOut(drift, !alert) };
     }
     conditions.push({
@@ -241,6 +242,7 @@ export async function convergeExisting(p: Pass, loc: Located): Promise<ObjectOut
         const upid = await lxcPower(pve, loc.node, loc.vmid, 'start');
         p.actions.push(`starting CT ${loc.vmid}`);
         delete obs.ip;
+        p.sh.ipProbes.delete(loc.vmid);
         return { ...taskStarted(p, 'start', loc.node, upid), conditions, ...driftOut(drift, true) };
       } catch (err) {
         if (!alreadyInState(err)) throw err;
@@ -308,7 +310,16 @@ async function observeIp(p: Pass, loc: Located, status: string): Promise<void> {
     return;
   }
   if (p.obs.ip !== undefined) return;
+  // No lease yet: ask again later, not on every sweep (the sweep stays at one read per container).
+  const now = p.sh.deps.clock.now();
+  const last = p.sh.ipProbes.get(loc.vmid);
+  if (last !== undefined && now - last < (p.sh.deps.ipRetryMs ?? 600_000)) return;
   const ifs = await lxcInterfaces(p.sh.deps.pve, loc.node, loc.vmid);
   const eth0 = ifs?.find((i) => i.name === 'eth0');
-  if (eth0?.inet) p.obs.ip = eth0.inet;
+  if (eth0?.inet) {
+    p.obs.ip = eth0.inet;
+    p.sh.ipProbes.delete(loc.vmid);
+  } else {
+    p.sh.ipProbes.set(loc.vmid, now);
+  }
 }

@@ -25,6 +25,8 @@ export interface AppContainerDeps {
   resourcesTtlMs?: number;
   /** Requeue while a create-only change waits for a human. @default 300000 */
   blockedRequeueMs?: number;
+  /** A DHCP container without an address is asked again (`/interfaces`) after this long. @default 600000 */
+  ipRetryMs?: number;
 }
 
 export interface Shared {
@@ -32,6 +34,8 @@ export interface Shared {
   cache: ObservationCache;
   allocator: VmidAllocator;
   pollMs: number;
+  /** vmid -> when `/interfaces` last answered without an address (kept in memory, not in status). */
+  ipProbes: Map<number, number>;
 }
 
 export interface Pass {

@@ -77,6 +77,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
       cache: this.cache,
       allocator: new VmidAllocator(deps.pve),
       pollMs: deps.taskPollMs ?? 2000,
+      ipProbes: new Map(),
     };
   }
 

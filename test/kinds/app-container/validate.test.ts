@@ -1,0 +1,81 @@
+/**
+ * AppContainer manifests through the real validator (schema with defaults + semantic checks): the
+ * checked-in examples are valid, defaults are applied, and mistakes are located with a useful
+ * message before anything reaches Proxmox.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { kindDefinitions } from '../../../src/kinds/registry.js';
+import { ManifestValidator } from '../../../src/source/validate.js';
+
+const validator = new ManifestValidator(kindDefinitions());
+
+function check(spec: string): ReturnType<ManifestValidator['validate']> {
+  const text = `apiVersion: pxr/v1alpha1\nkind: AppContainer\nmetadata:\n  name: app\nspec:\n${spec}`;
+  return validator.validate([validator.parse('ct.yaml', text)]);
+}
+
+const BASE = '  node: pve\n  template: local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst\n';
+
+describe('AppContainer validation', () => {
+  test('the example manifests are valid', async () => {
+    for (const file of [
+      'manifests/app-lan/containers.yaml',
+      'manifests/personal/containers.yaml',
+    ]) {
+      const text = await readFile(new URL(`../../../${file}`, import.meta.url), 'utf8');
+      const r = validator.validate([validator.parse(file, text)]);
+      assert.deepEqual(r.issues, [], file);
+      assert.ok(r.docs.length >= 2);
+    }
+  });
+
+  test('defaults are applied to a minimal spec', () => {
+    const r = check(`${BASE}  network: { bridge: vmbr1 }\n`);
+    assert.deepEqual(r.issues, []);
+    const spec = r.docs[0]!.spec;
+    assert.equal(spec['state'], 'running');
+    assert.equal(spec['unprivileged'], true);
+    assert.deepEqual(spec['resources'], {
+      cores: 1,
+      memory: 512,
+      swap: 512,
+      disk: { size: 8, storage: 'local-lvm' },
+    });
+    assert.deepEqual(spec['network'], { bridge: 'vmbr1', ip: 'dhcp', firewall: false });
+  });
+
+  const bad: [string, string, RegExp][] = [
+    ['  network: { ip: dhcp }\n', 'spec.network', /set network\.bridge/],
+    ['  network: { bridge: proximity-lan }\n', 'spec.network.bridge', /try 'proximity_lan'/],
+    [
+      '  network: { bridge: vmbr1, ip: 10.0.0.5/24, gateway: 10.9.0.1 }\n',
+      'spec.network.gateway',
+      /./,
+    ],
+    [
+      '  network: { bridge: vmbr1, gateway: 10.0.0.1 }\n',
+      'spec.network.gateway',
+      /only applies to a static ip/,
+    ],
+    [
+      '  network: { bridge: vmbr1 }\n  mountPoints: [{ path: /d, size: 1 }, { path: /d, size: 2 }]\n',
+      'spec.mountPoints[1].path',
+      /mounted twice/,
+    ],
+    [
+      '  network: { bridge: vmbr1 }\n  auth: { sshPublicKeys: [hunter2] }\n',
+      'spec.auth.sshPublicKeys[0]',
+      /not an SSH public key/,
+    ],
+  ];
+  for (const [spec, field, msg] of bad) {
+    test(`${field} is reported (${spec.trim()})`, () => {
+      const r = check(BASE + spec);
+      const issue = r.issues.find((i) => i.field === field);
+      assert.ok(issue, `issues: ${JSON.stringify(r.issues)}`);
+      assert.match(issue.message, msg);
+    });
+  }
+});
