@@ -59,7 +59,7 @@ export class ReadCache {
 
 export interface ReadResult {
   snapshot: SourceSnapshot;
-  /** Real directories to watch: the resolved root and every directory reached through a symlink. */
+  /** Real paths to watch: the resolved root and every directory or file reached through a symlink. */
   watchRoots: string[];
   /** Symlinks crossed (path as seen → resolved target), the root included when it is a link. */
   links: Map<string, string>;
@@ -124,7 +124,11 @@ export async function readManifestDir(root: string, opts: ReadOptions): Promise<
           visited.add(target);
           watchRoots.push(target);
           await walk(target, rel, (await gitRevisionOf(target)) ?? revision);
-        } else if (isManifestFile(e.name)) files.push({ rel, real: target, revision });
+        } else if (isManifestFile(e.name)) {
+          // The link is watched as a link; edits of its target are only seen by watching the target.
+          watchRoots.push(target);
+          files.push({ rel, real: target, revision });
+        }
       } else if (e.isDirectory()) {
         if (visited.has(abs)) continue;
         visited.add(abs);

@@ -173,7 +173,11 @@ class Watcher implements ManifestWatcher {
 
 /** Ignores dot entries below a watched root and files that are not manifests. */
 function ignored(roots: readonly string[], path: string, stats?: Stats): boolean {
-  const root = roots.find((r) => path === r || path.startsWith(r + sep));
+  // The most specific root decides: a git-sync worktree lies in a dot dir of the folder's own root.
+  let root: string | undefined;
+  for (const r of roots) {
+    if ((path === r || path.startsWith(r + sep)) && r.length > (root?.length ?? -1)) root = r;
+  }
   if (root === undefined || path === root) return false;
   const rel = path.slice(root.length + 1);
   if (rel.split(sep).some((seg) => seg.startsWith('.'))) return true;

@@ -119,7 +119,7 @@ describe('git-sync: the checkout link is swapped atomically', () => {
   test('when the folder contains the link, a swap yields a snapshot of the new revision', async () => {
     const top = temp();
     worktrees(top);
-    const { last, names } = await started(top);
+    const { last, names, snapshots } = await started(top);
     assert.equal(last().revision, SHA1);
     assert.deepEqual(names(), ['lan=vmbr1']);
     swap(top, SHA2);
@@ -127,7 +127,10 @@ describe('git-sync: the checkout link is swapped atomically', () => {
     assert.deepEqual(names(), ['lan=vmbr2']);
     assert.equal(last().docs[0]?.revision, SHA2);
     assert.equal(last().docs[0]?.location.file, 'current/net.yaml');
-    // The old worktree is no longer watched; the new one is.
+    // The watchers move to the new worktree and read once more to cover the move: wait for that,
+    // so the next write is seen by the new watchers and not by that re-read.
+    const n = snapshots.length;
+    await waitFor('the re-read after re-watching', () => snapshots.length > n);
     write(top, `.worktrees/${SHA2}/more.yaml`, bridgeYaml('more', 'vmbr7'));
     await waitFor('a file added to the new worktree', () => names().includes('more=vmbr7'));
   });
@@ -135,12 +138,14 @@ describe('git-sync: the checkout link is swapped atomically', () => {
   test('when the folder is the link itself, a swap yields a snapshot of the new revision', async () => {
     const top = temp();
     worktrees(top);
-    const { last, names } = await started(join(top, 'current'));
+    const { last, names, snapshots } = await started(join(top, 'current'));
     assert.equal(last().revision, SHA1);
     swap(top, SHA2);
     await waitFor('the new revision', () => last().revision === SHA2);
     assert.deepEqual(names(), ['lan=vmbr2']);
     assert.equal(last().docs[0]?.location.file, 'net.yaml');
+    const n = snapshots.length;
+    await waitFor('the re-read after re-watching', () => snapshots.length > n);
     write(top, `.worktrees/${SHA2}/more.yaml`, bridgeYaml('more', 'vmbr7'));
     await waitFor('a file added to the new worktree', () => names().includes('more=vmbr7'));
   });
@@ -198,5 +203,18 @@ describe('the periodic re-list', () => {
     assert.equal(snapshots[2]?.readAt, clock.now());
     clock.advance(60_000);
     await waitFor('the next re-list', () => snapshots.length === 4);
+  });
+});
+
+describe('symlinked manifest files', () => {
+  test('an edit of a linked file target leads to a new snapshot', async () => {
+    const top = temp();
+    write(top, 'shared/common.yaml', bridgeYaml('common', 'vmbr1'));
+    write(top, 'root/own.yaml', bridgeYaml('own', 'vmbr2'));
+    symlinkSync(join(top, 'shared/common.yaml'), join(top, 'root/common.yaml'));
+    const { names } = await started(join(top, 'root'));
+    assert.deepEqual(names(), ['common=vmbr1', 'own=vmbr2']);
+    write(top, 'shared/common.yaml', bridgeYaml('common', 'vmbr5'));
+    await waitFor('the edited target', () => names().includes('common=vmbr5'));
   });
 });
