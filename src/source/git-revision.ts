@@ -4,16 +4,22 @@
  * whose HEAD we can follow through loose or packed refs.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 const SHA_RE = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
-/** The revision of the checkout at `realDir` (a resolved path), or undefined when unknown. */
+/**
+ * The revision of the checkout holding `realDir` (a resolved path), or undefined when unknown. The
+ * manifests are usually a subfolder of the checkout (`/git/current/manifests`), so every ancestor is
+ * tried, nearest first.
+ */
 export async function gitRevisionOf(realDir: string): Promise<string | undefined> {
-  const name = basename(realDir);
-  if (SHA_RE.test(name)) return name;
-  const gitDir = await findGitDir(realDir);
-  return gitDir === undefined ? undefined : headOf(gitDir);
+  for (let dir = resolve(realDir); ; dir = dirname(dir)) {
+    if (SHA_RE.test(basename(dir))) return basename(dir);
+    const gitDir = await findGitDir(dir);
+    if (gitDir !== undefined) return headOf(gitDir);
+    if (dirname(dir) === dir) return undefined;
+  }
 }
 
 async function findGitDir(dir: string): Promise<string | undefined> {
