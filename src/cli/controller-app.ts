@@ -11,6 +11,9 @@ import { bridgeReconciler } from '../kinds/bridge/index.js';
 import { kindDefinitions } from '../kinds/registry.js';
 import type { PveClient } from '../pve/types.js';
 import { watchManifests, type ManifestWatcher } from '../source/watcher.js';
+import { formatIssue } from '../source/format.js';
+import type { SourceIssue } from '../source/types.js';
+import { SOURCE_REF } from '../core/ingest.js';
 import { openStore, type Store } from '../store/store.js';
 import { startHttpServer } from './http-server.js';
 import { metricFamilies } from './metrics.js';
@@ -30,7 +33,7 @@ export interface ControllerAppOptions {
   /** Debounce of manifest changes. @default 300 */
   debounceMs?: number;
   /** Extra per-kind reconciler options (tests shorten task polling). */
-  bridge?: { taskPollMs?: number };
+  bridge?: { taskPollMs?: number; foreignPendingRequeueMs?: number; applyFailedRequeueMs?: number };
   /** Reconciler backoff (tests shorten it). */
   backoff?: { baseMs?: number; maxMs?: number };
 }
@@ -71,6 +74,26 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
     ingest: { maxPruneRatio: o.maxPruneRatio },
     ...(o.backoff ? { backoff: o.backoff } : {}),
   });
+  // Located manifest errors become Warning events on the object they concern (or on the source), once
+  // per distinct error: a file that stays broken does not write on every re-read.
+  let reported = new Set<string>();
+  const reportIssues = (issues: readonly SourceIssue[]): void => {
+    const now = new Set<string>();
+    store.transaction(() => {
+      for (const issue of issues) {
+        const message = formatIssue(issue);
+        now.add(message);
+        if (reported.has(message)) continue;
+        const ref = issue.kind && issue.name ? { kind: issue.kind, name: issue.name } : SOURCE_REF;
+        store.events.record(
+          ref,
+          { type: 'Warning', reason: 'InvalidManifest', message },
+          o.clock.now(),
+        );
+      }
+    });
+    reported = now;
+  };
   const watcher = watchManifests({
     root: o.manifests,
     clock: o.clock,
@@ -79,6 +102,7 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
     onSnapshot: (snapshot) => {
       const r = manager.applySnapshot(snapshot);
       const log = o.log.child({ component: 'source' });
+      reportIssues(snapshot.issues);
       for (const issue of snapshot.issues) {
         log.warn(
           {
