@@ -360,6 +360,11 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     const node = idx.byVmid.get(vmid)?.node ?? p.obs.node ?? p.spec.node;
     const read = await readOrMissing(p, node, vmid);
     if (!read) return 'done';
+    const recorded = p.obs.vmid !== undefined && p.obs.phase === undefined;
+    if (!recorded && markerOf(read.current['description']) !== uid) {
+      // Never ours (e.g. refused as NotOwned): nothing to clean up, and nothing to destroy.
+      return 'done';
+    }
     // A destructive act: the status is read fresh, never taken from the shared list.
     const status = (await lxcStatus(pve, node, vmid)).status;
     const step = await teardownStep(pve, {
