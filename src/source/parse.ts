@@ -98,7 +98,15 @@ export function parseManifestText(file: string, text: string, opts: ParseOptions
       issue(start, '', 'a manifest document must be a mapping (apiVersion, kind, metadata, spec)');
       return;
     }
-    const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+    let raw: unknown;
+    try {
+      raw = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      // e.g. an alias bomb: the file cannot be trusted as a whole, like a syntax error.
+      result.unparsable = true;
+      issue(start, '', `cannot load document: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       issue(start, '', 'a manifest document must be a mapping (apiVersion, kind, metadata, spec)');
       return;
@@ -160,6 +168,7 @@ export function parseManifestText(file: string, text: string, opts: ParseOptions
     if (!ok || typeof kind !== 'string' || name === undefined) return;
     result.docs.push({ index, kind, name, raw: data, location: start, locate });
   });
+  if (result.unparsable) result.docs = [];
   return result;
 }
 

@@ -7,6 +7,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { KindDefinition } from '../core/kind.js';
 import type { ManifestDoc, SourceIssue, SourceLocation } from './types.js';
+
+type SemanticIssue = Omit<SourceIssue, 'file' | 'line' | 'column'>;
 import type { FieldPath, ParsedDoc, ParsedFile } from './parse.js';
 import { fieldPathString, parseManifestText } from './parse.js';
 import { API_VERSION, documentSchema } from './document-schema.js';
@@ -140,7 +142,7 @@ export class ManifestValidator {
       location: parsed.location,
       ...(revision !== undefined ? { revision } : {}),
     };
-    const semantic: SourceIssue[] = (entry?.def.validate?.(doc) ?? []).map((s) => ({
+    const semantic: SourceIssue[] = semanticIssues(entry?.def, doc).map((s) => ({
       ...parsed.locate(parseFieldPath(s.field)),
       ...who,
       ...s,
@@ -151,6 +153,16 @@ export class ManifestValidator {
     const issues = [...schemaIssues.filter((i) => !covered(i.field)), ...semantic];
     issues.sort((a, b) => a.line - b.line || a.column - b.column);
     return { doc, issues, nameAt: parsed.locate(['metadata', 'name']) };
+  }
+}
+
+/** A kind's own checks; if they throw on odd input, that is an issue of the document, not a crash. */
+function semanticIssues(def: KindDefinition | undefined, doc: ManifestDoc): SemanticIssue[] {
+  try {
+    return def?.validate?.(doc) ?? [];
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return [{ field: 'spec', message: `the ${doc.kind} checks failed on this document: ${why}` }];
   }
 }
 

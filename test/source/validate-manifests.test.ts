@@ -122,6 +122,13 @@ describe('manifest parsing and validation: each problem is located at file:line:
       issues: [['net.json:3:1 ', /^JSON syntax error: /]],
     },
     {
+      name: 'an alias bomb is refused, located at its document, not expanded',
+      text:
+        'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n' +
+        'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n',
+      issues: [['net.yaml:1:1 ', /^cannot load document: Excessive alias count/]],
+    },
+    {
       name: 'gateway outside the cidr is reported at the gateway',
       text: bridge(
         'lan',
@@ -254,6 +261,27 @@ describe('duplicates of one kind/name', () => {
     assert.deepEqual(
       r.docs.map((d) => `${d.kind}/${d.name}`),
       ['Bridge/lan', 'Other/lan'],
+    );
+  });
+});
+
+describe('a kind whose semantic checks throw', () => {
+  test('makes the document invalid with an issue instead of failing the whole read', () => {
+    const fragile = {
+      kind: 'Fragile',
+      plural: 'fragiles',
+      schema: { type: 'object' },
+      validate: (): never => {
+        throw new TypeError('boom');
+      },
+    };
+    const v = new ManifestValidator([fragile]);
+    const text = 'apiVersion: pxr/v1alpha1\nkind: Fragile\nmetadata: {name: f}\nspec: {a: 1}\n';
+    const r = v.validate([v.parse('f.yaml', text)]);
+    assert.deepEqual(r.docs, []);
+    assert.deepEqual(
+      r.issues.map((i) => formatIssue(i)),
+      ['f.yaml:4:7: Fragile/f spec: the Fragile checks failed on this document: boom'],
     );
   });
 });
