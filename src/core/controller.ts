@@ -16,6 +16,7 @@ import type { Clock } from './clock.js';
 import { isTerminal, PxrError, toError } from './errors.js';
 import type {
   KindDefinition,
+  ObjectEvent,
   ObjectOutcome,
   ObjectRef,
   ObjectStatusView,
@@ -24,6 +25,7 @@ import type {
   StoredObject,
 } from './kind.js';
 import { driftSettings } from './drift-policy.js';
+import { inventoryOwnership } from './ownership.js';
 import { isConditionTrue } from './conditions.js';
 import type { BackoffOptions } from './backoff.js';
 import { WorkQueue } from './work-queue.js';
@@ -62,6 +64,9 @@ export interface ControllerOptions {
 const SEVERITY: Record<ReconcileResult, number> = { ok: 0, requeue: 1, stalled: 2, error: 3 };
 
 type Results<T> = { ok: true; map: Map<string, T | Error> } | { ok: false; error: Error };
+
+/** Events a reconciler recorded through `ctx.recordEvent`, written with the pass. */
+type ContextEvents = { obj: StoredObject; event: ObjectEvent }[];
 
 export class Controller {
   readonly kind: string;
@@ -177,6 +182,7 @@ export class Controller {
     reconcileId: string,
     log: Logger,
     signal: AbortSignal,
+    events: ContextEvents,
   ): ReconcileContext {
     const byName = new Map(objs.map((x) => [x.name, x]));
     const observedOf = (name: string): Record<string, unknown> => {
@@ -196,6 +202,15 @@ export class Controller {
       driftPolicy: settingsOf(first?.name ?? '').policy,
       driftSettings: settingsOf,
       observedOf,
+      ownership: inventoryOwnership(this.o.store.inventory, objs, this.o.clock),
+      recordEvent: (name, event) => {
+        const obj = byName.get(name);
+        if (!obj) {
+          log.warn({ name, event }, 'recordEvent for an object outside the group; dropped');
+          return;
+        }
+        events.push({ obj, event: { ...event } });
+      },
     };
   }
 
@@ -208,6 +223,7 @@ export class Controller {
     objs: StoredObject[],
     reconcileId: string,
     log: Logger,
+    events: ContextEvents,
     fn: (ctx: ReconcileContext) => Promise<Map<string, T | Error>>,
   ): Promise<Results<T>> {
     const ac = new AbortController();
@@ -227,7 +243,7 @@ export class Controller {
     });
     try {
       const map = await Promise.race([
-        fn(this.context(objs, reconcileId, log, ac.signal)),
+        fn(this.context(objs, reconcileId, log, ac.signal, events)),
         timedOut,
       ]);
       if (!(map instanceof Map)) {
@@ -260,16 +276,17 @@ export class Controller {
       const passes: ObjectPass[] = [];
       const requeues: number[] = [];
       const finalized: StoredObject[] = [];
+      const ctxEvents: ContextEvents = [];
       const add = (obj: StoredObject, pass: PassResult): void => {
         passes.push({ obj, pass, settings: driftSettings(obj.annotations) });
       };
       const deleting = group.filter((x) => x.deletionRequested);
       const live = group.filter((x) => !x.deletionRequested && !this.stalledNow(x));
       if (deleting.length > 0) {
-        await this.finalizeGroup(deleting, reconcileId, log, add, requeues, finalized);
+        await this.finalizeGroup(deleting, reconcileId, log, ctxEvents, add, requeues, finalized);
       }
       if (live.length > 0) {
-        const r = await this.call(live, reconcileId, log, (ctx) =>
+        const r = await this.call(live, reconcileId, log, ctxEvents, (ctx) =>
           this.reconciler.reconcile(ctx, live),
         );
         for (const obj of live) {
@@ -291,6 +308,10 @@ export class Controller {
         const out = passes
           .filter((p) => this.stillSame(p.obj))
           .map((p) => ({ ref: p.obj, rec: recordObjectPass(this.o.store, p, meta) }));
+        // Before recordFinalized: a finalized object must still be the same one to get its events.
+        for (const { obj, event } of ctxEvents) {
+          if (this.stillSame(obj)) this.o.store.events.record(obj, event, now);
+        }
         for (const obj of finalized) {
           if (this.stillSame(obj)?.deletionRequested) recordFinalized(this.o.store, obj, now);
         }
@@ -346,6 +367,7 @@ export class Controller {
     deleting: StoredObject[],
     reconcileId: string,
     log: Logger,
+    ctxEvents: ContextEvents,
     add: (obj: StoredObject, pass: PassResult) => void,
     requeues: number[],
     finalized: StoredObject[],
@@ -359,8 +381,12 @@ export class Controller {
       requeues.push(this.o.deletionWaitMs ?? 5000);
       return;
     }
-    const r = await this.call<'done' | ObjectOutcome>(deleting, reconcileId, log, (ctx) =>
-      this.reconciler.finalize(ctx, deleting),
+    const r = await this.call<'done' | ObjectOutcome>(
+      deleting,
+      reconcileId,
+      log,
+      ctxEvents,
+      (ctx) => this.reconciler.finalize(ctx, deleting),
     );
     for (const obj of deleting) {
       const v = r.ok ? (r.map.get(obj.name) ?? missing(obj)) : r.error;

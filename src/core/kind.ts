@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { DriftPolicy, DriftSettings } from './drift-policy.js';
 import type { ManifestDoc, SourceIssue } from '../source/types.js';
+import type { Ownership } from './ownership.js';
 
 export interface ObjectRef {
   kind: string;
@@ -65,7 +66,13 @@ export interface ObjectOutcome {
   /** Not ready yet but no error: Ready=False with this reason/message (e.g. `DependencyNotReady`). */
   notReady?: { reason: string; message: string };
   /** Events to record (deduplicated by the store). */
-  events?: { type: 'Normal' | 'Warning'; reason: string; message: string }[];
+  events?: ObjectEvent[];
+}
+
+export interface ObjectEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
 }
 
 export interface ReconcileContext {
@@ -87,6 +94,16 @@ export interface ReconcileContext {
   driftSettings?(name: string): DriftSettings;
   /** Observed facts of one object of the group, by name (always provided by the runtime). */
   observedOf?(name: string): Record<string, unknown>;
+  /**
+   * Write-ahead ownership of Proxmox objects, bound to each object's uid (always provided by the
+   * runtime; optional so that hand-built contexts in tests stay valid). Writes are immediate.
+   */
+  ownership?: Ownership;
+  /**
+   * Records an event on one object of the group, written with the pass's results even when the
+   * outcome cannot carry it (finalize answering `done`). Always provided by the runtime.
+   */
+  recordEvent?(name: string, event: ObjectEvent): void;
 }
 
 export interface ObjectStatusView {
