@@ -1,0 +1,17 @@
+/** The AppContainer kind's reconciler and CLI columns, as the composition root wires them. */
+import type { Reconciler } from '../../core/kind.js';
+import { AppContainerReconciler, type AppContainerDeps } from './reconciler.js';
+import type { AppContainerSpec } from './spec.js';
+
+export type { AppContainerDeps } from './reconciler.js';
+export type { AppContainerSpec } from './spec.js';
+export { appContainerColumns, type AppContainerColumn } from './columns.js';
+
+/**
+ * `listObjects` should be `(kind) => store.objects.list(kind)`: the reconciler uses it to find the
+ * Bridge object managing a container's bridge (then waits for it to be Ready). Without it every
+ * bridge is treated as unmanaged (it only has to exist).
+ */
+export function appContainerReconciler(deps: AppContainerDeps): Reconciler<AppContainerSpec> {
+  return new AppContainerReconciler(deps);
+}
