@@ -95,7 +95,13 @@ export async function readManifestDir(root: string, opts: ReadOptions): Promise<
   const visited = new Set<string>([rootReal]);
 
   const walk = async (dirReal: string, relDir: string, revision?: string): Promise<void> => {
-    const entries = await readdir(dirReal, { withFileTypes: true });
+    // An unlistable folder fails the whole read: skipping it would look like its files were deleted.
+    const entries = await readdir(dirReal, { withFileTypes: true }).catch((err: unknown) => {
+      throw new PxrError('SOURCE_UNREADABLE', `cannot list ${relDir || '.'} in ${root}`, {
+        cause: err,
+        context: { root, dir: relDir },
+      });
+    });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
