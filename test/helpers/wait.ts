@@ -16,7 +16,7 @@ export async function waitFor<T>(
     }
     if (Date.now() > end)
       throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+        `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
       );
     await new Promise((r) => setTimeout(r, everyMs));
   }
