@@ -15,7 +15,7 @@
 import { TerminalError } from '../../core/errors.js';
 import type { ObjectOutcome, ReconcileContext, Reconciler, StoredObject } from '../../core/kind.js';
 import { isPveApiError } from '../../pve/errors.js';
-import { lxcCreate, lxcReadConfig, lxcStatus, type LxcConfigRead } from '../../pve/lxc.js';
+import { lxcCreate } from '../../pve/lxc.js';
 import { convergeExisting } from './converge.js';
 import {
   checkTemplate,
@@ -24,8 +24,10 @@ import {
   VmidAllocator,
   withSecrets,
 } from './create.js';
-import { markerOf, PXR_TAG } from './marker.js';
-import { ObservationCache, type GuestIndex } from './observe-cache.js';
+import { finalizeOne } from './finalize.js';
+import { readOrMissing, scanByMarker } from './locate.js';
+import { markerOf } from './marker.js';
+import { ObservationCache } from './observe-cache.js';
 import {
   readObserved,
   taskRetryDelay,
@@ -45,24 +47,10 @@ import {
   type Shared,
 } from './pass.js';
 import { resolveSpec, type AppContainerSpec } from './spec.js';
-import { teardownStep } from './teardown.js';
 
 export type { AppContainerDeps };
 
 type Obj = StoredObject<AppContainerSpec>;
-
-async function readOrMissing(
-  p: Pass,
-  node: string,
-  vmid: number,
-): Promise<LxcConfigRead | undefined> {
-  try {
-    return await lxcReadConfig(p.sh.deps.pve, node, vmid);
-  } catch (err) {
-    if (isPveApiError(err, 'NOT_FOUND')) return undefined;
-    throw err;
-  }
-}
 
 export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
   readonly cache: ObservationCache;
@@ -104,7 +92,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     const out = new Map<string, 'done' | ObjectOutcome | Error>();
     for (const obj of objs) {
       try {
-        out.set(obj.name, await this.finalizeOne(this.pass(ctx, obj)));
+        out.set(obj.name, await finalizeOne(this.pass(ctx, obj), this.finalTasks));
       } catch (err) {
         out.set(obj.name, err instanceof Error ? err : new Error(String(err)));
       }
@@ -165,7 +153,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     const idx = await this.cache.guestIndex();
     let vmid = obs.vmid ?? spec.vmid;
     if (vmid === undefined) {
-      vmid = await this.scanByMarker(p, idx);
+      vmid = await scanByMarker(p, idx);
       if (vmid !== undefined) {
         obs.vmid = vmid;
         obs.template = spec.template;
@@ -251,17 +239,6 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     });
   }
 
-  /** A container of ours whose VMID is not recorded: a `pxr` tag, same node and host name, our marker. */
-  private async scanByMarker(p: Pass, idx: GuestIndex): Promise<number | undefined> {
-    for (const e of idx.byVmid.values()) {
-      if (e.type !== 'lxc' || e.node !== p.spec.node || e.name !== p.spec.hostname) continue;
-      if (!e.tags.split(/[;,\s]+/).includes(PXR_TAG)) continue;
-      const read = await readOrMissing(p, e.node, e.vmid);
-      if (read && markerOf(read.current['description']) === p.obj.uid) return e.vmid;
-    }
-    return undefined;
-  }
-
   private vmidTaken(p: Pass, vmid: number, by: string): ObjectOutcome {
     if (p.spec.vmid === undefined) {
       delete p.obs.vmid;
@@ -331,67 +308,6 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     delete obs.state;
     p.actions.push(`creating CT ${vmid} on ${spec.node} from ${spec.template}`);
     return taskStarted(p, 'create', spec.node, upid);
-  }
-
-  private async finalizeOne(p: Pass): Promise<'done' | ObjectOutcome> {
-    const { pve } = this.sh.deps;
-    const uid = p.obj.uid;
-    const t = this.finalTasks.get(uid) ?? p.obs.task;
-    if (t) {
-      const r = await pollTask(pve, t);
-      if (r.state === 'running') {
-        return {
-          requeueAfterMs: this.sh.pollMs,
-          notReady: {
-            reason: 'Deleting',
-            message: `${t.op} of CT ${p.obs.vmid ?? '?'} in progress`,
-          },
-        };
-      }
-      this.finalTasks.delete(uid);
-      delete p.obs.task;
-      if (r.state === 'failed' && (t.op === 'destroy' || t.op === 'shutdown')) {
-        throw new TaskFailedError(t.op, p.obs.vmid, r.exit);
-      }
-    }
-    const idx = await this.cache.guestIndex();
-    const vmid = p.obs.vmid ?? p.spec.vmid ?? (await this.scanByMarker(p, idx));
-    if (vmid === undefined) return 'done';
-    const node = idx.byVmid.get(vmid)?.node ?? p.obs.node ?? p.spec.node;
-    const read = await readOrMissing(p, node, vmid);
-    if (!read) return 'done';
-    const recorded = p.obs.vmid !== undefined && p.obs.phase === undefined;
-    if (!recorded && markerOf(read.current['description']) !== uid) {
-      // Never ours (e.g. refused as NotOwned): nothing to clean up, and nothing to destroy.
-      return 'done';
-    }
-    // A destructive act: the status is read fresh, never taken from the shared list.
-    const status = (await lxcStatus(pve, node, vmid)).status;
-    const step = await teardownStep(pve, {
-      node,
-      vmid,
-      uid,
-      read,
-      status,
-      timeoutS: p.spec.shutdownTimeoutSeconds,
-    });
-    if (step.kind === 'wait') {
-      return {
-        requeueAfterMs: this.sh.pollMs,
-        notReady: { reason: 'Deleting', message: step.message },
-      };
-    }
-    this.finalTasks.set(uid, { upid: step.upid, node, op: step.op });
-    this.cache.touch(vmid);
-    const what =
-      step.op === 'destroy'
-        ? `destroying CT ${vmid} (purge)`
-        : `shutting down CT ${vmid} before destroying it`;
-    return {
-      requeueAfterMs: this.sh.pollMs,
-      actions: [what],
-      notReady: { reason: 'Deleting', message: what },
-    };
   }
 }
 

@@ -1,0 +1,77 @@
+/**
+ * Deletion (the manifest was removed), one step per pass: wait for a task in flight, verify the
+ * container is ours (never recorded and unmarked: it never was, so nothing is destroyed), then
+ * shutdown, destroy with purge, and verify it is gone. Finalize passes record no status, so the
+ * deletion tasks in flight are kept in memory; after a restart the steps are derived from reality.
+ */
+import type { ObjectOutcome } from '../../core/kind.js';
+import { lxcStatus } from '../../pve/lxc.js';
+import { readOrMissing, scanByMarker } from './locate.js';
+import { markerOf } from './marker.js';
+import type { InFlightTask } from './observed.js';
+import { pollTask, TaskFailedError, type Pass } from './pass.js';
+import { teardownStep } from './teardown.js';
+
+export async function finalizeOne(
+  p: Pass,
+  finalTasks: Map<string, InFlightTask>,
+): Promise<'done' | ObjectOutcome> {
+  const { pve } = p.sh.deps;
+  const uid = p.obj.uid;
+  const t = finalTasks.get(uid) ?? p.obs.task;
+  if (t) {
+    const r = await pollTask(pve, t);
+    if (r.state === 'running') {
+      return {
+        requeueAfterMs: p.sh.pollMs,
+        notReady: {
+          reason: 'Deleting',
+          message: `${t.op} of CT ${p.obs.vmid ?? '?'} in progress`,
+        },
+      };
+    }
+    finalTasks.delete(uid);
+    delete p.obs.task;
+    if (r.state === 'failed' && (t.op === 'destroy' || t.op === 'shutdown')) {
+      throw new TaskFailedError(t.op, p.obs.vmid, r.exit);
+    }
+  }
+  const idx = await p.sh.cache.guestIndex();
+  const vmid = p.obs.vmid ?? p.spec.vmid ?? (await scanByMarker(p, idx));
+  if (vmid === undefined) return 'done';
+  const node = idx.byVmid.get(vmid)?.node ?? p.obs.node ?? p.spec.node;
+  const read = await readOrMissing(p, node, vmid);
+  if (!read) return 'done';
+  const recorded = p.obs.vmid !== undefined && p.obs.phase === undefined;
+  if (!recorded && markerOf(read.current['description']) !== uid) {
+    // Never ours (e.g. refused as NotOwned): nothing to clean up, and nothing to destroy.
+    return 'done';
+  }
+  // A destructive act: the status is read fresh, never taken from the shared list.
+  const status = (await lxcStatus(pve, node, vmid)).status;
+  const step = await teardownStep(pve, {
+    node,
+    vmid,
+    uid,
+    read,
+    status,
+    timeoutS: p.spec.shutdownTimeoutSeconds,
+  });
+  if (step.kind === 'wait') {
+    return {
+      requeueAfterMs: p.sh.pollMs,
+      notReady: { reason: 'Deleting', message: step.message },
+    };
+  }
+  finalTasks.set(uid, { upid: step.upid, node, op: step.op });
+  p.sh.cache.touch(vmid);
+  const what =
+    step.op === 'destroy'
+      ? `destroying CT ${vmid} (purge)`
+      : `shutting down CT ${vmid} before destroying it`;
+  return {
+    requeueAfterMs: p.sh.pollMs,
+    actions: [what],
+    notReady: { reason: 'Deleting', message: what },
+  };
+}
