@@ -6,6 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isTerminal, type TerminalError } from '../../../src/core/errors.js';
+import { AppContainerReconciler } from '../../../src/kinds/app-container/reconciler.js';
+import type { Params, PveClient } from '../../../src/pve/types.js';
 import type { ObjectOutcome } from '../../../src/core/kind.js';
 import { ct, rig, simCt, vmidOf, waitTaskByHand, type Rig } from './harness.js';
 
@@ -135,5 +137,44 @@ describe('AppContainer create', () => {
     assert.ok(outs.some((o) => o.events?.some((e) => e.reason === 'Adopted')));
     const again = await r.h.pass(obj);
     assert.ok(!(again instanceof Error) && again.drift === undefined, 'no drift on unknown fields');
+  });
+
+  test('a DHCP container without a lease yet is asked for its address again only after ipRetryMs', async () => {
+    let leased = false;
+    const slowDhcp: PveClient = {
+      ...r.pve,
+      get: async <T>(path: string, params?: Params): Promise<T> => {
+        const res = await r.pve.get<T>(path, params);
+        if (leased || !path.endsWith('/interfaces') || !Array.isArray(res)) return res;
+        return res.map((i: Record<string, unknown>) =>
+          i['name'] === 'eth0' ? { name: 'eth0', hwaddr: i['hwaddr'] } : i,
+        ) as T;
+      },
+    };
+    const old = r.h.reconciler;
+    r.h.reconciler = new AppContainerReconciler({
+      pve: slowDhcp,
+      clock: r.clock,
+      taskPollMs: 1000,
+      resourcesTtlMs: 0,
+      ipRetryMs: 60_000,
+    });
+    try {
+      const obj = ct('lease', { vmid: 4600 });
+      const reads = (): number => r.count('GET /nodes/{node}/lxc/{vmid}/interfaces');
+      const before = reads();
+      await r.h.converge(obj);
+      assert.equal(r.h.status.get('lease')?.observed['ip'], undefined);
+      assert.equal(reads() - before, 1);
+      await r.h.pass(obj);
+      assert.equal(reads() - before, 1, 'not asked again on the next sweep');
+      leased = true;
+      r.clock.advance(60_000);
+      await r.h.pass(obj);
+      assert.equal(reads() - before, 2);
+      assert.match(String(r.h.status.get('lease')?.observed['ip']), /^10\.1\.0\.\d+\/24$/);
+    } finally {
+      r.h.reconciler = old;
+    }
   });
 });
