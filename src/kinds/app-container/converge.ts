@@ -196,11 +196,14 @@ export async function convergeExisting(p: Pass, loc: Located): Promise<ObjectOut
     return { ...taskStarted(p, 'resize', loc.node, upid), ...driftOut(drift, !alert) };
   }
 
+  const pending = pendingManaged(applied.read);
   let status = loc.entryFresh && loc.entry ? loc.entry.status : undefined;
-  if (status === undefined || status === 'unknown') {
+  // The shared list may be seconds old: before acting on it (or calling it drift), ask again.
+  const wrong = (st: string | undefined): boolean =>
+    s.state === 'running' ? st !== 'running' : st === 'running';
+  if (status === undefined || status === 'unknown' || wrong(status) || pending.length > 0) {
     status = (await lxcStatus(pve, loc.node, loc.vmid)).status;
   }
-  const pending = pendingManaged(applied.read);
   if (status === 'running' && pending.length > 0) {
     if (s.restartPolicy === 'onChange' && s.state === 'running') {
       const upid = await lxcPower(pve, loc.node, loc.vmid, 'reboot', {
@@ -252,16 +255,21 @@ export async function convergeExisting(p: Pass, loc: Located): Promise<ObjectOut
   } else if (s.state === 'stopped' && status === 'running') {
     if (isDrift) drift.push({ field: 'state', desired: 'stopped', actual: status });
     if (!(isDrift && alert)) {
-      const upid = await lxcPower(pve, loc.node, loc.vmid, 'shutdown', {
-        timeout: s.shutdownTimeoutSeconds,
-        forceStop: 1,
-      });
-      p.actions.push(`shutting down CT ${loc.vmid}`);
-      return {
-        ...taskStarted(p, 'shutdown', loc.node, upid),
-        conditions,
-        ...driftOut(drift, true),
-      };
+      try {
+        const upid = await lxcPower(pve, loc.node, loc.vmid, 'shutdown', {
+          timeout: s.shutdownTimeoutSeconds,
+          forceStop: 1,
+        });
+        p.actions.push(`shutting down CT ${loc.vmid}`);
+        return {
+          ...taskStarted(p, 'shutdown', loc.node, upid),
+          conditions,
+          ...driftOut(drift, true),
+        };
+      } catch (err) {
+        if (!alreadyInState(err)) throw err;
+        status = 'stopped';
+      }
     }
   }
   obs.state = status;
