@@ -222,7 +222,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
           message: `took over CT ${vmid}; unknown (cannot be read back): ${UNKNOWN_WHEN_ADOPTED.join(', ')}`,
         });
       }
-    } else if (obs.phase === 'reserved') {
+    } else if (obs.phase === 'reserved' || obs.vmid === undefined) {
       obs.template = spec.template;
       p.events.push({
         type: 'Normal',

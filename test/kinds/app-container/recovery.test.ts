@@ -81,8 +81,10 @@ describe('AppContainer create failures and crashes', () => {
     assert.ok(lost.observed?.['task']);
     const waiting = ok(await r.h.pass(obj));
     assert.match(waiting.notReady?.message ?? '', /being created/);
-    await r.h.converge(obj);
+    const outs = await r.h.converge(obj);
     assert.deepEqual(containersNamed(r, 'explicit'), [5100]);
+    assert.ok(outs.some((o) => o.events?.some((e) => e.reason === 'Recovered')));
+    assert.equal(r.h.status.get('explicit')?.observed['template'], obj.spec.template);
     assert.equal(r.count('POST /nodes/{node}/lxc') > 0, true);
   });
 
