@@ -121,6 +121,22 @@ describe('AppContainer through the Manager', () => {
     assert.equal(store.totalChanges(), before.rows, 'no SQLite write');
   });
 
+  test("a field changed behind pxr's back is corrected and recorded as drift in the store", async () => {
+    const ref = { kind: 'AppContainer', name: 'app-5' };
+    const vmid = Number(store.status.get(ref)?.observed['vmid']);
+    await pve.put(`/nodes/pve/lxc/${vmid}/config`, { cores: 6 });
+    clock.advance(60_000);
+    manager.controller('AppContainer')!.enqueueAll();
+    await manager.waitForIdle();
+    assert.equal(s.sim.state.nodes['pve']!.lxc[String(vmid)]!.config['cores'], 1);
+    const rec = store.drift.list(ref).find((d) => d.field === 'cores');
+    assert.ok(rec, 'drift recorded');
+    assert.equal(rec.corrected, true);
+    assert.deepEqual([rec.desired, rec.actual], ['1', '6']);
+    const events = store.events.list({ ref }).map((e) => e.reason);
+    assert.ok(events.includes('DriftCorrected'), events.join(','));
+  });
+
   test('a manifest removed destroys its container', async () => {
     const vmid = store.status.get({ kind: 'AppContainer', name: 'app-3' })?.observed['vmid'];
     assert.equal(typeof vmid, 'number');
