@@ -36,6 +36,21 @@ function applies(h: Harness): number {
   return h.sim.sim.requests.count(APPLY);
 }
 
+/** The edited host file of these tests: the named bridges, in their post-edit form. */
+function hostYaml(names: ('personal' | 'mgmt' | 'applan')[]): string {
+  const docs = {
+    personal: bridgeDoc('personal', {
+      iface: 'vmbr1',
+      ports: ['eno2'],
+      cidr: '10.10.0.3/24',
+      comment: 'personal services',
+    }),
+    mgmt: bridgeDoc('mgmt', { iface: 'vmbr2', ports: ['eno3'], vlanAware: true }),
+    applan: bridgeDoc('applan', { iface: 'vmbr10', ports: [] }),
+  };
+  return names.map((n) => docs[n]).join('---\n');
+}
+
 async function allReady(h: Harness, names: string[]): Promise<void> {
   await waitFor(`${names.join(', ')} Ready`, () => names.every((n) => status(h, n).ready));
 }
@@ -74,19 +89,7 @@ describe('Bridge controller end to end', () => {
   test('editing a manifest updates the bridge with one apply task', async () => {
     const before = applies(h);
     const gen = status(h, 'personal').gen;
-    h.write(
-      'host.yaml',
-      [
-        bridgeDoc('personal', {
-          iface: 'vmbr1',
-          ports: ['eno2'],
-          cidr: '10.10.0.3/24',
-          comment: 'personal services',
-        }),
-        bridgeDoc('mgmt', { iface: 'vmbr2', ports: ['eno3'], vlanAware: true }),
-        bridgeDoc('applan', { iface: 'vmbr10', ports: [] }),
-      ].join('---\n'),
-    );
+    h.write('host.yaml', hostYaml(['personal', 'mgmt', 'applan']));
     await waitFor(
       'personal at the new generation and Ready',
       () => status(h, 'personal').gen === gen + 1 && status(h, 'personal').ready,
@@ -168,32 +171,9 @@ describe('Bridge controller end to end', () => {
   });
 
   test('a document removed from a valid folder is pruned', async () => {
-    h.write(
-      'host.yaml',
-      [
-        bridgeDoc('personal', {
-          iface: 'vmbr1',
-          ports: ['eno2'],
-          cidr: '10.10.0.3/24',
-          comment: 'personal services',
-        }),
-        bridgeDoc('mgmt', { iface: 'vmbr2', ports: ['eno3'], vlanAware: true }),
-        bridgeDoc('applan', { iface: 'vmbr10', ports: [] }),
-      ].join('---\n'),
-    );
+    h.write('host.yaml', hostYaml(['personal', 'mgmt', 'applan']));
     await allReady(h, ['personal', 'mgmt', 'applan']);
-    h.write(
-      'host.yaml',
-      [
-        bridgeDoc('personal', {
-          iface: 'vmbr1',
-          ports: ['eno2'],
-          cidr: '10.10.0.3/24',
-          comment: 'personal services',
-        }),
-        bridgeDoc('mgmt', { iface: 'vmbr2', ports: ['eno3'], vlanAware: true }),
-      ].join('---\n'),
-    );
+    h.write('host.yaml', hostYaml(['personal', 'mgmt']));
     await waitFor(
       'vmbr10 removed and the object gone',
       () =>
