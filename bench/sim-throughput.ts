@@ -79,6 +79,7 @@ async function serve(): Promise<void> {
 class Conn {
   private buf: Buffer = Buffer.alloc(0);
   private waiting: ((status: number) => void) | undefined;
+  private failing: ((err: Error) => void) | undefined;
   private readonly sock: Socket;
 
   constructor(port: number) {
@@ -88,6 +89,8 @@ class Conn {
       this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
       this.parse();
     });
+    // One listener for the connection's life (not one per request): fails the request in flight.
+    this.sock.on('error', (err) => this.failing?.(err));
   }
 
   private parse(): void {
@@ -106,7 +109,7 @@ class Conn {
   get(path: string, auth: string): Promise<number> {
     return new Promise((resolve, reject) => {
       this.waiting = resolve;
-      this.sock.once('error', reject);
+      this.failing = reject;
       this.sock.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${auth}\r\n\r\n`);
     });
   }
