@@ -76,6 +76,16 @@ export async function withSecrets(
   return out;
 }
 
+/** Proxmox's answer for a node name that is not in the cluster, as a terminal error. */
+export function nodeNotFound(err: unknown, node: string): unknown {
+  if (err instanceof Error && /hostname lookup '[^']*' failed/.test(err.message)) {
+    return new TerminalError('NodeNotFound', `node '${node}' is not a node of this cluster`, {
+      cause: err,
+    });
+  }
+  return err;
+}
+
 /** Terminal when the template volume is missing on the node (named in the message). */
 export async function checkTemplate(pve: PveClient, node: string, template: string): Promise<void> {
   const storage = template.slice(0, template.indexOf(':'));

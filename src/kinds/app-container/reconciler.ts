@@ -20,6 +20,7 @@ import { convergeExisting } from './converge.js';
 import {
   checkTemplate,
   createParams,
+  nodeNotFound,
   readSecretFile,
   VmidAllocator,
   withSecrets,
@@ -150,6 +151,12 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
       }
     }
 
+    if (spec.appliance !== undefined) {
+      // Nothing to compare net0 with until the appliance's LAN is known: touch nothing.
+      const br = await checkBridge(p);
+      if (!br.ok)
+        return outcome(p, { notReady: { reason: 'DependencyNotReady', message: br.message } });
+    }
     const idx = await this.cache.guestIndex();
     let vmid = obs.vmid ?? spec.vmid;
     if (vmid === undefined) {
@@ -258,10 +265,15 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
   private async createPath(p: Pass, knownVmid?: number): Promise<ObjectOutcome> {
     const { spec, obs } = p;
     const { pve } = this.sh.deps;
-    const br = await checkBridge(p);
+    let br;
+    try {
+      br = await checkBridge(p);
+      if (br.ok) await checkTemplate(pve, spec.node, spec.template);
+    } catch (err) {
+      throw nodeNotFound(err, spec.node);
+    }
     if (!br.ok)
       return outcome(p, { notReady: { reason: 'DependencyNotReady', message: br.message } });
-    await checkTemplate(pve, spec.node, spec.template);
     let vmid = knownVmid ?? spec.vmid;
     if (vmid === undefined) {
       // Record the allocation before the create call: after a crash, that VMID is where to look.

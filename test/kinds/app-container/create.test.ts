@@ -95,6 +95,25 @@ describe('AppContainer create', () => {
     assert.equal(r.count('POST /nodes/{node}/lxc'), posts);
   });
 
+  test('an unknown node is a terminal error', async () => {
+    const err = terminal(await r.h.pass(ct('lost', { vmid: 4310, node: 'pve9' })));
+    assert.equal(err.reason, 'NodeNotFound');
+    assert.match(err.message, /node 'pve9' is not a node of this cluster/);
+  });
+
+  test('network.appliance waits (the Appliance kind does not exist yet) and touches nothing', async () => {
+    const calls = Object.values(r.pve.calls()).reduce((n, c) => n + c.count, 0);
+    const o = await r.h.pass(
+      ct('behind', { vmid: 4320, network: { appliance: 'edge', ip: 'dhcp', firewall: false } }),
+    );
+    assert.ok(!(o instanceof Error) && o.notReady?.reason === 'DependencyNotReady');
+    assert.match(o.notReady.message, /Appliance kind is not available yet/);
+    assert.equal(
+      Object.values(r.pve.calls()).reduce((n, c) => n + c.count, 0),
+      calls,
+    );
+  });
+
   test('a VMID taken by a VM is a clear terminal error', async () => {
     const node = r.s.sim.state.nodes['pve']!;
     node.qemu = { ...(node.qemu ?? {}), '4400': { vmid: 4400, name: 'win', status: 'running' } };
