@@ -54,12 +54,12 @@ const writes = (pve: PveClient): number =>
     .filter(([k]) => !k.startsWith('GET '))
     .reduce((n, [, c]) => n + c.count, 0);
 
-/** Polls (100 ms) until `cond` holds or `limitMs` passes; returns the elapsed ms. */
+/** Polls (500 ms) until `cond` holds or `limitMs` passes; returns the elapsed ms. */
 async function until(cond: () => boolean, limitMs: number, what: string): Promise<number> {
   const t0 = performance.now();
   while (!cond()) {
     if (performance.now() - t0 > limitMs) throw new Error(`timed out waiting for ${what}`);
-    await systemClock.sleep(100);
+    await systemClock.sleep(500);
   }
   return performance.now() - t0;
 }

@@ -191,7 +191,14 @@ export async function convergeExisting(p: Pass, loc: Located): Promise<ObjectOut
   // Disks grow one task at a time; the next pass plans the rest.
   const resize = applied.plan.resizes[0];
   if (resize && !(isDrift && alert)) {
-    const upid = await lxcResize(pve, loc.node, loc.vmid, resize.disk, resize.size);
+    const upid = await lxcResize(
+      pve,
+      loc.node,
+      loc.vmid,
+      resize.disk,
+      resize.size,
+      applied.read.digest,
+    );
     p.actions.push(`resizing ${resize.disk} of CT ${loc.vmid} to ${resize.size}`);
     return { ...taskStarted(p, 'resize', loc.node, upid), ...driftOut(drift, !alert) };
   }
