@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bridgeDoc, startHarness, type Harness } from './harness.js';
 import { waitFor } from '../helpers/wait.js';
+import { dyingClient, type DyingClient } from '../kinds/bridge/dying-client.js';
 
 const APPLY = { method: 'PUT' as const, route: '/nodes/{node}/network' };
 
@@ -30,6 +31,15 @@ function status(
 function active(h: Harness, iface: string): Record<string, unknown> | undefined {
   const i = h.sim.sim.state.nodes.pve!.network.active[iface] as Record<string, unknown> | undefined;
   return i && typeof i.comments === 'string' ? { ...i, comments: i.comments.trimEnd() } : i;
+}
+
+/** Reasons of the events and conditions an object has had. */
+function reasons(h: Harness, name: string): string[] {
+  const d = h.app.store.describe({ kind: 'Bridge', name });
+  return [
+    ...(d?.events.map((e) => e.reason) ?? []),
+    ...(d?.status.conditions.map((c) => c.reason) ?? []),
+  ];
 }
 
 function applies(h: Harness): number {
@@ -252,25 +262,52 @@ describe('Bridge controller crash recovery', () => {
   });
 
   test('a controller that died after staging but before applying finishes its own change after restart', async () => {
-    const h = await startHarness();
+    // The process dies just before `PUT /network`: the change stays staged, no UPID recorded.
+    let dying: DyingClient | undefined;
+    const h = await startHarness({
+      firstPve: (pve) => (dying = dyingClient(pve, 'applyNetwork', 'before')).pve,
+    });
     try {
-      // The apply call fails once, as if the process died between staging and applying.
-      h.sim.sim.faults.addError({
-        method: 'PUT',
-        route: '/nodes/{node}/network',
-        status: 595,
-        message: 'Connection refused',
-        count: 1,
-      });
       h.write('b.yaml', bridgeDoc('one', { iface: 'vmbr1', ports: ['eno2'] }));
-      await waitFor(
-        'the staged change is pending',
-        () => h.sim.sim.state.nodes.pve!.network.pending !== null,
+      await waitFor('the first controller died before applying', () => dying?.dead);
+      assert.notEqual(h.sim.sim.state.nodes.pve!.network.pending, null, 'vmbr1 is staged');
+      assert.equal(applies(h), 0);
+      await h.restart();
+      await allReady(h, ['one']);
+      assert.equal(applies(h), 1, 'the staged change was applied once, not re-staged elsewhere');
+      assert.equal(active(h, 'vmbr1')?.bridge_ports, 'eno2');
+      assert.equal(h.sim.sim.state.nodes.pve!.network.pending, null);
+      assert.ok(!reasons(h, 'one').includes('ForeignPendingChanges'));
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('a controller that died right after the create POST, before status was written, adopts its own bridge after restart', async () => {
+    let dying: DyingClient | undefined;
+    const h = await startHarness({
+      firstPve: (pve) => (dying = dyingClient(pve, 'createNetwork', 'after')).pve,
+    });
+    try {
+      h.write('b.yaml', bridgeDoc('one', { iface: 'vmbr1', ports: ['eno2'] }));
+      await waitFor('the first controller died after creating vmbr1', () => dying?.dead);
+      assert.equal(h.sim.sim.requests.count({ method: 'POST', route: '/nodes/{node}/network' }), 1);
+      assert.equal(
+        h.app.store.status.get({ kind: 'Bridge', name: 'one' })?.observed.owned,
+        undefined,
+        'status does not say pxr owns vmbr1',
       );
       await h.restart();
       await allReady(h, ['one']);
       assert.equal(active(h, 'vmbr1')?.bridge_ports, 'eno2');
       assert.equal(h.sim.sim.state.nodes.pve!.network.pending, null);
+      const r = reasons(h, 'one');
+      assert.ok(!r.includes('NotOwned') && !r.includes('ForeignPendingChanges'), r.join(', '));
+      const owns = h.app.store.describe({ kind: 'Bridge', name: 'one' })!.inventory;
+      assert.deepEqual(
+        owns.map((i) => `${i.resourceType} ${i.resourceId}@${i.node}`),
+        ['bridge vmbr1@pve'],
+      );
     } finally {
       await h.close();
     }

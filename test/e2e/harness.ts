@@ -30,7 +30,13 @@ export interface Harness {
 export const quietLog = pino({ level: process.env.PXR_TEST_LOG ?? 'silent' });
 
 export async function startHarness(
-  opts: { sim?: Partial<SimulatorOptions>; resyncMs?: number; manifests?: string } = {},
+  opts: {
+    sim?: Partial<SimulatorOptions>;
+    resyncMs?: number;
+    manifests?: string;
+    /** Wraps the client of the FIRST controller only (a test's crash point); restarts use the real one. */
+    firstPve?: (pve: PveClient) => PveClient;
+  } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'pxr-e2e-'));
   const manifests = opts.manifests ?? join(dir, 'manifests');
@@ -44,13 +50,13 @@ export async function startHarness(
     clock: systemClock,
     logger: quietLog,
   });
-  const start = (): Promise<ControllerApp> =>
+  const start = (client: PveClient = pve): Promise<ControllerApp> =>
     startControllerApp({
       manifests,
       db,
       clock: systemClock,
       log: quietLog,
-      pve,
+      pve: client,
       resyncMs: opts.resyncMs ?? 60_000,
       maxPruneRatio: 0.5,
       debounceMs: 50,
@@ -65,7 +71,7 @@ export async function startHarness(
     db,
     sim,
     pve,
-    app: await start(),
+    app: await start(opts.firstPve ? opts.firstPve(pve) : pve),
     write(rel, text) {
       const p = join(manifests, rel);
       mkdirSync(dirname(p), { recursive: true });

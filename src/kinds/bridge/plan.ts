@@ -2,15 +2,16 @@
  * Pure planning of one Bridge against the node's network list: ownership, the change to stage, and
  * drift (differences found on an object that had converged), filtered by its drift policy.
  *
- * Ownership: pxr manages a bridge it created (recorded as `owned` with the object's uid in
- * `observed`), or one it adopted because the spec says `adopt: true`. An existing interface of the
- * same name that pxr does not own is never touched: the object stalls with `NotOwned` until the
- * spec opts into adoption. (A crash between creating a bridge and recording the outcome leaves it
- * unowned; `adopt: true` recovers it.)
+ * Ownership: pxr manages a bridge it created or adopted (`adopt: true`). The write-ahead inventory
+ * (claimed before the create call, bound to the object's uid) says so even after a crash between
+ * the create and the status write; `owned` + `ownerUid` in `observed` (the record before the
+ * inventory existed) is still honoured. An existing interface of the same name that pxr does not
+ * own is never touched: the object stalls with `NotOwned` until the spec opts into adoption.
  */
 import type { DriftItem, StoredObject } from '../../core/kind.js';
 import { isFieldIgnored, type DriftSettings } from '../../core/drift-policy.js';
 import { TerminalError } from '../../core/errors.js';
+import type { ResourceRef } from '../../core/ownership.js';
 import type { NetworkIface } from '../../pve/types.js';
 import { diffBridge, type BridgeChange, type BridgeField } from './diff.js';
 import { normalizeObserved, normalizeSpec, type BridgeState } from './normalize.js';
@@ -51,6 +52,8 @@ export interface BridgePlan {
   correcting: boolean;
   observed: BridgeObserved;
   events: { type: 'Normal' | 'Warning'; reason: string; message: string }[];
+  /** Inventory records to drop: the bridge is confirmed absent, or left behind on another node. */
+  release: ResourceRef[];
 }
 
 export interface PlanInput {
@@ -59,10 +62,17 @@ export interface PlanInput {
   /** observedGeneration === generation: differences now are drift, not a pending spec change. */
   converged: boolean;
   drift: DriftSettings;
+  /** The object's bridge records in the inventory (every node). */
+  inventory?: readonly ResourceRef[];
+}
+
+/** Whether `pxr/drift-ignore` names this field, by its API or its spec name. */
+export function isBridgeFieldIgnored(field: BridgeField, ignoreFields: readonly string[]): boolean {
+  return isFieldIgnored(field, ignoreFields) || isFieldIgnored(SPEC_NAME[field], ignoreFields);
 }
 
 function ignored(field: BridgeField, s: DriftSettings): boolean {
-  return isFieldIgnored(field, s.ignoreFields) || isFieldIgnored(SPEC_NAME[field], s.ignoreFields);
+  return isBridgeFieldIgnored(field, s.ignoreFields);
 }
 
 export function planBridge(
@@ -78,6 +88,7 @@ export function planBridge(
     correcting: false,
     observed: { node, iface },
     events: [],
+    release: [],
   };
   const item = ifaces.get(iface);
   if (item && item.type !== 'bridge') {
@@ -88,8 +99,11 @@ export function planBridge(
     );
     return plan;
   }
-  const ownedBefore = prev.owned === true && prev.ownerUid === obj.uid;
-  const ownsThis = ownedBefore && prev.iface === iface && prev.node === node;
+  const inventory = input.inventory ?? [];
+  const legacy = prev.owned === true && prev.ownerUid === obj.uid;
+  const ownsThis =
+    (legacy && prev.iface === iface && prev.node === node) ||
+    inventory.some((r) => r.node === node && r.resourceId === iface);
   if (item && !ownsThis) {
     if (!obj.spec.adopt) {
       plan.error = new TerminalError(
@@ -113,25 +127,38 @@ export function planBridge(
     ...((item && !ownsThis) || prev.adopted ? { adopted: true } : {}),
   };
 
-  // Moved to another node: that node's network is another group's pass, so the old bridge is
-  // left in place — said once, loudly, rather than deleted behind a spec edit.
-  if (ownedBefore && prev.node && prev.node !== node && prev.iface) {
-    plan.events.push({
-      type: 'Warning',
-      reason: 'LeftBehind',
-      message: `bridge ${prev.iface} on ${prev.node} is no longer managed (spec.node changed to ${node}); remove it by hand if unused`,
-    });
-  }
-  // A renamed iface on the same node: the old bridge is ours, remove it with the same apply.
-  if (ownedBefore && prev.node === node && prev.iface && prev.iface !== iface) {
-    const old = ifaces.get(prev.iface);
+  // Everything else the object owns: the legacy record plus the inventory, once each.
+  const others = new Map<string, ResourceRef>();
+  const add = (r: ResourceRef): void => {
+    if (r.node !== node || r.resourceId !== iface) others.set(`${r.resourceId}@${r.node}`, r);
+  };
+  if (legacy && prev.node && prev.iface)
+    add({ resourceType: 'bridge', node: prev.node, resourceId: prev.iface });
+  for (const r of inventory) add(r);
+  for (const r of others.values()) {
+    if (r.node !== node) {
+      // Moved to another node: that node's network is another group's pass, so the old bridge is
+      // left in place — said once, loudly (its record is released), rather than deleted.
+      plan.events.push({
+        type: 'Warning',
+        reason: 'LeftBehind',
+        message: `bridge ${r.resourceId} on ${r.node} is no longer managed (spec.node changed to ${node}); remove it by hand if unused`,
+      });
+      plan.release.push(r);
+      continue;
+    }
+    // A renamed iface on the same node: the old bridge is ours, remove it with the same apply;
+    // its record goes once a later read confirms it absent.
+    const old = ifaces.get(r.resourceId);
     if (old?.type === 'bridge') {
       plan.changes.push({
         op: 'delete',
-        iface: prev.iface,
+        iface: r.resourceId,
         fields: [],
         params: { type: 'bridge' },
       });
+    } else if (!old) {
+      plan.release.push(r);
     }
   }
 

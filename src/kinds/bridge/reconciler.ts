@@ -3,27 +3,37 @@
  *
  * Steps of `reconcile`:
  *  1. If status records an apply task (UPID), poll it once: still running -> requeue (Ready=False
- *     `Applying`); failed -> revert what is still staged, `ApplyFailed` event, retry later.
+ *     `Applying`); failed -> revert what is still staged if it is only ours, `ApplyFailed` event,
+ *     retry later.
  *  2. Read `/nodes/{node}/network` once.
- *  3. Pending changes pxr did not stage (no apply task of ours, no reload running): someone is
- *     editing the node's network. Policy: touch nothing — staging on top would make their half-done
- *     edit go live with our apply. Report `ForeignPendingChanges` (Warning event, condition
+ *  3. Pending changes with no apply task recorded: a reload running -> wait for it. Changes that are
+ *     pxr's own (pending.ts: only bridges pxr owns, each staged exactly as its spec wants — a pass
+ *     died between staging and applying) -> apply them. Anything else is someone editing the
+ *     node's network. Policy: touch nothing — staging on top would make their half-done edit go
+ *     live with our apply. Report `ForeignPendingChanges` (Warning event, condition
  *     `PendingChanges=True`, Ready=False) and re-check every minute until they apply or revert.
  *  4. Plan every bridge (plan.ts: ownership, diff, drift policy), refuse risky changes of the API
- *     bridge (protect.ts), stage creates/updates/deletes, then start ONE apply task for the node,
- *     record its UPID in `observed` and requeue — a restarted controller resumes from the UPID.
+ *     bridge (protect.ts), claim ownership in the inventory (BEFORE the create call, so a crash
+ *     right after it leaves the bridge ours), stage creates/updates/deletes, then start ONE apply
+ *     task for the node, record its UPID in `observed` and requeue — a restarted controller resumes
+ *     from the UPID.
  *  5. The pass after the task re-reads and confirms: no difference left -> Ready; a difference that
  *     survived our own apply -> error (backoff), never an apply loop.
- * `finalize` deletes the bridges pxr owns with one apply task (polled by requeue, then `done`), and
- * lets go of unowned ones without touching them.
+ * `finalize` deletes the bridges pxr owns with one apply task (polled by requeue), releases their
+ * inventory records once they are confirmed gone, then answers `done`; unowned ones are let go
+ * without being touched (`DeletionSkipped` event).
  * Conditions: `PendingChanges` (plus the runtime's Ready/Reconciling/Stalled/Drifted).
  */
 import type { Clock } from '../../core/clock.js';
 import type { DriftSettings } from '../../core/drift-policy.js';
+import { toError } from '../../core/errors.js';
 import type { ObjectOutcome, ReconcileContext, Reconciler, StoredObject } from '../../core/kind.js';
-import type { NetworkIface, PveClient } from '../../pve/types.js';
+import { isPveApiError } from '../../pve/errors.js';
+import type { NetworkIface, NetworkList, PveClient } from '../../pve/types.js';
 import { describeChange } from './diff.js';
 import { activeReload, recordedApplyState, stageChange } from './network-ops.js';
+import { bridgeRef, inventoryBridges, ownedBridges, ownedOnNode } from './owned.js';
+import { classifyPending, type PendingVerdict } from './pending.js';
 import { planBridge, type BridgeObserved, type BridgePlan } from './plan.js';
 import { apiBridgeRefusal, isApiBridge, isRisky, nodeAddresses } from './protect.js';
 import type { BridgeSpec } from './spec.js';
@@ -66,8 +76,8 @@ export function createBridgeReconciler(deps: BridgeReconcilerDeps): Reconciler<B
     notReady: { reason: 'Applying', message: `waiting for network apply task ${upid}` },
   });
 
-  const foreign = (node: string, prev: BridgeObserved): ObjectOutcome => {
-    const message = `the network configuration of ${node} has pending changes pxr did not make; apply or revert them (Proxmox UI: System > Network)`;
+  const foreign = (node: string, prev: BridgeObserved, why: string): ObjectOutcome => {
+    const message = `the network configuration of ${node} has pending changes pxr did not make (${why}); apply or revert them (Proxmox UI: System > Network)`;
     return {
       observed: withoutUpid(prev),
       requeueAfterMs: foreignMs,
@@ -93,17 +103,59 @@ export function createBridgeReconciler(deps: BridgeReconcilerDeps): Reconciler<B
     }
   };
 
-  /** Pending changes with no recorded task: a reload in flight (wait) or someone else's (report). */
-  const pendingVerdict = async (
+  /** Whether the changes staged on the node are only pxr's own (pending.ts). */
+  const verdictOf = (
+    ctx: ReconcileContext,
+    node: string,
+    objs: Obj[],
+    prevs: ReadonlyMap<string, BridgeObserved>,
+    net: NetworkList,
+    live: boolean,
+  ): { verdict: PendingVerdict; owners: Set<string> } => {
+    const owned = ownedBridges(ctx, objs, prevs, node, live);
+    const pending = new Map(net.ifaces.map((i) => [i.iface, i]));
+    const verdict = classifyPending(net.changes ?? '', pending, owned);
+    const owners = new Set(verdict.ours ? verdict.ifaces.map((i) => owned.get(i)!.owner) : []);
+    return { verdict, owners };
+  };
+
+  /**
+   * Pending changes with no recorded task: a reload in flight (wait), pxr's own from a pass that
+   * died before applying them (apply now), or someone else's (report, touch nothing).
+   */
+  const pendingPass = async (
+    ctx: ReconcileContext,
     node: string,
     objs: Obj[],
     prevs: Map<string, BridgeObserved>,
+    net: NetworkList,
+    live: boolean,
   ): Promise<Outcomes> => {
-    const running = await activeReload(pve, node);
     const out: Outcomes = new Map();
+    const running = await activeReload(pve, node);
+    if (running) {
+      for (const o of objs) out.set(o.name, applying(prevs.get(o.name) ?? {}, running));
+      return out;
+    }
+    const { verdict, owners } = verdictOf(ctx, node, objs, prevs, net, live);
+    if (!verdict.ours) {
+      ctx.log.warn({ node, reason: verdict.reason }, 'foreign pending network changes');
+      for (const o of objs) out.set(o.name, foreign(node, prevs.get(o.name) ?? {}, verdict.reason));
+      return out;
+    }
+    const upid = await applyOrRevert(ctx, node, objs, prevs, live);
+    const what = `${verdict.ifaces.join(', ')} staged by an interrupted pass`;
+    ctx.log.info({ node, ifaces: verdict.ifaces, upid }, 'applying our own staged changes');
     for (const o of objs) {
-      const prev = prevs.get(o.name) ?? {};
-      out.set(o.name, running ? applying(prev, running) : foreign(node, prev));
+      const prev = withoutUpid(prevs.get(o.name) ?? {});
+      if (!owners.has(o.name)) {
+        out.set(o.name, applying(prev, upid));
+        continue;
+      }
+      out.set(o.name, {
+        ...applying({ ...prev, applyUpid: upid }, upid),
+        actions: [`applying network on ${node} (${upid}): ${what}`],
+      });
     }
     return out;
   };
@@ -125,9 +177,15 @@ export function createBridgeReconciler(deps: BridgeReconcilerDeps): Reconciler<B
     // 2. One read of the node's network.
     const net = await pve.listNetwork(node);
     if (task?.state === 'failed') {
-      // Whatever is still staged is ours (nothing foreign was pending when we staged it).
-      if (net.changes) await pve.revertNetwork(node);
-      const message = `network apply on ${node} failed (${task.upid}): ${task.exitstatus}; staged changes reverted, retrying`;
+      // Revert only what is still exactly ours: someone may have staged an edit since.
+      const v = net.changes ? verdictOf(ctx, node, objs, prevs, net, true).verdict : undefined;
+      if (v?.ours) await pve.revertNetwork(node);
+      const left = !v
+        ? ''
+        : v.ours
+          ? '; staged changes reverted'
+          : `; staged changes left in place (${v.reason})`;
+      const message = `network apply on ${node} failed (${task.upid}): ${task.exitstatus}${left}, retrying`;
       for (const o of objs) {
         const prev = prevs.get(o.name)!;
         out.set(o.name, {
@@ -142,8 +200,8 @@ export function createBridgeReconciler(deps: BridgeReconcilerDeps): Reconciler<B
       return out;
     }
 
-    // 3. Someone else's pending edit.
-    if (net.changes) return pendingVerdict(node, objs, prevs);
+    // 3. Staged changes nobody applied: ours from an interrupted pass, or someone else's edit.
+    if (net.changes) return pendingPass(ctx, node, objs, prevs, net, true);
 
     // 4. Plan, protect, stage, apply.
     const justApplied = task?.state === 'ok' ? task.upid : undefined;
@@ -160,6 +218,7 @@ export function createBridgeReconciler(deps: BridgeReconcilerDeps): Reconciler<B
           prev,
           converged: status?.observedGeneration === o.generation && !prev.applyUpid,
           drift: settingsOf(ctx, o.name),
+          inventory: inventoryBridges(ctx, o.name),
         },
         ifaces,
       );
@@ -173,8 +232,9 @@ export function createBridgeReconciler(deps: BridgeReconcilerDeps): Reconciler<B
     });
     for (const plan of plans) if (notConverged.has(plan.name)) plan.changes = [];
     await protect(ctx, node, objs, plans, ifaces);
+    claim(ctx, node, objs, plans);
     const staged = await stage(ctx, node, plans);
-    const upid = staged.size > 0 ? await applyOrRevert(ctx, node) : undefined;
+    const upid = staged.size > 0 ? await applyOrRevert(ctx, node, objs, prevs, true) : undefined;
 
     // 5. Outcomes.
     for (const [i, plan] of plans.entries()) {
@@ -257,6 +317,22 @@ export function createBridgeReconciler(deps: BridgeReconcilerDeps): Reconciler<B
     }
   }
 
+  /**
+   * Write-ahead ownership: every bridge about to be created or adopted is recorded for its object
+   * before any call that changes it, so a crash after the call still finds it ours.
+   */
+  function claim(ctx: ReconcileContext, node: string, objs: Obj[], plans: BridgePlan[]): void {
+    for (const [i, plan] of plans.entries()) {
+      for (const r of plan.release) ctx.ownership?.release(plan.name, r);
+      if (plan.error) continue;
+      try {
+        ctx.ownership?.claim(plan.name, bridgeRef(node, objs[i]!.spec.iface));
+      } catch (err) {
+        plan.error = toError(err);
+      }
+    }
+  }
+
   /** Stages every planned change; returns the actions per object that staged successfully. */
   async function stage(
     ctx: ReconcileContext,
@@ -267,14 +343,20 @@ export function createBridgeReconciler(deps: BridgeReconcilerDeps): Reconciler<B
     for (const plan of plans) {
       if (plan.error || plan.changes.length === 0) continue;
       const actions: string[] = [];
-      try {
-        for (const c of plan.changes) {
+      for (const c of plan.changes) {
+        try {
           await stageChange(pve, node, c);
           actions.push(describeChange(c));
+        } catch (err) {
+          plan.error = toError(err);
+          ctx.log.warn({ err, node, bridge: plan.name }, 'staging a bridge change failed');
+          // Proxmox answered: the create did not happen, so the claim made for it must not let a
+          // bridge someone else creates later pass for ours. (No answer: it may exist; keep it.)
+          if (c.op === 'create' && isPveApiError(err) && err.status < 595) {
+            ctx.ownership?.release(plan.name, bridgeRef(node, c.iface));
+          }
+          break;
         }
-      } catch (err) {
-        plan.error = err instanceof Error ? err : new Error(String(err));
-        ctx.log.warn({ err, node, bridge: plan.name }, 'staging a bridge change failed');
       }
       // Partly staged changes still go out with the apply: they are ours and consistent.
       if (actions.length > 0) staged.set(plan.name, actions);
@@ -283,14 +365,28 @@ export function createBridgeReconciler(deps: BridgeReconcilerDeps): Reconciler<B
     return staged;
   }
 
-  /** Starts the one apply task; if that fails, un-stages so nothing of ours lingers as "foreign". */
-  async function applyOrRevert(ctx: ReconcileContext, node: string): Promise<string> {
+  /**
+   * Starts the one apply task; if that fails, un-stages so nothing of ours lingers as "foreign" —
+   * but only when what is staged is still exactly ours (someone may have staged an edit meanwhile).
+   */
+  async function applyOrRevert(
+    ctx: ReconcileContext,
+    node: string,
+    objs: Obj[],
+    prevs: Map<string, BridgeObserved>,
+    live: boolean,
+  ): Promise<string> {
     try {
       return await pve.applyNetwork(node);
     } catch (err) {
-      await pve.revertNetwork(node).catch((revertErr: unknown) => {
+      try {
+        const net = await pve.listNetwork(node);
+        const v = net.changes ? verdictOf(ctx, node, objs, prevs, net, live).verdict : undefined;
+        if (v?.ours) await pve.revertNetwork(node);
+        else if (v) ctx.log.warn({ node, reason: v.reason }, 'apply failed; staged changes left');
+      } catch (revertErr) {
         ctx.log.error({ err: revertErr, node }, 'reverting staged network changes failed');
-      });
+      }
       throw err;
     }
   }
@@ -311,52 +407,75 @@ export function createBridgeReconciler(deps: BridgeReconcilerDeps): Reconciler<B
     }
     const net = await pve.listNetwork(node);
     // The runtime does not keep observed facts of a finalize pass, so our own delete+apply is
-    // recognised by the reload still running on the node.
-    if (net.changes) return pendingVerdict(node, objs, prevs);
+    // recognised by the reload still running on the node, or (died before applying) by the
+    // pending changes being only the removal of bridges these objects own.
+    if (net.changes) return pendingPass(ctx, node, objs, prevs, net, false);
     const ifaces = new Map(net.ifaces.map((i) => [i.iface, i]));
-    const deleted = new Map<string, string>();
+    const deleted = new Map<string, string[]>();
     let addrs: Set<string> | undefined;
     for (const o of objs) {
-      const prev = prevs.get(o.name)!;
-      const iface = prev.iface ?? o.spec.iface;
-      const owned = prev.owned === true && prev.ownerUid === o.uid && (prev.node ?? node) === node;
-      const item = ifaces.get(iface);
-      if (!owned) {
-        ctx.log.warn({ node, iface, bridge: o.name }, 'not deleting a bridge pxr does not own');
-        out.set(o.name, 'done');
-        continue;
-      }
-      if (!item || item.type !== 'bridge') {
-        out.set(o.name, 'done');
-        continue;
-      }
-      if (!o.spec.allowApiBridge) {
-        addrs ??= item.gateway ? new Set() : await apiAddressesOf(ctx, node);
-        if (isApiBridge(item, addrs)) {
-          out.set(
-            o.name,
-            apiBridgeRefusal(node, { op: 'delete', iface, fields: [], params: { type: 'bridge' } }),
-          );
-          continue;
+      const mine = ownedOnNode(ctx, o, prevs.get(o.name)!, node);
+      releaseElsewhere(ctx, o, node);
+      if (mine.length === 0) {
+        if (ifaces.has(o.spec.iface)) {
+          const message = `${o.spec.iface} on ${node} was not created by pxr; left in place`;
+          ctx.log.warn({ node, iface: o.spec.iface, bridge: o.name }, message);
+          ctx.recordEvent?.(o.name, { type: 'Warning', reason: 'DeletionSkipped', message });
         }
+        out.set(o.name, 'done');
+        continue;
+      }
+      // Confirmed gone (deleted by our last apply, or by hand): the record goes.
+      for (const iface of mine) {
+        if (ifaces.get(iface)?.type !== 'bridge')
+          ctx.ownership?.release(o.name, bridgeRef(node, iface));
+      }
+      const present = mine.filter((i) => ifaces.get(i)?.type === 'bridge');
+      if (present.length === 0) {
+        out.set(o.name, 'done');
+        continue;
       }
       try {
-        await pve.deleteNetwork(node, iface);
-        deleted.set(o.name, iface);
+        for (const iface of present) {
+          const item = ifaces.get(iface)!;
+          if (!o.spec.allowApiBridge) {
+            addrs ??= item.gateway ? new Set() : await apiAddressesOf(ctx, node);
+            if (isApiBridge(item, addrs)) {
+              throw apiBridgeRefusal(node, {
+                op: 'delete',
+                iface,
+                fields: [],
+                params: { type: 'bridge' },
+              });
+            }
+          }
+          await pve.deleteNetwork(node, iface);
+          deleted.set(o.name, [...(deleted.get(o.name) ?? []), iface]);
+        }
       } catch (err) {
-        out.set(o.name, err instanceof Error ? err : new Error(String(err)));
+        out.set(o.name, toError(err));
       }
     }
     if (deleted.size === 0) return out;
-    const upid = await applyOrRevert(ctx, node);
-    for (const [name, iface] of deleted) {
+    const upid = await applyOrRevert(ctx, node, objs, prevs, false);
+    for (const [name, gone] of deleted) {
       out.set(name, {
-        actions: [`delete ${iface}`, `applying network on ${node} (${upid})`],
+        actions: [...gone.map((i) => `delete ${i}`), `applying network on ${node} (${upid})`],
         requeueAfterMs: pollMs,
-        notReady: { reason: 'Deleting', message: `removing ${iface} (${upid})` },
+        notReady: { reason: 'Deleting', message: `removing ${gone.join(', ')} (${upid})` },
       });
     }
     return out;
+  }
+
+  /** A deleted object's bridges on other nodes are not this group's to delete: let go, loudly. */
+  function releaseElsewhere(ctx: ReconcileContext, o: Obj, node: string): void {
+    for (const r of inventoryBridges(ctx, o.name)) {
+      if (r.node === node) continue;
+      ctx.ownership?.release(o.name, r);
+      const message = `bridge ${r.resourceId} on ${r.node} is no longer managed; remove it by hand if unused`;
+      ctx.recordEvent?.(o.name, { type: 'Warning', reason: 'LeftBehind', message });
+    }
   }
 
   return {

@@ -1,7 +1,9 @@
 /**
  * A minimal stand-in for the runtime around the Bridge reconciler: keeps status per object the way
  * the controller does (observed replaced by outcomes, observedGeneration set when Ready), so the
- * reconciler can be driven pass by pass against the simulator on a ManualClock.
+ * reconciler can be driven pass by pass against the simulator on a ManualClock. Ownership is the
+ * runtime's: the inventory of a real (in-memory) SQLite store, which survives "restarts" of the
+ * reconciler (a new reconciler on the same harness).
  */
 import pino from 'pino';
 import type { ManualClock } from '../../../src/core/clock.js';
@@ -14,6 +16,8 @@ import type {
   StoredObject,
 } from '../../../src/core/kind.js';
 import type { BridgeSpec } from '../../../src/kinds/bridge/spec.js';
+import { inventoryOwnership } from '../../../src/core/ownership.js';
+import { openStore, type Store } from '../../../src/store/store.js';
 
 interface Status {
   observed: Record<string, unknown>;
@@ -54,10 +58,15 @@ export function bridge(
 
 export class Harness {
   readonly status = new Map<string, Status>();
+  /** Events recorded through `ctx.recordEvent`. */
+  readonly recorded: { name: string; type: string; reason: string; message: string }[] = [];
+  readonly store: Store;
   constructor(
     public reconciler: Reconciler<BridgeSpec>,
     private readonly clock: ManualClock,
-  ) {}
+  ) {
+    this.store = openStore(':memory:', { clock });
+  }
 
   ctx(objs: StoredObject<BridgeSpec>[]): ReconcileContext {
     const byName = new Map(objs.map((o) => [o.name, o]));
@@ -74,6 +83,8 @@ export class Harness {
       driftPolicy: driftSettings(objs[0]?.annotations ?? {}).policy,
       driftSettings: (name) => driftSettings(byName.get(name)?.annotations ?? {}),
       observedOf: (name) => this.status.get(name)?.observed ?? {},
+      ownership: inventoryOwnership(this.store.inventory, objs, this.clock),
+      recordEvent: (name, e) => this.recorded.push({ name, ...e }),
     };
   }
 
