@@ -1,5 +1,5 @@
 // node:test tracks the promises of describe/test itself; awaiting them would serialise nothing.
- 
+
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // node:test tracks the promises of describe/test itself.
- 
+
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSim } from '../helpers/sim.js';
