@@ -82,17 +82,22 @@ export function wantsIpForward(d: ApplianceDesired): boolean {
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
+/** A scalar as text; anything else as JSON (so an unexpected shape shows up in drift, not as `[object Object]`). */
+function scalar(v: Json | undefined): string {
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v ?? null);
+}
+
 function operand(v: Json): string {
   if (v === null || typeof v !== 'object') return typeof v === 'string' ? v : String(v);
   if (Array.isArray(v)) return v.map(operand).join(',');
   if ('payload' in v && v.payload && typeof v.payload === 'object' && !Array.isArray(v.payload))
-    return `${String(v.payload.protocol)} ${String(v.payload.field)}`;
+    return `${scalar(v.payload.protocol)} ${scalar(v.payload.field)}`;
   if ('meta' in v && v.meta && typeof v.meta === 'object' && !Array.isArray(v.meta))
-    return String(v.meta.key);
+    return scalar(v.meta.key);
   if ('ct' in v && v.ct && typeof v.ct === 'object' && !Array.isArray(v.ct))
-    return `ct ${String(v.ct.key)}`;
+    return `ct ${scalar(v.ct.key)}`;
   if ('prefix' in v && v.prefix && typeof v.prefix === 'object' && !Array.isArray(v.prefix))
-    return `${String(v.prefix.addr)}/${String(v.prefix.len)}`;
+    return `${scalar(v.prefix.addr)}/${scalar(v.prefix.len)}`;
   if ('set' in v && Array.isArray(v.set)) return `{ ${v.set.map(operand).join(', ')} }`;
   return JSON.stringify(v);
 }
@@ -106,7 +111,7 @@ function statement(s: Json): string {
     const left = operand(value.left ?? null);
     let right = operand(value.right ?? null);
     if (IFNAME_KEYS.has(left) && typeof value.right === 'string') right = `"${right}"`;
-    const op = value.op === '==' || value.op === 'in' ? '' : `${String(value.op)} `;
+    const op = value.op === '==' || value.op === 'in' ? '' : `${scalar(value.op)} `;
     return `${left} ${op}${right}`;
   }
   if (value === null) return key;
@@ -127,8 +132,8 @@ export function parseNftJson(text: string): NftTable | undefined {
   for (const item of items) {
     const c = item.chain;
     if (!c || c.table !== NFT_TABLE) continue;
-    chains.set(String(c.name), {
-      name: String(c.name),
+    chains.set(scalar(c.name), {
+      name: scalar(c.name),
       type: c.type as NftChain['type'],
       hook: c.hook as NftChain['hook'],
       priority: Number(c.prio),
@@ -139,7 +144,7 @@ export function parseNftJson(text: string): NftTable | undefined {
   for (const item of items) {
     const r = item.rule;
     if (!r || r.table !== NFT_TABLE) continue;
-    const chain = chains.get(String(r.chain));
+    const chain = chains.get(scalar(r.chain));
     if (chain && Array.isArray(r.expr)) chain.rules.push(nftRuleText(r.expr));
   }
   return { chains: [...chains.values()] };
