@@ -8,6 +8,7 @@ import type { ObjectOutcome } from '../../core/kind.js';
 import { lxcStatus } from '../../pve/lxc.js';
 import { readOrMissing, scanByMarker } from './locate.js';
 import { markerOf } from './marker.js';
+import { claimedCt, releaseAll } from './ownership.js';
 import type { InFlightTask } from './observed.js';
 import { pollTask, TaskFailedError, type Pass } from './pass.js';
 import { teardownStep } from './teardown.js';
@@ -37,15 +38,21 @@ export async function finalizeOne(
     }
   }
   const idx = await p.sh.cache.guestIndex();
-  const vmid = p.obs.vmid ?? p.spec.vmid ?? (await scanByMarker(p, idx));
-  if (vmid === undefined) return 'done';
-  const node = idx.byVmid.get(vmid)?.node ?? p.obs.node ?? p.spec.node;
+  const claim = claimedCt(p);
+  const vmid = p.obs.vmid ?? claim?.vmid ?? p.spec.vmid ?? (await scanByMarker(p, idx));
+  if (vmid === undefined) return gone(p);
+  const node = idx.byVmid.get(vmid)?.node ?? p.obs.node ?? claim?.node ?? p.spec.node;
   const read = await readOrMissing(p, node, vmid);
-  if (!read) return 'done';
+  if (!read) return gone(p);
   const recorded = p.obs.vmid !== undefined && p.obs.phase === undefined;
   if (!recorded && markerOf(read.current['description']) !== uid) {
     // Never ours (e.g. refused as NotOwned): nothing to clean up, and nothing to destroy.
-    return 'done';
+    p.ctx.recordEvent?.(p.obj.name, {
+      type: 'Normal',
+      reason: 'NothingToDelete',
+      message: `CT ${vmid} on node ${node} was never created by this object; left untouched`,
+    });
+    return gone(p);
   }
   // A destructive act: the status is read fresh, never taken from the shared list.
   const status = (await lxcStatus(pve, node, vmid)).status;
@@ -74,4 +81,10 @@ export async function finalizeOne(
     actions: [what],
     notReady: { reason: 'Deleting', message: what },
   };
+}
+
+/** Verified gone (or never ours): the claims go too, then the finalizer may be dropped. */
+function gone(p: Pass): 'done' {
+  releaseAll(p);
+  return 'done';
 }

@@ -26,6 +26,7 @@ import {
   withSecrets,
 } from './create.js';
 import { finalizeOne } from './finalize.js';
+import { claimCt, claimedCt, lxcRef } from './ownership.js';
 import { readOrMissing, scanByMarker } from './locate.js';
 import { markerOf } from './marker.js';
 import { ObservationCache } from './observe-cache.js';
@@ -144,6 +145,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
       if (t.op === 'destroy') {
         // Replaced: re-create at spec.vmid, or at the same allocated VMID (the MAC is kept too).
         p.actions.push(`destroyed CT ${obs.vmid ?? '?'} to replace it`);
+        if (obs.vmid !== undefined) p.ctx.ownership?.release(p.obj.name, lxcRef(t.node, obs.vmid));
         if (spec.vmid !== undefined) delete obs.vmid;
         else obs.phase = 'reserved';
         delete obs.template;
@@ -158,10 +160,20 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
         return outcome(p, { notReady: { reason: 'DependencyNotReady', message: br.message } });
     }
     const idx = await this.cache.guestIndex();
+    if (obs.vmid === undefined) {
+      const claim = claimedCt(p);
+      if (claim) {
+        // Claimed ahead of a create whose outcome was never recorded: confirm it below.
+        obs.vmid = claim.vmid;
+        obs.node = claim.node;
+        obs.phase = 'reserved';
+      }
+    }
     let vmid = obs.vmid ?? spec.vmid;
     if (vmid === undefined) {
       vmid = await scanByMarker(p, idx);
       if (vmid !== undefined) {
+        claimCt(p, spec.node, vmid);
         obs.vmid = vmid;
         obs.template = spec.template;
         p.events.push({
@@ -203,6 +215,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     }
     const owner = markerOf(read.current['description'] ?? read.effective['description']);
     if (owner !== p.obj.uid) {
+      p.ctx.ownership?.release(p.obj.name, lxcRef(node, vmid));
       if (obs.phase === 'reserved' && spec.vmid === undefined) {
         // The VMID we reserved went to someone else meanwhile: allocate another.
         delete obs.vmid;
@@ -219,6 +232,8 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
           { context: { vmid, node } },
         );
       }
+      const conflict = claimCt(p, node, vmid);
+      if (conflict) throw new TerminalError('NotOwned', `cannot adopt CT ${vmid}: ${conflict}`);
       if (!obs.adopted) {
         obs.adopted = true;
         obs.unknownFields = [...UNKNOWN_WHEN_ADOPTED];
@@ -247,6 +262,8 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
   }
 
   private vmidTaken(p: Pass, vmid: number, by: string): ObjectOutcome {
+    // Someone else's: a claim we wrote ahead of a create that never happened is dropped.
+    p.ctx.ownership?.release(p.obj.name, lxcRef(p.obs.node ?? p.spec.node, vmid));
     if (p.spec.vmid === undefined) {
       delete p.obs.vmid;
       delete p.obs.phase;
@@ -275,17 +292,23 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     if (!br.ok)
       return outcome(p, { notReady: { reason: 'DependencyNotReady', message: br.message } });
     let vmid = knownVmid ?? spec.vmid;
+    const own = p.ctx.ownership;
     if (vmid === undefined) {
-      // Record the allocation before the create call: after a crash, that VMID is where to look.
       vmid = await this.sh.allocator.allocate();
       obs.vmid = vmid;
       obs.node = spec.node;
       obs.phase = 'reserved';
-      return outcome(p, {
-        requeueAfterMs: 0,
-        notReady: { reason: 'Progressing', message: `allocated VMID ${vmid}` },
-      });
+      if (!own) {
+        // No write-ahead inventory: record the allocation in status (one pass) before the call.
+        return outcome(p, {
+          requeueAfterMs: 0,
+          notReady: { reason: 'Progressing', message: `allocated VMID ${vmid}` },
+        });
+      }
     }
+    // Durable before the create call: after a crash, this claim says where to look.
+    const claimed = claimCt(p, spec.node, vmid);
+    if (claimed) return this.vmidTaken(p, vmid, claimed);
     const params = createParams(spec, p.obj.uid, vmid, br.bridge, obs.mac);
     let upid: string;
     try {

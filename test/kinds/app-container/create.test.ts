@@ -23,19 +23,42 @@ describe('AppContainer create', () => {
   });
   after(() => r.close());
 
-  test('an allocated VMID is recorded before the create call, then the container is created, owned and started', async () => {
+  test('an allocated VMID is claimed in the inventory before the create call, then the container is created, owned and started', async () => {
     const web = ct('web', {
       network: { bridge: 'vmbr1', ip: '10.10.0.20/24', gateway: '10.10.0.1', firewall: true },
       tags: ['web', 'Prod'],
       description: 'the web server',
       auth: { passwordFile: '/secrets/root-password' },
     });
-    const first = await r.h.pass(web);
-    assert.ok(!(first instanceof Error));
-    assert.equal(first.requeueAfterMs, 0);
-    assert.equal(first.observed?.['phase'], 'reserved');
-    assert.equal(r.count('POST /nodes/{node}/lxc'), 0, 'no create before the VMID is recorded');
-    await r.h.converge(web);
+    const claimedAtPost: (string | undefined)[] = [];
+    const watching: PveClient = {
+      ...r.pve,
+      post: async <T>(path: string, params?: Params): Promise<T> => {
+        if (path === '/nodes/pve/lxc') {
+          const ref = { resourceType: 'lxc', node: 'pve', resourceId: String(params?.['vmid']) };
+          claimedAtPost.push(r.h.store.inventory.find(ref)?.uid);
+        }
+        return r.pve.post<T>(path, params);
+      },
+    };
+    const old = r.h.reconciler;
+    r.h.reconciler = new AppContainerReconciler({
+      pve: watching,
+      clock: r.clock,
+      taskPollMs: 1000,
+      resourcesTtlMs: 0,
+      readSecret: async () => 'correct horse battery\n',
+    });
+    try {
+      await r.h.converge(web);
+    } finally {
+      r.h.reconciler = old;
+    }
+    assert.deepEqual(
+      claimedAtPost,
+      [web.uid],
+      'claimed (bound to the uid) before the one create call',
+    );
     const vmid = vmidOf(r, 'web');
     const c = simCt(r, vmid);
     assert.equal(c?.status, 'running');
@@ -140,6 +163,9 @@ describe('AppContainer create', () => {
     );
     const fin = await r.h.finalize({ ...obj, deletionRequested: true });
     assert.equal(fin, 'done', 'removing the manifest forgets the object and destroys nothing');
+    assert.ok(
+      r.h.recorded.some((x) => x.name === 'intruder' && x.event.reason === 'NothingToDelete'),
+    );
     assert.equal(r.writes(), writes, 'nothing written, nothing destroyed');
     assert.equal(simCt(r, 4500)?.config['hostname'], 'someone-elses');
   });
@@ -194,6 +220,27 @@ describe('AppContainer create', () => {
       assert.match(String(r.h.status.get('lease')?.observed['ip']), /^10\.1\.0\.\d+\/24$/);
     } finally {
       r.h.reconciler = old;
+    }
+  });
+
+  test('without the write-ahead inventory, an allocated VMID is recorded in status before the create call', async () => {
+    r.h.withOwnership = false;
+    try {
+      const obj = ct('noinv');
+      const posts = r.count('POST /nodes/{node}/lxc');
+      const first = await r.h.pass(obj);
+      assert.ok(!(first instanceof Error));
+      assert.equal(first.requeueAfterMs, 0);
+      assert.equal(first.observed?.['phase'], 'reserved');
+      assert.equal(
+        r.count('POST /nodes/{node}/lxc'),
+        posts,
+        'no create before the VMID is recorded',
+      );
+      await r.h.converge(obj);
+      assert.equal(simCt(r, vmidOf(r, 'noinv'))?.status, 'running');
+    } finally {
+      r.h.withOwnership = true;
     }
   });
 });

@@ -35,6 +35,7 @@ describe('AppContainer deletion', () => {
     ]);
     assert.equal(simCt(r, vmid), undefined);
     assert.deepEqual(disks(), [], 'volumes purged');
+    assert.deepEqual(r.h.store.inventory.listByOwner(obj.uid), [], 'ownership released once gone');
   });
 
   test('deletion is refused when the marker does not match, and nothing is destroyed', async () => {

@@ -8,8 +8,11 @@ import { createHash } from 'node:crypto';
 import pino from 'pino';
 import { ManualClock } from '../../../src/core/clock.js';
 import { driftSettings } from '../../../src/core/drift-policy.js';
+import { inventoryOwnership } from '../../../src/core/ownership.js';
+import { openStore, type Store } from '../../../src/store/store.js';
 import type {
   Condition,
+  ObjectEvent,
   ObjectOutcome,
   ReconcileContext,
   StoredObject,
@@ -74,9 +77,16 @@ export class Harness {
   /** Bridge objects visible to the reconciler (name -> node/iface, Ready flag). */
   bridges: { name: string; node: string; iface: string; ready: boolean }[] = [];
 
+  /** Events finalizers recorded through `ctx.recordEvent`. */
+  readonly recorded: { name: string; event: ObjectEvent }[] = [];
+  /** Hand the reconciler the store's write-ahead inventory (as the runtime does). */
+  withOwnership = true;
+
   constructor(
     public reconciler: AppContainerReconciler,
     readonly clock: ManualClock,
+    /** A real (in-memory) store: its inventory backs `ctx.ownership`. */
+    readonly store: Store = openStore(':memory:', { clock }),
   ) {}
 
   ctx(objs: Ct[]): ReconcileContext {
@@ -98,6 +108,10 @@ export class Harness {
       driftPolicy: driftSettings(objs[0]?.annotations ?? {}).policy,
       driftSettings: (name) => driftSettings(byName.get(name)?.annotations ?? {}),
       observedOf: (name) => this.status.get(name)?.observed ?? {},
+      ...(this.withOwnership
+        ? { ownership: inventoryOwnership(this.store.inventory, objs, this.clock) }
+        : {}),
+      recordEvent: (name, event) => this.recorded.push({ name, event }),
     };
   }
 

@@ -54,10 +54,14 @@ describe('AppContainer create failures and crashes', () => {
 
   test('a crash after the create call (allocated VMID) still yields exactly one container', async () => {
     const obj = ct('phoenix');
-    ok(await r.h.pass(obj)); // VMID reserved and recorded
-    const reserved = vmidOf(r, 'phoenix');
-    const lost = ok(await r.h.pass(obj, false)); // create sent, status never written
+    const lost = ok(await r.h.pass(obj, false)); // claimed, create sent, status never written
     assert.ok(lost.observed?.['task'], 'the create call was made');
+    const reserved = Number(lost.observed?.['vmid']);
+    assert.equal(
+      r.h.store.inventory.find({ resourceType: 'lxc', node: 'pve', resourceId: String(reserved) })
+        ?.uid,
+      obj.uid,
+    );
     const outs = await r.h.converge(obj);
     assert.deepEqual(containersNamed(r, 'phoenix'), [reserved]);
     assert.ok(outs.some((o) => o.events?.some((e) => e.reason === 'Recovered')));

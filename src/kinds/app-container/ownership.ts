@@ -1,0 +1,39 @@
+/**
+ * Write-ahead ownership (the store's inventory, through `ctx.ownership`): a container is claimed,
+ * bound to the object's uid, BEFORE the create call, so that a crash right after the call finds
+ * the VMID to look at; claims are released once the container is gone or turned out to be someone
+ * else's. Without `ctx.ownership` (hand-built contexts) these are no-ops and the reconciler records
+ * an allocated VMID in status first instead.
+ */
+import { PxrError } from '../../core/errors.js';
+import type { ResourceRef } from '../../core/ownership.js';
+import type { Pass } from './pass.js';
+
+export function lxcRef(node: string, vmid: number): ResourceRef {
+  return { resourceType: 'lxc', node, resourceId: String(vmid) };
+}
+
+/** Claims CT `vmid`; returns why not when another object (another uid) owns it. */
+export function claimCt(p: Pass, node: string, vmid: number): string | undefined {
+  try {
+    p.ctx.ownership?.claim(p.obj.name, lxcRef(node, vmid));
+    return undefined;
+  } catch (err) {
+    if (err instanceof PxrError && err.code === 'INVENTORY_CONFLICT') return err.message;
+    throw err;
+  }
+}
+
+/** The container this object claimed, if any (the first, by node and VMID). */
+export function claimedCt(p: Pass): { node: string; vmid: number } | undefined {
+  const refs = (p.ctx.ownership?.owned(p.obj.name) ?? []).filter((r) => r.resourceType === 'lxc');
+  const r = refs[0];
+  return r ? { node: r.node, vmid: Number(r.resourceId) } : undefined;
+}
+
+/** Drops every container claim of this object (it is gone). */
+export function releaseAll(p: Pass): void {
+  const own = p.ctx.ownership;
+  if (!own) return;
+  for (const r of own.owned(p.obj.name)) if (r.resourceType === 'lxc') own.release(p.obj.name, r);
+}
