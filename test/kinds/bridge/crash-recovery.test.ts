@@ -33,7 +33,7 @@ function outcome(v: ObjectOutcome | Error | 'done' | undefined): ObjectOutcome {
   return v;
 }
 
-describe('Bridge reconciler: crash recovery', () => {
+describe('Bridge reconciler: crash recovery and ownership on delete', () => {
   let clock: ManualClock;
   let s: StartedSim;
   let pve: PveClient;
@@ -242,6 +242,29 @@ describe('Bridge reconciler: crash recovery', () => {
     assert.equal(v.get('lan'), 'done');
     assert.equal(await iface('vmbr1'), undefined);
     assert.equal(h.store.inventory.find(ref), undefined, 'released once confirmed gone');
+  });
+
+  test('finalize of an adopted API bridge leaves it in place, releases it and records why', async () => {
+    const uplink = bridge('uplink', {
+      iface: 'vmbr0',
+      adopt: true,
+      ports: ['eno1'],
+      cidr: '192.168.100.10/24',
+      gateway: '192.168.100.1',
+    });
+    await h.converge([uplink]);
+    const ref = { resourceType: 'bridge', node: 'pve', resourceId: 'vmbr0' };
+    assert.equal(h.store.inventory.find(ref)?.uid, uplink.uid, 'adoption is recorded');
+    const w = writes();
+    const v = await h.finalize([uplink]);
+    assert.equal(v.get('uplink'), 'done');
+    assert.equal(writes(), w, 'nothing deleted');
+    assert.equal(h.store.inventory.find(ref), undefined);
+    assert.deepEqual(
+      h.recorded.map((e) => [e.name, e.type, e.reason]),
+      [['uplink', 'Warning', 'DeletionSkipped']],
+    );
+    assert.match(h.recorded[0]?.message ?? '', /vmbr0 on pve carries the node's API address/);
   });
 
   test('finalize of a bridge pxr does not own leaves it and records DeletionSkipped', async () => {
