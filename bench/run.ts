@@ -26,6 +26,11 @@ const benches: Bench[] = [
     title: 'Bridge controller: start-up, ingest and converged sweeps (4 nodes x 8 bridges)',
     load: async () => (await import('./bridge-sweep.js')).benchBridgeSweep,
   },
+  {
+    name: 'appcontainers',
+    title: 'AppContainer: 1,000 containers on 4 nodes, 10 ms API latency',
+    load: async () => (await import('./app-container-sweep.js')).benchAppContainers,
+  },
 ];
 
 const only = process.argv.slice(2);

@@ -1,6 +1,7 @@
 /** What `pxr get` shows per kind: a few spec columns, then the same status columns for every kind. */
 import type { ObjectView } from '../store/queries.js';
 import { formatDuration } from './duration.js';
+import { appContainerColumns } from '../kinds/app-container/columns.js';
 
 type Col = { header: string; value(v: ObjectView): string };
 
@@ -40,6 +41,11 @@ function reason(v: ObjectView): string {
   return condition(v, 'Ready')?.reason ?? 'Pending';
 }
 
+function kindColumns(kind: string, wide: boolean): Col[] {
+  if (kind === 'AppContainer') return appContainerColumns(wide);
+  return KIND_COLUMNS[kind] ?? [];
+}
+
 export function columnsFor(kind: string | undefined, wide: boolean, now: number): Col[] {
   const cols: Col[] = [
     {
@@ -47,7 +53,7 @@ export function columnsFor(kind: string | undefined, wide: boolean, now: number)
       value: (v) => (kind ? v.object.name : `${v.object.kind.toLowerCase()}/${v.object.name}`),
     },
   ];
-  if (kind) cols.push(...(KIND_COLUMNS[kind] ?? []));
+  if (kind) cols.push(...kindColumns(kind, wide));
   cols.push(
     { header: 'READY', value: ready },
     { header: 'STATUS', value: reason },

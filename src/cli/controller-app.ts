@@ -8,6 +8,7 @@ import type { Clock } from '../core/clock.js';
 import type { KindDefinition, Reconciler } from '../core/kind.js';
 import { Manager } from '../core/manager.js';
 import { bridgeReconciler } from '../kinds/bridge/index.js';
+import { appContainerReconciler } from '../kinds/app-container/index.js';
 import { kindDefinitions } from '../kinds/registry.js';
 import type { PveClient } from '../pve/types.js';
 import { watchManifests, type ManifestWatcher } from '../source/watcher.js';
@@ -34,6 +35,7 @@ export interface ControllerAppOptions {
   debounceMs?: number;
   /** Extra per-kind reconciler options (tests shorten task polling). */
   bridge?: { taskPollMs?: number; foreignPendingRequeueMs?: number; applyFailedRequeueMs?: number };
+  appContainer?: { taskPollMs?: number };
   /** Reconciler backoff (tests shorten it). */
   backoff?: { baseMs?: number; maxMs?: number };
 }
@@ -51,10 +53,17 @@ export interface ControllerApp {
 export function withReconcilers(
   pve: PveClient,
   clock: Clock,
-  opts: Pick<ControllerAppOptions, 'bridge'> = {},
+  store: Store,
+  opts: Pick<ControllerAppOptions, 'bridge' | 'appContainer'> = {},
 ): KindDefinition[] {
   const reconcilers: Record<string, Reconciler> = {
     Bridge: bridgeReconciler({ pve, clock, ...(opts.bridge ?? {}) }),
+    AppContainer: appContainerReconciler({
+      pve,
+      clock,
+      listObjects: (kind) => store.objects.list(kind),
+      ...(opts.appContainer ?? {}),
+    }),
   };
   return kindDefinitions().map((k) => {
     const r = reconcilers[k.kind];
@@ -64,7 +73,7 @@ export function withReconcilers(
 
 export async function startControllerApp(o: ControllerAppOptions): Promise<ControllerApp> {
   const store = openStore(o.db, { clock: o.clock });
-  const kinds = withReconcilers(o.pve, o.clock, o);
+  const kinds = withReconcilers(o.pve, o.clock, store, o);
   const manager = new Manager({
     store,
     clock: o.clock,
