@@ -1,100 +1,27 @@
 /**
  * Every endpoint of the simulator's table against the official Proxmox VE 9.1.3 API schema: same
  * path and method, same parameter names (`net[n]` in the schema = an `indexed` family), types,
- * enums, optional/required, token permission and return type.
+ * enums, formats, bounds, patterns, defaults, optional/required, token use, privilege check and return
+ * type.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { endpoints } from '../../src/sim/endpoints.js';
-import type { EndpointDef, ParamDef } from '../../src/sim/types.js';
+import type { EndpointDef } from '../../src/sim/types.js';
+import {
+  compareEndpoint,
+  loadSchemaIndex,
+  SKIP_MESSAGE,
+  type SchemaMethod,
+} from '../helpers/pve-schema.js';
 
-const schemaPath = fileURLToPath(
-  new URL('../../../shared/pve-api/pve-api-schema-9.1.3.json', import.meta.url),
-);
+const schema = loadSchemaIndex();
 
-interface SchemaParam {
-  type?: string;
-  optional?: number;
-  enum?: string[];
-  format?: unknown;
-}
-interface SchemaMethod {
-  allowtoken?: number;
-  parameters?: { properties?: Record<string, SchemaParam> };
-  returns?: { type?: string };
-}
-interface SchemaNode {
-  path: string;
-  info?: Record<string, SchemaMethod>;
-  children?: SchemaNode[];
-}
-
-function indexSchema(nodes: SchemaNode[]): Map<string, SchemaMethod> {
-  const out = new Map<string, SchemaMethod>();
-  const walk = (n: SchemaNode): void => {
-    for (const [m, info] of Object.entries(n.info ?? {})) out.set(`${m} ${n.path}`, info);
-    for (const c of n.children ?? []) walk(c);
-  };
-  nodes.forEach(walk);
-  return out;
-}
-
-/** Differences between one endpoint and its schema entry, as readable lines. */
-export function compareEndpoint(ep: EndpointDef, info: SchemaMethod): string[] {
-  const diffs: string[] = [];
-  const props = info.parameters?.properties ?? {};
-  const ours = new Map<string, ParamDef>(Object.entries(ep.params));
-  for (const [family, { def }] of Object.entries(ep.indexed ?? {})) ours.set(`${family}[n]`, def);
-  for (const name of Object.keys(props)) {
-    if (!ours.has(name)) diffs.push(`missing parameter '${name}'`);
-  }
-  for (const [name, def] of ours) {
-    const p = props[name];
-    if (!p) {
-      diffs.push(`parameter '${name}' is not in the schema`);
-      continue;
-    }
-    if (p.type !== undefined && p.type !== def.type) {
-      diffs.push(`'${name}': type ${def.type}, schema ${p.type}`);
-    }
-    if ((p.optional === 1) !== (def.optional === true)) {
-      diffs.push(
-        `'${name}': optional ${String(def.optional === true)}, schema ${String(p.optional === 1)}`,
-      );
-    }
-    const a = JSON.stringify(def.enum ?? null);
-    const b = JSON.stringify(p.enum ?? null);
-    if (a !== b) diffs.push(`'${name}': enum ${a}, schema ${b}`);
-    if (typeof p.format === 'string' && def.format !== undefined && def.format !== p.format) {
-      diffs.push(`'${name}': format ${def.format}, schema ${p.format}`);
-    }
-  }
-  const tokenOk = info.allowtoken !== 0;
-  if ((ep.allowToken !== false) !== tokenOk) {
-    diffs.push(
-      `allowToken ${String(ep.allowToken !== false)}, schema allowtoken ${String(info.allowtoken)}`,
-    );
-  }
-  if (
-    ep.returns !== undefined &&
-    info.returns?.type !== undefined &&
-    ep.returns !== info.returns.type
-  ) {
-    diffs.push(`returns ${ep.returns}, schema ${info.returns.type}`);
-  }
-  return diffs;
-}
-
-if (!existsSync(schemaPath)) {
+if (!schema) {
   void test('conformance with the official schema', (t) => {
-    t.skip(
-      `reference schema not found at ${schemaPath} (../shared/pve-api is not part of the repo)`,
-    );
+    t.skip(SKIP_MESSAGE);
   });
 } else {
-  const schema = indexSchema(JSON.parse(readFileSync(schemaPath, 'utf8')) as SchemaNode[]);
   void describe('every simulator endpoint matches the official PVE 9.1.3 schema', () => {
     void test('the table has no duplicate method+path', () => {
       const seen = new Set<string>();
@@ -135,6 +62,29 @@ if (!existsSync(schemaPath)) {
       returns: 'null',
       handler: () => null,
     };
+    void test('bounds, patterns, defaults and privilege checks are compared too', () => {
+      const strict: SchemaMethod = {
+        ...info,
+        parameters: {
+          properties: {
+            ...info.parameters!.properties,
+            mtu: { type: 'integer', optional: 1, minimum: 1280, maximum: 65520 },
+          },
+        },
+        permissions: { check: ['perm', '/nodes/{node}', ['Sys.Audit']] },
+      };
+      const ep: EndpointDef = {
+        ...good,
+        params: {
+          ...good.params,
+          mtu: { type: 'integer', optional: true, minimum: 576, maximum: 65520 },
+        },
+      };
+      assert.deepEqual(compareEndpoint(ep, strict), [
+        "'mtu': minimum 576, schema 1280",
+        'permission none, schema {"path":"/nodes/{node}","privs":["Sys.Audit"]}',
+      ]);
+    });
     void test('a faithful definition has no differences', () => {
       assert.deepEqual(compareEndpoint(good, info), []);
     });

@@ -62,6 +62,7 @@ export const infoEndpoints: EndpointDef[] = [
     method: 'GET',
     path: '/nodes/{node}/status',
     params: { node: nodeParam },
+    permission: { path: '/nodes/{node}', privs: ['Sys.Audit'] },
     returns: 'object',
     handler: ({ sim, params }: RequestContext): unknown => {
       const node = sim.node(params.node as string);
@@ -113,6 +114,7 @@ export const infoEndpoints: EndpointDef[] = [
     method: 'GET',
     path: '/cluster/status',
     params: {},
+    permission: { path: '/', privs: ['Sys.Audit'] },
     returns: 'array',
     handler: ({ sim }: RequestContext): unknown => {
       const nodes = Object.values(sim.state.nodes);

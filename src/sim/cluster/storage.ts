@@ -5,6 +5,12 @@ import type { NodeState, StorageState } from '../state.js';
 import { splitList } from '../formats.js';
 import { nodeParam, optionalVmidParam, storageParam } from './params.js';
 
+/** `perm /storage/{storage} [Datastore.Audit, Datastore.AllocateSpace] any`. */
+const STORAGE_READ = {
+  path: '/storage/{storage}',
+  privs: ['Datastore.Audit', 'Datastore.AllocateSpace'],
+};
+
 function storageOf(node: NodeState, id: string): StorageState {
   const st = node.storages[id];
   if (!st) return die(`storage '${id}' does not exist`);
@@ -53,6 +59,7 @@ export const storageEndpoints: EndpointDef[] = [
     method: 'GET',
     path: '/nodes/{node}/storage/{storage}/status',
     params: { node: nodeParam, storage: storageParam },
+    permission: STORAGE_READ,
     returns: 'object',
     handler: ({ sim, params }: RequestContext): unknown => {
       const { storage: _s, ...rest } = storageStatus(
@@ -64,6 +71,7 @@ export const storageEndpoints: EndpointDef[] = [
   {
     method: 'GET',
     path: '/nodes/{node}/storage/{storage}/content',
+    permission: STORAGE_READ,
     params: {
       node: nodeParam,
       storage: storageParam,
