@@ -17,13 +17,7 @@ export const LOG_LEVELS = [
   'nolog',
 ] as const;
 
-export const nodeParam: ParamDef = { type: 'string', format: 'pve-node' };
-export const vmidParam: ParamDef = {
-  type: 'integer',
-  format: 'pve-vmid',
-  minimum: 100,
-  maximum: 999999999,
-};
+export { nodeParam, vmidParam } from '../params.js';
 export const digestParam: ParamDef = { type: 'string', optional: true, maxLength: 64 };
 export const posParam: ParamDef = { type: 'integer', minimum: 0, optional: true };
 export const commentParam: ParamDef = { type: 'string', optional: true };

@@ -6,13 +6,7 @@
 import type { ParamDef } from '../types.js';
 import { FORMAT_IDS } from './ct-formats.js';
 
-export const NODE: ParamDef = { type: 'string', format: 'pve-node' };
-export const VMID: ParamDef = {
-  type: 'integer',
-  format: 'pve-vmid',
-  minimum: 100,
-  maximum: 999999999,
-};
+export { nodeParam as NODE, vmidParam as VMID } from '../params.js';
 
 /** Config keys accepted by both create and update (without node/vmid and the indexed families). */
 export const CONFIG_KEYS: Record<string, ParamDef> = {

@@ -31,7 +31,9 @@ const BOND_MODES = [
   'lacp-balance-tcp',
 ] as const;
 
-export const nodeParam: ParamDef = { type: 'string', format: 'pve-node' };
+import { nodeParam } from '../params.js';
+
+export { nodeParam };
 
 export const ifaceParam: ParamDef = {
   type: 'string',
