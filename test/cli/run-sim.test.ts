@@ -1,0 +1,138 @@
+/**
+ * The README's first command, as a user runs it: `pxr run --sim` in its own process, on a copy of the
+ * demo manifests, then `pxr get` / `describe` / `events` from a second process reading the same SQLite
+ * file, the HTTP probes, and a clean stop on SIGTERM.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from '../helpers/wait.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PXR = join(ROOT, 'bin', 'pxr.js');
+
+function pxr(args: string[], cwd: string): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [PXR, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('pxr run --sim from the command line', () => {
+  let dir: string;
+  let child: ChildProcess;
+  let logs = '';
+  let base = '';
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pxr-cli-'));
+    cpSync(join(ROOT, 'manifests'), join(dir, 'manifests'), { recursive: true });
+    child = spawn(
+      process.execPath,
+      [PXR, 'run', '--sim', '--listen', '127.0.0.1:0', '--resync', '5s'],
+      {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
+  });
+  after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('becomes ready: every demo object converged on the built-in simulator', async () => {
+    // Port 0: the log line announcing the controller names the address it got.
+    base = await waitFor(
+      'the HTTP address in the logs',
+      () => /"http":"(http:[^"]+)"/.exec(logs)?.[1],
+      60_000,
+      100,
+    );
+    await waitFor(
+      '/readyz 200',
+      async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200,
+      90_000,
+      200,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- logs ---\n${logs.slice(-3000)}`);
+    });
+    const health = await fetch(`${base}/healthz`);
+    assert.equal(health.status, 200);
+    await waitFor(
+      'all bridges Ready',
+      () => {
+        const r = pxr(['get', 'bridges', '-o', 'json'], dir);
+        const items = (
+          JSON.parse(r.out) as {
+            items: { status: { conditions: { type: string; status: string }[] } }[];
+          }
+        ).items;
+        return (
+          items.length === 5 &&
+          items.every((i) =>
+            i.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
+          )
+        );
+      },
+      60_000,
+      500,
+    );
+  });
+
+  test('pxr get prints a table read from the same SQLite file while run writes it', () => {
+    const r = pxr(['get', 'bridges'], dir);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^NAME\s+NODE\s+IFACE\s+PORTS\s+CIDR\s+READY/m);
+    assert.match(r.out, /^personal\s+pve\s+vmbr1\s+eno2\s+10\.10\.0\.2\/24\s+True/m);
+    const wide = pxr(['get', 'bridge', 'personal', '-o', 'wide'], dir);
+    assert.match(wide.out, /REVISION/);
+  });
+
+  test('pxr describe and pxr events show conditions, history and events', () => {
+    const d = pxr(['describe', 'bridge/personal'], dir);
+    assert.equal(d.code, 0, d.err);
+    assert.match(d.out, /Spec \(with defaults\):/);
+    assert.match(d.out, /autostart: true/);
+    assert.match(d.out, /Ready\s+True\s+Reconciled/);
+    const e = pxr(['events', '--for', 'bridge/personal'], dir);
+    assert.match(e.out, /Applied/);
+  });
+
+  test('/metrics exposes reconciles and Proxmox calls by route', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    assert.match(text, /^pxr_reconcile_total\{kind="Bridge",result="ok"\} \d+$/m);
+    assert.match(
+      text,
+      /^pxr_pve_requests_total\{method="GET",route="\/nodes\/\{node\}\/network"\} \d+$/m,
+    );
+    assert.match(text, /^pxr_ready 1$/m);
+  });
+
+  test('SIGTERM stops it cleanly', async () => {
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.match(logs, /stopped/);
+  });
+});
+
+describe('pxr validate', () => {
+  test('the demo manifests are valid (exit 0)', () => {
+    const r = pxr(['validate', 'manifests'], ROOT);
+    assert.equal(r.code, 0, r.out + r.err);
+  });
+
+  test('a wrong setting is one clear line and exit 2', () => {
+    const r = pxr(['run', '--resync', 'soon'], ROOT);
+    assert.equal(r.code, 2);
+    assert.equal(r.err.trim().split('\n').length, 1);
+    assert.match(r.err, /--resync: 'soon'/);
+  });
+});
