@@ -117,8 +117,9 @@ export class LocalTransport implements Transport {
   }
 
   async readFile(path: string): Promise<string | undefined> {
+    const p = this.localPath(path);
     try {
-      return await readFile(this.localPath(path), 'utf8');
+      return await readFile(p, 'utf8');
     } catch (err) {
       if (errno(err) === 'ENOENT') return undefined;
       throw new PxrError('TRANSPORT_READ_FAILED', `could not read ${path}`, {
@@ -152,8 +153,9 @@ export class LocalTransport implements Transport {
   }
 
   async listDir(path: string): Promise<string[]> {
+    const p = this.localPath(path);
     try {
-      return (await readdir(this.localPath(path))).sort();
+      return (await readdir(p)).sort();
     } catch (err) {
       if (errno(err) === 'ENOENT') return [];
       throw new PxrError('TRANSPORT_READ_FAILED', `could not list ${path}`, {

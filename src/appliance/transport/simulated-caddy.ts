@@ -1,0 +1,137 @@
+/**
+ * The simulated appliance's Caddy, reached the way pxr reaches the real one: `curl` against the admin
+ * API (`GET /config/`, `POST /load`, `DELETE /id/<id>`) and requests with a Host header to the HTTP
+ * server, answered from the loaded routes. Upstreams always "answer" (there are no apps in --sim).
+ */
+import type { ExecResult } from './types.js';
+
+interface Route {
+  '@id'?: string;
+  match?: Array<{ host?: string[]; path?: string[] }>;
+  handle?: Array<{ handler?: string; status_code?: number; upstreams?: Array<{ dial?: string }> }>;
+}
+
+interface Server {
+  listen?: string[];
+  routes?: Route[];
+}
+
+export interface CurlRequest {
+  method: string;
+  url: URL;
+  headers: Map<string, string>;
+  body: string;
+  writeOut: string;
+}
+
+/** Reads the curl argv pxr builds (`-sS -X M -m N -H h --data-binary @- -w fmt -- url`). */
+export function parseCurl(argv: readonly string[], stdin: string): CurlRequest | undefined {
+  const req: CurlRequest = {
+    method: 'GET',
+    url: new URL('http://invalid/'),
+    headers: new Map(),
+    body: '',
+    writeOut: '',
+  };
+  let url: string | undefined;
+  const withValue = new Set(['-X', '-H', '--data-binary', '-w', '-m']);
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '--') {
+      url = argv[i + 1];
+      break;
+    }
+    if (!withValue.has(a)) continue;
+    const v = argv[++i] ?? '';
+    if (a === '-X') req.method = v;
+    else if (a === '-H') {
+      const at = v.indexOf(':');
+      req.headers.set(v.slice(0, at).trim().toLowerCase(), v.slice(at + 1).trim());
+    } else if (a === '--data-binary') req.body = v === '@-' ? stdin : v;
+    else if (a === '-w') req.writeOut = v;
+  }
+  if (url === undefined) return undefined;
+  try {
+    req.url = new URL(url);
+  } catch {
+    return undefined;
+  }
+  return req;
+}
+
+export class SimulatedCaddy {
+  /** The loaded config; null until the first /load. */
+  config: Record<string, unknown> | null = null;
+
+  constructor(private adminListen: string) {}
+
+  private servers(): Server[] {
+    const apps = this.config?.apps as { http?: { servers?: Record<string, Server> } } | undefined;
+    return Object.values(apps?.http?.servers ?? {});
+  }
+
+  handle(req: CurlRequest): ExecResult {
+    const answer = (status: number, body: string): ExecResult => ({
+      code: 0,
+      stdout: body + req.writeOut.replace('%{http_code}', String(status)),
+      stderr: '',
+    });
+    if (req.url.host === this.adminListen) return this.admin(req, answer);
+    const port = req.url.port || '80';
+    const server = this.servers().find((s) => (s.listen ?? []).some((l) => l.endsWith(`:${port}`)));
+    if (!server)
+      return { code: 7, stdout: '', stderr: `curl: (7) Failed to connect to ${req.url.host}\n` };
+    const host = (req.headers.get('host') ?? req.url.hostname).toLowerCase();
+    const path = req.url.pathname;
+    const route = (server.routes ?? []).find(
+      (r) =>
+        !r.match ||
+        r.match.some(
+          (m) =>
+            (m.host ?? [host]).includes(host) &&
+            (m.path ?? [path]).some((p) =>
+              p.endsWith('/*') ? path.startsWith(p.slice(0, -1)) : p === path,
+            ),
+        ),
+    );
+    const h = route?.handle?.[0];
+    if (h?.handler === 'reverse_proxy')
+      return answer(200, `simulated upstream ${h.upstreams?.[0]?.dial ?? ''}\n`);
+    if (h?.handler === 'static_response') return answer(h.status_code ?? 200, '');
+    return answer(200, '');
+  }
+
+  private admin(
+    req: CurlRequest,
+    answer: (status: number, body: string) => ExecResult,
+  ): ExecResult {
+    const path = req.url.pathname;
+    if (req.method === 'GET' && path === '/config/')
+      return answer(200, `${JSON.stringify(this.config)}\n`);
+    if (req.method === 'POST' && path === '/load') {
+      try {
+        const cfg = JSON.parse(req.body) as unknown;
+        if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg))
+          throw new Error('config must be an object');
+        this.config = cfg as Record<string, unknown>;
+        const listen = (this.config.admin as { listen?: string } | undefined)?.listen;
+        if (listen) this.adminListen = listen;
+        return answer(200, '');
+      } catch (err) {
+        return answer(400, JSON.stringify({ error: `loading config: ${(err as Error).message}` }));
+      }
+    }
+    const id = /^\/id\/(.+)$/.exec(path)?.[1];
+    if (req.method === 'DELETE' && id) {
+      for (const s of this.servers()) {
+        const at = (s.routes ?? []).findIndex((r) => r['@id'] === id);
+        if (at >= 0) {
+          s.routes?.splice(at, 1);
+          return answer(200, '');
+        }
+      }
+      return answer(404, JSON.stringify({ error: `unknown object ID '${id}'` }));
+    }
+    return answer(404, JSON.stringify({ error: 'not found' }));
+  }
+}
