@@ -9,34 +9,7 @@ import { PxrError, TerminalError } from '../../src/core/errors.js';
 import { createSshTransport, type SshTransportOptions } from '../../src/appliance/transport/ssh.js';
 import type { Transport } from '../../src/appliance/transport/types.js';
 import { waitFor } from '../helpers/wait.js';
-import { skipReason, startSshd, type Sshd } from './transport-sshd.js';
-
-/** Arguments that break naive quoting: every one must arrive byte for byte. */
-export const TRICKY = [
-  '',
-  ' ',
-  "it's",
-  "''",
-  '"double"',
-  '$HOME',
-  '${PATH}',
-  '$(touch /tmp/pxr-pwned)',
-  '`id`',
-  'a b  c',
-  'line1\nline2\n',
-  '\ttab',
-  'back\\slash\\',
-  '*',
-  '~',
-  '-n',
-  'A=b',
-  '; echo injected',
-  '| & > < >>',
-  '!event',
-  '#comment',
-  '{a,b}',
-  'ünïcödé €😀',
-];
+import { skipReason, startSshd, TRICKY, type Sshd } from './transport-sshd.js';
 
 function splitNul(s: string): string[] {
   const parts = s.split('\0');

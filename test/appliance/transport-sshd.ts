@@ -12,6 +12,33 @@ import { waitFor } from '../helpers/wait.js';
 
 const SSHD = '/usr/sbin/sshd';
 
+/** Arguments that break naive quoting: every one must arrive byte for byte. */
+export const TRICKY = [
+  '',
+  ' ',
+  "it's",
+  "''",
+  '"double"',
+  '$HOME',
+  '${PATH}',
+  '$(touch /tmp/pxr-pwned)',
+  '`id`',
+  'a b  c',
+  'line1\nline2\n',
+  '\ttab',
+  'back\\slash\\',
+  '*',
+  '~',
+  '-n',
+  'A=b',
+  '; echo injected',
+  '| & > < >>',
+  '!event',
+  '#comment',
+  '{a,b}',
+  'ünïcödé €😀',
+];
+
 export interface Sshd {
   port: number;
   /** The temp folder holding keys, config and anything a test puts there. */

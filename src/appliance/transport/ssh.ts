@@ -51,6 +51,16 @@ export interface SshTransportOptions {
 
 export const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
 
+export interface SshExecOptions extends ExecOptions {
+  /**
+   * Extra time the remote `timeout` wrapper allows beyond `timeoutMs` (the local deadline is unchanged).
+   * A command that nests its own deadline (`pct exec -- timeout ...`) gets this so the inner one fires
+   * first: the outer one would kill the inner `timeout` before it could kill its process group.
+   * @default 0
+   */
+  remoteGraceMs?: number;
+}
+
 /**
  * `argv` under a remote deadline: `timeout -s KILL` kills the command and its whole process group
  * (GNU timeout puts both in a group of their own). An infinite timeout leaves `argv` as it is.
@@ -101,10 +111,10 @@ class SshTransport implements Transport {
     this.queue = new PQueue({ concurrency: opts.maxConcurrent ?? 8 });
   }
 
-  exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  exec(argv: readonly string[], opts: SshExecOptions = {}): Promise<ExecResult> {
     // Quote first so a bad argv fails before anything is queued or connected.
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
-    const command = shellQuote(this.killOnTimeout ? withRemoteTimeout(argv, timeoutMs) : argv);
+    const remoteMs = (opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS) + (opts.remoteGraceMs ?? 0);
+    const command = shellQuote(this.killOnTimeout ? withRemoteTimeout(argv, remoteMs) : argv);
     const what = argv[0] ?? '';
     return this.queue.add(() => this.run(command, what, opts, true));
   }
