@@ -145,6 +145,8 @@ export function validateDesired(d: ApplianceDesired): string[] {
     if (!DOMAIN.test(r.name)) issues.push(`dns record "${r.name}" is not a domain name`);
     if (r.type === 'A' && ipToInt(r.value) === undefined)
       issues.push(`dns record ${r.name} A "${r.value}" is not an IPv4 address`);
+    if (r.type === 'AAAA' && !/^[0-9a-f:]{2,39}$/i.test(r.value))
+      issues.push(`dns record ${r.name} AAAA "${r.value}" is not an IPv6 address`);
     if (r.type === 'CNAME' && !DOMAIN.test(r.value))
       issues.push(`dns record ${r.name} CNAME "${r.value}" is not a domain name`);
     if (/[\n\r"]/.test(r.value))

@@ -105,6 +105,22 @@ describe('the simulated appliance (pxr run --sim) behind the same services', () 
     );
   });
 
+  test('a stale pid file naming another program: that program is never signalled, dnsmasq is started', async () => {
+    const { t, services } = setup();
+    await applyApplianceServices(services, lab());
+    const [pid] = t.running('dnsmasq');
+    await t.exec(['kill', '-TERM', String(pid)]);
+    t.signals.length = 0;
+    // The pid was reused by a shell after dnsmasq died.
+    t.files.set(`/proc/${pid}/stat`, `${pid} (bash) S 1 1 1 0 -1\n`);
+    const before = await services.dnsmasq.observe();
+    assert.equal(before.running, false);
+    const r = await services.dnsmasq.apply(lab());
+    assert.deepEqual(r.actions, ['start']);
+    assert.deepEqual(t.signals, []);
+    assert.equal(t.running('dnsmasq').length, 1);
+  });
+
   test('one service failing does not stop the others', async () => {
     const { t, services } = setup();
     // A Caddy whose admin API is elsewhere cannot be reached: a retryable error for caddy only.

@@ -188,8 +188,15 @@ export class DnsmasqService implements ApplianceService<DnsmasqObserved> {
     actions.push('SIGHUP');
   }
 
+  /**
+   * Whether `pid` is a live dnsmasq. Read from /proc rather than `kill -0`: a stale pid file whose pid
+   * now belongs to another program must never get our SIGHUP, and an exited daemon not yet reaped
+   * (state Z) is not running.
+   */
   private async alive(pid: number): Promise<boolean> {
-    return (await this.t.exec(['kill', '-0', String(pid)])).code === 0;
+    const stat = await this.t.readFile(`/proc/${pid}/stat`);
+    const m = stat === undefined ? null : /^\d+ \((.*)\) (\S)/.exec(stat);
+    return m !== null && m[1] === 'dnsmasq' && m[2] !== 'Z';
   }
 
   private async run(argv: string[], code: string): Promise<void> {

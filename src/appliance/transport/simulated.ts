@@ -87,7 +87,10 @@ export class SimulatedTransport implements Transport {
     const signal = (flag ?? '-TERM').slice(1);
     if (signal === '0') return OK;
     this.signals.push({ pid, signal });
-    if (signal === 'TERM' || signal === 'KILL') this.procs.delete(pid);
+    if (signal === 'TERM' || signal === 'KILL') {
+      this.procs.delete(pid);
+      this.files.delete(`/proc/${pid}/stat`);
+    }
     return OK;
   }
 
@@ -105,6 +108,8 @@ export class SimulatedTransport implements Transport {
       return { code: 0, stdout: '', stderr: 'dnsmasq: syntax check OK.\n' };
     const pid = this.nextPid++;
     this.procs.set(pid, 'dnsmasq');
+    // What the service reads to tell its daemon from whatever else might hold a stale pid.
+    this.files.set(`/proc/${pid}/stat`, `${pid} (dnsmasq) S 1 ${pid} ${pid} 0 -1\n`);
     const pidFile = lines.find((l) => l.startsWith('pid-file='))?.slice('pid-file='.length);
     if (pidFile) this.files.set(pidFile, `${pid}\n`);
     return OK;
