@@ -4,6 +4,8 @@ import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'n
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { pino } from 'pino';
 import ssh2 from 'ssh2';
 import { PxrError, TerminalError } from '../../src/core/errors.js';
 import { createSshTransport, type SshTransportOptions } from '../../src/appliance/transport/ssh.js';
@@ -21,6 +23,7 @@ describe('ssh transport against a real sshd', { skip: skipReason() }, () => {
   let sshd: Sshd;
   let t: Transport;
   let opts: SshTransportOptions;
+  const logLines: string[] = [];
 
   before(async () => {
     sshd = await startSshd();
@@ -32,7 +35,8 @@ describe('ssh transport against a real sshd', { skip: skipReason() }, () => {
       hostKeyFingerprint: sshd.hostFingerprint,
       connectTimeoutMs: 10_000,
     };
-    t = createSshTransport(opts);
+    const logger = pino({ level: 'debug' }, { write: (line: string) => logLines.push(line) });
+    t = createSshTransport({ ...opts, logger });
   });
   after(async () => {
     await t?.close();
@@ -186,6 +190,18 @@ describe('ssh transport against a real sshd', { skip: skipReason() }, () => {
       [...names, 'sub'].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
     );
     assert.deepEqual(await t.listDir(join(sshd.dir, 'missing')), []);
+  });
+
+  test('neither the logs nor the transport object (stringified, inspected) expose the private key', async () => {
+    await t.exec(['true']);
+    const body = sshd.clientKey.split('\n')[2] ?? '';
+    assert.ok(body.length > 20);
+    assert.ok(!JSON.stringify(t).includes(body), 'JSON');
+    assert.ok(!inspect(t, { depth: 20, showHidden: true }).includes(body), 'util.inspect');
+    assert.ok(!inspect(t, { depth: 20 }).includes('PRIVATE KEY'), 'util.inspect');
+    const logs = logLines.join('');
+    assert.match(logs, /ssh connected/);
+    assert.ok(!logs.includes(body) && !logs.includes('PRIVATE KEY'), 'the logs');
   });
 
   test('a host key other than the pinned one refuses the connection (terminal, names both)', async () => {

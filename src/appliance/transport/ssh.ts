@@ -79,23 +79,27 @@ export function createSshTransport(opts: SshTransportOptions): Transport {
   return new SshTransport(opts);
 }
 
+/**
+ * State lives in `#private` fields: a logger or `JSON.stringify` given this object must not reach the
+ * private key (held in the connect options and inside ssh2's client).
+ */
 class SshTransport implements Transport {
   readonly description: string;
-  private readonly conn: ConnectOptions;
-  private readonly log: Logger | undefined;
-  private readonly clock: Clock;
-  private readonly queue: PQueue;
-  private client: Promise<Client> | undefined;
-  private live: Client | undefined;
-  private closed = false;
-  private readonly killOnTimeout: boolean;
+  readonly #conn: ConnectOptions;
+  readonly #log: Logger | undefined;
+  readonly #clock: Clock;
+  readonly #queue: PQueue;
+  #client: Promise<Client> | undefined;
+  #live: Client | undefined;
+  #closed = false;
+  readonly #killOnTimeout: boolean;
 
   constructor(opts: SshTransportOptions) {
     const port = opts.port ?? 22;
-    this.clock = opts.clock ?? systemClock;
+    this.#clock = opts.clock ?? systemClock;
     const fingerprint = normaliseFingerprint(opts.hostKeyFingerprint);
     checkPrivateKey(opts.privateKey, opts.passphrase);
-    this.conn = {
+    this.#conn = {
       host: opts.host,
       port,
       username: opts.username,
@@ -103,20 +107,20 @@ class SshTransport implements Transport {
       passphrase: opts.passphrase,
       fingerprint,
       connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
-      clock: this.clock,
+      clock: this.#clock,
     };
     this.description = `ssh ${opts.username}@${opts.host}:${port}`;
-    this.log = opts.logger?.child({ transport: this.description });
-    this.killOnTimeout = opts.killOnTimeout ?? true;
-    this.queue = new PQueue({ concurrency: opts.maxConcurrent ?? 8 });
+    this.#log = opts.logger?.child({ transport: this.description });
+    this.#killOnTimeout = opts.killOnTimeout ?? true;
+    this.#queue = new PQueue({ concurrency: opts.maxConcurrent ?? 8 });
   }
 
   exec(argv: readonly string[], opts: SshExecOptions = {}): Promise<ExecResult> {
     // Quote first so a bad argv fails before anything is queued or connected.
     const remoteMs = (opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS) + (opts.remoteGraceMs ?? 0);
-    const command = shellQuote(this.killOnTimeout ? withRemoteTimeout(argv, remoteMs) : argv);
+    const command = shellQuote(this.#killOnTimeout ? withRemoteTimeout(argv, remoteMs) : argv);
     const what = argv[0] ?? '';
-    return this.queue.add(() => this.run(command, what, opts, true));
+    return this.#queue.add(() => this.run(command, what, opts, true));
   }
 
   readFile(path: string): Promise<string | undefined> {
@@ -136,10 +140,10 @@ class SshTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    const pending = this.client;
-    this.client = undefined;
-    this.live = undefined;
+    this.#closed = true;
+    const pending = this.#client;
+    this.#client = undefined;
+    this.#live = undefined;
     if (!pending) return;
     try {
       (await pending).end();
@@ -151,31 +155,31 @@ class SshTransport implements Transport {
 
   /** The live connection, opening one when there is none (one attempt shared by concurrent callers). */
   private connect(): Promise<Client> {
-    if (this.closed) {
+    if (this.#closed) {
       return Promise.reject(
         new PxrError('SSH_CLOSED', `${this.description} is closed`, {
           context: { transport: this.description },
         }),
       );
     }
-    if (this.client) return this.client;
-    const attempt = connectSsh(this.conn, (c) => {
+    if (this.#client) return this.#client;
+    const attempt = connectSsh(this.#conn, (c) => {
       // Only forget the connection that closed, not a newer one opened since.
-      if (this.live === c) {
-        this.live = undefined;
-        this.client = undefined;
+      if (this.#live === c) {
+        this.#live = undefined;
+        this.#client = undefined;
       }
-      this.log?.info('ssh connection closed; the next command reconnects');
+      this.#log?.info('ssh connection closed; the next command reconnects');
     });
-    this.client = attempt;
+    this.#client = attempt;
     attempt.then(
       (c) => {
-        if (this.client === attempt) this.live = c;
-        this.log?.info('ssh connected');
+        if (this.#client === attempt) this.#live = c;
+        this.#log?.info('ssh connected');
       },
       (err: unknown) => {
-        if (this.client === attempt) this.client = undefined;
-        this.log?.warn({ err }, 'ssh connection failed');
+        if (this.#client === attempt) this.#client = undefined;
+        this.#log?.warn({ err }, 'ssh connection failed');
       },
     );
     return attempt;
@@ -188,16 +192,16 @@ class SshTransport implements Transport {
     mayRetry: boolean,
   ): Promise<ExecResult> {
     const client = await this.connect();
-    const started = this.clock.now();
+    const started = this.#clock.now();
     try {
       const r = await this.runOn(client, command, what, opts);
-      this.log?.debug({ cmd: what, code: r.code, ms: this.clock.now() - started }, 'ssh exec');
+      this.#log?.debug({ cmd: what, code: r.code, ms: this.#clock.now() - started }, 'ssh exec');
       return r;
     } catch (err) {
       // A channel that could not be opened ran nothing (dead connection, or the server refused
       // another session), so a fresh connection and one more try are safe.
-      if (mayRetry && err instanceof ChannelOpenError && !this.closed) {
-        this.log?.info({ cmd: what, err: err.error }, 'ssh channel did not open; reconnecting');
+      if (mayRetry && err instanceof ChannelOpenError && !this.#closed) {
+        this.#log?.info({ cmd: what, err: err.error }, 'ssh channel did not open; reconnecting');
         this.drop(client);
         return this.run(command, what, opts, false);
       }
@@ -237,7 +241,7 @@ class SshTransport implements Transport {
           this.drop(client);
         }
       };
-      const cancelTimer = this.clock.setTimer(
+      const cancelTimer = this.#clock.setTimer(
         Number.isFinite(timeoutMs) ? timeoutMs : 2 ** 31 - 1,
         () => {
           settle(() =>
@@ -319,7 +323,7 @@ class SshTransport implements Transport {
             });
           });
         });
-        ch.on('error', (e: Error) => this.log?.warn({ err: e, cmd: what }, 'ssh channel error'));
+        ch.on('error', (e: Error) => this.#log?.warn({ err: e, cmd: what }, 'ssh channel error'));
         if (opts.stdin === undefined) ch.end();
         else ch.end(opts.stdin);
       };
@@ -334,9 +338,9 @@ class SshTransport implements Transport {
 
   /** Forgets and tears down a connection that is no longer trusted; the next command reconnects. */
   private drop(client: Client): void {
-    if (this.live === client) {
-      this.live = undefined;
-      this.client = undefined;
+    if (this.#live === client) {
+      this.#live = undefined;
+      this.#client = undefined;
     }
     client.destroy();
   }
