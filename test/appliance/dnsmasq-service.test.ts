@@ -1,6 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApplianceDesired } from '../../src/appliance/desired.js';
@@ -12,6 +12,9 @@ import { isTerminal } from '../../src/core/errors.js';
 import { waitFor } from '../helpers/wait.js';
 import { lab, skipWithout, skipWithoutRoot } from './fixtures.js';
 import { Netns } from './netns.js';
+
+// Far in the future (2100), so dnsmasq does not expire it while the test runs.
+const LEASE_EXPIRY = 4102444800;
 
 const withApi = (d: ApplianceDesired): ApplianceDesired => ({
   ...d,
@@ -43,6 +46,9 @@ describe(
         port: 53,
       };
       await ns.create();
+      // A lease granted before pxr's first start, in dnsmasq's own format: starting the daemon keeps
+      // it, and observe() reports it (real leases by DHCP are the lab test's part).
+      await writeFile(layout.leaseFile, `${LEASE_EXPIRY} bc:24:11:00:00:02 10.20.0.150 db *\n`);
       svc = new DnsmasqService({ transport: t, layout, clock: systemClock });
     });
     after(async () => {
@@ -68,7 +74,14 @@ describe(
       assert.deepEqual(await ns.resolve('nobody.prox.local'), []);
       const o = await svc.observe();
       assert.equal(o.running, true);
-      assert.deepEqual(o.leases, []);
+      assert.deepEqual(o.leases, [
+        {
+          expiresAt: LEASE_EXPIRY * 1000,
+          mac: 'bc:24:11:00:00:02',
+          ip: '10.20.0.150',
+          hostname: 'db',
+        },
+      ]);
     });
 
     test('a second apply finds nothing to do', async () => {
