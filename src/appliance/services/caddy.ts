@@ -16,7 +16,7 @@ import type { ApplianceService, DriftItem, ServiceReport } from './types.js';
 export interface CaddyServiceOptions {
   transport: Transport;
   layout: CaddyLayout;
-  /** The address probes connect to (the HTTP port is the desired one). @default '127.0.0.1' */
+  /** The address probes connect to (the HTTP port is the desired one). @default layout.bindHost, else '127.0.0.1' */
   probeAddress?: string;
   /** @default 5000 */
   probeTimeoutMs?: number;
@@ -34,7 +34,8 @@ export class CaddyService implements ApplianceService<unknown> {
     this.t = opts.transport;
     this.layout = opts.layout;
     this.admin = new CaddyAdmin(opts.transport, opts.layout.adminListen);
-    this.probeAddress = opts.probeAddress ?? '127.0.0.1';
+    // Servers bound to one address answer only there.
+    this.probeAddress = opts.probeAddress ?? (opts.layout.bindHost || '127.0.0.1');
     this.probeTimeoutMs = opts.probeTimeoutMs ?? 5000;
   }
 
