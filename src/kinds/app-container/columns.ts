@@ -1,6 +1,6 @@
 /**
- * `pxr get appcontainers` columns: NODE, VMID, STATE, IP (always), and with `-o wide` also BRIDGE,
- * TEMPLATE and PENDING (a restart or a replacement waiting). READY and DRIFT are the CLI's common
+ * `pxr get appcontainers` columns: NODE, VMID, STATE, IP, DNS (members of an appliance LAN), and
+ * with `-o wide` also BRIDGE, URLS (expose entries), TEMPLATE and PENDING (a restart or a replacement waiting). READY and DRIFT are the CLI's common
  * status columns. Values come from the spec and the observed facts in status: no Proxmox call.
  */
 import type { ObjectView } from '../../store/queries.js';
@@ -32,10 +32,18 @@ export function appContainerColumns(wide: boolean): AppContainerColumn[] {
     { header: 'VMID', value: (v) => str(v.status.observed['vmid'] ?? spec(v)['vmid']) },
     { header: 'STATE', value: (v) => str(v.status.observed['state']) },
     { header: 'IP', value: (v) => str(v.status.observed['ip']) },
+    { header: 'DNS', value: (v) => str(v.status.observed['dnsName']) },
   ];
   if (wide) {
     cols.push(
       { header: 'BRIDGE', value: (v) => str(net(v)['bridge'] ?? net(v)['appliance']) },
+      {
+        header: 'URLS',
+        value: (v) => {
+          const u = v.status.observed['urls'];
+          return Array.isArray(u) && u.length > 0 ? u.join(',') : '-';
+        },
+      },
       {
         header: 'TEMPLATE',
         value: (v) => str(str(spec(v)['template']).replace(/^.*\//, '')),

@@ -29,10 +29,19 @@ import {
   desiredConfig,
   desiredDisks,
   desiredNet,
+  desiredNet1,
   MANAGED_KEYS,
   observedState,
 } from './normalize.js';
 import type { GuestEntry } from './observe-cache.js';
+import { parseProps } from './propstring.js';
+import {
+  memberDigest,
+  memberHost,
+  memberIp,
+  memberRendered,
+  memberUrls,
+} from './appliance-join.js';
 import { teardownStep } from './teardown.js';
 import {
   alreadyInState,
@@ -63,8 +72,13 @@ function plan(p: Pass, read: LxcConfigRead): ConfigPlan {
     ...desiredDisks(s),
     unprivileged: s.unprivileged ? (1 as const) : (0 as const),
   };
-  return planChanges(desired, observedState(read.effective, withMac), {
+  const actual = observedState(read.effective, withMac);
+  // Without a second NIC in the spec, net1 is not pxr's business.
+  if (!s.net1) actual.config.net1 = '';
+  const mac1 = parseProps(read.effective['net1'])['hwaddr'];
+  return planChanges(desired, actual, {
     net0: desiredNet(s, bridge, p.obs.mac),
+    ...(s.net1 ? { net1: desiredNet1(s, mac1) } : {}),
   });
 }
 
@@ -316,6 +330,19 @@ function driftOut(items: readonly FieldChange[], corrected: boolean): Partial<Ob
 /** eth0's address: the static one from the spec, or the lease read once per start. */
 async function observeIp(p: Pass, loc: Located, status: string): Promise<void> {
   const s = p.spec;
+  if (s.appliance !== undefined && p.lan) {
+    p.obs.dnsName = `${memberHost(s)}.${p.lan.domain}`;
+    if (s.expose.length > 0) p.obs.urls = memberUrls(s, p.lan);
+    else delete p.obs.urls;
+    const appliance = p.ctx.getStatus({ kind: 'Appliance', name: s.appliance });
+    if (!memberRendered(appliance, p.obj.name, memberDigest(s, p.obs.mac)))
+      p.sh.deps.onMemberChanged?.(s.appliance);
+    const ip = memberIp(s, p.obs.mac, appliance);
+    if (ip !== undefined) {
+      p.obs.ip = ip;
+      return;
+    }
+  }
   if (s.ip !== 'dhcp') {
     p.obs.ip = s.ip;
     return;

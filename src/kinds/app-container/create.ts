@@ -8,7 +8,7 @@ import { TerminalError } from '../../core/errors.js';
 import { storageContent } from '../../pve/lxc.js';
 import type { Params, PveClient } from '../../pve/types.js';
 import { mountString } from './diff.js';
-import { desiredConfig, desiredDisks, desiredNet } from './normalize.js';
+import { desiredConfig, desiredDisks, desiredNet, desiredNet1 } from './normalize.js';
 import type { ResolvedSpec } from './spec.js';
 
 /** Reads a secret file (password, keys); injected so tests and the composition root decide. */
@@ -40,6 +40,7 @@ export function createParams(
     unprivileged: spec.unprivileged ? 1 : 0,
     rootfs: `${spec.diskStorage}:${spec.diskGb}`,
   };
+  if (spec.net1) p['net1'] = desiredNet1(spec);
   if (c.nameserver) p['nameserver'] = c.nameserver;
   if (c.searchdomain) p['searchdomain'] = c.searchdomain;
   if (c.features) p['features'] = c.features;

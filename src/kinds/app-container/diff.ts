@@ -46,17 +46,18 @@ const DELETABLE: ReadonlySet<ManagedKey> = new Set([
   'searchdomain',
   'features',
   'startup',
+  'net1',
 ]);
 
 /** net0 differences as `net0.<key>` items, so drift says which part changed. */
-function netFields(desired: string, actual: string): FieldChange[] {
+function netFields(key: string, desired: string, actual: string): FieldChange[] {
   const d = parseProps(desired);
   const a = parseProps(actual);
   const keys = [...new Set([...Object.keys(d), ...Object.keys(a)])].sort();
   const out: FieldChange[] = [];
   for (const k of keys) {
     if (d[k] !== a[k])
-      out.push({ field: `net0.${k}`, desired: d[k] ?? null, actual: a[k] ?? null });
+      out.push({ field: `${key}.${k}`, desired: d[k] ?? null, actual: a[k] ?? null });
   }
   return out;
 }
@@ -72,7 +73,7 @@ export function diffConfig(
   const del: string[] = [];
   for (const k of MANAGED_KEYS) {
     if (desired[k] === actual[k]) continue;
-    if (k === 'net0') fields.push(...netFields(desired[k], actual[k]));
+    if (k === 'net0' || k === 'net1') fields.push(...netFields(k, desired[k], actual[k]));
     else fields.push({ field: k, desired: desired[k], actual: actual[k] });
     if (desired[k] === '' && DELETABLE.has(k)) del.push(k);
     else set[k] = rawDesired[k] ?? desired[k];

@@ -25,6 +25,7 @@ export const MANAGED_KEYS = [
   'memory',
   'swap',
   'net0',
+  'net1',
   'nameserver',
   'searchdomain',
   'features',
@@ -132,6 +133,9 @@ export function canonicalValue(
       return normalizeText(v === undefined ? undefined : String(v));
     case 'net0':
       return canonicalNet(v, mac);
+    case 'net1':
+      // Its MAC is never pinned by pxr: compared without it, sent back with the one it has.
+      return canonicalNet(v, false);
     case 'features':
       return canonicalFeatures(v);
     case 'startup':
@@ -152,6 +156,14 @@ export function desiredNet(spec: ResolvedSpec, bridge: string, mac?: string): st
   if (spec.vlan !== undefined) p['tag'] = String(spec.vlan);
   if (spec.mtu !== undefined) p['mtu'] = String(spec.mtu);
   if (spec.rate !== undefined) p['rate'] = String(spec.rate);
+  if (mac) p['hwaddr'] = mac.toUpperCase();
+  return printProps(p, ['name']);
+}
+
+/** The `net1` value pxr sends (Appliance LAN side); `mac` keeps the address it already has. */
+export function desiredNet1(spec: ResolvedSpec, mac?: string): string {
+  if (!spec.net1) return '';
+  const p: Record<string, string> = { name: 'eth1', bridge: spec.net1.bridge, ip: spec.net1.ip };
   if (mac) p['hwaddr'] = mac.toUpperCase();
   return printProps(p, ['name']);
 }
@@ -184,6 +196,7 @@ export function desiredConfig(
     memory: String(spec.memory),
     swap: String(spec.swap),
     net0: canonicalNet(desiredNet(spec, bridge, mac), mac !== undefined),
+    net1: canonicalNet(desiredNet1(spec), false),
     nameserver: spec.nameservers.join(' '),
     searchdomain: spec.searchdomain ?? '',
     features: desiredFeatures(spec.features),

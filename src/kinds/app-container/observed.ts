@@ -32,6 +32,9 @@ export interface CtObserved {
   /** Consecutive failed tasks (backoff of create retries). */
   failures?: number;
   adopted?: boolean;
+  /** Members of an appliance LAN: `<hostname>.<domain>`, and the URLs of their expose entries. */
+  dnsName?: string;
+  urls?: string[];
   /** Fields Proxmox cannot read back (adopted containers): never reported as drift. */
   unknownFields?: string[];
 }
@@ -50,6 +53,8 @@ export function readObserved(raw: Record<string, unknown>): CtObserved {
   if (o.phase === 'reserved') out.phase = 'reserved';
   if (typeof o.failures === 'number') out.failures = o.failures;
   if (o.adopted === true) out.adopted = true;
+  if (typeof o.dnsName === 'string') out.dnsName = o.dnsName;
+  if (Array.isArray(o.urls)) out.urls = o.urls.filter((u): u is string => typeof u === 'string');
   if (Array.isArray(o.unknownFields)) out.unknownFields = [...o.unknownFields];
   return out;
 }

@@ -8,6 +8,7 @@ import type { ObjectOutcome, ReconcileContext, StoredObject } from '../../core/k
 import { isPveApiError } from '../../pve/errors.js';
 import { isTaskSuccess } from '../../pve/upid.js';
 import type { PveClient } from '../../pve/types.js';
+import type { ApplianceLan } from './appliance-join.js';
 import type { SecretReader, VmidAllocator } from './create.js';
 import type { ObservationCache } from './observe-cache.js';
 import { cleanObserved, type CtObserved, type InFlightTask, type TaskOp } from './observed.js';
@@ -27,6 +28,16 @@ export interface AppContainerDeps {
   blockedRequeueMs?: number;
   /** A DHCP container without an address is asked again (`/interfaces`) after this long. @default 600000 */
   ipRetryMs?: number;
+  /**
+   * Turns a stored object into the spec the container machinery converges. Default: the
+   * AppContainer's own spec with defaults applied. The Appliance kind passes its own mapping (two NICs).
+   */
+  resolve?: (obj: StoredObject) => ResolvedSpec;
+  /**
+   * Called when a member's facts (MAC, reserved IP, expose) are not yet what its appliance last
+   * rendered, so the composition root can queue that appliance now rather than at its next resync.
+   */
+  onMemberChanged?: (appliance: string) => void;
 }
 
 export interface Shared {
@@ -43,6 +54,8 @@ export interface Pass {
   ctx: ReconcileContext;
   obj: StoredObject<AppContainerSpec>;
   spec: ResolvedSpec;
+  /** The appliance whose LAN a member joins (resolved from its spec each pass). */
+  lan?: ApplianceLan;
   obs: CtObserved;
   actions: string[];
   events: NonNullable<ObjectOutcome['events']>;
@@ -95,14 +108,32 @@ export type BridgeCheck = { ok: true; bridge: string } | { ok: false; message: s
  */
 export async function checkBridge(p: Pass): Promise<BridgeCheck> {
   const s = p.spec;
-  if (s.appliance !== undefined) {
-    return {
-      ok: false,
-      message: `network.appliance '${s.appliance}': the Appliance kind is not available yet; use network.bridge`,
-    };
-  }
+  if (s.appliance !== undefined) return checkAppliance(p, s.appliance);
   const bridge = s.bridge;
   if (bridge === undefined) return { ok: false, message: 'network.bridge is not set' };
+  const first = await checkOneBridge(p, bridge);
+  if (!first.ok || !s.net1) return first;
+  const second = await checkOneBridge(p, s.net1.bridge);
+  return second.ok ? first : second;
+}
+
+/** A member waits for its Appliance (same node) to be Ready; its bridge is the appliance's LAN. */
+function checkAppliance(p: Pass, name: string): BridgeCheck {
+  const lan = p.lan;
+  if (!lan)
+    return { ok: false, message: `waiting for Appliance/${name}: no such Appliance object` };
+  if (lan.node !== p.spec.node)
+    return {
+      ok: false,
+      message: `Appliance/${name} runs on node ${lan.node}: a member must run on the same node (spec.node is ${p.spec.node})`,
+    };
+  if (!p.ctx.getStatus({ kind: 'Appliance', name })?.ready)
+    return { ok: false, message: `waiting for Appliance/${name} to be Ready` };
+  return { ok: true, bridge: lan.bridge };
+}
+
+async function checkOneBridge(p: Pass, bridge: string): Promise<BridgeCheck> {
+  const s = p.spec;
   const managed = (p.sh.deps.listObjects?.('Bridge') ?? []).find(
     (b) => b.spec['node'] === s.node && b.spec['iface'] === bridge && !b.deletionRequested,
   );

@@ -25,6 +25,7 @@ import {
   VmidAllocator,
   withSecrets,
 } from './create.js';
+import { applianceLan, joinSpec, memberMac } from './appliance-join.js';
 import { finalizeOne } from './finalize.js';
 import { claimCt, claimedCt, lxcRef } from './ownership.js';
 import { readOrMissing, scanByMarker } from './locate.js';
@@ -104,11 +105,20 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
 
   private pass(ctx: ReconcileContext, obj: Obj): Pass {
     const raw = ctx.observedOf?.(obj.name) ?? ctx.observed;
+    const { resolve, listObjects } = this.sh.deps;
+    const own = resolve ? resolve(obj) : resolveSpec(obj.spec, obj.name);
+    const name = own.appliance;
+    const app =
+      name === undefined
+        ? undefined
+        : (listObjects?.('Appliance') ?? []).find((a) => a.name === name && !a.deletionRequested);
+    const lan = app ? applianceLan(app) : undefined;
     return {
       sh: this.sh,
       ctx,
       obj,
-      spec: resolveSpec(obj.spec, obj.name),
+      spec: joinSpec(own, lan),
+      ...(lan ? { lan } : {}),
       obs: readObserved(raw),
       actions: [],
       events: [],
@@ -309,7 +319,9 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     // Durable before the create call: after a crash, this claim says where to look.
     const claimed = claimCt(p, spec.node, vmid);
     if (claimed) return this.vmidTaken(p, vmid, claimed);
-    const params = createParams(spec, p.obj.uid, vmid, br.bridge, obs.mac);
+    // A member's MAC is fixed up front: its appliance reserves the address before the first boot.
+    const mac = obs.mac ?? (spec.appliance !== undefined ? memberMac(p.obj.uid) : undefined);
+    const params = createParams(spec, p.obj.uid, vmid, br.bridge, mac);
     let upid: string;
     try {
       upid = await lxcCreate(

@@ -110,8 +110,10 @@ export const appContainerSpecSchema = {
         },
         appliance: {
           type: 'string',
+          pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+          maxLength: 63,
           description:
-            'Join the LAN of this Appliance instead of naming a bridge (available once the Appliance kind exists).',
+            "Join the LAN of this Appliance (its `metadata.name`) instead of naming a bridge: the NIC goes on the appliance's LAN bridge with `ip: dhcp`, the appliance reserves an address for its MAC (the static `ip` given here, or a lease from its dynamic range) and answers `<hostname>.<domain>`.",
         },
         ip: {
           type: 'string',
@@ -260,6 +262,37 @@ export const appContainerSpecSchema = {
       maximum: 3600,
       default: 60,
       description: 'How long a clean shutdown may take before the container is stopped.',
+    },
+    expose: {
+      type: 'array',
+      default: [],
+      description:
+        "Reverse-proxy routes on the appliance (with `network.appliance` only): requests for `host` (and under `pathPrefix`) go to this container's `port`.",
+      items: {
+        type: 'object',
+        required: ['host', 'port'],
+        additionalProperties: false,
+        properties: {
+          host: {
+            type: 'string',
+            description: 'Public host name the proxy matches, e.g. `web.prox.local`.',
+            pattern:
+              '^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$',
+            maxLength: 253,
+          },
+          port: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 65535,
+            description: "The app's port inside the container.",
+          },
+          pathPrefix: {
+            type: 'string',
+            pattern: '^/[A-Za-z0-9._~\\-/]*$',
+            description: 'Only requests under this path take the route, e.g. `/api`.',
+          },
+        },
+      },
     },
     adopt: {
       type: 'boolean',

@@ -19,6 +19,8 @@ export interface ResolvedSpec {
   diskStorage: string;
   bridge?: string;
   appliance?: string;
+  /** The address the appliance reserves for this container (`network.ip` of a member, no prefix). */
+  reservedIp?: string;
   ip: string;
   gateway?: string;
   firewall: boolean;
@@ -46,6 +48,13 @@ export interface ResolvedSpec {
   shutdownTimeoutSeconds: number;
   adopt: boolean;
   auth: { sshPublicKeys?: string[]; sshPublicKeysFile?: string; passwordFile?: string };
+  /** Reverse-proxy routes on the appliance (members only). */
+  expose: { host: string; port: number; pathPrefix?: string }[];
+  /**
+   * A second NIC (`net1`, `eth1`): the Appliance kind's LAN side. AppContainers have none, and then
+   * `net1` is not managed at all (whatever is there stays).
+   */
+  net1?: { bridge: string; ip: string };
 }
 
 /** Applies pxr's defaults; `name` is the object's name (the default host name). */
@@ -81,6 +90,7 @@ export function resolveSpec(spec: AppContainerSpec, name: string): ResolvedSpec 
     shutdownTimeoutSeconds: spec.shutdownTimeoutSeconds ?? 60,
     adopt: spec.adopt ?? false,
     auth: { ...(spec.auth ?? {}) },
+    expose: (spec.expose ?? []).map((e) => ({ ...e })),
   };
   if (spec.vmid !== undefined) out.vmid = spec.vmid;
   if (net.bridge !== undefined) out.bridge = net.bridge;

@@ -42,12 +42,25 @@ export function validateAppContainer(doc: ManifestDoc): SemanticIssue[] {
         if (outside) add('network.gateway', outside);
       }
     }
-    if (gw !== undefined && (ip === undefined || ip === 'dhcp'))
+    if (appliance !== undefined && gw !== undefined)
+      add(
+        'network.gateway',
+        "with network.appliance the appliance's LAN address is the gateway (given by DHCP); remove it",
+      );
+    else if (gw !== undefined && (ip === undefined || ip === 'dhcp'))
       add(
         'network.gateway',
         'a gateway only applies to a static ip; with dhcp the lease provides it',
       );
   }
+
+  const expose = spec['expose'];
+  if (
+    Array.isArray(expose) &&
+    expose.length > 0 &&
+    obj(spec['network'])?.['appliance'] === undefined
+  )
+    add('expose', 'expose needs network.appliance (the appliance runs the reverse proxy)');
 
   const mps = spec['mountPoints'];
   if (Array.isArray(mps)) {

@@ -124,13 +124,13 @@ describe('AppContainer create', () => {
     assert.match(err.message, /node 'pve9' is not a node of this cluster/);
   });
 
-  test('network.appliance waits (the Appliance kind does not exist yet) and touches nothing', async () => {
+  test('network.appliance naming no Appliance object waits and touches nothing', async () => {
     const calls = Object.values(r.pve.calls()).reduce((n, c) => n + c.count, 0);
     const o = await r.h.pass(
       ct('behind', { vmid: 4320, network: { appliance: 'edge', ip: 'dhcp', firewall: false } }),
     );
     assert.ok(!(o instanceof Error) && o.notReady?.reason === 'DependencyNotReady');
-    assert.match(o.notReady.message, /Appliance kind is not available yet/);
+    assert.match(o.notReady.message, /waiting for Appliance\/edge: no such Appliance object/);
     assert.equal(
       Object.values(r.pve.calls()).reduce((n, c) => n + c.count, 0),
       calls,

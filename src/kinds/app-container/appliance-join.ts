@@ -1,0 +1,115 @@
+/**
+ * An AppContainer joining an Appliance's LAN (`network.appliance`). The container's NIC goes on the
+ * appliance's LAN bridge with `ip=dhcp`; the address comes from the appliance's DHCP reservation for
+ * the container's MAC. The MAC is derived from the object's uid and set at create time, so the
+ * appliance can publish the reservation (and the DNS name) before the container first boots.
+ *
+ * Only this file reads the Appliance's spec and status from the AppContainer side, by plain field
+ * access on stored objects (no import of the Appliance kind: the dependency runs the other way).
+ */
+import { createHash } from 'node:crypto';
+import type { ObjectStatusView, StoredObject } from '../../core/kind.js';
+import type { ResolvedSpec } from './spec.js';
+
+/** A stable, locally administered unicast MAC for a member, from its uid (`02:...`, upper-case). */
+export function memberMac(uid: string): string {
+  const h = createHash('sha256').update(`pxr-appliance-member:${uid}`).digest();
+  const bytes = [0x02, ...h.subarray(0, 5)];
+  return bytes.map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':');
+}
+
+/** What a member needs from its appliance's spec. */
+export interface ApplianceLan {
+  name: string;
+  node: string;
+  bridge: string;
+  domain: string;
+  httpPort: number;
+  /** The appliance's own LAN address (no prefix). */
+  gateway: string;
+}
+
+const rec = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+/** Reads the LAN facts from an Appliance's stored spec; undefined when they are not usable. */
+export function applianceLan(obj: StoredObject): ApplianceLan | undefined {
+  const s = obj.spec;
+  const lan = rec(s['lan']);
+  const bridge = lan['bridge'];
+  const cidr = lan['cidr'];
+  const node = s['node'];
+  const domain = rec(s['dns'])['domain'];
+  const port = rec(s['proxy'])['httpPort'];
+  if (typeof bridge !== 'string' || typeof cidr !== 'string' || typeof node !== 'string')
+    return undefined;
+  if (typeof domain !== 'string') return undefined;
+  return {
+    name: obj.name,
+    node,
+    bridge,
+    domain,
+    httpPort: typeof port === 'number' ? port : 80,
+    gateway: cidr.split('/')[0] ?? cidr,
+  };
+}
+
+/**
+ * The member's spec as the container machinery sees it: the LAN bridge in place of `network.bridge`,
+ * `ip=dhcp` on the NIC, and the static `network.ip` (if any) kept as the reserved address.
+ */
+export function joinSpec(spec: ResolvedSpec, lan: ApplianceLan | undefined): ResolvedSpec {
+  if (spec.appliance === undefined) return spec;
+  const out: ResolvedSpec = { ...spec, ip: 'dhcp' };
+  if (spec.ip !== 'dhcp') out.reservedIp = spec.ip.split('/')[0] ?? spec.ip;
+  delete out.gateway;
+  if (lan) out.bridge = lan.bridge;
+  else delete out.bridge;
+  return out;
+}
+
+/** The URLs a member's expose entries answer on (through the appliance's proxy). */
+export function memberUrls(spec: ResolvedSpec, lan: ApplianceLan): string[] {
+  const port = lan.httpPort === 80 ? '' : `:${lan.httpPort}`;
+  return spec.expose.map((e) => `http://${e.host}${port}${e.pathPrefix ?? '/'}`);
+}
+
+/** The member's address as the appliance last saw it: its reservation, else its DHCP lease. */
+export function memberIp(
+  spec: ResolvedSpec,
+  mac: string | undefined,
+  appliance: ObjectStatusView | undefined,
+): string | undefined {
+  if (spec.reservedIp !== undefined) return spec.reservedIp;
+  const leases = rec(appliance?.observed['leases']);
+  const ip = mac === undefined ? undefined : leases[mac.toLowerCase()];
+  return typeof ip === 'string' ? ip : undefined;
+}
+
+/** The member's host name on the LAN: the first label of its host name. */
+export function memberHost(spec: ResolvedSpec): string {
+  return (spec.hostname.split('.')[0] ?? spec.hostname).toLowerCase();
+}
+
+/**
+ * What the appliance renders for a member, as a short digest: the appliance records it per member in
+ * its status, and a member whose digest differs asks for the appliance to be queued.
+ */
+export function memberDigest(spec: ResolvedSpec, mac: string | undefined): string {
+  const facts = {
+    host: memberHost(spec),
+    mac: mac?.toLowerCase(),
+    ip: spec.reservedIp,
+    expose: spec.expose,
+  };
+  return createHash('sha1').update(JSON.stringify(facts)).digest('hex').slice(0, 12);
+}
+
+/** Whether the appliance's last render included this member as it is now. */
+export function memberRendered(
+  appliance: ObjectStatusView | undefined,
+  name: string,
+  digest: string,
+): boolean {
+  return rec(appliance?.observed['members'])[name] === digest;
+}
