@@ -2,6 +2,7 @@
 import type { ObjectView } from '../store/queries.js';
 import { formatDuration } from './duration.js';
 import { appContainerColumns } from '../kinds/app-container/columns.js';
+import { applianceColumns } from '../kinds/appliance/columns.js';
 
 type Col = { header: string; value(v: ObjectView): string };
 
@@ -43,6 +44,7 @@ function reason(v: ObjectView): string {
 
 function kindColumns(kind: string, wide: boolean): Col[] {
   if (kind === 'AppContainer') return appContainerColumns(wide);
+  if (kind === 'Appliance') return applianceColumns(wide);
   return KIND_COLUMNS[kind] ?? [];
 }
 

@@ -9,6 +9,12 @@ import type { KindDefinition, Reconciler } from '../core/kind.js';
 import { Manager } from '../core/manager.js';
 import { bridgeReconciler } from '../kinds/bridge/index.js';
 import { appContainerReconciler } from '../kinds/app-container/index.js';
+import {
+  applianceReconciler,
+  defaultTransportFactory,
+  type ServiceLayouts,
+  type TransportFactory,
+} from '../kinds/appliance/index.js';
 import { kindDefinitions } from '../kinds/registry.js';
 import type { PveClient } from '../pve/types.js';
 import { watchManifests, type ManifestWatcher } from '../source/watcher.js';
@@ -36,6 +42,13 @@ export interface ControllerAppOptions {
   /** Extra per-kind reconciler options (tests shorten task polling). */
   bridge?: { taskPollMs?: number; foreignPendingRequeueMs?: number; applyFailedRequeueMs?: number };
   appContainer?: { taskPollMs?: number };
+  /**
+   * Appliance options: `transportFor` replaces the default factory (ssh/pct from the spec, the
+   * in-memory simulated appliance for `access.transport: simulated`); tests shorten polling.
+   */
+  appliance?: { taskPollMs?: number; transportFor?: TransportFactory; layouts?: ServiceLayouts };
+  /** Queues an Appliance now (a member changed); wired by startControllerApp to its manager. */
+  onApplianceMemberChanged?: (name: string) => void;
   /** Reconciler backoff (tests shorten it). */
   backoff?: { baseMs?: number; maxMs?: number };
 }
@@ -54,14 +67,26 @@ export function withReconcilers(
   pve: PveClient,
   clock: Clock,
   store: Store,
-  opts: Pick<ControllerAppOptions, 'bridge' | 'appContainer'> = {},
+  opts: Pick<
+    ControllerAppOptions,
+    'bridge' | 'appContainer' | 'appliance' | 'onApplianceMemberChanged'
+  > = {},
 ): KindDefinition[] {
+  const { transportFor, ...applianceOpts } = opts.appliance ?? {};
   const reconcilers: Record<string, Reconciler> = {
     Bridge: bridgeReconciler({ pve, clock, ...(opts.bridge ?? {}) }),
+    Appliance: applianceReconciler({
+      pve,
+      clock,
+      listObjects: (kind) => store.objects.list(kind),
+      transportFor: transportFor ?? defaultTransportFactory({ clock }),
+      ...applianceOpts,
+    }),
     AppContainer: appContainerReconciler({
       pve,
       clock,
       listObjects: (kind) => store.objects.list(kind),
+      ...(opts.onApplianceMemberChanged ? { onMemberChanged: opts.onApplianceMemberChanged } : {}),
       ...(opts.appContainer ?? {}),
     }),
   };
@@ -73,7 +98,12 @@ export function withReconcilers(
 
 export async function startControllerApp(o: ControllerAppOptions): Promise<ControllerApp> {
   const store = openStore(o.db, { clock: o.clock });
-  const kinds = withReconcilers(o.pve, o.clock, store, o);
+  // Members ask for their appliance to be queued; the manager exists only once kinds are built.
+  let queueAppliance: (name: string) => void = () => undefined;
+  const kinds = withReconcilers(o.pve, o.clock, store, {
+    ...o,
+    onApplianceMemberChanged: (name) => queueAppliance(name),
+  });
   const manager = new Manager({
     store,
     clock: o.clock,
@@ -83,6 +113,7 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
     ingest: { maxPruneRatio: o.maxPruneRatio },
     ...(o.backoff ? { backoff: o.backoff } : {}),
   });
+  queueAppliance = (name) => manager.controller('Appliance')?.enqueue(name);
   // Located manifest errors become Warning events on the object they concern (or on the source), once
   // per distinct error: a file that stays broken does not write on every re-read.
   let reported = new Set<string>();

@@ -8,6 +8,8 @@ import { bridgeSpecSchema } from './bridge/schema.js';
 import { validateBridge } from './bridge/validate.js';
 import { appContainerSpecSchema } from './app-container/schema.js';
 import { validateAppContainer } from './app-container/validate.js';
+import { applianceSpecSchema } from './appliance/schema.js';
+import { validateAppliance } from './appliance/validate.js';
 
 const bridge: KindDefinition = {
   kind: 'Bridge',
@@ -17,13 +19,22 @@ const bridge: KindDefinition = {
   validate: validateBridge,
 };
 
+const appliance: KindDefinition = {
+  kind: 'Appliance',
+  plural: 'appliances',
+  aliases: ['appliance'],
+  schema: applianceSpecSchema,
+  validate: validateAppliance,
+  dependsOn: ['Bridge'],
+};
+
 const appContainer: KindDefinition = {
   kind: 'AppContainer',
   plural: 'appcontainers',
   aliases: ['appcontainer', 'ct'],
   schema: appContainerSpecSchema,
   validate: validateAppContainer,
-  dependsOn: ['Bridge'],
+  dependsOn: ['Bridge', 'Appliance'],
 };
 
 /**
@@ -31,5 +42,5 @@ const appContainer: KindDefinition = {
  * so a caller attaching a reconciler never mutates another caller's definitions.
  */
 export function kindDefinitions(): KindDefinition[] {
-  return [bridge, appContainer].map((k) => ({ ...k }));
+  return [bridge, appliance, appContainer].map((k) => ({ ...k }));
 }

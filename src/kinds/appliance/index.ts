@@ -1,0 +1,23 @@
+/** The Appliance kind's reconciler, transport factory and CLI columns, as the composition root wires them. */
+import type { Reconciler } from '../../core/kind.js';
+import { ApplianceReconciler, type ApplianceDeps } from './reconciler.js';
+import type { ApplianceSpec } from './spec.js';
+
+export type { ApplianceDeps } from './reconciler.js';
+export type { ApplianceSpec } from './spec.js';
+export type { ServiceLayouts } from './services.js';
+export {
+  defaultTransportFactory,
+  type TransportFactory,
+  type TransportTarget,
+} from './transport-for.js';
+export { applianceColumns } from './columns.js';
+
+/**
+ * `listObjects` should be `(kind) => store.objects.list(kind)`: the reconciler finds the Bridge
+ * objects of its bridges and the AppContainers that join its LAN through it. `transportFor` builds
+ * the transport into the appliance (see `defaultTransportFactory`; tests pass their own).
+ */
+export function applianceReconciler(deps: ApplianceDeps): Reconciler<ApplianceSpec> {
+  return new ApplianceReconciler(deps);
+}

@@ -1,0 +1,102 @@
+/**
+ * The appliance's desired service model (src/appliance/desired.ts) built from its resolved spec and
+ * every AppContainer joining its LAN (`network.appliance: <name>`). Pure: members come in as stored
+ * objects with their recorded status, and the result says, per member, what was rendered (a digest
+ * the member compares with its own, see app-container/appliance-join.ts).
+ */
+import type { ApplianceDesired, ApplianceHost } from '../../appliance/desired.js';
+import { parseCidr } from '../../appliance/desired.js';
+import type { ObjectStatusView, StoredObject } from '../../core/kind.js';
+import {
+  applianceLan,
+  joinSpec,
+  memberDigest,
+  memberHost,
+  memberMac,
+} from '../app-container/appliance-join.js';
+import { resolveSpec, type AppContainerSpec } from '../app-container/spec.js';
+import { LAN_IFACE, WAN_IFACE, type ResolvedAppliance } from './spec.js';
+
+export interface MemberInput {
+  obj: StoredObject;
+  status: ObjectStatusView | undefined;
+}
+
+export interface BuiltModel {
+  desired: ApplianceDesired;
+  /** Member name → digest of what was rendered for it. */
+  members: Record<string, string>;
+  /** Why a setting was left out for now (e.g. a default site no member exposes yet). */
+  notes: string[];
+}
+
+/** The members of appliance `name`: live AppContainers whose `network.appliance` names it. */
+export function selectMembers(name: string, cts: readonly StoredObject[]): StoredObject[] {
+  return cts
+    .filter((o) => !o.deletionRequested)
+    .filter((o) => {
+      const net = o.spec['network'];
+      return (
+        net !== null &&
+        typeof net === 'object' &&
+        (net as Record<string, unknown>)['appliance'] === name
+      );
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Builds the desired model; `appliance` is the Appliance object (for the members' LAN facts). */
+export function buildModel(
+  appliance: StoredObject,
+  spec: ResolvedAppliance,
+  members: readonly MemberInput[],
+): BuiltModel {
+  const lan = applianceLan(appliance);
+  const hosts: ApplianceHost[] = [];
+  const digests: Record<string, string> = {};
+  for (const m of members) {
+    const own = joinSpec(resolveSpec(m.obj.spec as unknown as AppContainerSpec, m.obj.name), lan);
+    const recorded = m.status?.observed['mac'];
+    const mac = typeof recorded === 'string' ? recorded : memberMac(m.obj.uid);
+    const host: ApplianceHost = {
+      hostname: memberHost(own),
+      mac: mac.toLowerCase(),
+      expose: own.expose.map((e) => ({ ...e })),
+    };
+    if (own.reservedIp !== undefined) host.ip = own.reservedIp;
+    hosts.push(host);
+    digests[m.obj.name] = memberDigest(own, mac);
+  }
+  const net = parseCidr(spec.lan.cidr);
+  const desired: ApplianceDesired = {
+    lan: { iface: LAN_IFACE, cidr: spec.lan.cidr },
+    wan: { iface: WAN_IFACE },
+    dhcp: { range: spec.dhcp.range, leaseTime: spec.dhcp.leaseTime },
+    dns: {
+      domain: spec.dns.domain,
+      upstream: spec.dns.upstream,
+      records: spec.dns.records.map((r) => ({ ...r })),
+    },
+    nat: {
+      enabled: spec.nat.enabled,
+      masqueradeFrom:
+        spec.nat.masqueradeFrom ?? (net ? `${net.network}/${net.prefix}` : spec.lan.cidr),
+      outIface: WAN_IFACE,
+    },
+    proxy: { httpPort: spec.proxy.httpPort },
+    hosts,
+  };
+  if (spec.dhcp.reservedRange) desired.dhcp.reservedRange = spec.dhcp.reservedRange;
+  if (spec.proxy.httpsPort !== undefined) desired.proxy.httpsPort = spec.proxy.httpsPort;
+  const notes: string[] = [];
+  const site = spec.proxy.defaultSite;
+  if (site !== undefined) {
+    // The default site is a member's route: until a member exposes it there is nothing to default to.
+    const exposed = hosts.some((h) =>
+      h.expose.some((e) => e.host.toLowerCase() === site.toLowerCase()),
+    );
+    if (exposed) desired.proxy.defaultSite = site;
+    else notes.push(`proxy.defaultSite ${site} is not exposed by any member yet; left out`);
+  }
+  return { desired, members: digests, notes };
+}

@@ -1,0 +1,99 @@
+/**
+ * Chooses and keeps the Transport of each appliance from its `access` spec: `ssh` straight into the
+ * appliance, `pct` (ssh to the node, then `pct exec <vmid>`), or `simulated` (the in-memory appliance
+ * of `pxr run --sim`). The private key is read from its file when the transport is built, and never
+ * logged: errors name the file, not its content. One transport per appliance is kept open between
+ * passes (a simulated appliance's state lives in it) and replaced when the access settings change.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { Clock } from '../../core/clock.js';
+import { TerminalError } from '../../core/errors.js';
+import { createPctTransport } from '../../appliance/transport/pct.js';
+import { SimulatedTransport } from '../../appliance/transport/simulated.js';
+import { createSshTransport, type SshTransportOptions } from '../../appliance/transport/ssh.js';
+import type { Transport } from '../../appliance/transport/types.js';
+import type { ResolvedAppliance } from './spec.js';
+
+/** Which appliance a transport is for: the CT's VMID is known once it exists (pct needs it). */
+export interface TransportTarget {
+  name: string;
+  uid: string;
+  vmid: number;
+  spec: ResolvedAppliance;
+}
+
+/** Builds (or hands back) the transport of one appliance. */
+export type TransportFactory = (target: TransportTarget) => Promise<Transport>;
+
+export interface DefaultTransportOptions {
+  clock: Clock;
+  log?: Logger;
+  /** Reads the private key file (injected by tests). @default fs.readFile utf8 */
+  readSecret?: (path: string) => Promise<string>;
+}
+
+/** The factory the composition root uses: ssh/pct from the spec, simulated in memory. */
+export function defaultTransportFactory(o: DefaultTransportOptions): TransportFactory & {
+  closeAll(): Promise<void>;
+} {
+  const open = new Map<string, { key: string; t: Transport }>();
+  const read = o.readSecret ?? ((p: string) => readFile(p, 'utf8'));
+  const factory = async (target: TransportTarget): Promise<Transport> => {
+    const a = target.spec.access;
+    const key = JSON.stringify({ a, vmid: a.transport === 'pct' ? target.vmid : undefined });
+    const have = open.get(target.uid);
+    if (have?.key === key) return have.t;
+    if (have) {
+      open.delete(target.uid);
+      await have.t.close();
+    }
+    const t = await build(target, read, o);
+    open.set(target.uid, { key, t });
+    return t;
+  };
+  return Object.assign(factory, {
+    async closeAll(): Promise<void> {
+      const all = [...open.values()];
+      open.clear();
+      for (const x of all) await x.t.close();
+    },
+  });
+}
+
+async function build(
+  target: TransportTarget,
+  read: (p: string) => Promise<string>,
+  o: DefaultTransportOptions,
+): Promise<Transport> {
+  const a = target.spec.access;
+  if (a.transport === 'simulated')
+    return new SimulatedTransport({ caddyAdminListen: target.spec.proxy.adminListen });
+  if (a.host === undefined || a.privateKeyFile === undefined || a.hostKeyFingerprint === undefined)
+    throw new TerminalError(
+      'InvalidAccess',
+      `access.transport ${a.transport} needs access.host, access.privateKeyFile and access.hostKeyFingerprint`,
+    );
+  let privateKey: string;
+  try {
+    privateKey = await read(a.privateKeyFile);
+  } catch (err) {
+    // The message names the file, never its content.
+    throw new TerminalError(
+      'SecretUnreadable',
+      `cannot read access.privateKeyFile ${a.privateKeyFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      { cause: err },
+    );
+  }
+  const ssh: SshTransportOptions = {
+    host: a.host,
+    port: a.port,
+    username: a.user,
+    privateKey,
+    hostKeyFingerprint: a.hostKeyFingerprint,
+    clock: o.clock,
+    ...(o.log ? { logger: o.log.child({ appliance: target.name }) } : {}),
+  };
+  if (a.transport === 'ssh') return createSshTransport(ssh);
+  return createPctTransport({ ssh, vmid: target.vmid });
+}
