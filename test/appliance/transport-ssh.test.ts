@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -12,6 +12,16 @@ import { createSshTransport, type SshTransportOptions } from '../../src/applianc
 import type { Transport } from '../../src/appliance/transport/types.js';
 import { waitFor } from '../helpers/wait.js';
 import { skipReason, startSshd, TRICKY, type Sshd } from './transport-sshd.js';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
+}
 
 function splitNul(s: string): string[] {
   const parts = s.split('\0');
@@ -79,24 +89,35 @@ describe('ssh transport against a real sshd', { skip: skipReason() }, () => {
     const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
     assert.equal(pids.length, 2, 'the shell and its background sleep');
     await waitFor('the timed-out shell and its child to be gone', () =>
-      pids.every((pid) => {
-        try {
-          process.kill(pid, 0);
-          return false;
-        } catch (err) {
-          return (err as NodeJS.ErrnoException).code === 'ESRCH';
-        }
-      }),
+      pids.every((pid) => !isAlive(pid)),
     );
     assert.equal((await t.exec(['true'])).code, 0, 'the transport still works afterwards');
   });
 
-  test('an aborted command is rejected with SSH_EXEC_ABORTED', async () => {
+  test('aborting a running command rejects it at once; the command ends by its remote deadline', async () => {
+    const pidFile = join(sshd.dir, 'abort.pid');
     const ac = new AbortController();
-    const p = t.exec(['sleep', '30'], { signal: ac.signal });
+    const p = t.exec(['sh', '-c', 'echo $$ > "$1"; exec sleep 30', 'sh', pidFile], {
+      signal: ac.signal,
+      timeoutMs: 3_000,
+    });
+    const pid = await waitFor('the command to start', () =>
+      existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) || undefined : undefined,
+    );
+    const started = Date.now();
     ac.abort(new Error('shutting down'));
     await assert.rejects(
       p,
+      (err: unknown) => err instanceof PxrError && err.code === 'SSH_EXEC_ABORTED',
+    );
+    assert.ok(Date.now() - started < 1_000, 'rejected at once, not at the deadline');
+    // sshd ignores signal requests in root sessions: the remote `timeout` is what ends it.
+    await waitFor('the aborted command to be gone', () => !isAlive(pid));
+
+    const already = new AbortController();
+    already.abort();
+    await assert.rejects(
+      t.exec(['true'], { signal: already.signal }),
       (err: unknown) => err instanceof PxrError && err.code === 'SSH_EXEC_ABORTED',
     );
   });

@@ -39,7 +39,8 @@ export interface SshTransportOptions {
    * Wrap every command in `timeout -s KILL <secs>` on the remote side (coreutils or busybox). Closing
    * the channel does not stop a remote command, and sshd ignores ssh `signal` requests in root sessions
    * (no privilege separation after a root login), so this is what really kills a command that ran
-   * past its timeout. @default true
+   * past its timeout. An aborted command is rejected at once but, as root, runs on until this
+   * deadline at the latest. @default true
    */
   killOnTimeout?: boolean;
   /** Commands run at once over the connection (sshd's MaxSessions defaults to 10). @default 8 */
