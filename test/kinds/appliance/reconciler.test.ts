@@ -1,0 +1,217 @@
+/**
+ * The Appliance reconciler driven directly, pass by pass (the way the lab test drives it with a real
+ * transport), against the simulator over HTTP and a simulated appliance: the transport is asked for
+ * once the container runs, `pxr/drift: alert` reports drift without touching the appliance, a failing
+ * service leaves the others converged and asks for a retry, and deletion destroys the container.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import pino from 'pino';
+import { ManualClock } from '../../../src/core/clock.js';
+import { driftSettings } from '../../../src/core/drift-policy.js';
+import { inventoryOwnership } from '../../../src/core/ownership.js';
+import type {
+  Condition,
+  ObjectOutcome,
+  ReconcileContext,
+  Reconciler,
+  StoredObject,
+} from '../../../src/core/kind.js';
+import { createPveClient } from '../../../src/pve/client.js';
+import type { PveClient } from '../../../src/pve/types.js';
+import { openStore, type Store } from '../../../src/store/store.js';
+import { SimulatedTransport } from '../../../src/appliance/transport/simulated.js';
+import type { ExecOptions, ExecResult } from '../../../src/appliance/transport/types.js';
+import {
+  applianceReconciler,
+  type ApplianceSpec,
+  type TransportTarget,
+} from '../../../src/kinds/appliance/index.js';
+import { startSim, type StartedSim } from '../../helpers/sim.js';
+import { TEMPLATE } from './rig.js';
+
+/** A simulated appliance whose commands can be made to fail (an unreachable Caddy admin API). */
+class FlakyAppliance extends SimulatedTransport {
+  failCurl = false;
+  override exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult> {
+    if (this.failCurl && argv[0] === 'curl')
+      return Promise.resolve({ code: 7, stdout: '', stderr: 'curl: (7) Failed to connect' });
+    return super.exec(argv, opts);
+  }
+}
+
+type Obj = StoredObject<ApplianceSpec>;
+
+let seq = 0;
+function appliance(name: string, annotations: Record<string, string> = {}): Obj {
+  const spec: ApplianceSpec = {
+    node: 'pve',
+    template: TEMPLATE,
+    wan: { bridge: 'vmbr0' },
+    lan: { bridge: 'vmbr10', cidr: '10.20.0.1/24' },
+    dhcp: { range: { start: '10.20.0.100', end: '10.20.0.199' } },
+    dns: { domain: 'prox.local' },
+    access: { transport: 'simulated' },
+  };
+  return {
+    kind: 'Appliance',
+    name,
+    uid: `ua${++seq}-${name}`,
+    generation: 1,
+    specHash: createHash('sha1').update(JSON.stringify(spec)).digest('hex').slice(0, 16),
+    spec,
+    labels: {},
+    annotations,
+    sourceFile: 'gw.yaml',
+    deletionRequested: false,
+    finalizers: [],
+  };
+}
+
+describe('Appliance reconciler', () => {
+  const clock = new ManualClock();
+  let s: StartedSim;
+  let pve: PveClient;
+  let store: Store;
+  let r: Reconciler<ApplianceSpec>;
+  const targets: TransportTarget[] = [];
+  const transports = new Map<string, FlakyAppliance>();
+  const status = new Map<string, { observed: Record<string, unknown>; conditions: Condition[] }>();
+
+  const ctx = (obj: Obj): ReconcileContext => ({
+    log: pino({ level: 'silent' }),
+    clock,
+    reconcileId: 'test',
+    signal: new AbortController().signal,
+    getStatus: () => undefined,
+    observed: status.get(obj.name)?.observed ?? {},
+    observedOf: (n) => status.get(n)?.observed ?? {},
+    driftPolicy: driftSettings(obj.annotations).policy,
+    driftSettings: () => driftSettings(obj.annotations),
+    ownership: inventoryOwnership(store.inventory, [obj], clock),
+  });
+  const pass = async (obj: Obj): Promise<ObjectOutcome> => {
+    const o = (await r.reconcile(ctx(obj), [obj])).get(obj.name);
+    if (!o || o instanceof Error) throw o ?? new Error('no outcome');
+    const st = status.get(obj.name) ?? { observed: {}, conditions: [] };
+    if (o.observed) st.observed = o.observed;
+    for (const c of o.conditions ?? [])
+      st.conditions = [
+        ...st.conditions.filter((x) => x.type !== c.type),
+        { ...c, lastTransitionTime: 0 },
+      ];
+    status.set(obj.name, st);
+    return o;
+  };
+  const converge = async (obj: Obj): Promise<ObjectOutcome> => {
+    for (let i = 0; i < 40; i++) {
+      const o = await pass(obj);
+      if (!o.notReady && o.requeueAfterMs === undefined) return o;
+      clock.advance(o.requeueAfterMs ?? 1000);
+    }
+    throw new Error(`${obj.name} did not converge`);
+  };
+  const cond = (name: string, type: string): Condition | undefined =>
+    status.get(name)?.conditions.find((c) => c.type === type);
+
+  before(async () => {
+    s = await startSim({ clock, taskTimeScale: 0.25 });
+    pve = createPveClient({
+      url: s.url,
+      tokenId: s.tokenId,
+      tokenSecret: s.tokenSecret,
+      clock,
+      logger: pino({ level: 'silent' }),
+    });
+    await pve.createNetwork('pve', 'vmbr10', { type: 'bridge', autostart: 1 });
+    const upid = await pve.applyNetwork('pve');
+    for (let i = 0; i < 60 && (await pve.taskStatus('pve', upid)).status === 'running'; i++)
+      clock.advance(1000);
+    store = openStore(':memory:', { clock });
+    r = applianceReconciler({
+      pve,
+      clock,
+      taskPollMs: 1000,
+      resourcesTtlMs: 0,
+      serviceRetryMs: 7000,
+      transportFor: (target) => {
+        targets.push(target);
+        let t = transports.get(target.name);
+        if (!t) transports.set(target.name, (t = new FlakyAppliance()));
+        return Promise.resolve(t);
+      },
+    });
+  });
+  after(async () => {
+    store.close();
+    await pve.close();
+    await s.close();
+  });
+
+  test('the transport is asked for only once the container runs, with its VMID', async () => {
+    const gw = appliance('gw1');
+    const first = await pass(gw);
+    assert.ok(first.notReady, 'the first pass only starts creating the container');
+    assert.equal(targets.length, 0);
+    await converge(gw);
+    const vmid = status.get('gw1')?.observed['vmid'];
+    assert.equal(typeof vmid, 'number');
+    assert.equal(targets.at(-1)?.vmid, vmid);
+    assert.equal(targets.at(-1)?.spec.access.transport, 'simulated');
+    for (const type of ['DnsmasqReady', 'NftablesReady', 'CaddyReady'])
+      assert.equal(cond('gw1', type)?.status, 'True', type);
+  });
+
+  test('under pxr/drift: alert, a flushed nft table is reported as drift and left alone', async () => {
+    const gw = appliance('gw2', { 'pxr/drift': 'alert' });
+    await converge(gw);
+    const t = transports.get('gw2')!;
+    await t.exec(['nft', 'flush', 'table', 'inet', 'pxr']);
+    const o = await pass(gw);
+    assert.ok(
+      o.drift?.some((d) => d.field.startsWith('nft')),
+      JSON.stringify(o.drift),
+    );
+    assert.equal(o.driftCorrected, false);
+    assert.equal(o.notReady?.reason, 'Drifted');
+    assert.equal(cond('gw2', 'NftablesReady')?.status, 'False');
+    assert.ok(
+      t.nft!.every((c) => c.rules.length === 0),
+      'the table stays flushed',
+    );
+  });
+
+  test('an unreachable Caddy admin API fails CaddyReady only and asks for a retry', async () => {
+    const gw = appliance('gw3');
+    await converge(gw);
+    const t = transports.get('gw3')!;
+    t.failCurl = true;
+    const o = await pass(gw);
+    assert.equal(cond('gw3', 'CaddyReady')?.status, 'False');
+    assert.equal(cond('gw3', 'CaddyReady')?.reason, 'HTTP_UNREACHABLE');
+    assert.equal(cond('gw3', 'DnsmasqReady')?.status, 'True');
+    assert.equal(cond('gw3', 'NftablesReady')?.status, 'True');
+    assert.equal(o.requeueAfterMs, 7000);
+    assert.equal(o.notReady?.reason, 'ServicesNotReady');
+    assert.ok(o.events?.some((e) => e.type === 'Warning' && /caddy/.test(e.message)));
+    t.failCurl = false;
+    const back = await pass(gw);
+    assert.equal(back.notReady, undefined);
+    assert.equal(cond('gw3', 'CaddyReady')?.status, 'True');
+  });
+
+  test('deleting the appliance destroys its container', async () => {
+    const gw = { ...appliance('gw4'), deletionRequested: true };
+    await converge({ ...gw, deletionRequested: false });
+    const vmid = String(status.get('gw4')?.observed['vmid']);
+    assert.ok(s.sim.state.nodes['pve']!.lxc[vmid]);
+    for (let i = 0; i < 40; i++) {
+      const o = (await r.finalize(ctx(gw), [gw])).get('gw4');
+      if (o === 'done') break;
+      if (o instanceof Error) throw o;
+      clock.advance(o?.requeueAfterMs ?? 1000);
+    }
+    assert.equal(s.sim.state.nodes['pve']!.lxc[vmid], undefined);
+  });
+});
