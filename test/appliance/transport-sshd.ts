@@ -57,6 +57,24 @@ export interface Sshd {
   stop(): Promise<void>;
 }
 
+/** Whether a process exists (the sshd runs on this host, so remote pids are local pids). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
+}
+
+/** The pids a test command wrote, one a line, once `n` of them are there. */
+export function pidsIn(file: string, n: number): number[] | undefined {
+  if (!existsSync(file)) return undefined;
+  const pids = readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
+  return pids.length >= n ? pids : undefined;
+}
+
 /** Why the sshd tests cannot run here, or undefined when they can. */
 export function sshdUnavailable(): string | undefined {
   if (!existsSync(SSHD)) return `${SSHD} not found (apt-get install openssh-server)`;
