@@ -13,7 +13,8 @@
  * 192.0.2.0/24 is the documentation range and exists only between two of our namespaces.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -108,17 +109,24 @@ function alive(pid: number): boolean {
 
 /**
  * Removes what an earlier run left behind: our own prefix always, and `pxrlab-<pid>-*` of a test
- * process that no longer exists (a run killed before its `after`). A live run's namespaces are kept.
+ * process that no longer exists (a run killed before its `after`): namespaces (with the processes in
+ * them) and temp folders under `tmp`. A live run's are kept.
  */
-export async function removeLeftovers(names: LabNames): Promise<string[]> {
+export async function removeLeftovers(names: LabNames, tmp: string): Promise<string[]> {
   const removed: string[] = [];
   const own = names.appl.replace(/-appl$/, '-');
-  for (const ns of await listNamespaces(LAB_PREFIX)) {
-    const pid = Number(/^pxrlab-(\d+)-/.exec(ns)?.[1]);
-    if (ns.startsWith(own) || (Number.isInteger(pid) && !alive(pid))) {
-      await removeNamespace(ns);
-      removed.push(ns);
-    }
+  const stale = (name: string): boolean => {
+    const pid = Number(/^pxrlab-(\d+)-/.exec(name)?.[1]);
+    return name.startsWith(own) || (Number.isInteger(pid) && pid > 0 && !alive(pid));
+  };
+  for (const ns of (await listNamespaces(LAB_PREFIX)).filter(stale)) {
+    await removeNamespace(ns);
+    removed.push(ns);
+  }
+  // The temp folders of those runs (keys, configs, leases), named `pxrlab-<pid>-*` by the test.
+  for (const entry of (await readdir(tmp)).filter((e) => e.startsWith(LAB_PREFIX) && stale(e))) {
+    await rm(join(tmp, entry), { recursive: true, force: true });
+    removed.push(join(tmp, entry));
   }
   return removed;
 }
