@@ -93,6 +93,7 @@ export function connectSsh(o: ConnectOptions, onClose: (c: Client) => void): Pro
   return new Promise<Client>((resolve, reject) => {
     const c = new ssh2.Client();
     let settled = false;
+    let ready = false;
     let seen: string | undefined;
     const fail = (err: PxrError): void => {
       if (settled) return;
@@ -113,6 +114,7 @@ export function connectSsh(o: ConnectOptions, onClose: (c: Client) => void): Pro
     c.on('ready', () => {
       if (settled) return;
       settled = true;
+      ready = true;
       cancelTimer();
       resolve(c);
     });
@@ -130,17 +132,20 @@ export function connectSsh(o: ConnectOptions, onClose: (c: Client) => void): Pro
       fail(translate(err, o));
     });
     c.on('close', () => {
-      if (settled) onClose(c);
-      else
-        fail(
-          new PxrError(
-            'SSH_CONNECT_FAILED',
-            `ssh connection to ${where(o)} closed during handshake`,
-            {
-              context: { host: o.host, port: o.port, username: o.username },
-            },
-          ),
-        );
+      if (ready) {
+        onClose(c);
+        return;
+      }
+      // Before ready: a no-op when an error already settled the attempt (fail is idempotent).
+      fail(
+        new PxrError(
+          'SSH_CONNECT_FAILED',
+          `ssh connection to ${where(o)} closed during handshake`,
+          {
+            context: { host: o.host, port: o.port, username: o.username },
+          },
+        ),
+      );
     });
     try {
       c.connect({
