@@ -2,7 +2,8 @@
  * The Appliance reconciler driven directly, pass by pass (the way the lab test drives it with a real
  * transport), against the simulator over HTTP and a simulated appliance: the transport is asked for
  * once the container runs, `pxr/drift: alert` reports drift without touching the appliance, a failing
- * service leaves the others converged and asks for a retry, and deletion destroys the container.
+ * service leaves the others converged and asks for a retry, a route that does not answer is a
+ * Warning event, the lease file is observed, and deletion destroys the container.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,20 +29,48 @@ import {
   type ApplianceSpec,
   type TransportTarget,
 } from '../../../src/kinds/appliance/index.js';
+import { memberMac } from '../../../src/kinds/app-container/appliance-join.js';
 import { startSim, type StartedSim } from '../../helpers/sim.js';
 import { TEMPLATE } from './rig.js';
 
 /** A simulated appliance whose commands can be made to fail (an unreachable Caddy admin API). */
 class FlakyAppliance extends SimulatedTransport {
   failCurl = false;
+  /** Routes answer 502 (Caddy's answer when the upstream is down); the admin API still works. */
+  upstreamDown = false;
   override exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult> {
     if (this.failCurl && argv[0] === 'curl')
       return Promise.resolve({ code: 7, stdout: '', stderr: 'curl: (7) Failed to connect' });
+    if (this.upstreamDown && argv[0] === 'curl' && !argv.some((a) => a.includes(':2019/')))
+      return Promise.resolve({ code: 0, stdout: '\n--pxr-status:502', stderr: '' });
     return super.exec(argv, opts);
   }
 }
 
 type Obj = StoredObject<ApplianceSpec>;
+
+/** AppContainers visible to the reconciler (members of an appliance LAN). */
+const members: StoredObject[] = [];
+
+function member(
+  name: string,
+  network: Record<string, unknown>,
+  expose: Array<{ host: string; port: number }> = [],
+): StoredObject {
+  return {
+    kind: 'AppContainer',
+    name,
+    uid: `uc${++seq}-${name}`,
+    generation: 1,
+    specHash: 'm',
+    spec: { node: 'pve', template: TEMPLATE, network, expose },
+    labels: {},
+    annotations: {},
+    sourceFile: 'cts.yaml',
+    deletionRequested: false,
+    finalizers: [],
+  };
+}
 
 let seq = 0;
 function appliance(name: string, annotations: Record<string, string> = {}): Obj {
@@ -135,6 +164,7 @@ describe('Appliance reconciler', () => {
       taskPollMs: 1000,
       resourcesTtlMs: 0,
       serviceRetryMs: 7000,
+      listObjects: (kind) => (kind === 'AppContainer' ? members : []),
       transportFor: (target) => {
         targets.push(target);
         let t = transports.get(target.name);
@@ -199,6 +229,33 @@ describe('Appliance reconciler', () => {
     const back = await pass(gw);
     assert.equal(back.notReady, undefined);
     assert.equal(cond('gw3', 'CaddyReady')?.status, 'True');
+  });
+
+  test('a route that does not answer is a Warning event, not drift, and the leases are observed', async () => {
+    const gw = appliance('gw5');
+    const web = member('web5', { appliance: 'gw5', ip: '10.20.0.10/24' }, [
+      { host: 'web.prox.local', port: 80 },
+    ]);
+    const dyn = member('dyn5', { appliance: 'gw5' });
+    members.push(web, dyn);
+    await converge(gw);
+    const t = transports.get('gw5')!;
+    assert.ok(JSON.stringify(t.caddy.config).includes('10.20.0.10:80'));
+    // dnsmasq's lease file: `expiry mac ip hostname clientid`.
+    const mac = memberMac(dyn.uid).toLowerCase();
+    await t.writeFile(
+      '/var/lib/misc/pxr-dnsmasq.leases',
+      `${Math.floor(clock.now() / 1000) + 3600} ${mac} 10.20.0.142 dyn5 *\n`,
+    );
+    t.upstreamDown = true;
+    const o = await pass(gw);
+    const warn = o.events?.find((e) => e.reason === 'RouteNotAnswering');
+    assert.ok(warn, JSON.stringify(o.events));
+    assert.equal(warn.type, 'Warning');
+    assert.match(warn.message, /web\.prox\.local/);
+    assert.equal(o.drift, undefined);
+    assert.equal(o.notReady, undefined);
+    assert.deepEqual(status.get('gw5')?.observed['leases'], { [mac]: '10.20.0.142' });
   });
 
   test('deleting the appliance destroys its container', async () => {
