@@ -95,7 +95,10 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     const out = new Map<string, 'done' | ObjectOutcome | Error>();
     for (const obj of objs) {
       try {
-        out.set(obj.name, await finalizeOne(this.pass(ctx, obj), this.finalTasks));
+        const p = this.pass(ctx, obj);
+        // A member leaving: its appliance drops its reservation, name and routes now.
+        if (p.spec.appliance !== undefined) this.sh.deps.onMemberChanged?.(p.spec.appliance);
+        out.set(obj.name, await finalizeOne(p, this.finalTasks));
       } catch (err) {
         out.set(obj.name, err instanceof Error ? err : new Error(String(err)));
       }

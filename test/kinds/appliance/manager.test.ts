@@ -165,4 +165,20 @@ describe('Appliance through the Manager', () => {
     );
     assert.ok(Object.keys(r.observed('Appliance', 'gw')['members'] as object).includes('db'));
   });
+
+  test('a member removed from the manifests is destroyed and its reservation and routes are dropped', async () => {
+    r.manager.applySnapshot(snap(docs));
+    await r.until(
+      () => r.store.objects.get({ kind: 'AppContainer', name: 'db' }) === undefined,
+      'db deleted',
+    );
+    await r.manager.waitForIdle();
+    const t = r.appliances.get('gw')!;
+    assert.ok(!JSON.stringify(t.caddy.config).includes('10.20.0.12'), 'db route dropped');
+    assert.ok(![...t.files.keys()].some((p) => p.endsWith('/db')), 'db host files removed');
+    assert.deepEqual(Object.keys(r.observed('Appliance', 'gw')['members'] as object).sort(), [
+      'api',
+      'web',
+    ]);
+  });
 });
