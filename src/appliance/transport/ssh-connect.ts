@@ -115,6 +115,8 @@ export function connectSsh(o: ConnectOptions, onClose: (c: Client) => void): Pro
       if (settled) return;
       settled = true;
       ready = true;
+      // Request/response traffic: do not let Nagle hold back small packets.
+      c.setNoDelay(true);
       cancelTimer();
       resolve(c);
     });
