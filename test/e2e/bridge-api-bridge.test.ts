@@ -16,7 +16,7 @@ describe('the API bridge', () => {
   after(() => h.close());
 
   const vmbr0 = (): Record<string, unknown> | undefined =>
-    h.sim.sim.state.nodes.pve!.network.active.vmbr0 as Record<string, unknown> | undefined;
+    h.sim.sim.state.nodes.pve!.network.active.vmbr0;
   const cond = (type: string): { status: string; reason: string; message: string } | undefined =>
     h.app.store
       .describe({ kind: 'Bridge', name: 'uplink' })
