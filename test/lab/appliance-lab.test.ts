@@ -1,9 +1,11 @@
 /**
  * Issue 5 acceptance, against the real daemons: an appliance namespace running dnsmasq, nftables,
- * Caddy and sshd; two app namespaces on a Linux bridge. pxr converges the appliance over its ssh
- * transport; the apps get their reserved addresses by real DHCP, find each other through dnsmasq and
- * are reached through Caddy by host name. Then reality is broken by hand, three ways, and each break
- * is drift that one resync pass detects, records and corrects. Topology: lab-net.ts.
+ * Caddy and sshd; two app namespaces on a Linux bridge. pxr — the real Manager with the Appliance
+ * and AppContainer kinds, the simulator over HTTP for the LXC part — converges the appliance from
+ * its manifest through the ssh transport; the apps get their reserved addresses by real DHCP, find
+ * each other through dnsmasq and are reached through Caddy by host name. Then reality is broken by
+ * hand, three ways, and each break is drift that one resync pass detects, records and corrects.
+ * Topology: lab-net.ts.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,17 +14,12 @@ import { createServer, connect, type Server } from 'node:net';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ApplianceDesired } from '../../src/appliance/desired.js';
-import type { DnsmasqLayout } from '../../src/appliance/render/dnsmasq.js';
-import { CaddyService } from '../../src/appliance/services/caddy.js';
-import { DnsmasqService } from '../../src/appliance/services/dnsmasq.js';
-import { NftService } from '../../src/appliance/services/nftables.js';
-import type { ApplianceService } from '../../src/appliance/services/types.js';
-import { createSshTransport } from '../../src/appliance/transport/ssh.js';
-import { systemClock } from '../../src/core/clock.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { memberMac } from '../../src/kinds/app-container/appliance-join.js';
+import type { ServiceLayouts } from '../../src/kinds/appliance/index.js';
+import { snap } from '../core/helpers.js';
+import { gateway, member } from '../kinds/appliance/rig.js';
 import { waitFor } from '../helpers/wait.js';
-import { startDhclient, type Dhclient, type LeaseInfo } from './lab-dhcp.js';
+import { startDhclient, type Dhclient } from './lab-dhcp.js';
 import { labSkip, requireLabTools } from './lab-env.js';
 import {
   LAB,
@@ -31,41 +28,18 @@ import {
   labNames,
   nsRun,
   removeLeftovers,
+  setMac,
   setResolver,
   type AppName,
 } from './lab-net.js';
 import { LabProcs, startApp, startCaddyIn, startEcho, startRelay } from './lab-procs.js';
 import { startSshdIn } from './lab-sshd.js';
-import { CountingTransport } from './counting-transport.js';
-import { resyncPass, type PassReport } from './resync.js';
+import { startKindRig, type KindRig, type PassResult } from './kind-rig.js';
 
 const APP_PORT = 8080;
 const ECHO_PORT = 8081;
 const CADDY_ADMIN = '127.0.0.1:2019';
-const REF = { kind: 'Appliance', name: 'lab-appliance' };
-
-const desired: ApplianceDesired = {
-  lan: { iface: 'lan0', cidr: LAB.lanCidr },
-  wan: { iface: 'wan0' },
-  dhcp: {
-    range: ['10.20.0.100', '10.20.0.199'],
-    leaseTime: '1h',
-    reservedRange: ['10.20.0.10', '10.20.0.99'],
-  },
-  dns: {
-    domain: 'prox.local',
-    upstream: [LAB.upstreamAddr],
-    records: [{ name: 'gw.prox.local', type: 'A', value: LAB.gateway }],
-  },
-  nat: { enabled: true, masqueradeFrom: '10.20.0.0/24', outIface: 'wan0' },
-  proxy: { httpPort: 80 },
-  hosts: LAB.apps.map((a) => ({
-    hostname: a.name,
-    mac: a.mac,
-    ip: a.ip,
-    expose: [{ host: `${a.name}.example.test`, port: APP_PORT }],
-  })),
-};
+const REF = { kind: 'Appliance', name: 'gw' };
 
 /** `curl` inside a namespace; resolves with status and body, or the curl failure. */
 async function curlIn(
@@ -98,32 +72,35 @@ async function resolveIn(ns: string, name: string): Promise<string[]> {
 }
 
 describe(
-  'appliance lab: real dnsmasq, nftables, Caddy and sshd in network namespaces, converged by pxr over ssh',
-  { skip: labSkip(), timeout: 120_000 },
+  'appliance lab: pxr converges real dnsmasq, nftables and Caddy in a network namespace over ssh',
+  { skip: labSkip(), timeout: 150_000 },
   () => {
     const names = labNames();
     const procs = new LabProcs();
     let dir = '';
     let relay: Server | undefined;
-    let transport: CountingTransport | undefined;
-    let store: Store | undefined;
-    let services: ApplianceService<unknown>[] = [];
-    let layout: DnsmasqLayout;
+    let rig: KindRig | undefined;
+    let layouts: Required<Pick<ServiceLayouts, 'dnsmasq' | 'nft'>>;
+    let confPath = '';
+    let pidFile = '';
+    let rulesPath = '';
+    const macs = new Map<AppName, string>();
     const clients = new Map<AppName, Dhclient>();
-    const leases = new Map<AppName, LeaseInfo>();
-    const other = (a: AppName): AppName => (a === 'app1' ? 'app2' : 'app1');
-    const nsOf = (a: AppName): string => names[a];
     const timings: string[] = [];
-    const pass = async (label: string): Promise<PassReport> => {
-      assert.ok(store && transport);
-      const calls = transport.calls;
-      const started = performance.now();
-      const r = await resyncPass(services, desired, store, REF);
-      timings.push(
-        `${label}: ${Math.round(performance.now() - started)} ms, ${transport.calls - calls} transport calls`,
-      );
+    const other = (a: AppName): AppName => (a === 'app1' ? 'app2' : 'app1');
+    const pass = async (label: string): Promise<PassResult> => {
+      assert.ok(rig);
+      const r = await rig.resync(REF.name);
+      timings.push(`${label}: ${r.ms} ms, ${r.calls} transport calls`);
+      assert.ok(r.calls > 0, 'the pass looked at the appliance');
       return r;
     };
+    const driftSince = (since: number): Array<[string, boolean, unknown]> =>
+      (rig?.store.drift.list(REF) ?? [])
+        .filter((d) => d.detectedAt >= since)
+        .map((d): [string, boolean, unknown] => [d.field, d.corrected, d.actual])
+        .sort((a, b) => a[0].localeCompare(b[0]));
+    const readPid = async (): Promise<number> => Number((await readFile(pidFile, 'utf8')).trim());
 
     before(async () => {
       requireLabTools();
@@ -150,41 +127,54 @@ describe(
       await once(relay, 'listening');
       const addr = relay.address();
       if (addr === null || typeof addr === 'string') throw new Error('relay has no port');
-      transport = new CountingTransport(
-        createSshTransport({
-          host: '127.0.0.1',
-          port: addr.port,
-          username: 'root',
-          privateKey: sshd.clientKey,
-          hostKeyFingerprint: sshd.hostFingerprint,
-          connectTimeoutMs: 10_000,
-        }),
-      );
 
       await startCaddyIn(procs, names.appl, dir, CADDY_ADMIN);
       await startEcho(procs, names.wan, LAB.upstreamAddr, ECHO_PORT);
 
-      layout = {
-        confPath: join(appl, 'dnsmasq.conf'),
-        dhcpHostsDir: join(appl, 'dhcp-hosts'),
-        hostsDir: join(appl, 'hosts'),
-        leaseFile: join(appl, 'dnsmasq.leases'),
-        pidFile: join(appl, 'dnsmasq.pid'),
-        port: 53,
+      confPath = join(appl, 'dnsmasq.conf');
+      pidFile = join(appl, 'dnsmasq.pid');
+      rulesPath = join(appl, 'pxr.nft');
+      layouts = {
+        dnsmasq: {
+          confPath,
+          dhcpHostsDir: join(appl, 'dhcp-hosts'),
+          hostsDir: join(appl, 'hosts'),
+          leaseFile: join(appl, 'dnsmasq.leases'),
+          pidFile,
+        },
+        nft: { rulesPath, sysctlPath: join(appl, '99-pxr.conf') },
       };
-      services = [
-        new DnsmasqService({ transport, layout, clock: systemClock }),
-        new NftService({
-          transport,
-          layout: { rulesPath: join(appl, 'pxr.nft'), sysctlPath: join(appl, '99-pxr.conf') },
-        }),
-        new CaddyService({
-          transport,
-          layout: { adminListen: CADDY_ADMIN, bindHost: '' },
-          probeTimeoutMs: 3000,
-        }),
-      ];
-      store = openStore(join(dir, 'pxr.db'), { clock: systemClock });
+      rig = await startKindRig({ dbPath: join(dir, 'pxr.db'), layouts });
+      rig.manager.applySnapshot(
+        snap([
+          gateway({
+            dhcp: {
+              range: { start: '10.20.0.100', end: '10.20.0.199' },
+              reservedRange: { start: '10.20.0.10', end: '10.20.0.99' },
+              leaseTime: '1h',
+            },
+            dns: {
+              domain: 'prox.local',
+              upstream: [LAB.upstreamAddr],
+              records: [{ name: 'gw.prox.local', type: 'A', value: LAB.gateway }],
+            },
+            proxy: { adminListen: CADDY_ADMIN },
+            access: {
+              transport: 'ssh',
+              host: '127.0.0.1',
+              port: addr.port,
+              user: 'root',
+              privateKeyFile: join(dir, 'ssh-client'),
+              hostKeyFingerprint: sshd.hostFingerprint,
+            },
+          }),
+          ...LAB.apps.map((a) =>
+            member(a.name, { ip: `${a.ip}/24` }, [
+              { host: `${a.name}.example.test`, port: APP_PORT },
+            ]),
+          ),
+        ]),
+      );
     });
 
     after(async () => {
@@ -198,10 +188,10 @@ describe(
           errors.push(err);
         }
       };
-      await step(async () => transport?.close());
+      await step(async () => rig?.close());
       // dnsmasq daemonizes (pxr starts it): stopped by the pid in its pid file, never by name.
       await step(async () => {
-        const pid = Number((await readFile(layout.pidFile, 'utf8').catch(() => '')).trim());
+        const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
         if (Number.isInteger(pid) && pid > 0) process.kill(pid, 'SIGTERM');
       });
       await step(() => procs.stopAll());
@@ -210,42 +200,64 @@ describe(
       );
       // Deleting the namespaces also kills anything still inside them.
       await step(() => destroyLab(names));
-      await step(async () => store?.close());
       if (dir) await step(() => rm(dir, { recursive: true, force: true }));
       if (errors.length > 0) throw new AggregateError(errors, 'lab teardown failed');
     });
 
-    test('the first resync pass converges dnsmasq, nftables and Caddy through the ssh transport', async () => {
-      const r = await pass('first');
-      assert.deepEqual(r.remainingFields, [], 'read back after the apply matches desired');
-      assert.ok(r.actions.includes('dnsmasq: start'), r.actions.join('\n'));
-      assert.ok(r.actions.includes(`nftables: nft -f ${join(dir, 'appl', 'pxr.nft')}`));
-      assert.ok(r.actions.includes('caddy: POST /load'));
-      // Nothing listens behind the routes yet: a warning per route, not drift.
-      assert.deepEqual(
-        r.warnings.map((w) => w.split(' ').slice(0, 3).join(' ')),
-        [
-          'caddy: RouteNotAnswering app1.example.test/',
-          'caddy: RouteNotAnswering app2.example.test/',
-        ],
+    test('from its manifest, pxr creates the appliance container and converges dnsmasq, nftables and Caddy over ssh', async () => {
+      assert.ok(rig);
+      const r = rig;
+      const started = performance.now();
+      await r.until('the appliance Ready', () => r.ready('Appliance', 'gw'), 90_000);
+      timings.push(`first convergence: ${Math.round(performance.now() - started)} ms`);
+      for (const type of ['DnsmasqReady', 'NftablesReady', 'CaddyReady'])
+        assert.equal(r.condition(REF, type), 'True', type);
+      const actions = r.store.history.list(REF).flatMap((h) => h.actions);
+      for (const a of ['dnsmasq: start', `nftables: nft -f ${rulesPath}`, 'caddy: POST /load'])
+        assert.ok(actions.includes(a), `${a} in ${actions.join(' | ')}`);
+      // The container itself is in (simulated) Proxmox, on the two bridges.
+      const vmid = r.observed('Appliance', 'gw')['vmid'];
+      const ct = r.s.sim.state.nodes['pve']?.lxc[String(vmid)];
+      assert.match(
+        String(ct?.config['net1']),
+        /bridge=vmbr10.*ip=10\.20\.0\.1\/24|ip=10\.20\.0\.1\/24.*bridge=vmbr10/,
       );
-      const nft = await nsRun(names.appl, ['nft', 'list', 'table', 'inet', 'pxr']);
-      assert.match(nft, /masquerade/);
+      // Reality inside the appliance namespace.
+      assert.match(await nsRun(names.appl, ['nft', 'list', 'table', 'inet', 'pxr']), /masquerade/);
       assert.equal((await nsRun(names.appl, ['sysctl', '-n', 'net.ipv4.ip_forward'])).trim(), '1');
+      const routes = await nsRun(names.appl, ['curl', '-sS', `http://${CADDY_ADMIN}/config/`]);
+      for (const app of LAB.apps) assert.ok(routes.includes(`${app.ip}:${APP_PORT}`), app.name);
+      // Nothing listens behind the routes yet: a warning event per route, not drift.
+      const warned = r.store.events
+        .list({ ref: REF })
+        .filter((e) => e.reason === 'RouteNotAnswering')
+        .map((e) => e.message.split(' ')[0]);
+      assert.deepEqual(warned.sort(), ['app1.example.test/', 'app2.example.test/']);
+      assert.deepEqual(r.store.drift.list(REF), [], 'setting up is not drift');
     });
 
     test('each app obtains its reserved address, router and DNS server by real DHCP (dhclient)', async () => {
-      for (const app of LAB.apps)
-        clients.set(app.name, await startDhclient(procs, nsOf(app.name), dir, app.name));
+      assert.ok(rig);
+      for (const app of LAB.apps) {
+        // The MAC pxr gave the member's NIC in Proxmox is the one its reservation is bound to.
+        const obj = rig.store.objects.get({ kind: 'AppContainer', name: app.name });
+        assert.ok(obj);
+        const mac = memberMac(obj.uid).toLowerCase();
+        const vmid = rig.observed('AppContainer', app.name)['vmid'];
+        const net0 = String(rig.s.sim.state.nodes['pve']?.lxc[String(vmid)]?.config['net0']);
+        assert.ok(net0.toLowerCase().includes(`hwaddr=${mac}`), net0);
+        macs.set(app.name, mac);
+        await setMac(names[app.name], mac);
+        clients.set(app.name, await startDhclient(procs, names[app.name], dir, app.name));
+      }
       for (const app of LAB.apps) {
         const lease = await (clients.get(app.name) as Dhclient).lease();
-        leases.set(app.name, lease);
         assert.equal(lease.ip, app.ip, `${app.name} got its reservation`);
         assert.equal(lease.routers, LAB.gateway);
         assert.equal(lease.dns, LAB.gateway);
         // Option 119 comes as DNS names, with the root's trailing dot.
         assert.equal(lease.search.replace(/\.$/, ''), 'prox.local');
-        const addrs = await nsRun(nsOf(app.name), [
+        const addrs = await nsRun(names[app.name], [
           'ip',
           '-4',
           '-o',
@@ -255,34 +267,28 @@ describe(
           'eth0',
         ]);
         assert.match(addrs, new RegExp(`inet ${app.ip.replaceAll('.', '\\.')}/24 `));
-        await setResolver(nsOf(app.name), lease.dns, lease.search);
+        await setResolver(names[app.name], lease.dns, lease.search);
       }
-      // Observed reality includes dnsmasq's lease file: the addresses the apps really hold.
-      const dnsmasq = services[0] as DnsmasqService;
-      const observed = await dnsmasq.observe();
-      assert.deepEqual(
-        observed.leases.map((l) => [l.mac, l.ip, l.hostname]).sort(),
-        LAB.apps.map((a) => [a.mac, a.ip, a.name]),
-      );
     });
 
     test("each app resolves the other's name through dnsmasq", async () => {
       for (const app of LAB.apps) {
         const peer = LAB.apps.find((a) => a.name === other(app.name));
         assert.ok(peer);
-        assert.deepEqual(await resolveIn(nsOf(app.name), `${peer.name}.prox.local`), [peer.ip]);
+        assert.deepEqual(await resolveIn(names[app.name], `${peer.name}.prox.local`), [peer.ip]);
         // The short name too, through the search domain the lease handed out.
-        assert.deepEqual(await resolveIn(nsOf(app.name), peer.name), [peer.ip]);
-        assert.deepEqual(await resolveIn(nsOf(app.name), 'nobody.prox.local'), []);
+        assert.deepEqual(await resolveIn(names[app.name], peer.name), [peer.ip]);
+        assert.deepEqual(await resolveIn(names[app.name], 'nobody.prox.local'), []);
       }
     });
 
     test("a request through Caddy with an app's host name reaches the server in that app's namespace", async () => {
-      for (const app of LAB.apps) await startApp(procs, nsOf(app.name), app.name, app.ip, APP_PORT);
+      for (const app of LAB.apps)
+        await startApp(procs, names[app.name], app.name, app.ip, APP_PORT);
       for (const app of LAB.apps) {
         // Asked from the other app, through the appliance's proxy port on the LAN.
         const r = await curlIn(
-          nsOf(other(app.name)),
+          names[other(app.name)],
           `http://${LAB.gateway}/hello`,
           `${app.name}.example.test`,
         );
@@ -301,40 +307,39 @@ describe(
       assert.deepEqual(r, { ok: true, status: 200, body: `from ${LAB.wanAddr}` });
     });
 
-    test('a Caddy route deleted through the admin API is detected and restored in one pass, drift recorded', async () => {
-      const route = await curlIn(names.appl, `http://${CADDY_ADMIN}/id/pxr-app1.example.test`);
+    test('a Caddy route deleted through the admin API is detected and restored in one pass, drift recorded; status shows the leases', async () => {
+      const since = Date.now();
+      const id = 'pxr-app1.example.test';
+      const route = await curlIn(names.appl, `http://${CADDY_ADMIN}/id/${id}`);
       assert.equal(route.ok && route.status, 200, 'the route is addressable by its @id');
-      await nsRun(names.appl, [
-        'curl',
-        '-sSf',
-        '-X',
-        'DELETE',
-        `http://${CADDY_ADMIN}/id/pxr-app1.example.test`,
-      ]);
+      await nsRun(names.appl, ['curl', '-sSf', '-X', 'DELETE', `http://${CADDY_ADMIN}/id/${id}`]);
       const broken = await curlIn(names.app2, `http://${LAB.gateway}/`, 'app1.example.test');
       assert.deepEqual(broken, { ok: true, status: 404, body: 'no site for this host\n' });
 
-      const r = await pass('after caddy route deleted');
-      const field = 'caddy.apps.http.servers.pxr.routes[pxr-app1.example.test]';
-      assert.deepEqual(r.driftFields, [field]);
-      assert.deepEqual(r.actions, ['caddy: POST /load']);
-      assert.deepEqual(r.remainingFields, []);
+      const r = await pass('after a Caddy route was deleted');
+      assert.deepEqual(r.history?.actions, ['caddy: POST /load']);
       const fixed = await curlIn(names.app2, `http://${LAB.gateway}/`, 'app1.example.test');
       assert.deepEqual(fixed, { ok: true, status: 200, body: 'app1 / host=app1.example.test' });
-      const rec = store?.drift.list(REF).find((d) => d.field === field);
-      assert.ok(rec, 'drift recorded in the store');
-      assert.equal(rec.corrected, true);
-      assert.equal(rec.actual, null, 'the route was missing');
+      assert.deepEqual(driftSince(since), [
+        [`caddy.apps.http.servers.pxr.routes[${id}]`, true, null],
+      ]);
+      assert.equal(rig?.ready('Appliance', 'gw'), true);
+      // Every pass also reads dnsmasq's lease file: the addresses the apps really hold, in status.
+      assert.deepEqual(
+        rig?.observed('Appliance', 'gw')['leases'],
+        Object.fromEntries(LAB.apps.map((a) => [macs.get(a.name), a.ip])),
+      );
     });
 
     test('the dnsmasq config edited by hand (and dnsmasq restarted) is detected and corrected in one pass', async () => {
+      const since = Date.now();
       // A person changes a record and restarts dnsmasq: the LAN now gets a wrong answer.
-      const conf = await readFile(layout.confPath, 'utf8');
+      const conf = await readFile(confPath, 'utf8');
       const good = `host-record=gw.prox.local,${LAB.gateway}`;
       const bad = 'host-record=gw.prox.local,192.0.2.66';
-      assert.ok(conf.includes(good));
-      await writeFile(layout.confPath, conf.replace(good, bad));
-      const oldPid = Number((await readFile(layout.pidFile, 'utf8')).trim());
+      assert.ok(conf.includes(good), conf);
+      await writeFile(confPath, conf.replace(good, bad));
+      const oldPid = await readPid();
       process.kill(oldPid, 'SIGTERM');
       await waitFor('the old dnsmasq to exit', () => {
         try {
@@ -344,25 +349,18 @@ describe(
           return true;
         }
       });
-      await nsRun(names.appl, ['dnsmasq', '-C', layout.confPath]);
+      await nsRun(names.appl, ['dnsmasq', '-C', confPath]);
       await waitFor('the wrong answer', async () =>
         (await resolveIn(names.app1, 'gw.prox.local'))[0] === '192.0.2.66' ? true : undefined,
       );
-      const handPid = Number((await readFile(layout.pidFile, 'utf8')).trim());
+      const handPid = await readPid();
 
-      const r = await pass('after dnsmasq edited');
-      assert.deepEqual(r.driftFields, ['dnsmasq.conf']);
-      const item = r.reports[0]?.drift[0];
-      assert.equal(item?.desired, good);
-      assert.equal(item?.actual, bad);
-      assert.deepEqual(r.actions, [`dnsmasq: wrote ${layout.confPath}`, 'dnsmasq: restart']);
-      assert.deepEqual(r.remainingFields, []);
-      assert.notEqual(Number((await readFile(layout.pidFile, 'utf8')).trim()), handPid);
+      const r = await pass('after dnsmasq.conf was edited');
+      assert.deepEqual(r.history?.actions, [`dnsmasq: wrote ${confPath}`, 'dnsmasq: restart']);
+      assert.notEqual(await readPid(), handPid);
       assert.deepEqual(await resolveIn(names.app1, 'gw.prox.local'), [LAB.gateway]);
       assert.deepEqual(await resolveIn(names.app1, 'app2.prox.local'), ['10.20.0.12']);
-      const rec = store?.drift.list(REF).find((d) => d.field === 'dnsmasq.conf');
-      assert.equal(rec?.corrected, true);
-      assert.equal(rec?.actual, bad);
+      assert.deepEqual(driftSince(since), [['dnsmasq.conf', true, bad]]);
     });
 
     test('the nft table flushed by hand breaks NAT; one pass detects it, restores it, and records the drift', async () => {
@@ -377,41 +375,34 @@ describe(
       );
       assert.equal(cut.ok, false);
 
-      const r = await pass('after nft flushed');
-      assert.deepEqual(r.driftFields, [
-        'nftables.chain.forward.rules',
-        'nftables.chain.postrouting.rules',
-      ]);
-      assert.deepEqual(r.actions, [`nftables: nft -f ${join(dir, 'appl', 'pxr.nft')}`]);
-      assert.deepEqual(r.remainingFields, []);
+      const r = await pass('after the nft table was flushed');
+      assert.deepEqual(r.history?.actions, [`nftables: nft -f ${rulesPath}`]);
       const back = await curlIn(names.app1, `http://${LAB.upstreamAddr}:${ECHO_PORT}/`);
       assert.deepEqual(back, { ok: true, status: 200, body: `from ${LAB.wanAddr}` });
-      const recs = store?.drift.list(REF).filter((d) => d.detectedAt >= since) ?? [];
-      assert.deepEqual(recs.map((d) => [d.field, d.corrected, d.actual]).sort(), [
+      assert.deepEqual(driftSince(since), [
         ['nftables.chain.forward.rules', true, ''],
         ['nftables.chain.postrouting.rules', true, ''],
       ]);
     });
 
-    test('after the three repairs a fresh pass finds nothing to do, every route answers, and the store shows each break corrected', async () => {
+    test('after the three repairs a fresh pass looks, finds nothing to do and writes nothing; no drift is left open', async () => {
+      assert.ok(rig);
       const r = await pass('after the repairs');
-      assert.deepEqual(r.driftFields, []);
-      assert.deepEqual(r.actions, []);
-      assert.deepEqual(r.warnings, []);
-      assert.deepEqual(store?.drift.open(REF), []);
+      assert.equal(r.history, undefined, 'a converged pass writes no history row');
+      assert.deepEqual(rig.store.drift.open(REF), []);
+      assert.equal(rig.ready('Appliance', 'gw'), true);
       const corrected = new Set(
-        store?.drift
+        rig.store.drift
           .list(REF)
           .filter((d) => d.corrected)
           .map((d) => d.field),
       );
-      for (const field of [
+      assert.deepEqual([...corrected].sort(), [
         'caddy.apps.http.servers.pxr.routes[pxr-app1.example.test]',
         'dnsmasq.conf',
         'nftables.chain.forward.rules',
         'nftables.chain.postrouting.rules',
-      ])
-        assert.ok(corrected.has(field), `${field} recorded as corrected drift`);
+      ]);
     });
   },
 );

@@ -2,13 +2,14 @@
  * The lab's network, built only from namespaces this test creates (the root namespace gains nothing
  * but loopback listeners):
  *
- *   <p>-wan   eth0 192.0.2.254/24 ─── wan0 192.0.2.1/24 ┐
+ *   <p>-wan   eth0 192.0.2.254/24 ─── eth0 192.0.2.1/24 (WAN) ┐
  *                                                     <p>-appl (dnsmasq, nft `inet pxr`, Caddy, sshd)
- *   <p>-lan   bridge pxrlab-br 10.20.0.254/24 ─── lan0 10.20.0.1/24 ┘
+ *   <p>-lan   bridge pxrlab-br 10.20.0.254/24 ─── eth1 10.20.0.1/24 (LAN) ┘
  *     ├── port app1 ─── eth0 of <p>-app1 (MAC fixed, no address until DHCP)
  *     └── port app2 ─── eth0 of <p>-app2
  *
- * The bridge lives in a `lan` namespace of its own, so the host never gets a 10.20.0.0/24 route;
+ * The appliance's interfaces are named as in the real container (net0 = eth0 = WAN, net1 = eth1 = LAN),
+ * because the Appliance kind renders the services with those names. The bridge lives in a `lan` namespace of its own, so the host never gets a 10.20.0.0/24 route;
  * pxr's ssh connection reaches the appliance through a relay inside that namespace (lab-procs.ts).
  * 192.0.2.0/24 is the documentation range and exists only between two of our namespaces.
  */
@@ -167,8 +168,8 @@ export async function createLab(n: LabNames): Promise<void> {
     await ip('-n', n.lan, 'link', 'set', port, 'up');
     await ip('-n', ns, 'link', 'set', ifname, 'up');
   };
-  await plug('appl', n.appl, 'lan0', 'bc:24:11:1a:b0:fe');
-  await ip('-n', n.appl, 'addr', 'add', LAB.lanCidr, 'dev', 'lan0');
+  await plug('appl', n.appl, 'eth1', 'bc:24:11:1a:b0:fe');
+  await ip('-n', n.appl, 'addr', 'add', LAB.lanCidr, 'dev', 'eth1');
   for (const app of LAB.apps) await plug(app.name, n[app.name], 'eth0', app.mac);
   // The WAN: a point-to-point link to the `wan` namespace standing in for the uplink.
   await ip(
@@ -177,7 +178,7 @@ export async function createLab(n: LabNames): Promise<void> {
     'link',
     'add',
     'name',
-    'wan0',
+    'eth0',
     'type',
     'veth',
     'peer',
@@ -186,9 +187,9 @@ export async function createLab(n: LabNames): Promise<void> {
     'netns',
     n.wan,
   );
-  await ip('-n', n.appl, 'addr', 'add', `${LAB.wanAddr}/24`, 'dev', 'wan0');
+  await ip('-n', n.appl, 'addr', 'add', `${LAB.wanAddr}/24`, 'dev', 'eth0');
   await ip('-n', n.wan, 'addr', 'add', `${LAB.upstreamAddr}/24`, 'dev', 'eth0');
-  await ip('-n', n.appl, 'link', 'set', 'wan0', 'up');
+  await ip('-n', n.appl, 'link', 'set', 'eth0', 'up');
   await ip('-n', n.wan, 'link', 'set', 'eth0', 'up');
   await ip('-n', n.appl, 'route', 'add', 'default', 'via', LAB.upstreamAddr);
 }
@@ -199,6 +200,13 @@ export async function destroyLab(n: LabNames): Promise<void> {
   for (const ns of [n.app1, n.app2, n.appl, n.wan, n.lan])
     await removeNamespace(ns).catch((err: unknown) => errors.push(err));
   if (errors.length > 0) throw new AggregateError(errors, 'lab cleanup failed');
+}
+
+/** Gives an app's LAN interface the MAC pxr chose for it (the reservation is bound to it). */
+export async function setMac(ns: string, mac: string, iface = 'eth0'): Promise<void> {
+  await ip('-n', ns, 'link', 'set', iface, 'down');
+  await ip('-n', ns, 'link', 'set', iface, 'address', mac);
+  await ip('-n', ns, 'link', 'set', iface, 'up');
 }
 
 /** Writes the resolver config an app got from its lease. */
