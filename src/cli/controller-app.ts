@@ -100,8 +100,13 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
   const store = openStore(o.db, { clock: o.clock });
   // Members ask for their appliance to be queued; the manager exists only once kinds are built.
   let queueAppliance: (name: string) => void = () => undefined;
+  // Appliance transports stay open between passes (ssh connections): closed on stop.
+  const transports = o.appliance?.transportFor
+    ? undefined
+    : defaultTransportFactory({ clock: o.clock, log: o.log });
   const kinds = withReconcilers(o.pve, o.clock, store, {
     ...o,
+    ...(transports ? { appliance: { ...o.appliance, transportFor: transports } } : {}),
     onApplianceMemberChanged: (name) => queueAppliance(name),
   });
   const manager = new Manager({
@@ -208,6 +213,7 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
       stopped = true;
       await watcher.close();
       await manager.stop();
+      await transports?.closeAll();
       await http?.close();
       store.close();
     },

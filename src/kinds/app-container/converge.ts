@@ -144,8 +144,9 @@ async function applyConfig(
   }
 }
 
-function pendingManaged(read: LxcConfigRead): string[] {
+function pendingManaged(read: LxcConfigRead, withNet1: boolean): string[] {
   const managed = new Set<string>(MANAGED_KEYS);
+  if (!withNet1) managed.delete('net1');
   return read.pendingKeys.filter((k) => managed.has(k) || /^(mp\d+|rootfs)$/.test(k));
 }
 
@@ -217,7 +218,7 @@ export async function convergeExisting(p: Pass, loc: Located): Promise<ObjectOut
     return { ...taskStarted(p, 'resize', loc.node, upid), ...driftOut(drift, !alert) };
   }
 
-  const pending = pendingManaged(applied.read);
+  const pending = pendingManaged(applied.read, s.net1 !== undefined);
   let status = loc.entryFresh && loc.entry ? loc.entry.status : undefined;
   // The shared list may be seconds old: before acting on it (or calling it drift), ask again.
   const wrong = (st: string | undefined): boolean =>
