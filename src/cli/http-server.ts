@@ -39,6 +39,10 @@ export async function startHttpServer(
       return send(500, `error: ${(err as Error).message}\n`);
     }
   });
+  // Scrapers and probes reuse connections: keep idle ones longer than clients do (undici: 4 s), so
+  // the server never closes a connection at the moment a client sends on it.
+  server.keepAliveTimeout = 30_000;
+  server.headersTimeout = 31_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(listen.port, listen.host, () => {
