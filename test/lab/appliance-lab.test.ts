@@ -208,7 +208,13 @@ describe(
       assert.ok(rig);
       const r = rig;
       const started = performance.now();
-      await r.until('the appliance Ready', () => r.ready('Appliance', 'gw'), 90_000);
+      await r.until(
+        'the appliance and both members Ready',
+        () => r.ready('Appliance', 'gw') && LAB.apps.every((a) => r.ready('AppContainer', a.name)),
+        90_000,
+      );
+      // Members turning Ready queue their appliance once more: let that pass finish too.
+      await r.manager.waitForIdle();
       timings.push(`first convergence: ${Math.round(performance.now() - started)} ms`);
       for (const type of ['DnsmasqReady', 'NftablesReady', 'CaddyReady'])
         assert.equal(r.condition(REF, type), 'True', type);
@@ -228,11 +234,14 @@ describe(
       const routes = await nsRun(names.appl, ['curl', '-sS', `http://${CADDY_ADMIN}/config/`]);
       for (const app of LAB.apps) assert.ok(routes.includes(`${app.ip}:${APP_PORT}`), app.name);
       // Nothing listens behind the routes yet: a warning event per route, not drift.
-      const warned = r.store.events
-        .list({ ref: REF })
-        .filter((e) => e.reason === 'RouteNotAnswering')
-        .map((e) => e.message.split(' ')[0]);
-      assert.deepEqual(warned.sort(), ['app1.example.test/', 'app2.example.test/']);
+      // (One per route and message: a pass that repeats the same warning only bumps its count.)
+      const warned = new Set(
+        r.store.events
+          .list({ ref: REF })
+          .filter((e) => e.reason === 'RouteNotAnswering')
+          .map((e) => e.message.split(' ')[0]),
+      );
+      assert.deepEqual([...warned].sort(), ['app1.example.test/', 'app2.example.test/']);
       assert.deepEqual(r.store.drift.list(REF), [], 'setting up is not drift');
     });
 
