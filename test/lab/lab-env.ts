@@ -6,6 +6,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { SSHD_BIN } from './lab-sshd.js';
 
+// The daemons and tools live in /usr/sbin, which is not on every PATH (a non-login shell, a CI
+// runner): the lab runs them by name (also through `ip netns exec`), so this test process finds them.
+for (const dir of ['/usr/local/sbin', '/usr/sbin', '/sbin'])
+  if (!(process.env.PATH ?? '').split(':').includes(dir))
+    process.env.PATH = `${process.env.PATH ?? ''}:${dir}`;
+
 /** Binary → Debian package (the same lines are in the NEED table of .ci/run). */
 export const LAB_TOOLS: Record<string, string> = {
   ip: 'iproute2',
