@@ -5,12 +5,13 @@
  *   <p>-wan   eth0 192.0.2.254/24 ─── eth0 192.0.2.1/24 (WAN) ┐
  *                                                     <p>-appl (dnsmasq, nft `inet pxr`, Caddy, sshd)
  *   <p>-lan   bridge pxrlab-br 10.20.0.254/24 ─── eth1 10.20.0.1/24 (LAN) ┘
- *     ├── port app1 ─── eth0 of <p>-app1 (MAC fixed, no address until DHCP)
+ *     ├── port app1 ─── eth0 of <p>-app1 (the MAC pxr gave the container; no address until DHCP)
  *     └── port app2 ─── eth0 of <p>-app2
  *
- * The appliance's interfaces are named as in the real container (net0 = eth0 = WAN, net1 = eth1 = LAN),
- * because the Appliance kind renders the services with those names. The bridge lives in a `lan` namespace of its own, so the host never gets a 10.20.0.0/24 route;
- * pxr's ssh connection reaches the appliance through a relay inside that namespace (lab-procs.ts).
+ * The appliance's interfaces are named as in the real container (net0 = eth0 = WAN, net1 = eth1 =
+ * LAN), because the Appliance kind renders the services with those names. The bridge lives in a
+ * `lan` namespace of its own, so the host never gets a 10.20.0.0/24 route; pxr's ssh connection
+ * reaches the appliance through a relay inside that namespace (lab-procs.ts).
  * 192.0.2.0/24 is the documentation range and exists only between two of our namespaces.
  */
 import { execFile } from 'node:child_process';
@@ -30,8 +31,9 @@ export const LAB = {
   wanAddr: '192.0.2.1',
   upstreamAddr: '192.0.2.254',
   apps: [
-    { name: 'app1', mac: 'bc:24:11:1a:b0:01', ip: '10.20.0.11' },
-    { name: 'app2', mac: 'bc:24:11:1a:b0:02', ip: '10.20.0.12' },
+    // Each app's MAC is the one pxr gives its container (setMac, once the member exists).
+    { name: 'app1', ip: '10.20.0.11' },
+    { name: 'app2', ip: '10.20.0.12' },
   ],
 } as const;
 
@@ -147,7 +149,7 @@ export async function createLab(n: LabNames): Promise<void> {
   await ip('-n', n.lan, 'link', 'add', 'name', 'pxrlab-br', 'type', 'bridge');
   await ip('-n', n.lan, 'addr', 'add', `${LAB.bridgeAddr}/24`, 'dev', 'pxrlab-br');
   await ip('-n', n.lan, 'link', 'set', 'pxrlab-br', 'up');
-  const plug = async (port: string, ns: string, ifname: string, mac: string): Promise<void> => {
+  const plug = async (port: string, ns: string, ifname: string, mac?: string): Promise<void> => {
     await ip(
       '-n',
       n.lan,
@@ -163,14 +165,14 @@ export async function createLab(n: LabNames): Promise<void> {
       'netns',
       ns,
     );
-    await ip('-n', ns, 'link', 'set', ifname, 'address', mac);
+    if (mac) await ip('-n', ns, 'link', 'set', ifname, 'address', mac);
     await ip('-n', n.lan, 'link', 'set', port, 'master', 'pxrlab-br');
     await ip('-n', n.lan, 'link', 'set', port, 'up');
     await ip('-n', ns, 'link', 'set', ifname, 'up');
   };
   await plug('appl', n.appl, 'eth1', 'bc:24:11:1a:b0:fe');
   await ip('-n', n.appl, 'addr', 'add', LAB.lanCidr, 'dev', 'eth1');
-  for (const app of LAB.apps) await plug(app.name, n[app.name], 'eth0', app.mac);
+  for (const app of LAB.apps) await plug(app.name, n[app.name], 'eth0');
   // The WAN: a point-to-point link to the `wan` namespace standing in for the uplink.
   await ip(
     '-n',
