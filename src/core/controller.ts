@@ -11,6 +11,7 @@
  * Conditions set: Ready, Reconciling, Stalled, Drifted (plus the kind's own).
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import { isTerminal, PxrError, toError } from './errors.js';
@@ -83,6 +84,9 @@ export class Controller {
     if (!o.def.reconciler) throw new Error(`kind ${o.def.kind} has no reconciler`);
     this.kind = o.def.kind;
     this.reconciler = o.def.reconciler;
+    // Every reconcile in flight listens on the stop signal (removed when it ends): as many listeners
+    // as the concurrency, which is not a leak.
+    setMaxListeners(0, this.aborter.signal);
     this.queue = new WorkQueue({
       clock: o.clock,
       concurrency: o.concurrency ?? 4,
