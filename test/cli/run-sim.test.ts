@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,6 +111,39 @@ describe('pxr run --sim from the command line', () => {
       /^pxr_pve_requests_total\{method="GET",route="\/nodes\/\{node\}\/network"\} \d+$/m,
     );
     assert.match(text, /^pxr_ready 1$/m);
+  });
+
+  test('pxr events --follow prints new events as they happen', async () => {
+    const follower = spawn(
+      process.execPath,
+      [PXR, 'events', '--follow', '--for', 'bridge/personal'],
+      {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    follower.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await waitFor('the first listing', () => /Applied/.test(out), 30_000, 100);
+      const printed = out.length;
+      const file = join(dir, 'manifests', 'host', 'bridges.yaml');
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace(
+          'comment: personal services',
+          'comment: personal, edited',
+        ),
+      );
+      await waitFor(
+        'a followed event line',
+        () => out.length > printed && /bridge\/personal/.test(out.slice(printed)),
+        60_000,
+        100,
+      );
+    } finally {
+      follower.kill('SIGTERM');
+    }
   });
 
   test('SIGTERM stops it cleanly', async () => {
