@@ -164,7 +164,8 @@ export async function convergeExisting(p: Pass, loc: Located): Promise<ObjectOut
   const seen = observedState(loc.read.effective, true);
   if (obs.mac === undefined && seen.mac !== undefined) obs.mac = seen.mac;
 
-  const alert = p.ctx.driftPolicy === 'alert';
+  // `alert` and `ignore` both leave a drifted container alone (the runtime drops ignored drift).
+  const alert = p.ctx.driftPolicy !== 'correct';
   const isDrift = obs.appliedSpecHash === p.obj.specHash;
   const first = plan(p, loc.read);
   if (first.shrink.length > 0) {

@@ -208,7 +208,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
         obs.vmid !== undefined && obs.phase === undefined && obs.appliedSpecHash !== undefined;
       if (wasOurs && obs.appliedSpecHash === p.obj.specHash) {
         const drift = [{ field: 'exists', desired: true, actual: false }];
-        if (p.ctx.driftPolicy === 'alert') {
+        if (p.ctx.driftPolicy !== 'correct') {
           return outcome(p, {
             drift,
             driftCorrected: false,

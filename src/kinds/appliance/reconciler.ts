@@ -8,7 +8,7 @@
  *  3. applies dnsmasq, nftables and Caddy through the appliance's transport (each: observe → diff →
  *     check → apply → read back; under `pxr/drift: alert` only observe and diff), probes Caddy's
  *     routes (a route that does not answer is a Warning event), reads the lease file.
- * Differences found once the same model had converged are drift (recorded; corrected unless `alert`).
+ * Differences found once the same model had converged are drift (recorded; corrected unless `alert` or `ignore`).
  * Status: the container's facts plus `servicesHash` (the model last converged), `members` (what was
  * rendered per member: members compare it with their own to ask for a re-render) and `leases`.
  * Members changing are picked up on the next pass: the member asks for one through `onMemberChanged`
@@ -131,7 +131,8 @@ export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
     // A simulated appliance starts empty in every process: its first set-up is not drift.
     const fresh = spec.access.transport === 'simulated' && !this.primed.has(obj.uid);
     const isDrift = !fresh && kept['servicesHash'] === servicesHash;
-    const alert = ctx.driftPolicy === 'alert';
+    // `alert` and `ignore` both leave a drifted appliance alone (the runtime drops ignored drift).
+    const alert = ctx.driftPolicy !== 'correct';
     const svc = await runServices(services, model.desired, isDrift && alert);
     if (spec.access.transport === 'simulated') this.primed.add(obj.uid);
     const leases = await readLeases(t, dnsmasqLayout, this.deps.clock.now()).catch(

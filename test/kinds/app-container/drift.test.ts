@@ -163,4 +163,15 @@ describe('AppContainer drift', () => {
     await r.h.pass(obj); // back to correcting
     assert.equal(cfg()['memory'], 512);
   });
+
+  test('under pxr/drift: ignore, a config change by hand is left in place and nothing is written', async () => {
+    const hands = { ...obj, annotations: { 'pxr/drift': 'ignore' } };
+    await byHand({ memory: 777 });
+    const writes = r.writes();
+    ok(await r.h.pass(hands));
+    assert.equal(r.writes(), writes, 'nothing written');
+    assert.equal(cfg()['memory'], 777);
+    await r.h.pass(obj); // back to correcting
+    assert.equal(cfg()['memory'], 512);
+  });
 });

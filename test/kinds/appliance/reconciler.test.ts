@@ -212,6 +212,18 @@ describe('Appliance reconciler', () => {
     );
   });
 
+  test('under pxr/drift: ignore, a flushed nft table is left alone', async () => {
+    const gw = appliance('gw6', { 'pxr/drift': 'ignore' });
+    await converge(gw);
+    const t = transports.get('gw6')!;
+    await t.exec(['nft', 'flush', 'table', 'inet', 'pxr']);
+    await pass(gw);
+    assert.ok(
+      t.nft!.every((c) => c.rules.length === 0),
+      'the table stays flushed',
+    );
+  });
+
   test('an unreachable Caddy admin API fails CaddyReady only and asks for a retry', async () => {
     const gw = appliance('gw3');
     await converge(gw);
