@@ -4,9 +4,19 @@ import type { EventRecord } from '../store/events-repo.js';
 import { parseRef } from './kinds.js';
 import { COMMON_OPTIONS, parse, type Io } from './main.js';
 import { openStoreForCli } from './open-store.js';
-import { renderTable } from './table.js';
 
 const HEADERS = ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'COUNT', 'MESSAGE'];
+/** Fixed column widths, so lines printed later by --follow line up with the first listing. */
+const WIDTHS = [19, 7, 22, 30, 5];
+
+function line(cells: string[]): string {
+  return (
+    cells
+      .map((c, i) => (i < WIDTHS.length ? c.padEnd(WIDTHS[i]!) : c))
+      .join('  ')
+      .trimEnd() + '\n'
+  );
+}
 
 function row(e: EventRecord): string[] {
   return [
@@ -39,7 +49,9 @@ export async function cmdEvents(
   const store = openStoreForCli(values, io);
   try {
     const first = store.listEvents({ ...(ref ? { ref } : {}), limit }).reverse();
-    io.stdout.write(first.length ? renderTable(HEADERS, first.map(row)) : 'No events.\n');
+    io.stdout.write(
+      first.length ? [HEADERS, ...first.map(row)].map(line).join('') : 'No events.\n',
+    );
     if (!values.follow) return 0;
     let since = first.reduce((m, e) => Math.max(m, e.seq), 0);
     const signal = opts.signal ?? abortOnSignals();
@@ -51,7 +63,7 @@ export async function cmdEvents(
       }
       const next = store.listEvents({ ...(ref ? { ref } : {}), sinceSeq: since });
       for (const e of next) {
-        io.stdout.write(renderTable(HEADERS, [row(e)]).split('\n')[1] + '\n');
+        io.stdout.write(line(row(e)));
         since = Math.max(since, e.seq);
       }
     }
