@@ -5,6 +5,7 @@
  * changes (`PendingRestart`, or a reboot under `restartPolicy: onChange`), refuse impossible changes
  * (shrink: terminal; create-only fields: `RequiresReplace`), then match the power state.
  */
+import { isFieldIgnored } from '../../core/drift-policy.js';
 import { TerminalError } from '../../core/errors.js';
 import type { Condition, DriftItem, ObjectOutcome } from '../../core/kind.js';
 import { isPveApiError } from '../../pve/errors.js';
@@ -22,6 +23,7 @@ import {
   describeFields,
   isEmptyPlan,
   planChanges,
+  withoutIgnored,
   type ConfigPlan,
   type FieldChange,
 } from './diff.js';
@@ -112,10 +114,12 @@ async function applyConfig(
   drift: FieldChange[];
 }> {
   const { pve } = p.sh.deps;
-  let read = loc.read;
-  let pl = plan(p, read);
-  const drift: FieldChange[] = [];
   const isDrift = p.obs.appliedSpecHash === p.obj.specHash;
+  // Fields the object says to ignore are neither reported (the runtime drops them) nor corrected.
+  const ignoreFields = isDrift ? ignoredFields(p) : [];
+  let read = loc.read;
+  let pl = withoutIgnored(plan(p, read), ignoreFields);
+  const drift: FieldChange[] = [];
   for (let attempt = 0; ; attempt++) {
     const settable = Object.keys(pl.set).length > 0 || pl.delete.length > 0;
     if (isDrift && attempt === 0) drift.push(...pl.fields);
@@ -126,7 +130,7 @@ async function applyConfig(
       // Someone edited between our read and our write: read again and apply what is still needed.
       if (attempt === 0 && isPveApiError(err, 'DIGEST_MISMATCH')) {
         read = await lxcReadConfig(pve, loc.node, loc.vmid);
-        pl = plan(p, read);
+        pl = withoutIgnored(plan(p, read), ignoreFields);
         p.events.push({
           type: 'Normal',
           reason: 'DigestRetry',
@@ -142,6 +146,10 @@ async function applyConfig(
     read = await lxcReadConfig(pve, loc.node, loc.vmid);
     return { read, plan: { ...pl, set: {}, delete: [] }, drift };
   }
+}
+
+function ignoredFields(p: Pass): readonly string[] {
+  return p.ctx.driftSettings?.(p.obj.name).ignoreFields ?? [];
 }
 
 function pendingManaged(read: LxcConfigRead, withNet1: boolean): string[] {
@@ -253,9 +261,10 @@ export async function convergeExisting(p: Pass, loc: Located): Promise<ObjectOut
   }
 
   // Power state. A container stopped (or started) by hand is drift once we had converged.
+  const leaveState = isDrift && (alert || isFieldIgnored('state', ignoredFields(p)));
   if (s.state === 'running' && status !== 'running') {
     if (isDrift) drift.push({ field: 'state', desired: 'running', actual: status });
-    if (!(isDrift && alert)) {
+    if (!leaveState) {
       const br = await checkBridge(p);
       if (!br.ok) {
         return outcome(p, {
@@ -277,7 +286,7 @@ export async function convergeExisting(p: Pass, loc: Located): Promise<ObjectOut
     }
   } else if (s.state === 'stopped' && status === 'running') {
     if (isDrift) drift.push({ field: 'state', desired: 'stopped', actual: status });
-    if (!(isDrift && alert)) {
+    if (!leaveState) {
       try {
         const upid = await lxcPower(pve, loc.node, loc.vmid, 'shutdown', {
           timeout: s.shutdownTimeoutSeconds,

@@ -4,6 +4,7 @@
  * task each); a shrink is impossible (terminal); create-only fields (template, unprivileged,
  * storage of a disk) can only change by replacing the container.
  */
+import { isFieldIgnored } from '../../core/drift-policy.js';
 import {
   MANAGED_KEYS,
   sizeArg,
@@ -153,6 +154,25 @@ export function planChanges(
     plan.delete.push(key);
   }
   return plan;
+}
+
+/**
+ * The plan without what `pxr/drift-ignore` names (applied to drift only): a key stays out of the PUT
+ * when every difference in it is ignored (`net0.ip` alone keeps the whole net0 as it is), and a disk
+ * whose size is ignored is not grown.
+ */
+export function withoutIgnored(pl: ConfigPlan, ignoreFields: readonly string[]): ConfigPlan {
+  if (ignoreFields.length === 0) return pl;
+  const ignored = (field: string): boolean => isFieldIgnored(field, ignoreFields);
+  const fields = pl.fields.filter((f) => !ignored(f.field));
+  const keys = new Set(fields.map((f) => f.field.split('.')[0]));
+  return {
+    ...pl,
+    fields,
+    set: Object.fromEntries(Object.entries(pl.set).filter(([k]) => keys.has(k))),
+    delete: pl.delete.filter((k) => keys.has(k)),
+    resizes: pl.resizes.filter((r) => !ignored(`${r.disk}.size`)),
+  };
 }
 
 export function isEmptyPlan(p: ConfigPlan): boolean {

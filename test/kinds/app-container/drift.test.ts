@@ -125,6 +125,18 @@ describe('AppContainer drift', () => {
     assert.equal(simCt(r, 7100)?.status, 'running');
   });
 
+  test('a container stopped by hand stays stopped when pxr/drift-ignore names state', async () => {
+    const run = ct('idler', { vmid: 7200 });
+    await r.h.converge(run);
+    await waitTaskByHand(r, await r.pve.post<string>('/nodes/pve/lxc/7200/status/stop'));
+    const outs = await r.h.converge({ ...run, annotations: { 'pxr/drift-ignore': 'state' } });
+    assert.deepEqual(
+      outs.flatMap((o) => o.actions ?? []),
+      [],
+    );
+    assert.equal(simCt(r, 7200)?.status, 'stopped');
+  });
+
   test('an edit between pxr read and write (stale digest) is retried cleanly', async () => {
     const edited: string[] = [];
     const racing: PveClient = {
@@ -162,6 +174,19 @@ describe('AppContainer drift', () => {
     assert.equal(cfg()['memory'], 777);
     await r.h.pass(obj); // back to correcting
     assert.equal(cfg()['memory'], 512);
+  });
+
+  test('fields named by pxr/drift-ignore keep their value by hand; the others are corrected', async () => {
+    const partly = { ...obj, annotations: { 'pxr/drift-ignore': 'memory, net0.ip' } };
+    const net0 = String(cfg()['net0']);
+    await byHand({ memory: 777, cores: 3, net0: net0.replace('ip=10.10.0.7/24', 'ip=dhcp') });
+    ok(await r.h.pass(partly));
+    assert.equal(cfg()['memory'], 777, 'ignored field left alone');
+    assert.match(String(cfg()['net0']), /ip=dhcp/, 'ignored part of net0 left alone');
+    assert.equal(cfg()['cores'], 1, 'a field not ignored is corrected');
+    await r.h.pass(obj); // back to correcting everything
+    assert.equal(cfg()['memory'], 512);
+    assert.equal(cfg()['net0'], net0);
   });
 
   test('under pxr/drift: ignore, a config change by hand is left in place and nothing is written', async () => {
