@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { systemClock } from '../core/clock.js';
+import { PxrError } from '../core/errors.js';
 import { createPveClient } from '../pve/client.js';
 import type { PveClient } from '../pve/types.js';
 import { createSimulator, type Simulator } from '../sim/index.js';
@@ -102,16 +103,26 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
     }
   }
 
-  const app = await startControllerApp({
-    manifests: resolve(io.cwd, cfg.manifests),
-    db: dbPath,
-    clock,
-    log,
-    pve,
-    resyncMs: cfg.resyncMs,
-    maxPruneRatio: cfg.maxPruneRatio,
-    listen: cfg.listen,
-  });
+  let app: Awaited<ReturnType<typeof startControllerApp>>;
+  try {
+    app = await startControllerApp({
+      manifests: resolve(io.cwd, cfg.manifests),
+      db: dbPath,
+      clock,
+      log,
+      pve,
+      resyncMs: cfg.resyncMs,
+      maxPruneRatio: cfg.maxPruneRatio,
+      listen: cfg.listen,
+    });
+  } catch (err) {
+    // The client's sockets and the simulator's server would keep the process alive without a loop.
+    await pve.close();
+    await sim?.stop();
+    if (!(err instanceof PxrError)) throw err;
+    io.stderr.write(`pxr run: ${err.message}\n`);
+    return 2;
+  }
   log.info(
     { manifests: cfg.manifests, db: cfg.db, http: app.httpUrl, resyncMs: cfg.resyncMs },
     `pxr running — try: npx pxr get bridges${cfg.db === './data/pxr.db' ? '' : ` --db ${cfg.db}`}`,

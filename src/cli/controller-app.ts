@@ -187,20 +187,31 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
     },
     onError: (err) => o.log.error({ err, component: 'source' }, 'manifest source error'),
   });
-  // The first full snapshot is ingested before any worker runs: nothing is pruned or created from a
-  // half-read folder.
-  await watcher.start();
-  manager.start();
-
   let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
-  if (o.listen) {
-    http = await startHttpServer(o.listen, {
-      healthy: () => true,
-      ready: () =>
-        manager.isReady() ? { ready: true } : { ready: false, reason: 'first sweep not finished' },
-      metrics: () => metricFamilies(manager.metrics(), o.pve.calls(), o.clock.now()),
-    });
+  try {
+    // The probe address first: a taken port must fail start-up before anything is reconciled.
+    if (o.listen) {
+      http = await startHttpServer(o.listen, {
+        healthy: () => true,
+        ready: () =>
+          manager.isReady()
+            ? { ready: true }
+            : { ready: false, reason: 'first sweep not finished' },
+        metrics: () => metricFamilies(manager.metrics(), o.pve.calls(), o.clock.now()),
+      });
+    }
+    // The first full snapshot is ingested before any worker runs: nothing is pruned or created from
+    // a half-read folder.
+    await watcher.start();
+  } catch (err) {
+    // Start-up failed (port taken, folder missing): release what was opened so the process can exit.
+    await watcher.close();
+    await transports?.closeAll();
+    await http?.close();
+    store.close();
+    throw err;
   }
+  manager.start();
   let stopped = false;
   return {
     store,

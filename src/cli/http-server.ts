@@ -1,5 +1,6 @@
 /** The controller's own HTTP endpoints: `/healthz`, `/readyz`, `/metrics`. */
 import { createServer, type Server } from 'node:http';
+import { PxrError } from '../core/errors.js';
 import { renderPrometheus, type MetricFamily } from './prometheus.js';
 
 export interface HttpProbe {
@@ -43,16 +44,25 @@ export async function startHttpServer(
   // the server never closes a connection at the moment a client sends on it.
   server.keepAliveTimeout = 30_000;
   server.headersTimeout = 31_000;
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    // A taken or unassignable address (another pxr on the host) is a located, one-line error.
+    const fail = (err: NodeJS.ErrnoException): void =>
+      reject(
+        new PxrError(
+          'LISTEN_FAILED',
+          `cannot listen on ${host}:${listen.port}: ${err.code ?? err.message} (--listen)`,
+          { cause: err, context: { listen } },
+        ),
+      );
+    server.once('error', fail);
     server.listen(listen.port, listen.host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : listen.port;
-  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
   return {
     server,
     url: `http://${host}:${port}`,
