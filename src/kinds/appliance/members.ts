@@ -5,7 +5,7 @@
  * the member compares with its own, see app-container/appliance-join.ts).
  */
 import type { ApplianceDesired, ApplianceHost } from '../../appliance/desired.js';
-import { parseCidr } from '../../appliance/desired.js';
+import { parseCidr, validateDesired } from '../../appliance/desired.js';
 import type { ObjectStatusView, StoredObject } from '../../core/kind.js';
 import {
   applianceLan,
@@ -28,6 +28,8 @@ export interface BuiltModel {
   members: Record<string, string>;
   /** Why a setting was left out for now (e.g. a default site no member exposes yet). */
   notes: string[];
+  /** Members left out because they conflict with members before them (same address, name, route). */
+  conflicts: string[];
 }
 
 /** The members of appliance `name`: live AppContainers whose `network.appliance` names it. */
@@ -52,8 +54,7 @@ export function buildModel(
   members: readonly MemberInput[],
 ): BuiltModel {
   const lan = applianceLan(appliance);
-  const hosts: ApplianceHost[] = [];
-  const digests: Record<string, string> = {};
+  const candidates: { name: string; host: ApplianceHost; digest: string }[] = [];
   for (const m of members) {
     const own = joinSpec(resolveSpec(m.obj.spec as unknown as AppContainerSpec, m.obj.name), lan);
     const recorded = m.status?.observed['mac'];
@@ -64,8 +65,7 @@ export function buildModel(
       expose: own.expose.map((e) => ({ ...e })),
     };
     if (own.reservedIp !== undefined) host.ip = own.reservedIp;
-    hosts.push(host);
-    digests[m.obj.name] = memberDigest(own, mac);
+    candidates.push({ name: m.obj.name, host, digest: memberDigest(own, mac) });
   }
   const net = parseCidr(spec.lan.cidr);
   const desired: ApplianceDesired = {
@@ -84,10 +84,28 @@ export function buildModel(
       outIface: WAN_IFACE,
     },
     proxy: { httpPort: spec.proxy.httpPort },
-    hosts,
+    hosts: [],
   };
   if (spec.dhcp.reservedRange) desired.dhcp.reservedRange = spec.dhcp.reservedRange;
   if (spec.proxy.httpsPort !== undefined) desired.proxy.httpsPort = spec.proxy.httpsPort;
+  // One member's mistake (an address or name another member has, an address outside the reserved
+  // range) must not stop the services of the whole LAN: such a member is left out, said loudly,
+  // and is not in `members`, so it keeps asking for a render until it is fixed.
+  const hosts = desired.hosts;
+  const digests: Record<string, string> = {};
+  const conflicts: string[] = [];
+  let base = new Set(validateDesired(desired));
+  for (const c of candidates) {
+    const found = validateDesired({ ...desired, hosts: [...hosts, c.host] });
+    const added = found.filter((i) => !base.has(i));
+    if (added.length > 0) {
+      conflicts.push(`member ${c.name} left out of the LAN: ${added.join('; ')}`);
+      continue;
+    }
+    hosts.push(c.host);
+    digests[c.name] = c.digest;
+    base = new Set(found);
+  }
   const notes: string[] = [];
   const site = spec.proxy.defaultSite;
   if (site !== undefined) {
@@ -98,5 +116,5 @@ export function buildModel(
     if (exposed) desired.proxy.defaultSite = site;
     else notes.push(`proxy.defaultSite ${site} is not exposed by any member yet; left out`);
   }
-  return { desired, members: digests, notes };
+  return { desired, members: digests, notes, conflicts };
 }

@@ -159,6 +159,11 @@ export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
         reason: 'DefaultSiteMissing',
         message,
       })),
+      ...model.conflicts.map((message) => ({
+        type: 'Warning' as const,
+        reason: 'MemberConflict',
+        message,
+      })),
       ...svc.events,
     ];
     if (events.length > 0) o.events = events;

@@ -270,6 +270,27 @@ describe('Appliance reconciler', () => {
     assert.deepEqual(status.get('gw5')?.observed['leases'], { [mac]: '10.20.0.142' });
   });
 
+  test('a member conflicting with another is left out with a Warning; the rest of the LAN converges', async () => {
+    const gw = appliance('gw7');
+    const first = member('first7', { appliance: 'gw7', ip: '10.20.0.20/24' });
+    const clash = member('second7', { appliance: 'gw7', ip: '10.20.0.20/24' });
+    const other = member('third7', { appliance: 'gw7', ip: '10.20.0.21/24' });
+    members.push(first, clash, other);
+    const o = await converge(gw);
+    for (const type of ['DnsmasqReady', 'NftablesReady', 'CaddyReady'])
+      assert.equal(cond('gw7', type)?.status, 'True', type);
+    const t = transports.get('gw7')!;
+    const hostsDir = '/etc/pxr/dnsmasq/dhcp-hosts';
+    assert.match((await t.readFile(`${hostsDir}/first7`)) ?? '', /10\.20\.0\.20/);
+    assert.match((await t.readFile(`${hostsDir}/third7`)) ?? '', /10\.20\.0\.21/);
+    assert.equal(await t.readFile(`${hostsDir}/second7`), undefined);
+    const warn = o.events?.find((e) => e.reason === 'MemberConflict');
+    assert.ok(warn, JSON.stringify(o.events));
+    assert.match(warn.message, /second7/);
+    const rendered = status.get('gw7')?.observed['members'] as Record<string, string>;
+    assert.deepEqual(Object.keys(rendered).sort(), ['first7', 'third7']);
+  });
+
   test('deleting the appliance destroys its container', async () => {
     const gw = { ...appliance('gw4'), deletionRequested: true };
     await converge({ ...gw, deletionRequested: false });
