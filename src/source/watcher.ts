@@ -10,7 +10,7 @@
 import { watch } from 'chokidar';
 import type { FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { toError } from '../core/errors.js';
@@ -127,7 +127,10 @@ class Watcher implements ManifestWatcher {
   /** Rebuilds the chokidar watchers when the roots to watch changed; true when it did. */
   private async rewatch(roots: string[], links: Map<string, string>): Promise<boolean> {
     const linkParents = (await this.rootIsLink()) ? [dirname(this.root)] : [];
-    const key = JSON.stringify([roots, [...links].sort(), linkParents]);
+    // A folder replaced at the same path (moved away and created anew) keeps its path but not its
+    // identity: chokidar's watches stay on the old directory, so the identities are part of the key.
+    const ids = await Promise.all(roots.map((r) => this.identity(r)));
+    const key = JSON.stringify([roots, ids, [...links].sort(), linkParents]);
     if (key === this.watchKey || this.closed) return false;
     this.watchKey = key;
     const old = this.watchers;
@@ -159,6 +162,16 @@ class Watcher implements ManifestWatcher {
       this.watchers.map((w) => new Promise<void>((ok) => w.once('ready', () => ok()))),
     );
     return true;
+  }
+
+  /** `dev:ino` of a watched root, or '' when it cannot be read now (the next read retries). */
+  private async identity(path: string): Promise<string> {
+    try {
+      const st = await stat(path, { bigint: true });
+      return `${st.dev}:${st.ino}`;
+    } catch {
+      return '';
+    }
   }
 
   private async rootIsLink(): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renameSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManualClock, systemClock } from '../../src/core/clock.js';
 import { watchManifests } from '../../src/source/watcher.js';
@@ -216,5 +216,36 @@ describe('symlinked manifest files', () => {
     assert.deepEqual(names(), ['common=vmbr1', 'own=vmbr2']);
     write(top, 'shared/common.yaml', bridgeYaml('common', 'vmbr5'));
     await waitFor('the edited target', () => names().includes('common=vmbr5'));
+  });
+});
+
+describe('a manifests folder that is replaced (not a symlink)', () => {
+  test('a folder moved away and created anew is watched again: its new files are read', async () => {
+    const top = temp();
+    const root = join(top, 'manifests');
+    write(root, 'a.yaml', bridgeYaml('a', 'vmbr1'));
+    const { names } = await started(root);
+    renameSync(root, join(top, 'old'));
+    mkdirSync(root);
+    await waitFor('the snapshot of the new, empty folder', () => names().length === 0);
+    write(root, 'sub/b.yaml', bridgeYaml('b', 'vmbr2'));
+    await waitFor('a file written into the new folder', () => names().join() === 'b=vmbr2');
+    // Edits in the new folder (not the old one) are what the watchers now see.
+    write(root, 'c.yaml', bridgeYaml('c', 'vmbr3'));
+    await waitFor(
+      'a file added to the new folder',
+      () => names().sort().join() === 'b=vmbr2,c=vmbr3',
+    );
+  });
+
+  test('a folder deleted and created again later is read again once it is back', async () => {
+    const top = temp();
+    const root = join(top, 'manifests');
+    write(root, 'a.yaml', bridgeYaml('a', 'vmbr1'));
+    const { names, errors } = await started(root);
+    rmSync(root, { recursive: true });
+    await waitFor('the read failure of the missing folder', () => errors.length > 0);
+    write(root, 'b.yaml', bridgeYaml('b', 'vmbr2'));
+    await waitFor('the folder back', () => names().join() === 'b=vmbr2');
   });
 });
