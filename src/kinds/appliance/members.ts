@@ -47,11 +47,16 @@ export function selectMembers(name: string, cts: readonly StoredObject[]): Store
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Builds the desired model; `appliance` is the Appliance object (for the members' LAN facts). */
+/**
+ * Builds the desired model; `appliance` is the Appliance object (for the members' LAN facts).
+ * `rendered` (member name → digest, from the appliance's status) gives members already on the LAN,
+ * unchanged, precedence over a newcomer that conflicts with them.
+ */
 export function buildModel(
   appliance: StoredObject,
   spec: ResolvedAppliance,
   members: readonly MemberInput[],
+  rendered: Readonly<Record<string, unknown>> = {},
 ): BuiltModel {
   const lan = applianceLan(appliance);
   const candidates: { name: string; host: ApplianceHost; digest: string }[] = [];
@@ -95,7 +100,9 @@ export function buildModel(
   const digests: Record<string, string> = {};
   const conflicts: string[] = [];
   let base = new Set(validateDesired(desired));
-  for (const c of candidates) {
+  const settled = (c: { name: string; digest: string }): number =>
+    rendered[c.name] === c.digest ? 0 : 1;
+  for (const c of [...candidates].sort((a, b) => settled(a) - settled(b))) {
     const found = validateDesired({ ...desired, hosts: [...hosts, c.host] });
     const added = found.filter((i) => !base.has(i));
     if (added.length > 0) {

@@ -119,7 +119,15 @@ export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
       obj: m,
       status: ctx.getStatus({ kind: 'AppContainer', name: m.name }),
     }));
-    const model = buildModel(obj, spec, members);
+    const rendered = kept['members'];
+    const model = buildModel(
+      obj,
+      spec,
+      members,
+      rendered !== null && typeof rendered === 'object'
+        ? (rendered as Record<string, unknown>)
+        : {},
+    );
     const servicesHash = hashOf(model.desired);
     const t = await this.deps.transportFor({ name: obj.name, uid: obj.uid, vmid, spec });
     const { services, dnsmasqLayout } = buildServices(

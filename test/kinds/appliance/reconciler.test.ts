@@ -291,6 +291,20 @@ describe('Appliance reconciler', () => {
     assert.deepEqual(Object.keys(rendered).sort(), ['first7', 'third7']);
   });
 
+  test('a member already on the LAN keeps its address when another takes it in its manifest', async () => {
+    const gw = appliance('gw8');
+    const settled = member('zz8', { appliance: 'gw8', ip: '10.20.0.30/24' });
+    members.push(settled);
+    await converge(gw);
+    const newcomer = member('aa8', { appliance: 'gw8', ip: '10.20.0.30/24' });
+    members.push(newcomer);
+    const o = await converge(gw);
+    assert.match(o.events?.find((e) => e.reason === 'MemberConflict')?.message ?? '', /aa8/);
+    const t = transports.get('gw8')!;
+    assert.match((await t.readFile('/etc/pxr/dnsmasq/dhcp-hosts/zz8')) ?? '', /10\.20\.0\.30/);
+    assert.equal(await t.readFile('/etc/pxr/dnsmasq/dhcp-hosts/aa8'), undefined);
+  });
+
   test('deleting the appliance destroys its container', async () => {
     const gw = { ...appliance('gw4'), deletionRequested: true };
     await converge({ ...gw, deletionRequested: false });
