@@ -102,11 +102,19 @@ export function applySnapshot(
       ingestDoc(store, toInput(doc, snapshot), byKey.get(key), now, res);
     }
     const invalidFiles = new Set(snapshot.invalidFiles);
+    // Objects an invalid document still names (moved into another file with a mistake): kept too.
+    const namedInvalid = new Map<string, string>();
+    for (const i of snapshot.issues) {
+      if (i.kind && i.name) namedInvalid.set(objectKey({ kind: i.kind, name: i.name }), i.file);
+    }
     const candidates: StoredObject[] = [];
     for (const o of stored) {
       if (seen.has(objectKey(o)) || o.deletionRequested) continue;
-      if (invalidFiles.has(o.sourceFile)) {
-        const msg = `${o.sourceFile} is invalid; keeping the last valid spec`;
+      const invalidFile = invalidFiles.has(o.sourceFile)
+        ? o.sourceFile
+        : namedInvalid.get(objectKey(o));
+      if (invalidFile !== undefined) {
+        const msg = `${invalidFile} is invalid; keeping the last valid spec`;
         if (store.status.setSourceInvalid(o, true, msg, now)) res.keptInvalid++;
         continue;
       }

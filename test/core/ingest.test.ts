@@ -74,6 +74,36 @@ describe('applySnapshot', () => {
     assert.equal(store.status.get({ kind: 'Bridge', name: 'a' })?.sourceInvalid, false);
   });
 
+  test('a document moved into another file that is invalid is kept, not pruned', () => {
+    const store = fresh();
+    const others = ['b', 'c', 'd'].map((n) => doc('Bridge', n, {}, { file: 'others.yaml' }));
+    applySnapshot(store, snap([doc('Bridge', 'a', {}, { file: 'net.yaml' }), ...others]));
+    // net.yaml was deleted and its document pasted, with a typo, into moved.yaml.
+    const res = applySnapshot(
+      store,
+      snap(others, {
+        invalidFiles: ['moved.yaml'],
+        fileCount: 2,
+        issues: [
+          {
+            file: 'moved.yaml',
+            line: 5,
+            column: 3,
+            field: 'spec.mtuu',
+            message: "unknown field 'mtuu'",
+            kind: 'Bridge',
+            name: 'a',
+          },
+        ],
+      }),
+    );
+    assert.equal(res.deletionRequested, 0);
+    assert.equal(store.objects.get({ kind: 'Bridge', name: 'a' })?.deletionRequested, false);
+    const st = store.status.get({ kind: 'Bridge', name: 'a' });
+    assert.equal(st?.sourceInvalid, true);
+    assert.match(st?.conditions[0]?.message ?? '', /moved\.yaml/);
+  });
+
   test('an empty source prunes nothing and warns PruneRefused once', () => {
     const store = fresh();
     applySnapshot(store, snap([doc('Bridge', 'a'), doc('Bridge', 'b'), doc('Bridge', 'c')]));
