@@ -3,6 +3,7 @@
  * `process.argv` or the real clock; everything below receives what it needs.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { PxrError } from '../core/errors.js';
 import { ConfigError } from './config.js';
 
 export interface Io {
@@ -77,7 +78,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return 2;
     }
   } catch (err) {
-    if (err instanceof ConfigError) {
+    // Settings and located failures (a missing folder, a file that is no store) are one line for
+    // the user; anything else is a bug and keeps its stack.
+    if (err instanceof ConfigError || err instanceof PxrError) {
       io.stderr.write(`pxr ${cmd}: ${err.message}\n`);
       return 2;
     }

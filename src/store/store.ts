@@ -137,7 +137,12 @@ export function openStore(path: string, opts: StoreOptions): Store {
     }
   } catch (err) {
     db.close();
-    throw err;
+    if (err instanceof PxrError) throw err;
+    // SQLite opens any file lazily: "file is not a database" surfaces at the first statement.
+    throw new PxrError('STORE_OPEN', `cannot open store ${path}: ${(err as Error).message}`, {
+      cause: err,
+      context: { path, readonly },
+    });
   }
   return new Store(db, opts.clock, opts);
 }
