@@ -11,6 +11,9 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): () => void;
 }
 
+/** The longest delay setTimeout honours. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
@@ -30,8 +33,14 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
   setTimer: (ms, fn) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
+    // setTimeout turns a delay above 2^31-1 ms (~24.8 days) into 1 ms: wait in steps instead.
+    let t: NodeJS.Timeout;
+    const arm = (left: number): void => {
+      const step = Math.min(left, MAX_TIMEOUT_MS);
+      t = setTimeout(() => (left > step ? arm(left - step) : fn()), step);
+      t.unref?.();
+    };
+    arm(ms);
     return () => clearTimeout(t);
   },
 };
