@@ -87,8 +87,15 @@ export function nodeNotFound(err: unknown, node: string): unknown {
   return err;
 }
 
-/** Terminal when the template volume is missing on the node (named in the message). */
-export async function checkTemplate(pve: PveClient, node: string, template: string): Promise<void> {
+/**
+ * Why the template cannot be used: terminal when its storage does not exist; a message (not an error)
+ * when the volume is missing, since downloading it (`pveam`) fixes that without touching the manifest.
+ */
+export async function checkTemplate(
+  pve: PveClient,
+  node: string,
+  template: string,
+): Promise<string | undefined> {
   const storage = template.slice(0, template.indexOf(':'));
   let vols;
   try {
@@ -104,13 +111,9 @@ export async function checkTemplate(pve: PveClient, node: string, template: stri
     }
     throw err;
   }
-  if (!vols.some((v) => v.volid === template)) {
-    throw new TerminalError(
-      'TemplateNotFound',
-      `template ${template} not found on node ${node} (storage '${storage}' has ${vols.length} template(s)); download it with pveam or fix spec.template`,
-      { context: { node, template } },
-    );
-  }
+  if (!vols.some((v) => v.volid === template))
+    return `template ${template} not found on node ${node} (storage '${storage}' has ${vols.length} template(s)); download it with pveam or fix spec.template`;
+  return undefined;
 }
 
 /**
