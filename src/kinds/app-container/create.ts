@@ -4,7 +4,7 @@
  * in place, so that a crash right after the call can find it again.
  */
 import { readFile } from 'node:fs/promises';
-import { TerminalError } from '../../core/errors.js';
+import { PxrError, TerminalError } from '../../core/errors.js';
 import { storageContent } from '../../pve/lxc.js';
 import type { Params, PveClient } from '../../pve/types.js';
 import { mountString } from './diff.js';
@@ -66,10 +66,12 @@ export async function withSecrets(
       out['password'] = pw;
     }
   } catch (err) {
-    // The message names the file, never its content.
-    throw new TerminalError(
-      'SecretUnreadable',
+    // The message names the file, never its content. Retried (not terminal): fixing the file's
+    // permissions or mounting it changes no manifest, and a stalled object is never tried again.
+    throw new PxrError(
+      'SECRET_UNREADABLE',
       `cannot read a secret file: ${(err as Error).message}`,
+      { cause: err },
     );
   }
   const clean = keys.map((k) => k.trim()).filter((k) => k !== '' && !k.startsWith('#'));

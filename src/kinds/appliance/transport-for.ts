@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
-import { TerminalError } from '../../core/errors.js';
+import { PxrError, TerminalError } from '../../core/errors.js';
 import { createPctTransport } from '../../appliance/transport/pct.js';
 import { SimulatedTransport } from '../../appliance/transport/simulated.js';
 import { createSshTransport, type SshTransportOptions } from '../../appliance/transport/ssh.js';
@@ -78,9 +78,10 @@ async function build(
   try {
     privateKey = await read(a.privateKeyFile);
   } catch (err) {
-    // The message names the file, never its content.
-    throw new TerminalError(
-      'SecretUnreadable',
+    // The message names the file, never its content. Retried (not terminal): fixing the file's
+    // permissions or mounting it changes no manifest, and a stalled object is never tried again.
+    throw new PxrError(
+      'SECRET_UNREADABLE',
       `cannot read access.privateKeyFile ${a.privateKeyFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
       { cause: err },
     );

@@ -135,6 +135,39 @@ describe('AppContainer create', () => {
     assert.ok(simCt(r, 4300), 'created');
   });
 
+  test('an unreadable secret file is retried (not stalled) and the create proceeds once it is readable', async () => {
+    let readable = false;
+    const old = r.h.reconciler;
+    r.h.reconciler = new AppContainerReconciler({
+      pve: r.pve,
+      clock: r.clock,
+      resourcesTtlMs: 0,
+      readSecret: (path) =>
+        readable
+          ? Promise.resolve('s3cret\n')
+          : Promise.reject(
+              Object.assign(new Error(`EACCES: permission denied, open '${path}'`), {
+                code: 'EACCES',
+              }),
+            ),
+    });
+    try {
+      const locked = ct('locked', { vmid: 4330, auth: { passwordFile: '/secrets/pw' } });
+      const o = await r.h.pass(locked);
+      assert.ok(
+        o instanceof Error && !isTerminal(o),
+        `a retryable error, got ${JSON.stringify(o)}`,
+      );
+      assert.match(o.message, /\/secrets\/pw/);
+      assert.doesNotMatch(o.message, /s3cret/);
+      readable = true;
+      await r.h.converge(locked);
+      assert.ok(simCt(r, 4330), 'created');
+    } finally {
+      r.h.reconciler = old;
+    }
+  });
+
   test('an unknown node is a terminal error', async () => {
     const err = terminal(await r.h.pass(ct('lost', { vmid: 4310, node: 'pve9' })));
     assert.equal(err.reason, 'NodeNotFound');

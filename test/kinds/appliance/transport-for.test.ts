@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../../src/core/clock.js';
-import { TerminalError } from '../../../src/core/errors.js';
+import { PxrError, TerminalError } from '../../../src/core/errors.js';
 import { SimulatedTransport } from '../../../src/appliance/transport/simulated.js';
 import { defaultTransportFactory } from '../../../src/kinds/appliance/index.js';
 import { resolveAppliance, type ApplianceSpec } from '../../../src/kinds/appliance/spec.js';
@@ -63,7 +63,7 @@ describe('the default transport factory', () => {
     await assert.rejects(a.exec(['true']), /closed/);
   });
 
-  test('an unreadable key file is terminal and names the file, not the content', async () => {
+  test('an unreadable key file is a retryable error naming the file, not the content', async () => {
     const f = defaultTransportFactory({
       clock: new ManualClock(),
       readSecret: (p) =>
@@ -81,8 +81,9 @@ describe('the default transport factory', () => {
         }),
       ),
       (err: unknown) =>
-        err instanceof TerminalError &&
-        err.reason === 'SecretUnreadable' &&
+        err instanceof PxrError &&
+        !(err instanceof TerminalError) &&
+        err.code === 'SECRET_UNREADABLE' &&
         /\/etc\/pxr\/node_key: EACCES/.test(err.message),
     );
   });
