@@ -93,7 +93,12 @@ export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
     objs: Obj[],
   ): Promise<Map<string, 'done' | ObjectOutcome | Error>> {
     const r = await this.ct.finalize(ctx, objs as unknown as StoredObject<AppContainerSpec>[]);
-    for (const obj of objs) if (r.get(obj.name) === 'done') this.primed.delete(obj.uid);
+    for (const obj of objs) {
+      if (r.get(obj.name) !== 'done') continue;
+      this.primed.delete(obj.uid);
+      // Its ssh connection would otherwise stay open (to a destroyed container) until pxr stops.
+      await this.deps.transportFor.close?.(obj.uid);
+    }
     return r;
   }
 

@@ -23,8 +23,13 @@ export interface TransportTarget {
   spec: ResolvedAppliance;
 }
 
-/** Builds (or hands back) the transport of one appliance. */
-export type TransportFactory = (target: TransportTarget) => Promise<Transport>;
+/**
+ * Builds (or hands back) the transport of one appliance; `close`, when present, closes the one kept
+ * for a uid (the appliance was deleted).
+ */
+export type TransportFactory = ((target: TransportTarget) => Promise<Transport>) & {
+  close?(uid: string): Promise<void>;
+};
 
 export interface DefaultTransportOptions {
   clock: Clock;
@@ -35,6 +40,7 @@ export interface DefaultTransportOptions {
 
 /** The factory the composition root uses: ssh/pct from the spec, simulated in memory. */
 export function defaultTransportFactory(o: DefaultTransportOptions): TransportFactory & {
+  close(uid: string): Promise<void>;
   closeAll(): Promise<void>;
 } {
   const open = new Map<string, { key: string; t: Transport }>();
@@ -53,6 +59,11 @@ export function defaultTransportFactory(o: DefaultTransportOptions): TransportFa
     return t;
   };
   return Object.assign(factory, {
+    async close(uid: string): Promise<void> {
+      const have = open.get(uid);
+      open.delete(uid);
+      await have?.t.close();
+    },
     async closeAll(): Promise<void> {
       const all = [...open.values()];
       open.clear();

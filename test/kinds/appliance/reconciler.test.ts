@@ -105,6 +105,7 @@ describe('Appliance reconciler', () => {
   let store: Store;
   let r: Reconciler<ApplianceSpec>;
   const targets: TransportTarget[] = [];
+  const closed: string[] = [];
   const transports = new Map<string, FlakyAppliance>();
   const status = new Map<string, { observed: Record<string, unknown>; conditions: Condition[] }>();
 
@@ -165,12 +166,20 @@ describe('Appliance reconciler', () => {
       resourcesTtlMs: 0,
       serviceRetryMs: 7000,
       listObjects: (kind) => (kind === 'AppContainer' ? members : []),
-      transportFor: (target) => {
-        targets.push(target);
-        let t = transports.get(target.name);
-        if (!t) transports.set(target.name, (t = new FlakyAppliance()));
-        return Promise.resolve(t);
-      },
+      transportFor: Object.assign(
+        (target: TransportTarget) => {
+          targets.push(target);
+          let t = transports.get(target.name);
+          if (!t) transports.set(target.name, (t = new FlakyAppliance()));
+          return Promise.resolve(t);
+        },
+        {
+          close: (uid: string) => {
+            closed.push(uid);
+            return Promise.resolve();
+          },
+        },
+      ),
     });
   });
   after(async () => {
@@ -305,7 +314,7 @@ describe('Appliance reconciler', () => {
     assert.equal(await t.readFile('/etc/pxr/dnsmasq/dhcp-hosts/aa8'), undefined);
   });
 
-  test('deleting the appliance destroys its container', async () => {
+  test('deleting the appliance destroys its container and closes its transport', async () => {
     const gw = { ...appliance('gw4'), deletionRequested: true };
     await converge({ ...gw, deletionRequested: false });
     const vmid = String(status.get('gw4')?.observed['vmid']);
@@ -317,5 +326,6 @@ describe('Appliance reconciler', () => {
       clock.advance(o?.requeueAfterMs ?? 1000);
     }
     assert.equal(s.sim.state.nodes['pve']!.lxc[vmid], undefined);
+    assert.deepEqual(closed, [gw.uid]);
   });
 });

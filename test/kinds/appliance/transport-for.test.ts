@@ -1,7 +1,7 @@
 /**
  * The default transport factory: one transport per appliance kept between passes (a simulated
  * appliance's state lives in it), replaced when the access settings change, and a private key file
- * that cannot be read is a terminal error naming the file, never its content.
+ * that cannot be read is a retryable error naming the file, never its content.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -38,6 +38,24 @@ describe('the default transport factory', () => {
     assert.equal(again, a);
     assert.equal(await again.readFile('/etc/x'), 'kept');
     assert.notEqual(await f(target({ transport: 'simulated' }, 'u2')), a);
+    await f.closeAll();
+  });
+
+  test('close(uid) closes and forgets one appliance transport, leaving the others', async () => {
+    const f = defaultTransportFactory({ clock: new ManualClock() });
+    const a = await f(target({ transport: 'simulated' }));
+    const b = await f(target({ transport: 'simulated' }, 'u2'));
+    let closed = 0;
+    const close = a.close.bind(a);
+    a.close = () => {
+      closed++;
+      return close();
+    };
+    await f.close('u1');
+    assert.equal(closed, 1);
+    assert.notEqual(await f(target({ transport: 'simulated' })), a, 'a new one after close');
+    assert.equal(await f(target({ transport: 'simulated' }, 'u2')), b);
+    await f.close('nobody');
     await f.closeAll();
   });
 
