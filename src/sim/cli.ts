@@ -9,6 +9,7 @@ import { createSelfSigned } from './tls.js';
 
 const USAGE = `usage: pxr sim [--listen HOST:PORT] [--nodes pve1,pve2] [--token 'root@pam!pxr=<uuid>']
                [--state FILE] [--latency-ms N] [--task-time-scale X] [--seed N] [--tls]
+               [--auth-failure-delay-ms N]
 
   --listen HOST:PORT    address to listen on (default 127.0.0.1:8006)
   --nodes a,b           node names (default pve)
@@ -18,6 +19,8 @@ const USAGE = `usage: pxr sim [--listen HOST:PORT] [--nodes pve1,pve2] [--token 
   --task-time-scale X   multiply task durations by X (default 1)
   --seed N              seed of the deterministic random source (default 1)
   --tls                 serve HTTPS with a fresh self-signed certificate (fingerprint printed)
+  --auth-failure-delay-ms N
+                        delay of 401 answers (default 3000, as pveproxy)
 `;
 
 interface Io {
@@ -28,7 +31,12 @@ interface Io {
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): { opts: Partial<SimulatorOptions>; tls: boolean } {
-  const opts: Partial<SimulatorOptions> = { host: '127.0.0.1', port: 8006 };
+  // pveproxy answers a failed authentication after 3 s; the server a user runs does the same.
+  const opts: Partial<SimulatorOptions> = {
+    host: '127.0.0.1',
+    port: 8006,
+    authFailureDelayMs: 3000,
+  };
   let tls = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -83,6 +91,9 @@ function parseArgs(argv: string[]): { opts: Partial<SimulatorOptions>; tls: bool
         break;
       case '--seed':
         opts.seed = number();
+        break;
+      case '--auth-failure-delay-ms':
+        opts.authFailureDelayMs = number();
         break;
       case '--tls':
         tls = true;

@@ -76,6 +76,35 @@ void describe('pxr sim', () => {
     assert.equal(err.text(), '');
   });
 
+  void test('a failed authentication is answered after 3 s by default (as pveproxy), at once with --auth-failure-delay-ms 0', async () => {
+    const timed401 = async (args: string[]): Promise<number> => {
+      const out = capture();
+      const ac = new AbortController();
+      const run = runSimCommand(
+        ['--listen', '127.0.0.1:0', ...args],
+        {
+          stdout: out.stream,
+          stderr: capture().stream,
+        },
+        { signal: ac.signal },
+      );
+      await until(() => out.text().includes('example:'));
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+\/api2\/json)/.exec(out.text())?.[1];
+      assert.ok(url, out.text());
+      const t0 = performance.now();
+      const res = await fetch(`${url}/version`, {
+        headers: { Authorization: 'PVEAPIToken=root@pam!x=wrong' },
+      });
+      const elapsed = performance.now() - t0;
+      assert.equal(res.status, 401);
+      ac.abort();
+      assert.equal(await run, 0);
+      return elapsed;
+    };
+    assert.ok((await timed401([])) >= 2900, 'delayed by default');
+    assert.ok((await timed401(['--auth-failure-delay-ms', '0'])) < 2000, 'not delayed with 0');
+  });
+
   void test('an unknown option exits 2 with the usage', async () => {
     const out = capture();
     const err = capture();
