@@ -68,8 +68,9 @@ export function createFinalize(
         for (const iface of present) {
           const item = ifaces.get(iface)!;
           if (!o.spec.allowApiBridge) {
-            addrs ??= item.gateway ? new Set() : await apiAddressesOf(ctx, node);
-            if (isApiBridge(item, addrs)) {
+            // Read once, when the gateway alone does not settle it (see reconciler.ts `protect`).
+            if (!item.gateway) addrs ??= await apiAddressesOf(ctx, node);
+            if (isApiBridge(item, addrs ?? new Set())) {
               // Never cut the branch pxr sits on; a deletion stuck on it forever helps nobody.
               const message = `${iface} on ${node} carries the node's API address or default gateway; left in place (set spec.allowApiBridge: true to have pxr remove it)`;
               ctx.log.warn({ node, iface, bridge: o.name }, message);

@@ -208,8 +208,10 @@ export function createBridgeReconciler(deps: BridgeReconcilerDeps): Reconciler<B
       for (const c of plan.changes) {
         const item = ifaces.get(c.iface);
         if (!item || !isRisky(c)) continue;
-        addrs ??= item.gateway ? new Set() : await apiAddressesOf(ctx, node);
-        if (isApiBridge(item, addrs)) {
+        // Read once, and only when the gateway alone does not settle it: a bridge with the gateway
+        // must not leave an empty set behind for the next bridge, which may carry the node address.
+        if (!item.gateway) addrs ??= await apiAddressesOf(ctx, node);
+        if (isApiBridge(item, addrs ?? new Set())) {
           plan.error = apiBridgeRefusal(node, c);
           break;
         }

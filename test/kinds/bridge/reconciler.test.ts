@@ -304,6 +304,33 @@ describe('Bridge reconciler against the simulator', () => {
     assert.equal((await iface('vmbr0'))?.bridge_ports, 'eno1');
   });
 
+  test('the node address is checked on every bridge of a pass, also after one protected by its gateway', async () => {
+    const apinet = bridge('apinet', { iface: 'vmbr6', cidr: '10.60.0.10/24' });
+    await h.converge([apinet]);
+    const node = s.sim.state.nodes['pve']!;
+    const ip = node.ip;
+    node.ip = '10.60.0.10'; // the address /cluster/status gives for the node
+    try {
+      const mgmt = bridge('mgmt', {
+        iface: 'vmbr0',
+        ports: ['eno4'],
+        cidr: '192.168.100.10/24',
+        gateway: '192.168.100.1',
+        adopt: true,
+      });
+      const readdressed = { ...apinet, spec: { ...apinet.spec, cidr: '10.60.0.11/24' } };
+      const w = writes();
+      const r = await h.pass([mgmt, readdressed]);
+      const err = r.get('apinet');
+      assert.ok(isTerminal(err), err instanceof Error ? err.message : JSON.stringify(err));
+      assert.equal(err.reason, 'ApiBridgeProtected');
+      assert.equal(writes(), w);
+      assert.equal((await iface('vmbr6'))?.cidr, '10.60.0.10/24');
+    } finally {
+      node.ip = ip;
+    }
+  });
+
   test('finalize deletes owned bridges with one apply and lets go of unowned ones', async () => {
     const stranger = bridge('stranger', { iface: 'vmbr0' });
     const applies = count('PUT /nodes/{node}/network');
