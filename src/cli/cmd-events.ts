@@ -1,5 +1,6 @@
 /** `pxr events [--for kind/name] [--follow]` — deduplicated events, newest last; `--follow` polls the store. */
 import { systemClock } from '../core/clock.js';
+import { SOURCE_REF } from '../core/ingest.js';
 import type { EventRecord } from '../store/events-repo.js';
 import { parseRef } from './kinds.js';
 import { COMMON_OPTIONS, parse, type Io } from './main.js';
@@ -44,7 +45,7 @@ export async function cmdEvents(
     io.stdout.write('Usage: pxr events [--for KIND/NAME] [--follow] [--limit N] [--db FILE]\n');
     return 0;
   }
-  const ref = values.for ? parseRef(values.for) : undefined;
+  const ref = values.for ? eventsRef(values.for) : undefined;
   const limit = values.limit ? Math.max(1, Number(values.limit) || 100) : 100;
   const store = openStoreForCli(values, io);
   try {
@@ -71,6 +72,13 @@ export async function cmdEvents(
   } finally {
     store.close();
   }
+}
+
+/** KIND/NAME, or the manifests folder itself (`source/manifests`, as the OBJECT column shows it). */
+function eventsRef(text: string): { kind: string; name: string } {
+  if (text.toLowerCase() === `${SOURCE_REF.kind}/${SOURCE_REF.name}`.toLowerCase())
+    return SOURCE_REF;
+  return parseRef(text);
 }
 
 function abortOnSignals(): AbortSignal {
