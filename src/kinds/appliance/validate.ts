@@ -68,6 +68,15 @@ export function validateAppliance(doc: ManifestDoc): SemanticIssue[] {
     );
   }
 
+  // Caddy's admin API has no authentication, and the appliance's nft table filters no input: on any
+  // other address, every LAN member (or the WAN) could rewrite the proxy.
+  const admin = obj(spec['proxy'])?.['adminListen'];
+  if (typeof admin === 'string' && !isLoopbackListen(admin))
+    add(
+      'proxy.adminListen',
+      `${admin}: Caddy's admin API must listen on loopback (127.0.0.1:PORT, [::1]:PORT or localhost:PORT)`,
+    );
+
   const access = obj(spec['access']);
   const t = access?.['transport'];
   if (t === 'ssh' || t === 'pct') {
@@ -90,6 +99,11 @@ export function validateAppliance(doc: ManifestDoc): SemanticIssue[] {
     for (const f of found) issues.push({ field: fieldOf(f), message: f });
   }
   return issues;
+}
+
+function isLoopbackListen(listen: string): boolean {
+  const host = listen.slice(0, listen.lastIndexOf(':'));
+  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function docAsObject(doc: ManifestDoc): {

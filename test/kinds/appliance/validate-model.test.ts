@@ -89,6 +89,12 @@ describe('Appliance validation', () => {
       'spec.wan.gateway',
       /only applies to a static wan\.ip/,
     ],
+    [
+      "Caddy's admin API on an address other than loopback",
+      BASE + LAN + DHCP + '  proxy: { adminListen: 0.0.0.0:2019 }\n' + SIM,
+      'spec.proxy.adminListen',
+      /loopback/,
+    ],
   ];
   for (const [name, spec, field, message] of cases) {
     test(`refused: ${name}`, () => {
