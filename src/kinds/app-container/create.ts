@@ -89,15 +89,8 @@ export function nodeNotFound(err: unknown, node: string): unknown {
   return err;
 }
 
-/**
- * Why the template cannot be used: terminal when its storage does not exist; a message (not an error)
- * when the volume is missing, since downloading it (`pveam`) fixes that without touching the manifest.
- */
-export async function checkTemplate(
-  pve: PveClient,
-  node: string,
-  template: string,
-): Promise<string | undefined> {
+/** Terminal when the template volume is missing on the node (named in the message). */
+export async function checkTemplate(pve: PveClient, node: string, template: string): Promise<void> {
   const storage = template.slice(0, template.indexOf(':'));
   let vols;
   try {
@@ -113,9 +106,13 @@ export async function checkTemplate(
     }
     throw err;
   }
-  if (!vols.some((v) => v.volid === template))
-    return `template ${template} not found on node ${node} (storage '${storage}' has ${vols.length} template(s)); download it with pveam or fix spec.template`;
-  return undefined;
+  if (!vols.some((v) => v.volid === template)) {
+    throw new TerminalError(
+      'TemplateNotFound',
+      `template ${template} not found on node ${node} (storage '${storage}' has ${vols.length} template(s)); download it with pveam or fix spec.template`,
+      { context: { node, template } },
+    );
+  }
 }
 
 /**

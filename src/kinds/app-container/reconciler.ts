@@ -296,22 +296,14 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     const { spec, obs } = p;
     const { pve } = this.sh.deps;
     let br;
-    let missing: string | undefined;
     try {
       br = await checkBridge(p);
-      if (br.ok) missing = await checkTemplate(pve, spec.node, spec.template);
+      if (br.ok) await checkTemplate(pve, spec.node, spec.template);
     } catch (err) {
       throw nodeNotFound(err, spec.node);
     }
     if (!br.ok)
       return outcome(p, { notReady: { reason: 'DependencyNotReady', message: br.message } });
-    if (missing !== undefined) {
-      // Not terminal: a stalled object is never retried, and `pveam download` changes no manifest.
-      return outcome(p, {
-        notReady: { reason: 'TemplateNotFound', message: missing },
-        requeueAfterMs: this.sh.deps.blockedRequeueMs ?? 300_000,
-      });
-    }
     let vmid = knownVmid ?? spec.vmid;
     const own = p.ctx.ownership;
     if (vmid === undefined) {

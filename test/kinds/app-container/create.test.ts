@@ -106,33 +106,16 @@ describe('AppContainer create', () => {
     assert.equal(r.h.status.get('db')?.observed['ip'], undefined);
   });
 
-  test('a missing template waits, naming it, and the container is created once the template is downloaded', async () => {
+  test('a missing template is a terminal error naming it, and nothing is created', async () => {
     const posts = r.count('POST /nodes/{node}/lxc');
-    const template = 'local:vztmpl/debian-99-standard_99.0-1_amd64.tar.zst';
-    const bad = ct('bad', { vmid: 4300, template });
-    const o = await r.h.pass(bad);
-    assert.ok(
-      !(o instanceof Error),
-      `expected an outcome, got ${o instanceof Error ? o.message : JSON.stringify(o)}`,
-    );
-    assert.equal(o.notReady?.reason, 'TemplateNotFound');
-    assert.match(
-      o.notReady.message,
-      /debian-99-standard_99\.0-1_amd64\.tar\.zst not found on node pve/,
-    );
-    assert.ok((o.requeueAfterMs ?? 0) > 0, 'checked again later');
+    const bad = ct('bad', {
+      vmid: 4300,
+      template: 'local:vztmpl/debian-99-standard_99.0-1_amd64.tar.zst',
+    });
+    const err = terminal(await r.h.pass(bad));
+    assert.equal(err.reason, 'TemplateNotFound');
+    assert.match(err.message, /debian-99-standard_99\.0-1_amd64\.tar\.zst not found on node pve/);
     assert.equal(r.count('POST /nodes/{node}/lxc'), posts);
-    // `pveam download` on the node:
-    const local = r.s.sim.state.nodes['pve']!.storages['local']!;
-    local.volumes[template] = {
-      volid: template,
-      content: 'vztmpl',
-      format: 'tzst',
-      size: 1,
-      ctime: 1,
-    };
-    await r.h.converge(bad);
-    assert.ok(simCt(r, 4300), 'created');
   });
 
   test('an unreadable secret file is retried (not stalled) and the create proceeds once it is readable', async () => {
