@@ -48,7 +48,11 @@ function toRecord(r: DriftRow): DriftRecord {
 export class DriftRepo {
   private readonly sql: (sql: string) => Statement;
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    /** Resolved records kept per object (open ones are always kept). @default 100 */
+    private readonly keepResolvedPerObject = 100,
+  ) {
     this.sql = statementCache(db);
   }
 
@@ -68,6 +72,7 @@ export class DriftRepo {
              VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
         ).run(ref.kind, ref.name, item.field, desired, actual, now, now);
       }
+      this.trim(ref);
       return 'corrected';
     }
     if (!open) {
@@ -90,6 +95,7 @@ export class DriftRepo {
       this.sql('UPDATE drift SET resolved_at = ? WHERE id = ?').run(now, d.id);
       resolved.push(d.field);
     }
+    if (resolved.length > 0) this.trim(ref);
     return resolved;
   }
 
@@ -118,6 +124,15 @@ export class DriftRepo {
 
   deleteFor(ref: ObjectRef): void {
     this.sql('DELETE FROM drift WHERE kind = ? AND name = ?').run(ref.kind, ref.name);
+  }
+
+  /** Drift that recurs forever (someone keeps changing a field) must not grow the file forever. */
+  private trim(ref: ObjectRef): void {
+    this.sql(
+      `DELETE FROM drift WHERE kind = ? AND name = ? AND resolved_at IS NOT NULL AND id NOT IN (
+         SELECT id FROM drift WHERE kind = ? AND name = ? AND resolved_at IS NOT NULL
+           ORDER BY id DESC LIMIT ?)`,
+    ).run(ref.kind, ref.name, ref.kind, ref.name, this.keepResolvedPerObject);
   }
 
   private openRow(ref: ObjectRef, field: string): DriftRow | undefined {

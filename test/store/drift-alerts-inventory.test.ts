@@ -28,6 +28,23 @@ describe('drift records', () => {
     assert.equal(open[0]?.detectedAt, 1);
   });
 
+  test('resolved drift is trimmed per object: drift that recurs forever keeps a bounded history', () => {
+    const { store } = memStore();
+    const other = { kind: 'AppContainer', name: 'db' };
+    store.drift.observe(other, { field: 'cores', desired: 2, actual: 1 }, true, 0);
+    for (let i = 1; i <= 300; i++) {
+      store.drift.observe(ref, { field: 'memory', desired: 512, actual: i }, true, i);
+    }
+    store.drift.observe(ref, { field: 'cores', desired: 2, actual: 1 }, false, 301);
+    const rows = (
+      store.db.prepare('SELECT count(*) AS n FROM drift WHERE name = ?').get('web') as { n: number }
+    ).n;
+    assert.ok(rows <= 101, `${rows} drift rows kept for one object`);
+    assert.equal(store.drift.list(ref, 1)[0]?.field, 'cores', 'the open record is kept');
+    assert.equal(store.drift.list(ref, 2)[1]?.actual, 300, 'the newest resolved record is kept');
+    assert.equal(store.drift.list(other).length, 1, "other objects' records are untouched");
+  });
+
   test('corrected drift is closed with corrected=true; vanished drift is resolved uncorrected', () => {
     const { store } = memStore();
     store.drift.observe(ref, { field: 'memory', desired: 512, actual: 1024 }, false, 1);
