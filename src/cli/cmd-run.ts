@@ -118,7 +118,8 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     // The client's sockets and the simulator's server would keep the process alive without a loop.
     await pve.close();
-    await sim?.stop();
+    // A failure to stop the simulator must not hide why start-up failed.
+    await sim?.stop().catch((e: unknown) => log.error({ err: e }, 'simulator stop failed'));
     if (!(err instanceof PxrError)) throw err;
     io.stderr.write(`pxr run: ${err.message}\n`);
     return 2;

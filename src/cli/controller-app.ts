@@ -22,6 +22,7 @@ import { formatIssue } from '../source/format.js';
 import type { SourceIssue } from '../source/types.js';
 import { SOURCE_REF } from '../core/ingest.js';
 import { openStore, type Store } from '../store/store.js';
+import { lockDatabase } from './db-lock.js';
 import { startHttpServer } from './http-server.js';
 import { metricFamilies } from './metrics.js';
 
@@ -97,7 +98,14 @@ export function withReconcilers(
 }
 
 export async function startControllerApp(o: ControllerAppOptions): Promise<ControllerApp> {
-  const store = openStore(o.db, { clock: o.clock });
+  const lock = lockDatabase(o.db);
+  let store: Store;
+  try {
+    store = openStore(o.db, { clock: o.clock });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   // Members ask for their appliance to be queued; the manager exists only once kinds are built.
   let queueAppliance: (name: string) => void = () => undefined;
   // Appliance transports stay open between passes (ssh connections): closed on stop.
@@ -209,6 +217,7 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
     await transports?.closeAll();
     await http?.close();
     store.close();
+    lock.release();
     throw err;
   }
   manager.start();
@@ -227,6 +236,7 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
       await transports?.closeAll();
       await http?.close();
       store.close();
+      lock.release();
     },
   };
 }

@@ -3,7 +3,8 @@
  * and debounced after changes; a file that cannot be read as a state of a known version stops the
  * simulator with a clear error and is never overwritten.
  */
-import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { PxrError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { SimState } from './state.js';
@@ -78,6 +79,7 @@ export async function loadStateFile(path: string): Promise<SimState | undefined>
 export async function writeStateFile(path: string, state: SimState): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
+    await mkdir(dirname(path), { recursive: true });
     await writeFile(tmp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
     await rename(tmp, path);
   } catch (err) {
