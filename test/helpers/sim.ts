@@ -5,6 +5,7 @@
  *   after(close);
  *   await api.nodes.$('pve').lxc.$get();
  */
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import proxmoxApi from 'proxmox-api';
@@ -91,4 +92,33 @@ export function rawRequest(
     if (opts.body !== undefined) req.write(opts.body);
     req.end();
   });
+}
+
+/** What a failed proxmox-api call carried: status, reason phrase, message and per-field errors. */
+export interface PveFailure {
+  status: number;
+  reason: string;
+  message: string;
+  errors?: Record<string, string>;
+}
+
+/**
+ * Awaits a proxmox-api call that must fail and returns what Proxmox answered. The client only throws
+ * `... return Error <status> <reason>: <body>`, so the body is parsed back out of that message.
+ */
+export async function pveError(call: Promise<unknown>): Promise<PveFailure> {
+  try {
+    await call;
+  } catch (e) {
+    const m = /return Error (\d+) (.*?): (\{"data".*\})$/s.exec((e as Error).message);
+    if (!m?.[1] || m[2] === undefined || !m[3]) throw e;
+    const { data, ...body } = JSON.parse(m[3]) as {
+      data: unknown;
+      message: string;
+      errors?: Record<string, string>;
+    };
+    assert.equal(data, null);
+    return { status: Number(m[1]), reason: m[2], ...body };
+  }
+  assert.fail('expected the call to fail');
 }

@@ -2,32 +2,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { createCa, issueCert, type PemPair } from '../../src/sim/certs/pki.js';
-import { startSim, type StartedSim } from '../helpers/sim.js';
-
-interface Failure {
-  status: number;
-  reason: string;
-  message: string;
-  errors?: Record<string, string>;
-}
-
-/** The status, reason phrase, message and per-field errors of a failed proxmox-api call. */
-async function pveError(call: Promise<unknown>): Promise<Failure> {
-  try {
-    await call;
-  } catch (e) {
-    const m = /return Error (\d+) (.*?): (\{"data".*\})$/s.exec((e as Error).message);
-    if (!m?.[1] || m[2] === undefined || !m[3]) throw e;
-    const { data, ...body } = JSON.parse(m[3]) as {
-      data: unknown;
-      message: string;
-      errors?: Record<string, string>;
-    };
-    assert.equal(data, null);
-    return { status: Number(m[1]), reason: m[2], ...body };
-  }
-  assert.fail('expected the call to fail');
-}
+import { startSim, type StartedSim, pveError } from '../helpers/sim.js';
 
 type Info = Record<string, unknown>;
 

@@ -2,34 +2,9 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/core/clock.js';
 import { seedClusterFirewall } from '../../src/sim/firewall/seed.js';
-import { startSim, type StartedSim } from '../helpers/sim.js';
+import { pveError, startSim, type PveFailure as Failure, type StartedSim } from '../helpers/sim.js';
 
 const STALE = 'detected modified configuration - file changed by other user? Try again.\n';
-
-interface Failure {
-  status: number;
-  reason: string;
-  message: string;
-  errors?: Record<string, string>;
-}
-
-/** The status, reason phrase, message and per-field errors of a failed proxmox-api call. */
-async function pveError(call: Promise<unknown>): Promise<Failure> {
-  try {
-    await call;
-  } catch (e) {
-    const m = /return Error (\d+) (.*?): (\{"data".*\})$/s.exec((e as Error).message);
-    if (!m?.[1] || m[2] === undefined || !m[3]) throw e;
-    const { data, ...body } = JSON.parse(m[3]) as {
-      data: unknown;
-      message: string;
-      errors?: Record<string, string>;
-    };
-    assert.equal(data, null);
-    return { status: Number(m[1]), reason: m[2], ...body };
-  }
-  assert.fail('expected the call to fail');
-}
 
 function paramFailure(errors: Record<string, string>): Failure {
   return {

@@ -1,25 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/core/clock.js';
-import { startSim, type StartedSim } from '../helpers/sim.js';
+import { startSim, type StartedSim, pveError } from '../helpers/sim.js';
 
 const DEBIAN = 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst';
 const ALPINE = 'local:vztmpl/alpine-3.20-default_20240908_amd64.tar.xz';
-
-/** The status, message and per-parameter errors of a failed proxmox-api call. */
-async function pveError(
-  call: Promise<unknown>,
-): Promise<{ status: number; message: string; errors?: Record<string, string> }> {
-  try {
-    await call;
-  } catch (e) {
-    const m = /return Error (\d+) .*?: (\{"data".*\})$/s.exec((e as Error).message);
-    if (!m?.[1] || !m[2]) throw e;
-    const body = JSON.parse(m[2]) as { message: string; errors?: Record<string, string> };
-    return { status: Number(m[1]), ...body };
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('lxc lifecycle over HTTP', () => {
   const clock = new ManualClock();
