@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import type { KindDefinition, Reconciler } from '../core/kind.js';
 import { Manager } from '../core/manager.js';
+import type { IngestOptions } from '../core/ingest.js';
+import type { BackoffOptions } from '../core/backoff.js';
 import { bridgeReconciler } from '../kinds/bridge/index.js';
 import { appContainerReconciler } from '../kinds/app-container/index.js';
 import {
@@ -51,7 +53,7 @@ export interface ControllerAppOptions {
   /** Queues an Appliance now (a member changed); wired by startControllerApp to its manager. */
   onApplianceMemberChanged?: (name: string) => void;
   /** Reconciler backoff (tests shorten it). */
-  backoff?: { baseMs?: number; maxMs?: number };
+  backoff?: BackoffOptions;
 }
 
 export interface ControllerApp {
@@ -97,6 +99,39 @@ export function withReconcilers(
   });
 }
 
+/**
+ * The kinds with their reconcilers and the manager running them, wired as `pxr run` wires them:
+ * an AppContainer that joins or leaves an appliance's LAN queues that appliance at once.
+ */
+export function createManager(
+  store: Store,
+  pve: PveClient,
+  o: Pick<
+    ControllerAppOptions,
+    'clock' | 'log' | 'resyncMs' | 'backoff' | 'bridge' | 'appContainer' | 'appliance'
+  > & {
+    ingest?: IngestOptions;
+  },
+): { manager: Manager; kinds: KindDefinition[] } {
+  // Members ask for their appliance to be queued; the manager exists only once kinds are built.
+  let queueAppliance: (name: string) => void = () => undefined;
+  const kinds = withReconcilers(pve, o.clock, store, {
+    ...o,
+    onApplianceMemberChanged: (name) => queueAppliance(name),
+  });
+  const manager = new Manager({
+    store,
+    clock: o.clock,
+    log: o.log,
+    kinds,
+    resyncMs: o.resyncMs,
+    ...(o.ingest ? { ingest: o.ingest } : {}),
+    ...(o.backoff ? { backoff: o.backoff } : {}),
+  });
+  queueAppliance = (name) => manager.controller('Appliance')?.enqueue(name);
+  return { manager, kinds };
+}
+
 export async function startControllerApp(o: ControllerAppOptions): Promise<ControllerApp> {
   const lock = lockDatabase(o.db);
   let store: Store;
@@ -106,27 +141,15 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
     lock.release();
     throw err;
   }
-  // Members ask for their appliance to be queued; the manager exists only once kinds are built.
-  let queueAppliance: (name: string) => void = () => undefined;
   // Appliance transports stay open between passes (ssh connections): closed on stop.
   const transports = o.appliance?.transportFor
     ? undefined
     : defaultTransportFactory({ clock: o.clock, log: o.log });
-  const kinds = withReconcilers(o.pve, o.clock, store, {
+  const { manager, kinds } = createManager(store, o.pve, {
     ...o,
     ...(transports ? { appliance: { ...o.appliance, transportFor: transports } } : {}),
-    onApplianceMemberChanged: (name) => queueAppliance(name),
-  });
-  const manager = new Manager({
-    store,
-    clock: o.clock,
-    log: o.log,
-    kinds,
-    resyncMs: o.resyncMs,
     ingest: { maxPruneRatio: o.maxPruneRatio },
-    ...(o.backoff ? { backoff: o.backoff } : {}),
   });
-  queueAppliance = (name) => manager.controller('Appliance')?.enqueue(name);
   // Located manifest errors become Warning events on the object they concern (or on the source), once
   // per distinct error: a file that stays broken does not write on every re-read.
   let reported = new Set<string>();

@@ -7,8 +7,8 @@
  */
 import pino from 'pino';
 import { systemClock } from '../../src/core/clock.js';
-import { Manager } from '../../src/core/manager.js';
-import { withReconcilers } from '../../src/cli/controller-app.js';
+import type { Manager } from '../../src/core/manager.js';
+import { createManager } from '../../src/cli/controller-app.js';
 import { createPveClient } from '../../src/pve/client.js';
 import type { PveClient } from '../../src/pve/types.js';
 import { openStore, type Store } from '../../src/store/store.js';
@@ -82,22 +82,15 @@ export async function startKindRig(opts: {
     }
     return c;
   };
-  const late: { manager?: Manager } = {};
-  const kinds = withReconcilers(pve, clock, store, {
-    appliance: { taskPollMs: 100, transportFor, layouts: opts.layouts },
-    appContainer: { taskPollMs: 100 },
-    onApplianceMemberChanged: (name) => late.manager?.controller('Appliance')?.enqueue(name),
-  });
-  const manager = new Manager({
-    store,
+  const { manager } = createManager(store, pve, {
     clock,
     log: pino({ level: 'silent' }),
-    kinds,
     // Passes happen when the test asks for them (a resync), never on a timer behind its back.
     resyncMs: 0,
     backoff: { random: () => 0 },
+    appliance: { taskPollMs: 100, transportFor, layouts: opts.layouts },
+    appContainer: { taskPollMs: 100 },
   });
-  late.manager = manager;
   manager.start();
 
   const statusOf = (kind: string, name: string): ReturnType<Store['status']['get']> => {

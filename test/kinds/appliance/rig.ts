@@ -6,8 +6,8 @@
  */
 import pino from 'pino';
 import { ManualClock } from '../../../src/core/clock.js';
-import { Manager } from '../../../src/core/manager.js';
-import { withReconcilers } from '../../../src/cli/controller-app.js';
+import type { Manager } from '../../../src/core/manager.js';
+import { createManager } from '../../../src/cli/controller-app.js';
 import { createPveClient } from '../../../src/pve/client.js';
 import type { PveClient } from '../../../src/pve/types.js';
 import { openStore, type Store } from '../../../src/store/store.js';
@@ -67,21 +67,14 @@ export async function applianceRig(): Promise<ApplianceRig> {
     return Promise.resolve(t);
   };
   // The manager is built after the kinds; members reach it through this holder.
-  const late: { manager?: Manager } = {};
-  const kinds = withReconcilers(pve, clock, store, {
-    appliance: { taskPollMs: 1000, transportFor },
-    appContainer: { taskPollMs: 1000 },
-    onApplianceMemberChanged: (name) => late.manager?.controller('Appliance')?.enqueue(name),
-  });
-  const manager = new Manager({
-    store,
+  const { manager } = createManager(store, pve, {
     clock,
     log: pino({ level: 'silent' }),
-    kinds,
     resyncMs: 0,
     backoff: { random: () => 0 },
+    appliance: { taskPollMs: 1000, transportFor },
+    appContainer: { taskPollMs: 1000 },
   });
-  late.manager = manager;
   manager.start();
   const m = manager;
   const ready = (kind: string, name: string): boolean => {
