@@ -8,11 +8,27 @@ export function metricFamilies(
   calls: Record<string, CallStats>,
   nowMs: number,
 ): MetricFamily[] {
-  const byKind = <T>(f: (k: MetricsSnapshot['kinds'][number]) => T): { kind: string; v: T }[] =>
-    m.kinds.map((k) => ({ kind: k.kind, v: f(k) }));
+  type Kind = MetricsSnapshot['kinds'][number];
+  /** One gauge sample per kind (kinds whose value is null are left out). */
+  const perKind = (name: string, help: string, f: (k: Kind) => number | null): MetricFamily => ({
+    name,
+    help,
+    type: 'gauge',
+    samples: m.kinds.flatMap((k) => {
+      const value = f(k);
+      return value === null ? [] : [{ labels: { kind: k.kind }, value }];
+    }),
+  });
   const callRows = Object.entries(calls).map(([route, s]) => {
     const sp = route.indexOf(' ');
-    return { method: route.slice(0, sp), route: route.slice(sp + 1), s };
+    return { labels: { method: route.slice(0, sp), route: route.slice(sp + 1) }, s };
+  });
+  /** One counter sample per Proxmox route (`GET /nodes/{node}/network`). */
+  const perRoute = (name: string, help: string, f: (s: CallStats) => number): MetricFamily => ({
+    name,
+    help,
+    type: 'counter',
+    samples: callRows.map((r) => ({ labels: r.labels, value: f(r.s) })),
   });
   return [
     {
@@ -53,58 +69,20 @@ export function metricFamilies(
         { suffix: '_count', labels: { kind: k.kind }, value: k.durationSeconds.count },
       ]),
     },
-    {
-      name: 'pxr_queue_depth',
-      help: 'Keys waiting per kind.',
-      type: 'gauge',
-      samples: byKind((k) => k.queueDepth).map(({ kind, v }) => ({ labels: { kind }, value: v })),
-    },
-    {
-      name: 'pxr_queue_in_flight',
-      help: 'Keys being reconciled per kind.',
-      type: 'gauge',
-      samples: byKind((k) => k.inFlight).map(({ kind, v }) => ({ labels: { kind }, value: v })),
-    },
-    {
-      name: 'pxr_queue_delayed',
-      help: 'Delayed requeues (backoff, waits) per kind.',
-      type: 'gauge',
-      samples: byKind((k) => k.delayed).map(({ kind, v }) => ({ labels: { kind }, value: v })),
-    },
-    {
-      name: 'pxr_last_reconcile_age_seconds',
-      help: 'Seconds since the last finished reconcile per kind (a heartbeat).',
-      type: 'gauge',
-      samples: byKind((k) => k.lastReconcileAt)
-        .filter(({ v }) => v !== null)
-        .map(({ kind, v }) => ({ labels: { kind }, value: (nowMs - (v ?? nowMs)) / 1000 })),
-    },
-    {
-      name: 'pxr_pve_requests_total',
-      help: 'Proxmox API requests by method and route.',
-      type: 'counter',
-      samples: callRows.map((r) => ({
-        labels: { method: r.method, route: r.route },
-        value: r.s.count,
-      })),
-    },
-    {
-      name: 'pxr_pve_request_errors_total',
-      help: 'Proxmox API requests that failed.',
-      type: 'counter',
-      samples: callRows.map((r) => ({
-        labels: { method: r.method, route: r.route },
-        value: r.s.errors,
-      })),
-    },
-    {
-      name: 'pxr_pve_request_seconds_total',
-      help: 'Time spent in Proxmox API requests.',
-      type: 'counter',
-      samples: callRows.map((r) => ({
-        labels: { method: r.method, route: r.route },
-        value: r.s.totalMs / 1000,
-      })),
-    },
+    perKind('pxr_queue_depth', 'Keys waiting per kind.', (k) => k.queueDepth),
+    perKind('pxr_queue_in_flight', 'Keys being reconciled per kind.', (k) => k.inFlight),
+    perKind('pxr_queue_delayed', 'Delayed requeues (backoff, waits) per kind.', (k) => k.delayed),
+    perKind(
+      'pxr_last_reconcile_age_seconds',
+      'Seconds since the last finished reconcile per kind (a heartbeat).',
+      (k) => (k.lastReconcileAt === null ? null : (nowMs - k.lastReconcileAt) / 1000),
+    ),
+    perRoute('pxr_pve_requests_total', 'Proxmox API requests by method and route.', (s) => s.count),
+    perRoute('pxr_pve_request_errors_total', 'Proxmox API requests that failed.', (s) => s.errors),
+    perRoute(
+      'pxr_pve_request_seconds_total',
+      'Time spent in Proxmox API requests.',
+      (s) => s.totalMs / 1000,
+    ),
   ];
 }
