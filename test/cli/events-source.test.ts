@@ -4,10 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { ManualClock } from '../../src/core/clock.js';
 import { SOURCE_REF } from '../../src/core/ingest.js';
-import { main, type Io } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { openStore } from '../../src/store/store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pxr-cli-events-'));
@@ -28,22 +27,10 @@ describe('pxr events --for source/manifests', () => {
       Date.UTC(2026, 0, 1),
     );
     store.close();
-    let out = '';
-    let err = '';
-    const sink = (add: (s: string) => void): Writable =>
-      new Writable({
-        write(chunk: Buffer, _enc, done) {
-          add(chunk.toString());
-          done();
-        },
-      });
-    const io: Io = {
-      stdout: sink((s) => (out += s)),
-      stderr: sink((s) => (err += s)),
-      env: {},
-      cwd: dir,
-    };
-    const code = await main(['events', '--for', 'source/manifests', '--db', db], io);
+    const { code, out, err } = await runCli(
+      ['events', '--for', 'source/manifests', '--db', db],
+      dir,
+    );
     assert.equal(code, 0, err);
     assert.match(out, /PruneRefused\s+source\/manifests/);
     assert.doesNotMatch(out, /bridge\/a/);
