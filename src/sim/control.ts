@@ -52,7 +52,7 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   for await (const c of req as AsyncIterable<Buffer>) {
     size += c.length;
     // The state of a big cluster is larger than an API body; allow 256x the API limit.
-    if (size > MAX_BODY_BYTES * 256) throw new ControlError(413, 'body too large');
+    if (size > MAX_BODY_BYTES * 32) throw new ControlError(413, 'body too large');
     chunks.push(c);
   }
   const text = Buffer.concat(chunks).toString('utf8');
