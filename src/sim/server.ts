@@ -257,8 +257,12 @@ async function pipeline(
   if (nodeName !== undefined && ep.path.includes('{node}')) {
     const node = state.nodes[nodeName];
     if (!node) return fail(hostnameLookupError(nodeName), route);
+    // AnyEvent::HTTP pseudo-statuses of the proxied request (FACTS §1): 595 when the node does
+    // not answer, 596 when the TLS handshake with its pveproxy fails.
     if (node.unreachable) {
-      return { status: sendBare(res, 595, 'Connection refused'), route, params: {} };
+      const [status, reason] =
+        node.proxyStatus === 596 ? [596, 'Broken pipe'] : [595, 'Connection refused'];
+      return { status: sendBare(res, status, reason), route, params: {} };
     }
   }
 

@@ -360,10 +360,12 @@ class SimulatorImpl implements Simulator {
     this.persister?.touch();
   }
 
-  setNodeUnreachable(node: string, unreachable: boolean): void {
+  setNodeUnreachable(node: string, unreachable: boolean, status: 595 | 596 = 595): void {
     const n = this.current.nodes[node];
     if (!n) die(`no such node '${node}'`);
     n.unreachable = unreachable;
+    if (unreachable && status === 596) n.proxyStatus = 596;
+    else delete n.proxyStatus;
     this.persister?.touch();
   }
 }
