@@ -14,7 +14,12 @@ export type AuthResult =
   | { ok: true; caller: Caller; privs: readonly string[] | '*' }
   | { ok: false; status: number; reason: string };
 
-const TOKEN_RE = /^PVEAPIToken=([^\s!=]+@[^\s!=]+)!([^\s=]+)[= ](\S+)\s*$/;
+/**
+ * pve-access-control PVE/AccessControl.pm: `verify_token` splits the value at its last `=`
+ * (`/^(.*)=(.*)$/`), then `split_tokenid` needs `user@realm!tokenname` ($token_full_regex).
+ */
+const TOKEN_VALUE_RE = /^(.*)=(.*)$/;
+const TOKEN_ID_RE = /^([^\s:/]+@[A-Za-z][A-Za-z0-9.\-_]+)!([A-Za-z][A-Za-z0-9.\-_]+)$/;
 
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -60,27 +65,49 @@ export function verifyCsrfToken(key: Buffer, token: string, user: string, nowMs:
   return nowMs - parseInt(m[1], 16) * 1000 <= TICKET_LIFETIME_MS;
 }
 
-function cookieTicket(cookie: string | undefined): string | undefined {
-  if (!cookie) return undefined;
-  for (const part of cookie.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === 'PVEAuthCookie') {
-      const raw = part.slice(eq + 1).trim();
-      try {
-        return decodeURIComponent(raw);
-      } catch {
-        return raw; // not percent-encoded after all: use it verbatim
-      }
+/** URI::Escape::uri_unescape: `%XX` pairs become bytes, anything else stays as it is. */
+function uriUnescape(value: string): string {
+  if (!value.includes('%')) return value;
+  const bytes: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const hex = value.slice(i + 1, i + 3);
+    if (value[i] === '%' && /^[0-9A-Fa-f]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(...Buffer.from(value[i] ?? '', 'utf8'));
     }
   }
-  return undefined;
+  return Buffer.from(bytes).toString('utf8');
 }
 
-/** True when the request carries an API token header (used for `allowtoken: 0` routes). */
-export function hasTokenHeader(headers: IncomingHttpHeaders): boolean {
-  const h = headers.authorization;
-  return typeof h === 'string' && h.startsWith('PVEAPIToken');
+/**
+ * pve-http-server PVE/APIServer/Formatter.pm `extract_auth_value`: the key at the start or after
+ * whitespace, then `=` or a space, then everything up to `;`, URI-unescaped. An empty value counts
+ * as absent (Perl's false).
+ */
+export function extractAuthValue(header: string | undefined, key: string): string | undefined {
+  if (!header) return undefined;
+  const m = new RegExp(`(?:^|\\s)${key}(?:=| )([^;]*)`).exec(header);
+  const value = m?.[1];
+  return value ? uriUnescape(value) : undefined;
+}
+
+/**
+ * The credentials of a request as pve-http-server PVE/APIServer/AnyEvent.pm
+ * `authenticate_and_handle_request` picks them: the `PVEAuthCookie` cookie first, then
+ * `PVEAuthCookie` in the Authorization header, and only without a ticket the `PVEAPIToken` value.
+ */
+export function requestCredentials(headers: IncomingHttpHeaders): {
+  ticket?: string;
+  apiToken?: string;
+} {
+  const authz = typeof headers.authorization === 'string' ? headers.authorization : undefined;
+  const ticket =
+    extractAuthValue(headers.cookie, 'PVEAuthCookie') ?? extractAuthValue(authz, 'PVEAuthCookie');
+  if (ticket !== undefined) return { ticket };
+  const apiToken = extractAuthValue(authz, 'PVEAPIToken');
+  return apiToken !== undefined ? { apiToken } : {};
 }
 
 /**
@@ -93,24 +120,23 @@ export function authenticate(
   method: string,
   nowMs: number,
 ): AuthResult {
-  const authz = headers.authorization;
-  if (typeof authz === 'string' && authz.startsWith('PVEAPIToken')) {
-    const m = TOKEN_RE.exec(authz);
-    if (!m?.[1] || !m[2] || !m[3]) return { ok: false, status: 401, reason: 'No ticket' };
-    const full = `${m[1]}!${m[2]}`;
+  const { ticket, apiToken } = requestCredentials(headers);
+  // pve-manager PVE/HTTPServer.pm auth_handler: any verification error becomes
+  // "Authentication failed!"; only a request without credentials gets "No ticket".
+  const failed: AuthResult = { ok: false, status: 401, reason: 'Authentication failed!' };
+  if (apiToken !== undefined) {
+    const v = TOKEN_VALUE_RE.exec(apiToken);
+    const id = v?.[1] !== undefined ? TOKEN_ID_RE.exec(v[1]) : null;
+    if (!v || !id?.[1] || !id[2]) return failed;
+    const full = `${id[1]}!${id[2]}`;
     const token = state.tokens[full];
-    if (!token || !safeEqual(token.secret, m[3])) {
-      return { ok: false, status: 401, reason: 'Authentication failed!' };
-    }
+    if (!token || !safeEqual(token.secret, v[2] ?? '')) return failed;
     const privs = token.privs.includes('*') ? '*' : token.privs;
-    return { ok: true, caller: { user: m[1], tokenId: m[2], upidUser: full }, privs };
+    return { ok: true, caller: { user: id[1], tokenId: id[2], upidUser: full }, privs };
   }
-  const ticket = cookieTicket(headers.cookie);
   if (ticket === undefined) return { ok: false, status: 401, reason: 'No ticket' };
   const user = verifyTicket(key, ticket, nowMs);
-  if (!user || !state.users[user]) {
-    return { ok: false, status: 401, reason: 'permission denied - invalid PVE ticket' };
-  }
+  if (!user || !state.users[user]) return failed;
   if (method !== 'GET') {
     const csrf = headers.csrfpreventiontoken;
     if (typeof csrf !== 'string' || !verifyCsrfToken(key, csrf, user, nowMs)) {

@@ -2,10 +2,9 @@
  * `pxr sim`: the simulator as a server. Prints the URL, the token and an example curl, and runs
  * until SIGINT/SIGTERM (or until `opts.signal` aborts, for tests).
  */
-import { systemClock } from '../core/clock.js';
 import { createSimulator } from './simulator.js';
 import type { SimulatorOptions } from './simulator.js';
-import { createSelfSigned } from './tls.js';
+import { nodeFingerprint } from './cluster/info.js';
 
 const USAGE = `usage: pxr sim [--listen HOST:PORT] [--nodes pve1,pve2] [--token 'root@pam!pxr=<uuid>']
                [--state FILE] [--latency-ms N] [--task-time-scale X] [--seed N] [--tls]
@@ -18,7 +17,7 @@ const USAGE = `usage: pxr sim [--listen HOST:PORT] [--nodes pve1,pve2] [--token 
   --latency-ms N        add N ms to every API request
   --task-time-scale X   multiply task durations by X (default 1)
   --seed N              seed of the deterministic random source (default 1)
-  --tls                 serve HTTPS with a fresh self-signed certificate (fingerprint printed)
+  --tls                 serve HTTPS with the node certificate, as pveproxy (fingerprint printed)
   --auth-failure-delay-ms N
                         delay of 401 answers (default 3000, as pveproxy)
 `;
@@ -123,12 +122,8 @@ export async function runSimCommand(
     return 2;
   }
   const { opts } = parsed;
-  let fingerprint: string | undefined;
-  if (parsed.tls) {
-    const cert = await createSelfSigned(systemClock.now(), [opts.host ?? '127.0.0.1']);
-    opts.tls = { cert: cert.cert, key: cert.key };
-    fingerprint = cert.fingerprint;
-  }
+  // Like pveproxy, serve the node's own certificate: the one certificates/info reports.
+  if (parsed.tls) opts.tls = 'node';
   // No default secret here: without --token, a restarted `--state` simulator keeps its old one.
   const sim = createSimulator({
     ...opts,
@@ -144,6 +139,8 @@ export async function runSimCommand(
     return 1;
   }
   const auth = `PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}`;
+  const first = Object.values(sim.state.nodes)[0];
+  const fingerprint = parsed.tls && first ? nodeFingerprint(first) : undefined;
   io.stdout.write(
     [
       `Proxmox VE simulator listening on ${url}/api2/json`,

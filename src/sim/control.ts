@@ -9,7 +9,7 @@
  *   POST   /_sim/faults/error              {method?, route?, status, message, errors?, probability?, count?}
  *   POST   /_sim/faults/task-failure       {type?, id?, message, count?}
  *   POST   /_sim/faults/lock               {vmid, on}
- *   POST   /_sim/nodes/{node}/unreachable  {unreachable}
+ *   POST   /_sim/nodes/{node}/unreachable  {unreachable, status?: 595|596}
  *   GET    /_sim/requests?method=&route=   {count, entries}       DELETE /_sim/requests
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -25,7 +25,7 @@ export interface ControlTarget {
   snapshot(): SimState;
   restore(state: SimState): void;
   reset(): void;
-  setNodeUnreachable(node: string, unreachable: boolean): void;
+  setNodeUnreachable(node: string, unreachable: boolean, status?: 595 | 596): void;
 }
 
 class ControlError extends Error {
@@ -51,8 +51,8 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   let size = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
     size += c.length;
-    // The state of a big cluster is larger than an API body; allow 256x the API limit.
-    if (size > MAX_BODY_BYTES * 256) throw new ControlError(413, 'body too large');
+    // The state of a big cluster is larger than an API body; allow 16 MiB.
+    if (size > MAX_BODY_BYTES * 32) throw new ControlError(413, 'body too large');
     chunks.push(c);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -167,8 +167,12 @@ async function route(
       if (m?.[1]) {
         const node = decodeURIComponent(m[1]);
         if (!t.state.nodes[node]) throw new ControlError(404, `no such node '${node}'`);
-        t.setNodeUnreachable(node, body.unreachable !== false);
-        return { node, unreachable: body.unreachable !== false };
+        const status = body.status ?? 595;
+        if (status !== 595 && status !== 596) {
+          throw new ControlError(400, "'status' must be 595 (down) or 596 (TLS failure)");
+        }
+        t.setNodeUnreachable(node, body.unreachable !== false, status);
+        return { node, unreachable: body.unreachable !== false, status };
       }
       throw new ControlError(404, `no control endpoint ${key}`);
     }

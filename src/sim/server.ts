@@ -12,14 +12,14 @@ import type { Router } from './router.js';
 import { uriUnescape } from './router.js';
 import type { RawParams } from './validate.js';
 import { validateParams } from './validate.js';
-import { aclPath, authenticate, checkPrivs, hasTokenHeader } from './auth.js';
-import { sendBare, sendError, sendSuccess, toPveError } from './wire.js';
+import { aclPath, authenticate, checkPrivs, requestCredentials } from './auth.js';
+import { reasonPhrase, sendBare, sendError, sendSuccess, toPveError } from './wire.js';
 import type { Faults } from './faults.js';
 import type { RequestLog } from './request-log.js';
 import type { TaskManager } from './tasks.js';
 
-/** pve-http-server's `$limit_max_post`. */
-export const MAX_BODY_BYTES = 64 * 1024;
+/** pve-http-server PVE/APIServer/AnyEvent.pm `$limit_max_post` (512 KiB since 5.2.1, fix #6230). */
+export const MAX_BODY_BYTES = 512 * 1024;
 const API_PREFIX = '/api2/json';
 
 export interface ServerCore {
@@ -83,20 +83,36 @@ export function parseBody(body: string, contentType: string | undefined, raw: Ra
   for (const [k, v] of new URLSearchParams(body)) addParam(raw, k, v);
 }
 
-/** The body text, or undefined when it exceeds {@link MAX_BODY_BYTES}. */
-function readBody(req: IncomingMessage): Promise<string | undefined> {
+/** The body text (its Content-Length was checked against {@link MAX_BODY_BYTES} already). */
+function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/**
+ * pve-http-server AnyEvent.pm `error`: the message is the reason phrase and the whole body, with
+ * no content type; any answer >= 400 ends keep-alive.
+ */
+function sendPlain(req: IncomingMessage, res: ServerResponse, status: number, msg: string): number {
+  req.resume();
+  res.writeHead(status, reasonPhrase(msg), {
+    'Cache-Control': 'max-age=0',
+    Pragma: 'no-cache',
+    Server: 'pve-api-daemon/3.0',
+    Connection: 'close',
+    'Content-Length': Buffer.byteLength(msg),
+  });
+  res.end(msg);
+  return status;
+}
+
+/** AnyEvent.pm `parse_content_type`: the media type before any `;` or `,` parameter. */
+function mediaType(ctype: string): string {
+  return ctype.split(/\s*[;,]\s*/)[0] ?? '';
 }
 
 interface Outcome {
@@ -122,6 +138,10 @@ export async function handleApi(
     out = await pipeline(core, req, res, method, rel, query, seen);
   } catch (err) {
     const e = toPveError(err);
+    // AnyEvent.pm handle_api2_request delays every 401 answer to 3 s after the request started,
+    // a failed POST /access/ticket login too.
+    const wait = core.authFailureDelayMs - (core.clock.now() - started);
+    if (e.status === 401 && !res.headersSent && wait > 0) await core.clock.sleep(wait);
     const status = res.headersSent ? res.statusCode : sendError(res, e);
     out = { status, route: seen.route, params: {} };
   }
@@ -150,20 +170,17 @@ async function pipeline(
     params: {},
   });
   const known = method === 'GET' || method === 'POST' || method === 'PUT' || method === 'DELETE';
-  const hasBody =
-    Number(req.headers['content-length'] ?? 0) > 0 ||
-    req.headers['transfer-encoding'] !== undefined;
-  if (known && hasBody && (method === 'GET' || method === 'DELETE')) {
-    req.resume();
-    return fail(new PveError(501, `Unexpected content for method '${method}'\n`));
-  }
-  let body = '';
-  if (hasBody) {
-    const b = await readBody(req);
-    if (b === undefined) {
-      return { status: sendBare(res, 413, 'Request Entity Too Large'), route: rel, params: {} };
-    }
-    body = b;
+  const plain = (status: number, msg: string): Outcome => ({
+    status: sendPlain(req, res, status, msg),
+    route: rel,
+    params: {},
+  });
+  // AnyEvent.pm process_header refuses any transfer encoding before authentication.
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined && te !== '') {
+    return te.toLowerCase() === 'chunked'
+      ? plain(501, 'chunked transfer encoding not supported')
+      : plain(501, `Unknown transfer encoding '${te}'`);
   }
 
   // RESTHandler::find_handler splits on /+ and skips empty fragments.
@@ -182,12 +199,6 @@ async function pipeline(
   // Authentication happens before a missing route is reported (pveproxy auth_handler).
   let caller: RequestContext['caller'] = { user: 'root@pam', upidUser: 'root@pam' };
   let privs: readonly string[] | '*' = '*';
-  if (ep && ep.allowToken === false && hasTokenHeader(req.headers)) {
-    return fail(
-      new PveError(403, `URI '${rel}' not available with API token, need proper ticket.\n`),
-      route,
-    );
-  }
   if (!isNoAuth(method, rel)) {
     const auth = authenticate(state, core.ticketKey, req.headers, method, now);
     if (!auth.ok) {
@@ -197,8 +208,36 @@ async function pipeline(
     caller = auth.caller;
     privs = auth.privs;
   }
+
+  // AnyEvent.pm authenticate_and_handle_request, after authentication: a body only on PUT/POST,
+  // at most $limit_max_post bytes, and only form or JSON content (no upload route here).
+  const len = Number(req.headers['content-length'] ?? 0);
+  let body = '';
+  if (len > 0) {
+    if (method !== 'PUT' && method !== 'POST') {
+      return plain(501, `Unexpected content for method '${method}'`);
+    }
+    if (len > MAX_BODY_BYTES) return plain(501, 'for data too large');
+    const ctype = req.headers['content-type'];
+    const ct = ctype ? mediaType(ctype) : '';
+    if (ct !== '' && ct !== 'application/x-www-form-urlencoded' && ct !== 'application/json') {
+      return plain(506, `upload 'Content-Type '${ctype ?? ''}' not implemented`);
+    }
+    body = await readBody(req);
+  } else {
+    req.resume();
+  }
+
   if (!ep || !match) {
     return fail(new PveError(501, `Method '${method} ${rel}' not implemented\n`), route);
+  }
+  // pve-manager PVE/HTTPServer.pm rest_handler: checked after authentication, and even on the
+  // routes that need none (an API token header on POST /access/ticket).
+  if (ep.allowToken === false && requestCredentials(req.headers).apiToken !== undefined) {
+    return fail(
+      new PveError(403, `URI '${rel}' not available with API token, need proper ticket.\n`),
+      route,
+    );
   }
 
   const raw: RawParams = new Map();
@@ -218,8 +257,12 @@ async function pipeline(
   if (nodeName !== undefined && ep.path.includes('{node}')) {
     const node = state.nodes[nodeName];
     if (!node) return fail(hostnameLookupError(nodeName), route);
+    // AnyEvent::HTTP pseudo-statuses of the proxied request (FACTS §1): 595 when the node does
+    // not answer, 596 when the TLS handshake with its pveproxy fails.
     if (node.unreachable) {
-      return { status: sendBare(res, 595, 'Connection refused'), route, params: {} };
+      const [status, reason] =
+        node.proxyStatus === 596 ? [596, 'Broken pipe'] : [595, 'Connection refused'];
+      return { status: sendBare(res, status, reason), route, params: {} };
     }
   }
 

@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
@@ -27,6 +27,7 @@ import type { ControlTarget } from './control.js';
 import { sendBare } from './wire.js';
 import { createCsrfToken, createTicket, verifyTicket } from './auth.js';
 import { bindTicketIssuer } from './cluster/access.js';
+import { bindProxyRestart } from './certs/endpoints.js';
 
 export interface SimulatorOptions {
   /** Node names. @default ['pve'] */
@@ -55,8 +56,12 @@ export interface SimulatorOptions {
   statePath?: string;
   /** @default 250 */
   persistDebounceMs: number;
-  /** HTTPS with this certificate (PEM). */
-  tls?: { cert: string; key: string };
+  /**
+   * HTTPS with this certificate (PEM), or `'node'`: the first node's certificate as pveproxy picks
+   * it (pveproxy-ssl.pem when uploaded, else pve-ssl.pem), re-read when a certificate upload or
+   * delete passes `restart=1`, so what `certificates/info` reports is what the TLS client sees.
+   */
+  tls?: { cert: string; key: string } | 'node';
   /** @default '127.0.0.1' */
   host: string;
   /** 0 = any free port. @default 0 */
@@ -193,6 +198,7 @@ class SimulatorImpl implements Simulator {
       }),
       verify: (ticket) => verifyTicket(this.ticketKey, ticket, this.clock.now()),
     });
+    bindProxyRestart(this.context, (node) => this.restartProxy(node));
     const core = {
       state: () => this.current,
       clock: this.clock,
@@ -295,8 +301,9 @@ class SimulatorImpl implements Simulator {
   async start(): Promise<string> {
     if (this.server) return this.url;
     await this.init();
-    const server = this.opts.tls
-      ? createHttpsServer({ cert: this.opts.tls.cert, key: this.opts.tls.key }, this.listener)
+    const creds = this.tlsCredentials();
+    const server = creds
+      ? createHttpsServer(creds, this.listener)
       : createHttpServer(this.listener);
     // pveproxy keeps connections alive for 100 requests; we simply keep them.
     server.keepAliveTimeout = 5000;
@@ -310,8 +317,31 @@ class SimulatorImpl implements Simulator {
     this.server = server;
     const port = (server.address() as AddressInfo).port;
     const host = this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host;
-    this.baseUrl = `${this.opts.tls ? 'https' : 'http'}://${host}:${port}`;
+    this.baseUrl = `${creds ? 'https' : 'http'}://${host}:${port}`;
     return this.baseUrl;
+  }
+
+  /** The first node: the one whose pveproxy this simulator is. */
+  private localNode(): string | undefined {
+    return Object.keys(this.current.nodes)[0];
+  }
+
+  /** pve-manager PVE/Service/pveproxy.pm: pveproxy-ssl.pem + key when present, else pve-ssl.pem. */
+  private tlsCredentials(): { cert: string; key: string } | undefined {
+    const tls = this.opts.tls;
+    if (tls !== 'node') return tls;
+    const node = this.current.nodes[this.localNode() ?? ''];
+    if (!node) die('no node to take the TLS certificate from');
+    const custom = node.certs.custom;
+    return custom && custom.key !== '' ? { ...custom } : { ...node.certs.ssl };
+  }
+
+  /** `systemctl reload-or-restart pveproxy`: new connections get the current certificate. */
+  private restartProxy(node: string): void {
+    if (this.opts.tls !== 'node' || node !== this.localNode()) return;
+    const creds = this.tlsCredentials();
+    const server = this.server;
+    if (creds && server instanceof HttpsServer) server.setSecureContext(creds);
   }
 
   async stop(): Promise<void> {
@@ -360,10 +390,12 @@ class SimulatorImpl implements Simulator {
     this.persister?.touch();
   }
 
-  setNodeUnreachable(node: string, unreachable: boolean): void {
+  setNodeUnreachable(node: string, unreachable: boolean, status: 595 | 596 = 595): void {
     const n = this.current.nodes[node];
     if (!n) die(`no such node '${node}'`);
     n.unreachable = unreachable;
+    if (unreachable && status === 596) n.proxyStatus = 596;
+    else delete n.proxyStatus;
     this.persister?.touch();
   }
 }

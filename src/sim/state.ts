@@ -30,8 +30,13 @@ export interface NodeState {
   /** The node's address (on vmbr0), e.g. `192.168.1.10`. */
   ip: string;
   online: boolean;
-  /** When true, requests for this node answer `595` (connection refused). */
+  /**
+   * When true, requests for this node answer `595` (connection refused) and the node is offline
+   * in `/nodes` and `/cluster/resources`; with `proxyStatus` 596 it stays a cluster member that is
+   * online, but proxying to it fails the TLS handshake.
+   */
   unreachable: boolean;
+  proxyStatus?: 595 | 596;
   maxcpu: number;
   maxmem: number;
   startedAt: number;

@@ -15,5 +15,7 @@ export interface TaskRecord {
   exitstatus?: string;
   /** Milliseconds on the sim clock when the task ends. */
   endsAt: number;
+  /** The vmid whose config flock the worker holds while it runs. */
+  configFlock?: number;
   log: string[];
 }

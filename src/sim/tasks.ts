@@ -94,10 +94,24 @@ export class TaskManager implements TaskApi {
       status: 'running',
       endsAt: now + Math.max(0, Math.round(spec.durationMs * this.opts.timeScale)),
       log: [],
+      ...(spec.configFlock !== undefined ? { configFlock: spec.configFlock } : {}),
     };
     rec.upid = formatUpid({ ...rec, user: spec.caller.upidUser });
     state.tasks.push(rec);
-    this.live.set(rec.upid, spec);
+    let live = spec;
+    try {
+      spec.begin?.((line) => rec.log.push(line));
+    } catch (err) {
+      // The worker died right away: it ends now with that error.
+      rec.endsAt = now;
+      live = {
+        ...spec,
+        run: () => {
+          throw err;
+        },
+      };
+    }
+    this.live.set(rec.upid, live);
     this.opts.touch();
     if (this.nextDue !== 0) this.nextDue = Math.min(this.nextDue, rec.endsAt);
     this.scheduleAt(rec.endsAt);
@@ -140,6 +154,8 @@ export class TaskManager implements TaskApi {
   stop(upid: string): boolean {
     const t = this.opts.state().tasks.find((x) => x.upid === upid);
     if (!t || t.status !== 'running') return false;
+    // The worker dies now: that is its end time (pve-manager PVE/API2/Tasks.pm stop_task kills it).
+    t.endsAt = Math.min(t.endsAt, this.opts.clock.now());
     this.finish(t, 'interrupted by signal');
     return true;
   }

@@ -86,6 +86,16 @@ export interface TaskSpec {
    * exitstatus; returning `{ warnings: n }` ends with `WARNINGS: n`. `log` appends task log lines.
    */
   run(log: (line: string) => void): void | { warnings?: number };
+  /**
+   * What the worker logs as soon as it starts, so a running task's log is not empty (throwing fails
+   * the task at once). `run` then logs the rest when the task's time is up.
+   */
+  begin?(log: (line: string) => void): void;
+  /**
+   * The guest whose config flock (`lock_config`) the worker holds for its whole run, as
+   * pve-container's power workers do: config writes wait for it (see `waitConfigFlock`).
+   */
+  configFlock?: number;
   /** Called once the task has ended, whatever the result (e.g. to clear a `lock: create`). */
   finally?(ok: boolean): void;
 }

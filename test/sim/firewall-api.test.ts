@@ -205,9 +205,10 @@ describe('simulated firewall over HTTP with the proxmox-api client', () => {
 
     const entries = (await fw().ipset.$('trusted').$get()) as Item[];
     const digest = entries[0]?.digest;
+    // Sorted by CIDR text: pve-firewall PVE/Firewall.pm $format_ipsets writes them so.
     assert.deepEqual(entries, [
-      { cidr: '192.168.1.7', nomatch: 1, digest },
       { cidr: '10.0.0.0/24', comment: 'lan', digest },
+      { cidr: '192.168.1.7', nomatch: 1, digest },
     ]);
 
     // The client escapes '/' as %2F; pveproxy also routes a raw '/'.

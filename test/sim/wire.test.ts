@@ -48,13 +48,6 @@ void describe('wire format (FACTS §1)', () => {
     assert.equal(r.headers['content-type'], undefined);
   });
 
-  void test('the token separator may be a space instead of =', async () => {
-    const r = await rawRequest(`${s.url}/api2/json/version`, {
-      headers: { Authorization: `PVEAPIToken=${s.tokenId} ${s.tokenSecret}` },
-    });
-    assert.equal(r.status, 200);
-  });
-
   void test('an unknown route answers 501 Method ... not implemented', async () => {
     const r = await rawRequest(`${s.url}/api2/json/foo`, { headers: auth });
     assert.equal(r.status, 501);
@@ -72,24 +65,6 @@ void describe('wire format (FACTS §1)', () => {
     const r = await rawRequest(`${s.url}/api2/json/version`, { method: 'DELETE', headers: auth });
     assert.equal(r.status, 501);
     assert.equal(r.reason, "Method 'DELETE /version' not implemented");
-  });
-
-  void test('a body on DELETE answers 501 Unexpected content', async () => {
-    const r = await rawRequest(`${s.url}/api2/json/version`, {
-      method: 'DELETE',
-      headers: {
-        ...auth,
-        'Content-Type': 'application/x-www-form-urlencoded',
-        'Content-Length': '3',
-      },
-      body: 'a=b',
-    });
-    assert.equal(r.status, 501);
-    assert.equal(r.reason, "Unexpected content for method 'DELETE'");
-    assert.deepEqual(JSON.parse(r.body), {
-      data: null,
-      message: "Unexpected content for method 'DELETE'\n",
-    });
   });
 
   void test('parameter errors answer 400 Parameter verification failed. with errors per parameter', async () => {
@@ -126,15 +101,6 @@ void describe('wire format (FACTS §1)', () => {
     assert.equal(r.status, 500);
     assert.equal(r.reason, "storage 'nope' does not exist");
     assert.equal(JSON.parse(r.body).message, "storage 'nope' does not exist\n");
-  });
-
-  void test('a body over 64 KiB is refused with 413', async () => {
-    const r = await rawRequest(`${s.url}/api2/json/access/ticket`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: `username=root@pam&password=${'x'.repeat(70 * 1024)}`,
-    });
-    assert.equal(r.status, 413);
   });
 
   void test('list endpoints add total next to data', async () => {

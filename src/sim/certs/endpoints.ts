@@ -21,6 +21,20 @@ const WORKER_PID = 2147;
 const ERRNO_TEXT = 'No such file or directory';
 
 /** Files in the order Proxmox lists them; unreadable ones are skipped, as Perl's eval does. */
+const proxyRestarters = new WeakMap<object, (node: string) => void>();
+
+/**
+ * Binds what `restart=1` does to a simulator context: pve-manager PVE/API2/Certificates.pm runs
+ * `systemctl reload-or-restart pveproxy`, which then serves the node's current certificate.
+ */
+export function bindProxyRestart(ctx: object, restart: (node: string) => void): void {
+  proxyRestarters.set(ctx, restart);
+}
+
+function restartProxy(ctx: RequestContext): void {
+  if (ctx.params['restart']) proxyRestarters.get(ctx.sim)?.(String(ctx.params['node']));
+}
+
 export function nodeCertInfos(certs: NodeCertState): CertInfo[] {
   const files: [string, string | undefined][] = [
     ['pve-root-ca.pem', certs.rootCa],
@@ -60,7 +74,8 @@ function setFilesFailed(detail: string): never {
   throw new PveError(500, `Setting certificate files failed - ${detail}\n\n\n`);
 }
 
-function uploadCustom({ sim, params }: RequestContext): CertInfo {
+function uploadCustom(ctx: RequestContext): CertInfo {
+  const { sim, params } = ctx;
   const nodeName = String(params['node']);
   const node = sim.node(nodeName);
   const chain = stripLeadingText(String(params['certificates']));
@@ -86,6 +101,7 @@ function uploadCustom({ sim, params }: RequestContext): CertInfo {
   }
   node.certs.custom = { cert: chain, key };
   sim.touch();
+  restartProxy(ctx);
   return info;
 }
 
@@ -118,13 +134,15 @@ export const certEndpoints: EndpointDef[] = [
     params: { node: nodeParam, restart: { type: 'boolean', optional: true, default: 0 } },
     permission: modify,
     returns: 'null',
-    handler: ({ sim, params }: RequestContext): unknown => {
+    handler: (ctx: RequestContext): unknown => {
+      const { sim, params } = ctx;
       const node = sim.node(String(params['node']));
       // unlink of a missing file is not an error in Proxmox either.
       if (node.certs.custom) {
         delete node.certs.custom;
         sim.touch();
       }
+      restartProxy(ctx);
       return null;
     },
   },

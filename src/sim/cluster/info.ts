@@ -2,6 +2,8 @@
 import type { EndpointDef, RequestContext } from '../types.js';
 import type { NodeState } from '../state.js';
 import { nodeParam } from './params.js';
+import { firstCertificate } from '../certs/pem.js';
+import { certFingerprint } from '../tls.js';
 
 export const PVE_VERSION = { release: '9.1', version: '9.1.3', repoid: '1f3d2b4e5a6c7d80' };
 
@@ -14,9 +16,22 @@ function rootDisk(node: NodeState): { total: number; used: number } {
   return { total: local?.total ?? 0, used: local?.used ?? 0 };
 }
 
+/**
+ * A cluster member that corosync sees: not powered off and not cut off (595). A node whose proxy
+ * fails the TLS handshake (596) is still a member, and online.
+ */
+export function isNodeOnline(node: NodeState): boolean {
+  return node.online && !(node.unreachable && node.proxyStatus !== 596);
+}
+
+/**
+ * pve-manager PVE/API2Tools.pm `extract_node_stats`: live figures (uptime, cpu, mem, disk) only
+ * for an online member; an offline one keeps `level` and the maxima of its last RRD entry and
+ * shows `offline`.
+ */
 export function nodeSummary(node: NodeState, nowMs: number): Record<string, unknown> {
   const disk = rootDisk(node);
-  const online = node.online;
+  const online = isNodeOnline(node);
   return {
     id: `node/${node.name}`,
     type: 'node',
@@ -26,15 +41,24 @@ export function nodeSummary(node: NodeState, nowMs: number): Record<string, unkn
     ...(online
       ? {
           cpu: 0.01,
-          maxcpu: node.maxcpu,
           mem: Math.round(node.maxmem * 0.2),
-          maxmem: node.maxmem,
           disk: disk.used,
-          maxdisk: disk.total,
           uptime: uptime(node, nowMs),
         }
       : {}),
+    maxcpu: node.maxcpu,
+    maxmem: node.maxmem,
+    maxdisk: disk.total,
   };
+}
+
+/**
+ * pve-cluster PVE/Cluster.pm `get_node_fingerprint`: the SHA-256 fingerprint of
+ * pveproxy-ssl.pem when a custom certificate is uploaded, else of pve-ssl.pem.
+ */
+export function nodeFingerprint(node: NodeState): string | undefined {
+  const pem = firstCertificate(node.certs.custom?.cert ?? node.certs.ssl.cert);
+  return pem === undefined ? undefined : certFingerprint(pem);
 }
 
 export const infoEndpoints: EndpointDef[] = [
@@ -52,9 +76,10 @@ export const infoEndpoints: EndpointDef[] = [
     returns: 'array',
     handler: ({ sim }: RequestContext): unknown => {
       const now = sim.clock.now();
+      // pve-manager PVE/API2/Nodes.pm (NodeIndex) index: extract_node_stats plus ssl_fingerprint.
       return Object.values(sim.state.nodes).map((n) => {
-        const { type: _t, ...rest } = nodeSummary(n, now);
-        return rest;
+        const fp = nodeFingerprint(n);
+        return { ...nodeSummary(n, now), ...(fp !== undefined ? { ssl_fingerprint: fp } : {}) };
       });
     },
   },
@@ -139,7 +164,7 @@ export const infoEndpoints: EndpointDef[] = [
           level: '',
           local: i === 0 ? 1 : 0,
           nodeid: single ? 0 : i + 1,
-          online: n.online && !n.unreachable ? 1 : 0,
+          online: isNodeOnline(n) ? 1 : 0,
         });
       });
       return out;

@@ -1,7 +1,7 @@
 /** `GET /cluster/resources[?type=vm|storage|node|sdn]` (FACTS §10). */
 import type { EndpointDef, RequestContext } from '../types.js';
 import type { SimState } from '../state.js';
-import { nodeSummary } from './info.js';
+import { isNodeOnline, nodeSummary } from './info.js';
 import { guestFigures } from './guests.js';
 
 export function clusterResources(state: SimState, nowMs: number, type?: string): unknown[] {
@@ -18,7 +18,7 @@ export function clusterResources(state: SimState, nowMs: number, type?: string):
           vmid: ct.vmid,
           node: n.name,
           // pvestatd reports nothing for an unreachable node: the status goes unknown.
-          status: n.unreachable || !n.online ? 'unknown' : ct.status,
+          status: isNodeOnline(n) ? ct.status : 'unknown',
           name: f.name,
           template: f.template,
           maxcpu: f.maxcpu,
@@ -41,7 +41,7 @@ export function clusterResources(state: SimState, nowMs: number, type?: string):
   if (type === undefined || type === 'node') {
     for (const n of nodes) {
       const s = nodeSummary(n, nowMs);
-      out.push(n.online ? { ...s, 'cgroup-mode': 2 } : s);
+      out.push(isNodeOnline(n) ? { ...s, 'cgroup-mode': 2 } : s);
     }
   }
   if (type === undefined || type === 'storage') {
@@ -53,7 +53,7 @@ export function clusterResources(state: SimState, nowMs: number, type?: string):
           storage: st.id,
           node: n.name,
           plugintype: st.plugintype,
-          status: n.online && !n.unreachable ? 'available' : 'unknown',
+          status: isNodeOnline(n) ? 'available' : 'unknown',
           shared: st.shared,
           content: [...st.content].sort().join(','),
           disk: st.used,

@@ -167,12 +167,23 @@ export const taskEndpoints: EndpointDef[] = [
       start: { type: 'integer', optional: true, default: 0, minimum: 0 },
     },
     returns: 'array',
+    // pve-manager PVE/API2/Tasks.pm read_task_log has no "no such task" check: it hands the file
+    // name to pve-common PVE/Tools.pm dump_logfile, which answers a missing file with one line,
+    // an empty one with "no content", and reads to the end when limit is 0.
     handler: ({ sim, params }: RequestContext): unknown => {
-      const t = findTask(sim.state, params.node as string, params.upid as string);
+      const upid = params.upid as string;
+      if (!parseUpid(upid)) paramError({ upid: 'unable to parse worker upid' });
+      const t = sim.state.tasks.find((x) => x.upid === upid && x.node === params.node);
+      if (!t) {
+        return withAttribs([{ n: 1, t: 'unable to open file - No such file or directory' }], {
+          total: 1,
+        });
+      }
+      if (t.log.length === 0) return withAttribs([{ n: 1, t: 'no content' }], { total: 1 });
       const start = (params.start as number | undefined) ?? 0;
       const limit = (params.limit as number | undefined) ?? 50;
       const lines = t.log
-        .slice(start, start + limit)
+        .slice(start, limit === 0 ? undefined : start + limit)
         .map((text, i) => ({ n: start + i + 1, t: text }));
       return withAttribs(lines, { total: t.log.length });
     },

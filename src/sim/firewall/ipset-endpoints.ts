@@ -1,7 +1,8 @@
 /**
  * IP sets (pve-firewall IPSet.pm) for the cluster and for containers: the set list with
  * create/rename, and per set the entries with add/read/update/remove. Entries are normalised like
- * the config parser does (host bits cleared, `/32` dropped) and the newest comes first.
+ * the config parser does (host bits cleared, `/32` dropped). Every write saves the set sorted by
+ * CIDR text, so that is the order reads return (see {@link byCidr}).
  */
 import { die, paramError, type EndpointDef, type SimContext } from '../types.js';
 import type { IpSet, IpSetEntry } from './state.js';
@@ -23,6 +24,15 @@ function setList(sets: Record<string, IpSet>): ReturnType<typeof copyListWithDig
   return copyListWithDigest(entries);
 }
 
+/**
+ * pve-firewall PVE/Firewall.pm `$format_ipsets` writes the entries `sort keys %$nethash` (Perl
+ * string order of the CIDR text) and the API reads the file back, so a new entry that
+ * IPSet.pm `create_ip` unshifts to the front ends up in CIDR order.
+ */
+export function byCidr(entries: readonly IpSetEntry[]): IpSetEntry[] {
+  return [...entries].sort((a, b) => (a.cidr < b.cidr ? -1 : a.cidr > b.cidr ? 1 : 0));
+}
+
 function loadSet(scope: SetScope, sim: SimContext, p: Params, create: boolean): IpSet {
   const name = String(p['name']);
   const set = scope.conf(sim, p, create).ipsets[name];
@@ -31,7 +41,7 @@ function loadSet(scope: SetScope, sim: SimContext, p: Params, create: boolean): 
 }
 
 function assertDigest(entries: readonly IpSetEntry[], given: unknown): void {
-  if (!digestMatches(copyListWithDigest(entries).digest, given)) die(MODIFIED_MESSAGE);
+  if (!digestMatches(copyListWithDigest(byCidr(entries)).digest, given)) die(MODIFIED_MESSAGE);
 }
 
 function cleanComment(comment: unknown): string | undefined {
@@ -86,7 +96,7 @@ function addEntry(scope: SetScope, sim: SimContext, p: Params): null {
   if (p['nomatch']) entry.nomatch = 1;
   const comment = cleanComment(p['comment']);
   if (comment !== undefined) entry.comment = comment;
-  set.entries = [entry, ...set.entries];
+  set.entries = byCidr([entry, ...set.entries]);
   sim.touch();
   return null;
 }
@@ -120,7 +130,7 @@ export function ipsetEndpoints(scope: SetScope): EndpointDef[] {
       permission: scope.audit,
       returns: 'array',
       handler: ({ sim, params }) =>
-        copyListWithDigest(loadSet(scope, sim, params, false).entries).list,
+        copyListWithDigest(byCidr(loadSet(scope, sim, params, false).entries)).list,
     },
     {
       method: 'POST',
@@ -152,7 +162,7 @@ export function ipsetEndpoints(scope: SetScope): EndpointDef[] {
       permission: scope.audit,
       returns: 'object',
       handler: ({ sim, params }) => {
-        const { list } = copyListWithDigest(loadSet(scope, sim, params, false).entries);
+        const { list } = copyListWithDigest(byCidr(loadSet(scope, sim, params, false).entries));
         const found = list.find((e) => e.cidr === params['cidr']);
         if (!found) paramError({ cidr: 'no such IP/Network' });
         return found;

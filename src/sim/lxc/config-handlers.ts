@@ -7,7 +7,7 @@ import { die, paramError, type RequestContext } from '../types.js';
 import { configView, pendingArray, type PendingItem } from './config-file.js';
 import { configDigest } from './config-file.js';
 import { updateConfig } from './config-update.js';
-import { checkLock, requestCt, takeConfigFlock, volumeOps } from './guests.js';
+import { checkLock, requestCt, volumeOps, waitConfigFlock } from './guests.js';
 import { isConfigKey } from './params.js';
 import { interfaces, vmStatus, type VmStatus } from './runtime.js';
 
@@ -70,8 +70,11 @@ export function getPending(ctx: RequestContext): PendingItem[] {
   return pendingArray(requestCt(ctx).ct);
 }
 
-/** PUT /config: flock -> load -> lock -> digest -> delete/revert checks -> update_pct_config. */
-export function putConfig(ctx: RequestContext): null {
+/**
+ * PUT /config: flock -> load -> lock -> digest -> delete/revert checks -> update_pct_config. The
+ * flock waits for a running power task of the container (it holds it while it runs).
+ */
+export async function putConfig(ctx: RequestContext): Promise<null> {
   const { sim } = ctx;
   const rest: Record<string, unknown> = { ...ctx.params };
   delete rest.node;
@@ -85,7 +88,8 @@ export function putConfig(ctx: RequestContext): null {
   delete rest.revert;
 
   const vmid = Number(ctx.params.vmid);
-  takeConfigFlock(sim, vmid);
+  requestCt(ctx); // a missing CT fails before any wait
+  await waitConfigFlock(sim, String(ctx.params.node), vmid);
   const { node, ct } = requestCt(ctx);
   checkLock(ct);
   if (typeof digest === 'string' && digest !== '' && digest !== configDigest(ct))

@@ -143,17 +143,19 @@ export function createCt(ctx: RequestContext): string {
   const allocated: string[] = [];
   // Once the config is written, a failing start-after-create no longer destroys the container.
   let created = false;
+  const conf = prepared.config;
+  const fail = (err: unknown): never => {
+    throw new Error(`unable to create CT ${vmid} - ${(err as Error).message.replace(/\n+$/, '')}`);
+  };
   return sim.tasks.start({
     node: node.name,
     type: 'vzcreate',
     id: String(vmid),
     caller: ctx.caller,
     durationMs: DURATION_MS.vzcreate,
-    run(log) {
-      let ct: LxcState;
-      let warnings = 0;
+    // The worker allocates the volumes and starts extracting at once; a running task shows that.
+    begin(log) {
       try {
-        const conf = prepared.config;
         const disks = { ...diskParams };
         if (disks.rootfs === undefined) disks.rootfs = `${storage}:4`;
         for (const [key, text] of Object.entries(disks)) {
@@ -170,6 +172,14 @@ export function createCt(ctx: RequestContext): string {
           }
         }
         log(`extracting archive '/var/lib/vz/template/cache/${tpl.name.replace(/^vztmpl\//, '')}'`);
+      } catch (err) {
+        fail(err);
+      }
+    },
+    run(log) {
+      let ct: LxcState;
+      let warnings = 0;
+      try {
         log('Total bytes read: 524288000 (500MiB, 120MiB/s)');
         const detected = detectFromTemplate(ostemplate);
         conf.arch ??= detected.arch;
@@ -188,9 +198,7 @@ export function createCt(ctx: RequestContext): string {
         sim.touch();
         warnings = nestingWarning ? 1 : 0;
       } catch (err) {
-        throw new Error(
-          `unable to create CT ${vmid} - ${(err as Error).message.replace(/\n+$/, '')}`,
-        );
+        return fail(err);
       }
       if (start) warnings += startCt(sim, node, ct, log);
       return warnings > 0 ? { warnings } : undefined;

@@ -44,6 +44,33 @@ export function takeConfigFlock(sim: SimContext, vmid: number): void {
     die(`can't lock file '/run/lock/lxc/pve-config-${vmid}.lock' - got timeout`);
 }
 
+/** pve-common PVE/Tools.pm lock_file_full: flock with a 10 s timeout (run_with_timeout). */
+export const CONFIG_FLOCK_TIMEOUT_MS = 10_000;
+
+/**
+ * `lock_config` of a request handler: waits while a running worker holds the container's flock
+ * (pve-container PVE/API2/LXC/Status.pm runs vm_start & co. inside `lock_config`) and fails like
+ * flock after 10 s; then takes it as {@link takeConfigFlock} does.
+ */
+export async function waitConfigFlock(sim: SimContext, node: string, vmid: number): Promise<void> {
+  const deadline = sim.clock.now() + CONFIG_FLOCK_TIMEOUT_MS;
+  for (;;) {
+    sim.tasks.settle();
+    const holder = sim.state.tasks.find(
+      (t) => t.status === 'running' && t.node === node && t.configFlock === vmid,
+    );
+    if (!holder) break;
+    const now = sim.clock.now();
+    if (holder.endsAt > deadline) {
+      if (deadline > now) await sim.clock.sleep(deadline - now);
+      die(`can't lock file '/run/lock/lxc/pve-config-${vmid}.lock' - got timeout`);
+    }
+    // Wake up when the worker is done (its own completion timer settles it).
+    await sim.clock.sleep(Math.max(1, holder.endsAt - now));
+  }
+  takeConfigFlock(sim, vmid);
+}
+
 /** The storage side effects of config changes, bound to one node and container. */
 export function volumeOps(sim: SimContext, node: NodeState, vmid: number): VolumeOps {
   return {

@@ -105,6 +105,8 @@ export function powerAction(action: Action): (ctx: RequestContext) => string {
       id: String(vmid),
       caller: ctx.caller,
       durationMs: DURATION_MS[TASK_TYPE[action]],
+      // Status.pm runs every one but vm_resume inside PVE::LXC::Config->lock_config.
+      ...(action !== 'resume' ? { configFlock: vmid } : {}),
       run(log) {
         const warnings = work(action, ctx, node, vmid, log);
         return warnings > 0 ? { warnings } : undefined;
