@@ -23,7 +23,8 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-test('a manifests root replaced by a file is an event, a metric and not ready, until it is back', async () => {
+/** The controller on a temp folder holding a.yaml, with HTTP on a free loopback port. */
+async function startApp() {
   const dir = mkdtempSync(join(tmpdir(), 'pxr-source-failure-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const manifests = join(dir, 'manifests');
@@ -64,6 +65,11 @@ test('a manifests root replaced by a file is an event, a metric and not ready, u
   };
   const sourceEvents = (reason: string) =>
     app.store.events.list({ ref: SOURCE_REF }).filter((e) => e.reason === reason);
+  return { app, manifests, readyz, metric, sourceEvents };
+}
+
+test('a manifests root replaced by a file is an event, a metric and not ready, until it is back', async () => {
+  const { app, manifests, readyz, metric, sourceEvents } = await startApp();
 
   await waitFor('ready after the first sweep', async () => (await readyz()).status === 200);
   assert.equal(await metric('pxr_source_up'), 1);
@@ -92,4 +98,25 @@ test('a manifests root replaced by a file is an event, a metric and not ready, u
   await waitFor('ready again once the folder is back', async () => (await readyz()).status === 200);
   assert.equal(await metric('pxr_source_up'), 1);
   assert.equal(sourceEvents('SourceRecovered').length, 1);
+});
+
+test('a file nested too deep gives one event however often it is read', async () => {
+  const { app, manifests, sourceEvents } = await startApp();
+  const snapshots = () => app.manager.metrics().snapshotsApplied;
+  const deep = `${bridgeYaml('deep', 'vmbr9')}  extra: ${'['.repeat(30_000)}${']'.repeat(30_000)}\n`;
+  writeFileSync(join(manifests, 'deep.yaml'), deep);
+  await waitFor('the InvalidManifest event of deep.yaml', () =>
+    sourceEvents('InvalidManifest').some((e) => e.message.startsWith('deep.yaml:')),
+  );
+  // More reads of the same broken file (another file changes each time).
+  for (let i = 2; i <= 4; i++) {
+    const before = snapshots();
+    writeFileSync(join(manifests, `b${i}.yaml`), bridgeYaml(`b${i}`, `vmbr${i}`));
+    await waitFor(`read ${i} of the folder`, () => snapshots() > before);
+  }
+  const deepEvents = sourceEvents('InvalidManifest').filter((e) =>
+    e.message.startsWith('deep.yaml:'),
+  );
+  assert.equal(deepEvents.length, 1, deepEvents.map((e) => e.message).join('\n'));
+  assert.match(deepEvents[0]!.message, /nested more than 64 levels deep/);
 });
