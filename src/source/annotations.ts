@@ -66,7 +66,10 @@ export function annotationIssues(annotations: Record<string, string>): Annotatio
         key,
         atKey: false,
         message:
-          `invalid value '${value}' for ${key} (one of ${rule.values.join(', ')}; case-sensitive)` +
+          `invalid value '${value}' for ${key} ` +
+          (rule.values.length === 1
+            ? `(only '${rule.values[0]}' is accepted, case-sensitive; remove it for the default)`
+            : `(one of ${rule.values.join(', ')}; case-sensitive)`) +
           (hint ? `; did you mean '${hint}'?` : ''),
       });
     }
