@@ -27,6 +27,7 @@ import { openStore, type Store } from '../store/store.js';
 import { lockDatabase } from './db-lock.js';
 import { startHttpServer } from './http-server.js';
 import { metricFamilies } from './metrics.js';
+import { SourceHealth } from './source-health.js';
 
 export interface ControllerAppOptions {
   manifests: string;
@@ -170,12 +171,14 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
     });
     reported = now;
   };
+  const health = new SourceHealth(store, o.clock);
   const watcher = watchManifests({
     root: o.manifests,
     clock: o.clock,
     kinds,
     ...(o.debounceMs !== undefined ? { debounceMs: o.debounceMs } : {}),
     onSnapshot: (snapshot) => {
+      health.ok();
       const r = manager.applySnapshot(snapshot);
       const log = o.log.child({ component: 'source' });
       reportIssues(snapshot.issues);
@@ -216,7 +219,10 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
       }
       if (r.pruneRefused) log.warn({ reason: r.pruneRefused }, 'prune refused');
     },
-    onError: (err) => o.log.error({ err, component: 'source' }, 'manifest source error'),
+    onError: (err) => {
+      health.failed(err);
+      o.log.error({ err, component: 'source' }, 'manifest source error');
+    },
   });
   let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   try {
@@ -224,11 +230,17 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
     if (o.listen) {
       http = await startHttpServer(o.listen, {
         healthy: () => true,
-        ready: () =>
-          manager.isReady()
+        ready: () => {
+          const failure = health.failure();
+          if (failure !== undefined) {
+            return { ready: false, reason: `manifest source failing: ${failure}` };
+          }
+          return manager.isReady()
             ? { ready: true }
-            : { ready: false, reason: 'first sweep not finished' },
-        metrics: () => metricFamilies(manager.metrics(), o.pve.calls(), o.clock.now()),
+            : { ready: false, reason: 'first sweep not finished' };
+        },
+        metrics: () =>
+          metricFamilies(manager.metrics(), o.pve.calls(), o.clock.now(), health.metrics()),
       });
     }
     // The first full snapshot is ingested before any worker runs: nothing is pruned or created from

@@ -7,6 +7,8 @@ export function metricFamilies(
   m: MetricsSnapshot,
   calls: Record<string, CallStats>,
   nowMs: number,
+  /** Manifest source health (see SourceHealth); omitted by callers without a watcher. */
+  source?: { up: boolean; errors: number },
 ): MetricFamily[] {
   type Kind = MetricsSnapshot['kinds'][number];
   /** One gauge sample per kind (kinds whose value is null are left out). */
@@ -43,6 +45,22 @@ export function metricFamilies(
       type: 'counter',
       samples: [{ value: m.snapshotsApplied }],
     },
+    ...(source
+      ? [
+          {
+            name: 'pxr_source_up',
+            help: 'The last read of the manifests folder succeeded (0: failing, last snapshot kept).',
+            type: 'gauge' as const,
+            samples: [{ value: source.up ? 1 : 0 }],
+          },
+          {
+            name: 'pxr_source_errors_total',
+            help: 'Manifest folder read and watch failures.',
+            type: 'counter' as const,
+            samples: [{ value: source.errors }],
+          },
+        ]
+      : []),
     {
       name: 'pxr_reconcile_total',
       help: 'Reconciles by kind and result.',

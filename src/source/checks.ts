@@ -10,6 +10,12 @@ const PVE_IFACE_RE = new RegExp(PVE_IFACE_PATTERN);
 /** The API additionally caps `iface` at 20 characters (schema `maxLength: 20`, `minLength: 2`). */
 export const PVE_IFACE_MAX_LENGTH = 20;
 
+/**
+ * Largest memory or swap in MiB (64 TiB, what 46-bit physical addressing reaches). Proxmox sets no
+ * maximum (`16 - N`); without one, `memory: 1e30` passed validation and only failed in the API.
+ */
+export const MAX_MEMORY_MIB = 64 * 1024 * 1024;
+
 /** DNS-1123 label: the shape of every `metadata.name`. */
 export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const DNS_LABEL_RE = new RegExp(DNS_LABEL_PATTERN);

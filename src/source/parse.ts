@@ -3,13 +3,20 @@
  * into raw documents that know where each of their fields is, so every later issue can point at
  * `file:line:column`. Pure: text in, documents and issues out.
  */
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
-import type { Document, Node as YamlNode } from 'yaml';
+import { Composer, LineCounter, Parser, isMap, isPair, isScalar, isSeq } from 'yaml';
+import type { CST, Document, Node as YamlNode } from 'yaml';
 import type { SourceIssue, SourceLocation } from './types.js';
 import { API_VERSION } from './document-schema.js';
 import { closest } from './checks.js';
 
 export type FieldPath = readonly (string | number)[];
+
+/**
+ * Deepest nesting of mappings and sequences a manifest may use. The YAML composer recurses per level:
+ * thousands of levels overflow the stack at a point that depends on the caller's stack, so the
+ * error's location (and with it the event) differed on every read. Real manifests nest < 10 deep.
+ */
+export const MAX_NESTING_DEPTH = 64;
 
 /** A document that passed the envelope checks (apiVersion, kind, metadata.name). */
 export interface ParsedDoc {
@@ -64,9 +71,21 @@ export function parseManifestText(file: string, text: string, opts: ParseOptions
   const result: ParsedFile = { file, docs: [], issues: [], unparsable: false };
   let documents: Document.Parsed[];
   try {
-    documents = parseAllDocuments(text, { lineCounter, prettyErrors: true }) as Document.Parsed[];
+    // The CST parser is iterative, so the nesting is measured before the recursive composer runs.
+    const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
+    const deep = firstTooDeep(tokens);
+    if (deep !== undefined) {
+      result.unparsable = true;
+      result.issues.push({
+        ...at(deep),
+        field: '',
+        message: `nested more than ${MAX_NESTING_DEPTH} levels deep (mappings and lists)`,
+      });
+      return result;
+    }
+    documents = Array.from(new Composer({}).compose(tokens));
   } catch (err) {
-    // parseAllDocuments reports problems on the documents; a throw here is a bug in the input layer.
+    // The composer reports problems on the documents; a throw here is a bug in the input layer.
     result.unparsable = true;
     result.issues.push({ ...at(0), field: '', message: `cannot parse: ${String(err)}` });
     return result;
@@ -74,11 +93,11 @@ export function parseManifestText(file: string, text: string, opts: ParseOptions
   for (const doc of documents) {
     for (const e of doc.errors) {
       result.unparsable = true;
-      const pos = e.linePos?.[0];
+      const pos = lineCounter.linePos(e.pos[0]);
       result.issues.push({
         file,
-        line: pos?.line ?? 1,
-        column: pos?.col ?? 1,
+        line: pos.line,
+        column: pos.col,
         field: '',
         message: `${file.endsWith('.json') ? 'JSON' : 'YAML'} syntax error: ${firstLine(e.message)}`,
       });
@@ -165,11 +184,71 @@ export function parseManifestText(file: string, text: string, opts: ParseOptions
       );
       ok = false;
     }
+    // A number JavaScript cannot hold exactly would be silently rounded (2^53+1 → 2^53).
+    for (const bad of inexactNumbers(root, [])) {
+      const source = text.slice(bad.node.range?.[0] ?? 0, bad.node.range?.[1] ?? 0).trim();
+      const value = bad.node.value as number;
+      issue(
+        at(bad.node.range?.[0] ?? 0),
+        fieldPathString(bad.path),
+        Number.isFinite(value)
+          ? `number ${source} is outside the exact range (at most ±${Number.MAX_SAFE_INTEGER}); it would be read as ${value}`
+          : `${source} is not a finite number`,
+        who,
+      );
+      ok = false;
+    }
     if (!ok || typeof kind !== 'string' || name === undefined) return;
     result.docs.push({ index, kind, name, raw: data, location: start, locate });
   });
   if (result.unparsable) result.docs = [];
   return result;
+}
+
+/** Offset of the first collection nested deeper than {@link MAX_NESTING_DEPTH}, if any. */
+function firstTooDeep(tokens: readonly CST.Token[]): number | undefined {
+  let first: number | undefined;
+  const stack: [CST.Token, number][] = tokens.map((t) => [t, 0]);
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [t, depth] = top;
+    if (t.type === 'document') {
+      if (t.value) stack.push([t.value, depth]);
+    } else if (t.type === 'block-map' || t.type === 'block-seq' || t.type === 'flow-collection') {
+      if (depth >= MAX_NESTING_DEPTH) {
+        first = first === undefined ? t.offset : Math.min(first, t.offset);
+        continue;
+      }
+      for (const item of t.items as { key?: CST.Token | null; value?: CST.Token }[]) {
+        if (item.key) stack.push([item.key, depth + 1]);
+        if (item.value) stack.push([item.value, depth + 1]);
+      }
+    }
+  }
+  return first;
+}
+
+/** Numeric scalars (keys too) that are not exactly representable: unsafe integers, ±inf, NaN. */
+function inexactNumbers(
+  node: unknown,
+  path: (string | number)[],
+): { node: YamlNode & { value: unknown }; path: (string | number)[] }[] {
+  const bad = (n: unknown): boolean =>
+    isScalar(n) &&
+    typeof n.value === 'number' &&
+    !(Number.isFinite(n.value) && Math.abs(n.value) <= Number.MAX_SAFE_INTEGER);
+  const out: ReturnType<typeof inexactNumbers> = [];
+  if (isMap(node)) {
+    for (const p of node.items) {
+      const key = isScalar(p.key) ? String(p.key.value) : '?';
+      if (bad(p.key)) out.push({ node: p.key as YamlNode & { value: unknown }, path });
+      out.push(...inexactNumbers(p.value, [...path, key]));
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => out.push(...inexactNumbers(item, [...path, i])));
+  } else if (bad(node)) {
+    out.push({ node: node as YamlNode & { value: unknown }, path });
+  }
+  return out;
 }
 
 /** Quotes a value for a message: strings in single quotes, anything else as JSON. */

@@ -8,11 +8,18 @@
  * so they stay stable across swaps. Dot entries (`.git`, `.worktrees`, git-sync's `..data`) are skipped
  * unless reached through a link.
  *
+ * Only regular files are read (a link to one is followed): a FIFO, device or socket with a manifest
+ * name is an issue of that file, never opened for reading, and files are opened non-blocking so one
+ * swapped in between the check and the open cannot block the read either. A file larger than
+ * `maxFileBytes` is an issue too (a link to `/dev/zero` or a runaway generator must not eat memory).
+ *
  * Partly invalid files: their valid documents are delivered and the file is listed in `invalidFiles`,
  * so objects it used to hold (now invalid or unreadable) are kept rather than pruned. An unparsable
  * file delivers nothing and is listed too.
  */
-import { lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import type { BigIntStats, Stats } from 'node:fs';
+import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { PxrError } from '../core/errors.js';
@@ -22,6 +29,9 @@ import { gitRevisionOf } from './git-revision.js';
 
 const MANIFEST_RE = /\.(ya?ml|json)$/;
 const READ_CONCURRENCY = 32;
+/** Default largest manifest file (1 MiB): far above any real manifest, far below harm. */
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 export interface ReadOptions {
   validator: ManifestValidator;
@@ -32,6 +42,8 @@ export interface ReadOptions {
    * change cheap. Omit it for a read that must trust nothing (the periodic safety-net re-list).
    */
   cache?: ReadCache;
+  /** Largest manifest file read; a larger one is an issue. @default 1 MiB */
+  maxFileBytes?: number;
 }
 
 /** Per-file check results kept between reads (see {@link ReadOptions.cache}). */
@@ -139,7 +151,8 @@ export async function readManifestDir(root: string, opts: ReadOptions): Promise<
         if (visited.has(abs)) continue;
         visited.add(abs);
         await walk(abs, rel, revision);
-      } else if (e.isFile() && isManifestFile(e.name)) {
+      } else if (!e.isDirectory() && isManifestFile(e.name)) {
+        // Not only regular files: a FIFO or device here is reported by checkOne, not silently skipped.
         files.push({ rel, real: abs, revision });
       }
     }
@@ -172,17 +185,27 @@ export async function readManifestDir(root: string, opts: ReadOptions): Promise<
 }
 
 async function checkOne(f: FoundFile, opts: ReadOptions): Promise<CheckedFile> {
-  const unreadable = (err: unknown): CheckedFile => ({
-    // Unreadable now (vanished mid-read, permissions): keep its objects; the next read settles it.
+  const refused = (message: string): CheckedFile => ({
+    // Unreadable now (vanished mid-read, permissions, not a file): keep its objects; a later read
+    // settles it.
     file: f.rel,
     docs: [],
-    issues: [
-      { file: f.rel, line: 1, column: 1, field: '', message: `cannot read: ${errText(err)}` },
-    ],
+    issues: [{ file: f.rel, line: 1, column: 1, field: '', message }],
   });
+  const unreadable = (err: unknown): CheckedFile => refused(`cannot read: ${errText(err)}`);
+  const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const unfit = (st: Stats | BigIntStats): string | undefined =>
+    !st.isFile()
+      ? `not a regular file (${fileType(st)}); only regular files are read as manifests`
+      : st.size > maxBytes
+        ? `file is ${st.size} bytes; a manifest file may hold at most ${maxBytes} bytes`
+        : undefined;
   let key: string;
   try {
+    // stat, not lstat: a link to a regular file is followed (git-sync, ConfigMap-style `..data` links).
     const st = await stat(f.real, { bigint: true });
+    const problem = unfit(st);
+    if (problem !== undefined) return refused(problem);
     key = [f.real, st.ino, st.size, st.mtimeNs, st.ctimeNs, f.revision ?? ''].join('|');
   } catch (err) {
     return unreadable(err);
@@ -191,13 +214,62 @@ async function checkOne(f: FoundFile, opts: ReadOptions): Promise<CheckedFile> {
   if (hit) return hit;
   let text: string;
   try {
-    text = await readFile(f.real, 'utf8');
+    const r = await readBounded(f.real, maxBytes, unfit);
+    if (typeof r !== 'string') return refused(r.problem);
+    text = r;
   } catch (err) {
     return unreadable(err);
   }
   const checked = opts.validator.checkFile(opts.validator.parse(f.rel, text), f.revision);
   opts.cache?.set(f.rel, key, checked);
   return checked;
+}
+
+/**
+ * Reads a regular file of at most `maxBytes`. Opened non-blocking (a FIFO swapped in since the stat
+ * would otherwise block a libuv thread forever) and checked again on the open descriptor; returns
+ * why instead of text when the file is not fit to read.
+ */
+async function readBounded(
+  path: string,
+  maxBytes: number,
+  unfit: (st: Stats) => string | undefined,
+): Promise<string | { problem: string }> {
+  const fh = await open(path, OPEN_FLAGS);
+  try {
+    const st = await fh.stat();
+    const problem = unfit(st);
+    if (problem !== undefined) return { problem };
+    // One byte more than the stat said, grown as needed: a file that grew since is still read whole,
+    // and one that grew past the limit is caught.
+    let buf = Buffer.allocUnsafe(Math.min(st.size, maxBytes) + 1);
+    let used = 0;
+    for (;;) {
+      if (used === buf.length) {
+        if (used > maxBytes) {
+          return { problem: `file grew past ${maxBytes} bytes (the most a manifest may hold)` };
+        }
+        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
+        buf.copy(bigger, 0, 0, used);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, used, buf.length - used, null);
+      if (bytesRead === 0) break;
+      used += bytesRead;
+    }
+    return buf.toString('utf8', 0, used);
+  } finally {
+    await fh.close();
+  }
+}
+
+function fileType(st: Stats | BigIntStats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a directory';
+  return 'not a file';
 }
 
 function errText(err: unknown): string {

@@ -13,6 +13,7 @@ import type { FieldPath, ParsedDoc, ParsedFile } from './parse.js';
 import { fieldPathString, parseManifestText } from './parse.js';
 import { API_VERSION, documentSchema } from './document-schema.js';
 import { checkDnsLabel, closest } from './checks.js';
+import { annotationIssues } from './annotations.js';
 
 export interface ValidationResult {
   /** Valid documents, defaults applied, in file order. */
@@ -150,7 +151,16 @@ export class ManifestValidator {
     // A semantic message says more than a schema one (e.g. it suggests a valid name): prefer it.
     const covered = (field: string): boolean =>
       semantic.some((s) => within(field, s.field) || within(s.field, field));
-    const issues = [...schemaIssues.filter((i) => !covered(i.field)), ...semantic];
+    const annotations = annotationIssues(doc.annotations).map((a) => {
+      const path = ['metadata', 'annotations', a.key];
+      return {
+        ...parsed.locate(path, { key: a.atKey }),
+        field: fieldPathString(path),
+        ...who,
+        message: a.message,
+      };
+    });
+    const issues = [...schemaIssues.filter((i) => !covered(i.field)), ...semantic, ...annotations];
     issues.sort((a, b) => a.line - b.line || a.column - b.column);
     return { doc, issues, nameAt: parsed.locate(['metadata', 'name']) };
   }

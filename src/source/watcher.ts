@@ -23,6 +23,8 @@ import { ManifestValidator } from './validate.js';
 
 /** The batch reason of the periodic safety-net re-list. */
 const RESYNC = '\0resync';
+/** The batch reason of a retry after a failed read. */
+const RETRY = '\0retry';
 
 export interface ManifestWatcherOptions {
   /** The manifests folder (may be a symlink swapped by git-sync). */
@@ -40,6 +42,11 @@ export interface ManifestWatcherOptions {
   maxWaitMs?: number;
   /** Full re-read even without events. @default 300000 (5 min) */
   resyncMs?: number;
+  /**
+   * First retry after a failed read, doubled per failure up to `resyncMs`. A folder that comes back
+   * may send no event the watchers can see (its watch died with it). @default 1000
+   */
+  retryMs?: number;
   /** Poll instead of using inotify (network filesystems). @default false */
   usePolling?: boolean;
 }
@@ -61,6 +68,8 @@ class Watcher implements ManifestWatcher {
   private watchers: FSWatcher[] = [];
   private watchKey = '';
   private cancelResync: (() => void) | undefined;
+  private cancelRetry: (() => void) | undefined;
+  private retryDelay: number | undefined;
   private closed = false;
   private readonly root: string;
   private cache = new ReadCache();
@@ -94,6 +103,7 @@ class Watcher implements ManifestWatcher {
   async close(): Promise<void> {
     this.closed = true;
     this.cancelResync?.();
+    this.cancelRetry?.();
     await this.batcher.close();
     await Promise.all(this.watchers.map((w) => w.close()));
     this.watchers = [];
@@ -109,15 +119,34 @@ class Watcher implements ManifestWatcher {
     });
   }
 
+  /** Reads again after a failed read, backing off; a read that succeeds resets the delay. */
+  private scheduleRetry(): void {
+    if (this.closed || this.cancelRetry) return;
+    const max = this.opts.resyncMs ?? 300_000;
+    const delay = Math.min(this.retryDelay ?? this.opts.retryMs ?? 1000, max);
+    this.retryDelay = Math.min(delay * 2, max);
+    this.cancelRetry = this.opts.clock.setTimer(delay, () => {
+      this.cancelRetry = undefined;
+      this.batcher.notify(RETRY);
+    });
+  }
+
   /** Reads the folder; a resync trusts no cached parse (a missed event cannot outlive it). */
   private async read(resync: boolean): Promise<void> {
     if (this.closed) return;
     const cache = resync ? new ReadCache() : this.cache;
-    const r = await readManifestDir(this.root, {
-      validator: this.validator,
-      clock: this.opts.clock,
-      cache,
-    });
+    let r: Awaited<ReturnType<typeof readManifestDir>>;
+    try {
+      r = await readManifestDir(this.root, {
+        validator: this.validator,
+        clock: this.opts.clock,
+        cache,
+      });
+    } catch (err) {
+      this.scheduleRetry();
+      throw err;
+    }
+    this.retryDelay = undefined;
     this.cache = cache;
     if (this.closed) return;
     await this.opts.onSnapshot(r.snapshot);

@@ -1,6 +1,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManualClock, systemClock } from '../../src/core/clock.js';
 import { watchManifests } from '../../src/source/watcher.js';
@@ -16,13 +16,14 @@ after(async () => {
 });
 
 /** A started watcher on `root` with a short debounce, recording every snapshot. */
-async function started(root: string, opts: { debounceMs?: number } = {}) {
+async function started(root: string, opts: { debounceMs?: number; retryMs?: number } = {}) {
   const snapshots: SourceSnapshot[] = [];
   const errors: Error[] = [];
   const w: ManifestWatcher = watchManifests({
     root,
     clock: systemClock,
     debounceMs: opts.debounceMs ?? 50,
+    ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}),
     onSnapshot: (s) => {
       snapshots.push(s);
     },
@@ -247,5 +248,22 @@ describe('a manifests folder that is replaced (not a symlink)', () => {
     await waitFor('the read failure of the missing folder', () => errors.length > 0);
     write(root, 'b.yaml', bridgeYaml('b', 'vmbr2'));
     await waitFor('the folder back', () => names().join() === 'b=vmbr2');
+  });
+});
+
+describe('a failed read is retried', () => {
+  test('a folder that stays unreadable is read again on a backoff, without any file event', async () => {
+    const top = temp();
+    const root = join(top, 'manifests');
+    write(root, 'a.yaml', bridgeYaml('a', 'vmbr1'));
+    const { names, errors } = await started(root, { retryMs: 50 });
+    rmSync(root, { recursive: true });
+    writeFileSync(root, 'not a folder\n');
+    await waitFor('the first read failure', () => errors.length > 0);
+    // Nothing changes any more: only retries (not the 5-minute re-list) can read again.
+    await waitFor('two retries that failed too', () => errors.length >= 3);
+    rmSync(root);
+    write(root, 'b.yaml', bridgeYaml('b', 'vmbr2'));
+    await waitFor('the folder read again once it is back', () => names().join() === 'b=vmbr2');
   });
 });

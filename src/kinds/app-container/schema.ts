@@ -8,6 +8,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import {
   IPV4_PATTERN,
+  MAX_MEMORY_MIB,
   PVE_IFACE_MAX_LENGTH,
   PVE_IFACE_PATTERN,
   PVE_NODE_PATTERN,
@@ -74,10 +75,17 @@ export const appContainerSpecSchema = {
         memory: {
           type: 'integer',
           minimum: 16,
+          maximum: MAX_MEMORY_MIB,
           default: 512,
           description: 'Memory in MiB.',
         },
-        swap: { type: 'integer', minimum: 0, default: 512, description: 'Swap in MiB.' },
+        swap: {
+          type: 'integer',
+          minimum: 0,
+          maximum: MAX_MEMORY_MIB,
+          default: 512,
+          description: 'Swap in MiB.',
+        },
         disk: {
           type: 'object',
           description: 'Root file system.',

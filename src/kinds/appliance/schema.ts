@@ -9,6 +9,7 @@ import type { FromSchema } from 'json-schema-to-ts';
 import {
   CIDR_V4_PATTERN,
   IPV4_PATTERN,
+  MAX_MEMORY_MIB,
   PVE_IFACE_MAX_LENGTH,
   PVE_IFACE_PATTERN,
   PVE_NODE_PATTERN,
@@ -80,8 +81,20 @@ export const applianceSpecSchema = {
           default: 1,
           description: 'CPU cores.',
         },
-        memory: { type: 'integer', minimum: 16, default: 512, description: 'Memory in MiB.' },
-        swap: { type: 'integer', minimum: 0, default: 512, description: 'Swap in MiB.' },
+        memory: {
+          type: 'integer',
+          minimum: 16,
+          maximum: MAX_MEMORY_MIB,
+          default: 512,
+          description: 'Memory in MiB.',
+        },
+        swap: {
+          type: 'integer',
+          minimum: 0,
+          maximum: MAX_MEMORY_MIB,
+          default: 512,
+          description: 'Swap in MiB.',
+        },
         disk: {
           type: 'object',
           additionalProperties: false,
