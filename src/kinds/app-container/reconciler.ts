@@ -31,12 +31,7 @@ import { claimCt, claimedCt, lxcRef } from './ownership.js';
 import { readOrMissing, scanByMarker } from './locate.js';
 import { markerOf } from './marker.js';
 import { ObservationCache } from './observe-cache.js';
-import {
-  readObserved,
-  taskRetryDelay,
-  UNKNOWN_WHEN_ADOPTED,
-  type InFlightTask,
-} from './observed.js';
+import { readObserved, taskRetryDelay, UNKNOWN_WHEN_ADOPTED } from './observed.js';
 import {
   checkBridge,
   outcome,
@@ -58,8 +53,6 @@ type Obj = StoredObject<AppContainerSpec>;
 export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
   readonly cache: ObservationCache;
   private readonly sh: Shared;
-  /** Deletion tasks in flight by uid (finalize passes record no status). */
-  private readonly finalTasks = new Map<string, InFlightTask>();
 
   constructor(deps: AppContainerDeps) {
     this.cache = new ObservationCache(deps.pve, deps.clock, deps.resourcesTtlMs ?? 15_000);
@@ -98,7 +91,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
         const p = this.pass(ctx, obj);
         // A member leaving: its appliance drops its reservation, name and routes now.
         if (p.spec.appliance !== undefined) this.sh.deps.onMemberChanged?.(p.spec.appliance);
-        out.set(obj.name, await finalizeOne(p, this.finalTasks));
+        out.set(obj.name, await finalizeOne(p));
       } catch (err) {
         out.set(obj.name, err instanceof Error ? err : new Error(String(err)));
       }

@@ -153,9 +153,15 @@ export class Harness {
     return v;
   }
 
+  /** One finalize pass; its observed facts are kept as the controller keeps them. */
   async finalize(obj: Ct): Promise<'done' | ObjectOutcome | Error> {
     const r = await this.reconciler.finalize(this.ctx([obj]), [obj]);
-    return r.get(obj.name) ?? new Error('no outcome');
+    const v = r.get(obj.name) ?? new Error('no outcome');
+    if (v !== 'done' && !(v instanceof Error) && v.observed) {
+      const st = this.status.get(obj.name);
+      if (st) st.observed = v.observed;
+    }
+    return v;
   }
 
   /** Passes until one needs no requeue; moves the clock by each requested delay. */
