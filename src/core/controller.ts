@@ -26,6 +26,7 @@ import type {
   StoredObject,
 } from './kind.js';
 import { driftSettings } from './drift-policy.js';
+import { withSignal } from './cancel.js';
 import { inventoryOwnership } from './ownership.js';
 import { isConditionTrue } from './conditions.js';
 import type { BackoffOptions } from './backoff.js';
@@ -64,7 +65,10 @@ export interface ControllerOptions {
 
 const SEVERITY: Record<ReconcileResult, number> = { ok: 0, requeue: 1, stalled: 2, error: 3 };
 
-type Results<T> = { ok: true; map: Map<string, T | Error> } | { ok: false; error: Error };
+type Results<T> =
+  | { ok: true; map: Map<string, T | Error> }
+  /** `settled`: after a timeout, resolves once the abandoned call has really ended. */
+  | { ok: false; error: Error; settled?: Promise<void> };
 
 /** Events a reconciler recorded through `ctx.recordEvent`, written with the pass. */
 type ContextEvents = { obj: StoredObject; event: ObjectEvent }[];
@@ -221,7 +225,9 @@ export class Controller {
   /**
    * Calls the reconciler, turning a throw, a rejection, a malformed answer or a hang (longer than
    * `reconcileTimeoutMs` on the clock) into an error. The signal handed to the reconciler aborts on
-   * timeout and on stop.
+   * timeout and on stop; it is also the ambient signal of everything the reconciler awaits, so the
+   * Proxmox client and the appliance transports abort their calls with it. A timed-out call is not
+   * forgotten: `settled` lets the caller keep the key until it has ended (never two at once).
    */
   private async call<T>(
     objs: StoredObject[],
@@ -245,17 +251,25 @@ export class Controller {
         reject(err);
       });
     });
+    const ctx = this.context(objs, reconcileId, log, ac.signal, events);
+    // A synchronous throw becomes a rejection here, inside the signal's scope.
+    const work = withSignal(ac.signal, async () => fn(ctx));
     try {
-      const map = await Promise.race([
-        fn(this.context(objs, reconcileId, log, ac.signal, events)),
-        timedOut,
-      ]);
+      const map = await Promise.race([work, timedOut]);
       if (!(map instanceof Map)) {
         return { ok: false, error: new Error('reconciler returned no Map') };
       }
       return { ok: true, map };
     } catch (err) {
-      return { ok: false, error: toError(err) };
+      const error = toError(err);
+      if (ac.signal.aborted && ac.signal.reason === err) {
+        const settled = work.then(
+          () => undefined,
+          () => undefined,
+        );
+        return { ok: false, error, settled };
+      }
+      return { ok: false, error };
     } finally {
       cancelTimer();
       this.aborter.signal.removeEventListener('abort', onStop);
@@ -271,6 +285,8 @@ export class Controller {
     const log = this.o.log.child({ controller: this.kind, key, reconcileId });
     const clock = this.o.clock;
     const startedAt = clock.now();
+    /** Calls abandoned by a timeout: the key stays taken until they have ended. */
+    const inFlight: Promise<void>[] = [];
     try {
       const group = this.loadGroup(key);
       if (group.length === 0) {
@@ -281,18 +297,24 @@ export class Controller {
       const requeues: number[] = [];
       const finalized: StoredObject[] = [];
       const ctxEvents: ContextEvents = [];
+      const settle = (r: Results<unknown> | undefined): void => {
+        if (r && !r.ok && r.settled) inFlight.push(r.settled);
+      };
       const add = (obj: StoredObject, pass: PassResult): void => {
         passes.push({ obj, pass, settings: driftSettings(obj.annotations) });
       };
       const deleting = group.filter((x) => x.deletionRequested);
       const live = group.filter((x) => !x.deletionRequested && !this.stalledNow(x));
       if (deleting.length > 0) {
-        await this.finalizeGroup(deleting, reconcileId, log, ctxEvents, add, requeues, finalized);
+        settle(
+          await this.finalizeGroup(deleting, reconcileId, log, ctxEvents, add, requeues, finalized),
+        );
       }
       if (live.length > 0) {
         const r = await this.call(live, reconcileId, log, ctxEvents, (ctx) =>
           this.reconciler.reconcile(ctx, live),
         );
+        settle(r);
         for (const obj of live) {
           const v = r.ok ? (r.map.get(obj.name) ?? missing(obj)) : r.error;
           if (v instanceof Error) {
@@ -354,6 +376,11 @@ export class Controller {
         'reconcile failed before status was written',
       );
     } finally {
+      if (inFlight.length > 0) {
+        log.warn('reconcile timed out; the key is held until the call still in flight ends');
+        await Promise.all(inFlight);
+        log.info('the timed-out call has ended; the key is free again');
+      }
       this.o.onProcessed?.(this.kind, key);
     }
   }
@@ -375,7 +402,7 @@ export class Controller {
     add: (obj: StoredObject, pass: PassResult) => void,
     requeues: number[],
     finalized: StoredObject[],
-  ): Promise<void> {
+  ): Promise<Results<'done' | ObjectOutcome> | undefined> {
     const dependents = this.o.dependents ?? [];
     const blocking = this.o.store.objects.countPendingDeletion(dependents);
     if (blocking > 0) {
@@ -383,7 +410,7 @@ export class Controller {
       for (const obj of deleting)
         add(obj, { type: 'finalizing', reason: 'DeletionBlocked', message });
       requeues.push(this.o.deletionWaitMs ?? 5000);
-      return;
+      return undefined;
     }
     const r = await this.call<'done' | ObjectOutcome>(
       deleting,
@@ -403,6 +430,7 @@ export class Controller {
         requeues.push(v.requeueAfterMs ?? this.o.notReadyRequeueMs ?? 5000);
       }
     }
+    return r;
   }
 }
 
