@@ -17,10 +17,10 @@ import type { Clock } from './clock.js';
 import { isTerminal, PxrError, toError } from './errors.js';
 import type {
   KindDefinition,
+  ObjectRef,
   ObjectEvent,
   ObjectOutcome,
-  ObjectRef,
-  ObjectStatusView,
+  ObjectReader,
   ReconcileContext,
   Reconciler,
   StoredObject,
@@ -28,14 +28,14 @@ import type {
 import { driftSettings } from './drift-policy.js';
 import { withSignal } from './cancel.js';
 import { inventoryOwnership } from './ownership.js';
-import { isConditionTrue } from './conditions.js';
+import { storeReader } from './reader.js';
 import type { BackoffOptions } from './backoff.js';
 import { WorkQueue } from './work-queue.js';
 import { KindCounters } from './metrics.js';
 import type { PassResult } from './status-calc.js';
 import { recordFinalized, recordObjectPass, type ObjectPass } from './record-pass.js';
 import type { Store } from '../store/store.js';
-import { emptyStatus, type ReconcileResult } from '../store/status-repo.js';
+import type { ReconcileResult } from '../store/status-repo.js';
 
 export interface ControllerOptions {
   def: KindDefinition;
@@ -61,6 +61,12 @@ export interface ControllerOptions {
   onReady?: (ref: ObjectRef) => void;
   /** Called after every processed key (readiness tracking). */
   onProcessed?: (kind: string, key: string) => void;
+  /** Called for each object whose status a pass changed (watches of other kinds). */
+  onStatusChanged?: (obj: StoredObject) => void;
+  /** Called with the objects a pass finalized and removed (watches of other kinds). */
+  onRemoved?: (objs: readonly StoredObject[]) => void;
+  /** Reads for the reconcile context. @default a reader over `store` */
+  reader?: ObjectReader;
 }
 
 const SEVERITY: Record<ReconcileResult, number> = { ok: 0, requeue: 1, stalled: 2, error: 3 };
@@ -78,6 +84,7 @@ export class Controller {
   readonly queue: WorkQueue;
   readonly counters = new KindCounters();
   private readonly reconciler: Reconciler;
+  private readonly reader: ObjectReader;
   private readonly aborter = new AbortController();
   private cancelResync: (() => void) | undefined;
   /** Group key → member names, valid for one `objects.version` (a sweep must not be O(n²)). */
@@ -88,6 +95,7 @@ export class Controller {
     if (!o.def.reconciler) throw new Error(`kind ${o.def.kind} has no reconciler`);
     this.kind = o.def.kind;
     this.reconciler = o.def.reconciler;
+    this.reader = o.reader ?? storeReader(o.store);
     // Every reconcile in flight listens on the stop signal (removed when it ends): as many listeners
     // as the concurrency, which is not a leak.
     setMaxListeners(0, this.aborter.signal);
@@ -170,21 +178,6 @@ export class Controller {
     });
   }
 
-  private getStatus(ref: ObjectRef): ObjectStatusView | undefined {
-    const obj = this.o.store.objects.get(ref);
-    if (!obj) return undefined;
-    const st = this.o.store.status.get(ref) ?? emptyStatus();
-    return {
-      ready:
-        isConditionTrue(st.conditions, 'Ready') &&
-        st.observedGeneration >= obj.generation &&
-        !obj.deletionRequested,
-      observedGeneration: st.observedGeneration,
-      conditions: st.conditions,
-      observed: st.observed,
-    };
-  }
-
   private context(
     objs: StoredObject[],
     reconcileId: string,
@@ -205,7 +198,9 @@ export class Controller {
       clock: this.o.clock,
       reconcileId,
       signal,
-      getStatus: (ref) => this.getStatus(ref),
+      get: (ref) => this.reader.get(ref),
+      list: (kind, selector) => this.reader.list(kind, selector),
+      getStatus: (ref) => this.reader.getStatus(ref),
       observed: first ? observedOf(first.name) : {},
       driftPolicy: settingsOf(first?.name ?? '').policy,
       driftSettings: settingsOf,
@@ -349,6 +344,7 @@ export class Controller {
         if (SEVERITY[rec.result] > SEVERITY[result]) result = rec.result;
         actions.push(...rec.actions.map((a) => (group.length > 1 ? `${ref.name}: ${a}` : a)));
         if (rec.becameReady) this.o.onReady?.({ kind: ref.kind, name: ref.name });
+        if (rec.wroteStatus) this.o.onStatusChanged?.(ref);
       }
       if (result === 'error') {
         const delay = this.queue.addRateLimited(key);
@@ -365,7 +361,10 @@ export class Controller {
         log.info({ result, durationMs: meta.durationMs, actions }, 'reconciled');
       }
       this.counters.record(result, meta.durationMs, now);
-      if (finalized.length > 0) this.o.onFinalized?.(this.kind);
+      if (finalized.length > 0) {
+        this.o.onRemoved?.(finalized);
+        this.o.onFinalized?.(this.kind);
+      }
     } catch (err) {
       // The store itself failed (or a bug here): nothing could be recorded, so retry with backoff.
       const delay = this.queue.addRateLimited(key);

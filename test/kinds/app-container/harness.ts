@@ -104,6 +104,8 @@ export class Harness {
         const st = this.status.get(ref.name);
         return st && { ...st, observedGeneration: 1 };
       },
+      get: (ref) => this.listObjects(ref.kind).find((o) => o.name === ref.name),
+      list: (kind) => this.listObjects(kind),
       observed: this.status.get(objs[0]?.name ?? '')?.observed ?? {},
       driftPolicy: driftSettings(objs[0]?.annotations ?? {}).policy,
       driftSettings: (name) => driftSettings(byName.get(name)?.annotations ?? {}),
@@ -233,7 +235,6 @@ export async function rig(
       clock,
       taskPollMs: 1000,
       resourcesTtlMs: 0,
-      listObjects: (k) => h.listObjects(k),
       readSecret: async (path) => {
         if (path === '/secrets/root-password') return 'correct horse battery\n';
         throw new Error(`ENOENT: no such file '${path}'`);
