@@ -97,7 +97,6 @@ export async function benchAppContainers(): Promise<Row[]> {
     pve,
     clock: systemClock,
     taskPollMs: 100,
-    listObjects: (k) => store.objects.list(k),
   });
   kinds.find((k) => k.kind === 'AppContainer')!.reconciler = reconciler;
   const manager = new Manager({

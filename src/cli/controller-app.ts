@@ -51,8 +51,6 @@ export interface ControllerAppOptions {
    * in-memory simulated appliance for `access.transport: simulated`); tests shorten polling.
    */
   appliance?: { taskPollMs?: number; transportFor?: TransportFactory; layouts?: ServiceLayouts };
-  /** Queues an Appliance now (a member changed); wired by startControllerApp to its manager. */
-  onApplianceMemberChanged?: (name: string) => void;
   /** Reconciler backoff (tests shorten it). */
   backoff?: BackoffOptions;
 }
@@ -70,11 +68,7 @@ export interface ControllerApp {
 export function withReconcilers(
   pve: PveClient,
   clock: Clock,
-  store: Store,
-  opts: Pick<
-    ControllerAppOptions,
-    'bridge' | 'appContainer' | 'appliance' | 'onApplianceMemberChanged'
-  > = {},
+  opts: Pick<ControllerAppOptions, 'bridge' | 'appContainer' | 'appliance'> = {},
 ): KindDefinition[] {
   const { transportFor, ...applianceOpts } = opts.appliance ?? {};
   const reconcilers: Record<string, Reconciler> = {
@@ -82,15 +76,12 @@ export function withReconcilers(
     Appliance: applianceReconciler({
       pve,
       clock,
-      listObjects: (kind) => store.objects.list(kind),
       transportFor: transportFor ?? defaultTransportFactory({ clock }),
       ...applianceOpts,
     }),
     AppContainer: appContainerReconciler({
       pve,
       clock,
-      listObjects: (kind) => store.objects.list(kind),
-      ...(opts.onApplianceMemberChanged ? { onMemberChanged: opts.onApplianceMemberChanged } : {}),
       ...(opts.appContainer ?? {}),
     }),
   };
@@ -101,8 +92,8 @@ export function withReconcilers(
 }
 
 /**
- * The kinds with their reconcilers and the manager running them, wired as `pxr run` wires them:
- * an AppContainer that joins or leaves an appliance's LAN queues that appliance at once.
+ * The kinds with their reconcilers and the manager running them, wired as `pxr run` wires them
+ * (relations between kinds are the kinds' own watches, routed by the manager).
  */
 export function createManager(
   store: Store,
@@ -114,12 +105,7 @@ export function createManager(
     ingest?: IngestOptions;
   },
 ): { manager: Manager; kinds: KindDefinition[] } {
-  // Members ask for their appliance to be queued; the manager exists only once kinds are built.
-  let queueAppliance: (name: string) => void = () => undefined;
-  const kinds = withReconcilers(pve, o.clock, store, {
-    ...o,
-    onApplianceMemberChanged: (name) => queueAppliance(name),
-  });
+  const kinds = withReconcilers(pve, o.clock, o);
   const manager = new Manager({
     store,
     clock: o.clock,
@@ -129,7 +115,6 @@ export function createManager(
     ...(o.ingest ? { ingest: o.ingest } : {}),
     ...(o.backoff ? { backoff: o.backoff } : {}),
   });
-  queueAppliance = (name) => manager.controller('Appliance')?.enqueue(name);
   return { manager, kinds };
 }
 

@@ -17,24 +17,25 @@ import type { Clock } from './clock.js';
 import { isTerminal, PxrError, toError } from './errors.js';
 import type {
   KindDefinition,
+  ObjectRef,
   ObjectEvent,
   ObjectOutcome,
-  ObjectRef,
-  ObjectStatusView,
+  ObjectReader,
   ReconcileContext,
   Reconciler,
   StoredObject,
 } from './kind.js';
 import { driftSettings } from './drift-policy.js';
+import { withSignal } from './cancel.js';
 import { inventoryOwnership } from './ownership.js';
-import { isConditionTrue } from './conditions.js';
+import { storeReader } from './reader.js';
 import type { BackoffOptions } from './backoff.js';
 import { WorkQueue } from './work-queue.js';
 import { KindCounters } from './metrics.js';
 import type { PassResult } from './status-calc.js';
 import { recordFinalized, recordObjectPass, type ObjectPass } from './record-pass.js';
 import type { Store } from '../store/store.js';
-import { emptyStatus, type ReconcileResult } from '../store/status-repo.js';
+import type { ReconcileResult } from '../store/status-repo.js';
 
 export interface ControllerOptions {
   def: KindDefinition;
@@ -60,11 +61,20 @@ export interface ControllerOptions {
   onReady?: (ref: ObjectRef) => void;
   /** Called after every processed key (readiness tracking). */
   onProcessed?: (kind: string, key: string) => void;
+  /** Called for each object whose status a pass changed (watches of other kinds). */
+  onStatusChanged?: (obj: StoredObject) => void;
+  /** Called with the objects a pass finalized and removed (watches of other kinds). */
+  onRemoved?: (objs: readonly StoredObject[]) => void;
+  /** Reads for the reconcile context. @default a reader over `store` */
+  reader?: ObjectReader;
 }
 
 const SEVERITY: Record<ReconcileResult, number> = { ok: 0, requeue: 1, stalled: 2, error: 3 };
 
-type Results<T> = { ok: true; map: Map<string, T | Error> } | { ok: false; error: Error };
+type Results<T> =
+  | { ok: true; map: Map<string, T | Error> }
+  /** `settled`: after a timeout, resolves once the abandoned call has really ended. */
+  | { ok: false; error: Error; settled?: Promise<void> };
 
 /** Events a reconciler recorded through `ctx.recordEvent`, written with the pass. */
 type ContextEvents = { obj: StoredObject; event: ObjectEvent }[];
@@ -74,6 +84,7 @@ export class Controller {
   readonly queue: WorkQueue;
   readonly counters = new KindCounters();
   private readonly reconciler: Reconciler;
+  private readonly reader: ObjectReader;
   private readonly aborter = new AbortController();
   private cancelResync: (() => void) | undefined;
   /** Group key → member names, valid for one `objects.version` (a sweep must not be O(n²)). */
@@ -84,6 +95,7 @@ export class Controller {
     if (!o.def.reconciler) throw new Error(`kind ${o.def.kind} has no reconciler`);
     this.kind = o.def.kind;
     this.reconciler = o.def.reconciler;
+    this.reader = o.reader ?? storeReader(o.store);
     // Every reconcile in flight listens on the stop signal (removed when it ends): as many listeners
     // as the concurrency, which is not a leak.
     setMaxListeners(0, this.aborter.signal);
@@ -166,21 +178,6 @@ export class Controller {
     });
   }
 
-  private getStatus(ref: ObjectRef): ObjectStatusView | undefined {
-    const obj = this.o.store.objects.get(ref);
-    if (!obj) return undefined;
-    const st = this.o.store.status.get(ref) ?? emptyStatus();
-    return {
-      ready:
-        isConditionTrue(st.conditions, 'Ready') &&
-        st.observedGeneration >= obj.generation &&
-        !obj.deletionRequested,
-      observedGeneration: st.observedGeneration,
-      conditions: st.conditions,
-      observed: st.observed,
-    };
-  }
-
   private context(
     objs: StoredObject[],
     reconcileId: string,
@@ -201,7 +198,9 @@ export class Controller {
       clock: this.o.clock,
       reconcileId,
       signal,
-      getStatus: (ref) => this.getStatus(ref),
+      get: (ref) => this.reader.get(ref),
+      list: (kind, selector) => this.reader.list(kind, selector),
+      getStatus: (ref) => this.reader.getStatus(ref),
       observed: first ? observedOf(first.name) : {},
       driftPolicy: settingsOf(first?.name ?? '').policy,
       driftSettings: settingsOf,
@@ -221,7 +220,9 @@ export class Controller {
   /**
    * Calls the reconciler, turning a throw, a rejection, a malformed answer or a hang (longer than
    * `reconcileTimeoutMs` on the clock) into an error. The signal handed to the reconciler aborts on
-   * timeout and on stop.
+   * timeout and on stop; it is also the ambient signal of everything the reconciler awaits, so the
+   * Proxmox client and the appliance transports abort their calls with it. A timed-out call is not
+   * forgotten: `settled` lets the caller keep the key until it has ended (never two at once).
    */
   private async call<T>(
     objs: StoredObject[],
@@ -245,17 +246,25 @@ export class Controller {
         reject(err);
       });
     });
+    const ctx = this.context(objs, reconcileId, log, ac.signal, events);
+    // A synchronous throw becomes a rejection here, inside the signal's scope.
+    const work = withSignal(ac.signal, async () => fn(ctx));
     try {
-      const map = await Promise.race([
-        fn(this.context(objs, reconcileId, log, ac.signal, events)),
-        timedOut,
-      ]);
+      const map = await Promise.race([work, timedOut]);
       if (!(map instanceof Map)) {
         return { ok: false, error: new Error('reconciler returned no Map') };
       }
       return { ok: true, map };
     } catch (err) {
-      return { ok: false, error: toError(err) };
+      const error = toError(err);
+      if (ac.signal.aborted && ac.signal.reason === err) {
+        const settled = work.then(
+          () => undefined,
+          () => undefined,
+        );
+        return { ok: false, error, settled };
+      }
+      return { ok: false, error };
     } finally {
       cancelTimer();
       this.aborter.signal.removeEventListener('abort', onStop);
@@ -271,6 +280,8 @@ export class Controller {
     const log = this.o.log.child({ controller: this.kind, key, reconcileId });
     const clock = this.o.clock;
     const startedAt = clock.now();
+    /** Calls abandoned by a timeout: the key stays taken until they have ended. */
+    const inFlight: Promise<void>[] = [];
     try {
       const group = this.loadGroup(key);
       if (group.length === 0) {
@@ -281,18 +292,24 @@ export class Controller {
       const requeues: number[] = [];
       const finalized: StoredObject[] = [];
       const ctxEvents: ContextEvents = [];
+      const settle = (r: Results<unknown> | undefined): void => {
+        if (r && !r.ok && r.settled) inFlight.push(r.settled);
+      };
       const add = (obj: StoredObject, pass: PassResult): void => {
         passes.push({ obj, pass, settings: driftSettings(obj.annotations) });
       };
       const deleting = group.filter((x) => x.deletionRequested);
       const live = group.filter((x) => !x.deletionRequested && !this.stalledNow(x));
       if (deleting.length > 0) {
-        await this.finalizeGroup(deleting, reconcileId, log, ctxEvents, add, requeues, finalized);
+        settle(
+          await this.finalizeGroup(deleting, reconcileId, log, ctxEvents, add, requeues, finalized),
+        );
       }
       if (live.length > 0) {
         const r = await this.call(live, reconcileId, log, ctxEvents, (ctx) =>
           this.reconciler.reconcile(ctx, live),
         );
+        settle(r);
         for (const obj of live) {
           const v = r.ok ? (r.map.get(obj.name) ?? missing(obj)) : r.error;
           if (v instanceof Error) {
@@ -327,6 +344,7 @@ export class Controller {
         if (SEVERITY[rec.result] > SEVERITY[result]) result = rec.result;
         actions.push(...rec.actions.map((a) => (group.length > 1 ? `${ref.name}: ${a}` : a)));
         if (rec.becameReady) this.o.onReady?.({ kind: ref.kind, name: ref.name });
+        if (rec.wroteStatus) this.o.onStatusChanged?.(ref);
       }
       if (result === 'error') {
         const delay = this.queue.addRateLimited(key);
@@ -343,7 +361,10 @@ export class Controller {
         log.info({ result, durationMs: meta.durationMs, actions }, 'reconciled');
       }
       this.counters.record(result, meta.durationMs, now);
-      if (finalized.length > 0) this.o.onFinalized?.(this.kind);
+      if (finalized.length > 0) {
+        this.o.onRemoved?.(finalized);
+        this.o.onFinalized?.(this.kind);
+      }
     } catch (err) {
       // The store itself failed (or a bug here): nothing could be recorded, so retry with backoff.
       const delay = this.queue.addRateLimited(key);
@@ -354,6 +375,11 @@ export class Controller {
         'reconcile failed before status was written',
       );
     } finally {
+      if (inFlight.length > 0) {
+        log.warn('reconcile timed out; the key is held until the call still in flight ends');
+        await Promise.all(inFlight);
+        log.info('the timed-out call has ended; the key is free again');
+      }
       this.o.onProcessed?.(this.kind, key);
     }
   }
@@ -375,7 +401,7 @@ export class Controller {
     add: (obj: StoredObject, pass: PassResult) => void,
     requeues: number[],
     finalized: StoredObject[],
-  ): Promise<void> {
+  ): Promise<Results<'done' | ObjectOutcome> | undefined> {
     const dependents = this.o.dependents ?? [];
     const blocking = this.o.store.objects.countPendingDeletion(dependents);
     if (blocking > 0) {
@@ -383,7 +409,7 @@ export class Controller {
       for (const obj of deleting)
         add(obj, { type: 'finalizing', reason: 'DeletionBlocked', message });
       requeues.push(this.o.deletionWaitMs ?? 5000);
-      return;
+      return undefined;
     }
     const r = await this.call<'done' | ObjectOutcome>(
       deleting,
@@ -403,6 +429,7 @@ export class Controller {
         requeues.push(v.requeueAfterMs ?? this.o.notReadyRequeueMs ?? 5000);
       }
     }
+    return r;
   }
 }
 

@@ -75,13 +75,30 @@ export interface ObjectEvent {
   message: string;
 }
 
-export interface ReconcileContext {
+/** Read access to every stored object (desired state) and its status, for kinds and watches. */
+export interface ObjectReader {
+  get(ref: ObjectRef): StoredObject | undefined;
+  /** Objects of `kind`, optionally only those carrying every label of `selector`. */
+  list(kind: string, selector?: Readonly<Record<string, string>>): StoredObject[];
+  /** Status of any object (for dependency checks). */
+  getStatus(ref: ObjectRef): ObjectStatusView | undefined;
+}
+
+/**
+ * Another kind's changes that concern this one (controller-runtime's `Watches` with a map
+ * function): when an object of `kind` changes — in the source (spec, labels, deletion) or in its
+ * status — `map` names the objects of the watching kind to queue.
+ */
+export interface Watch {
+  kind: string;
+  map(obj: StoredObject, reader: ObjectReader): string[];
+}
+
+export interface ReconcileContext extends ObjectReader {
   log: Logger;
   clock: Clock;
   reconcileId: string;
   signal: AbortSignal;
-  /** Status of any object (for dependency checks). */
-  getStatus(ref: ObjectRef): ObjectStatusView | undefined;
   /** Observed facts of this object as last recorded (survives restarts: in-flight UPIDs live here). */
   observed: Record<string, unknown>;
   /**
@@ -150,6 +167,8 @@ export interface KindDefinition<Spec = Record<string, unknown>> {
   validate?(doc: ManifestDoc): Omit<SourceIssue, 'file' | 'line' | 'column'>[];
   /** Kinds that must be created before (and deleted after) this one. */
   dependsOn?: string[];
+  /** Changes of other kinds that queue objects of this one. */
+  watches?: Watch[];
   /** Built by the composition root with its dependencies (Proxmox client, clock...). */
   reconciler?: Reconciler<Spec>;
 }

@@ -6,7 +6,8 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
-import type { KindDefinition, ObjectRef, StoredObject } from './kind.js';
+import type { KindDefinition, ObjectReader, ObjectRef, StoredObject } from './kind.js';
+import { storeReader } from './reader.js';
 import type { BackoffOptions } from './backoff.js';
 import { Controller } from './controller.js';
 import { applySnapshot, type ApplyResult, type IngestOptions } from './ingest.js';
@@ -57,8 +58,10 @@ export class Manager {
   /** Group keys of the first sweep not processed yet; undefined before the first snapshot. */
   private firstSweep: Set<string> | undefined;
   private started = false;
+  private readonly reader: ObjectReader;
 
   constructor(private readonly o: ManagerOptions) {
+    this.reader = storeReader(o.store);
     for (const def of o.kinds) {
       if (!def.reconciler) continue;
       const c = new Controller({
@@ -71,6 +74,11 @@ export class Manager {
         onFinalized: (kind) => this.onFinalized(kind),
         onReady: (ref) => this.onReady(ref),
         onProcessed: (kind, key) => this.firstSweep?.delete(`${kind}\0${key}`),
+        onStatusChanged: (obj) => this.routeWatches(obj),
+        onRemoved: (objs) => {
+          for (const obj of objs) this.routeWatches(obj);
+        },
+        reader: this.reader,
         ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
         ...(o.backoff ? { backoff: o.backoff } : {}),
         ...(o.deletionWaitMs !== undefined ? { deletionWaitMs: o.deletionWaitMs } : {}),
@@ -103,6 +111,13 @@ export class Manager {
     }
     for (const ref of res.changed) this.enqueueRef(ref);
     for (const prev of res.previous) this.controllers.get(prev.kind)?.enqueue(this.keyOf(prev));
+    // Other kinds watching these: both versions count (a member moved from one appliance to another
+    // concerns both).
+    for (const ref of res.changed) {
+      const obj = this.o.store.objects.get(ref);
+      if (obj) this.routeWatches(obj);
+    }
+    for (const prev of res.previous) this.routeWatches(prev);
     return res;
   }
 
@@ -164,6 +179,26 @@ export class Manager {
     const c = this.controllers.get(ref.kind);
     const obj = this.o.store.objects.get(ref);
     if (c && obj) c.enqueue(c.groupKeyOf(obj));
+  }
+
+  /** Queues the objects that watches of other kinds map `obj` to. */
+  private routeWatches(obj: StoredObject): void {
+    for (const def of this.o.kinds) {
+      for (const w of def.watches ?? []) {
+        if (w.kind !== obj.kind) continue;
+        let names: string[];
+        try {
+          names = w.map(obj, this.reader);
+        } catch (err) {
+          this.o.log.error(
+            { err, kind: def.kind, watched: `${obj.kind}/${obj.name}` },
+            'watch map threw',
+          );
+          continue;
+        }
+        for (const name of names) this.enqueueRef({ kind: def.kind, name });
+      }
+    }
   }
 
   /** Kinds without a controller created nothing in Proxmox: their deletions complete at once. */

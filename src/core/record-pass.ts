@@ -35,6 +35,8 @@ export interface RecordedPass {
   actions: string[];
   /** Ready went from not-True to True (dependents may proceed). */
   becameReady: boolean;
+  /** The status changed (and was written): watches of other kinds may care. */
+  wroteStatus: boolean;
 }
 
 export function recordObjectPass(store: Store, p: ObjectPass, meta: PassMeta): RecordedPass {
@@ -143,7 +145,7 @@ export function recordObjectPass(store: Store, p: ObjectPass, meta: PassMeta): R
       ...(error !== undefined ? { error } : {}),
     });
   }
-  return { result, actions, becameReady };
+  return { result, actions, becameReady, wroteStatus };
 }
 
 /** The finalizer is done: drop it and remove the object (events stay). */

@@ -123,6 +123,8 @@ export function nextStatus(input: StatusInput): StatusRecord {
       c = setCondition(c, { type: 'Ready', status: 'False', ...cond }, now);
       c = setCondition(c, { type: 'Reconciling', status: 'True', ...cond }, now);
       c = removeCondition(c, 'Stalled');
+      // A deletion task in flight lives here: a restarted controller polls it, not a new one.
+      if (pass.outcome?.observed) observed = pass.outcome.observed;
       break;
     }
   }

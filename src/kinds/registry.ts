@@ -10,6 +10,8 @@ import { appContainerSpecSchema } from './app-container/schema.js';
 import { validateAppContainer } from './app-container/validate.js';
 import { applianceSpecSchema } from './appliance/schema.js';
 import { validateAppliance } from './appliance/validate.js';
+import { applianceWatches } from './appliance/watches.js';
+import { appContainerWatches } from './app-container/watches.js';
 
 const bridge: KindDefinition = {
   kind: 'Bridge',
@@ -26,6 +28,7 @@ const appliance: KindDefinition = {
   schema: applianceSpecSchema,
   validate: validateAppliance,
   dependsOn: ['Bridge'],
+  watches: applianceWatches,
 };
 
 const appContainer: KindDefinition = {
@@ -35,6 +38,7 @@ const appContainer: KindDefinition = {
   schema: appContainerSpecSchema,
   validate: validateAppContainer,
   dependsOn: ['Bridge', 'Appliance'],
+  watches: appContainerWatches,
 };
 
 /**

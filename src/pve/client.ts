@@ -7,6 +7,7 @@ import { ProxmoxEngine } from 'proxmox-api';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
+import { ambientSignal } from '../core/cancel.js';
 import { PxrError } from '../core/errors.js';
 import { PveApiError, PveTaskError, translateFailure } from './errors.js';
 import { apiPath, routeTemplate } from './route.js';
@@ -110,18 +111,31 @@ export function createPveClient(opts: PveClientOptions): PveClient {
     o: { route?: string; captureBody?: boolean } = {},
   ): Promise<{ data: T; body?: string }> {
     const route = o.route ?? routeTemplate(path);
-    const scope: CallScope = { method, route, path, captureBody: o.captureBody === true };
+    // The reconcile's signal (a timeout, pxr stopping): a call not yet sent is never sent, one in
+    // flight is aborted, and the caller gets the signal's reason rather than a network error.
+    const signal = ambientSignal();
+    signal?.throwIfAborted();
+    const scope: CallScope = {
+      method,
+      route,
+      path,
+      captureBody: o.captureBody === true,
+      ...(signal ? { signal } : {}),
+    };
     // proxmox-api deletes undefined keys from the object it is given: hand it a copy.
     const p = params ? { ...params } : undefined;
     try {
-      const data = await queue.add(() =>
-        transport.run(
-          scope,
-          () => engine.doRequest(method, API_PREFIX + path, route, p) as Promise<T>,
-        ),
+      const data = await queue.add(
+        () =>
+          transport.run(
+            scope,
+            () => engine.doRequest(method, API_PREFIX + path, route, p) as Promise<T>,
+          ),
+        signal ? { signal } : {},
       );
       return { data, body: scope.body };
     } catch (err) {
+      if (signal?.aborted) throw signal.reason;
       if (scope.status !== undefined && scope.status !== 200) {
         throw translateFailure({
           method,

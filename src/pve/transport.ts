@@ -8,6 +8,7 @@
  * - every request is counted and timed per route template.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { anySignal } from '../core/cancel.js';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { fetch as undiciFetch, Response, type Dispatcher, type RequestInit } from 'undici';
@@ -21,6 +22,8 @@ export interface CallScope {
   path: string;
   /** Keep the body of a successful response too (for envelope keys proxmox-api drops). */
   captureBody: boolean;
+  /** The caller's cancellation (the reconcile's signal): aborts the request in flight. */
+  signal?: AbortSignal;
   status?: number;
   statusText?: string;
   body?: string;
@@ -82,7 +85,12 @@ export function createTransport(opts: { dispatcher: Dispatcher; logger: Logger }
     const started = performance.now();
     let res: Response;
     try {
-      res = await undiciFetch(url, { ...init, dispatcher: opts.dispatcher });
+      const signal = anySignal(init?.signal, scope?.signal);
+      res = await undiciFetch(url, {
+        ...init,
+        ...(signal ? { signal } : {}),
+        dispatcher: opts.dispatcher,
+      });
     } catch (err) {
       const ms = performance.now() - started;
       const cause = causeOf(err);

@@ -106,6 +106,14 @@ export class DriftRepo {
     return rows.map(toRecord);
   }
 
+  /** Every open drift record of every object (reminders for drift left in place). */
+  allOpen(): DriftRecord[] {
+    const rows = this.sql(
+      'SELECT * FROM drift WHERE resolved_at IS NULL ORDER BY kind, name, field',
+    ).all() as DriftRow[];
+    return rows.map(toRecord);
+  }
+
   /** Newest first, open and resolved. */
   list(ref: ObjectRef, limit = 50): DriftRecord[] {
     const rows = this.sql(

@@ -121,6 +121,25 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 2,
+    name: 'alert deliveries per sink',
+    sql: `
+CREATE TABLE alert_delivery (
+  sink TEXT NOT NULL,
+  key TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'sent')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  queued_at INTEGER NOT NULL,
+  sent_at INTEGER,
+  PRIMARY KEY (sink, key)
+) WITHOUT ROWID;
+CREATE INDEX alert_delivery_pending ON alert_delivery (sink, next_attempt_at) WHERE state = 'pending';
+`,
+  },
 ];
 
 export const SCHEMA_VERSION: number = migrations[migrations.length - 1]?.version ?? 0;

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { Clock } from '../core/clock.js';
 import { PxrError } from '../core/errors.js';
 import type { ObjectRef } from '../core/kind.js';
+import { AlertDeliveryRepo } from './alert-delivery-repo.js';
 import { AlertsRepo } from './alerts-repo.js';
 import { DriftRepo } from './drift-repo.js';
 import { EventsRepo, type EventQuery, type EventRecord } from './events-repo.js';
@@ -40,6 +41,7 @@ export class Store {
   readonly history: HistoryRepo;
   readonly drift: DriftRepo;
   readonly alerts: AlertsRepo;
+  readonly deliveries: AlertDeliveryRepo;
   readonly inventory: InventoryRepo;
   readonly meta: MetaRepo;
 
@@ -54,6 +56,7 @@ export class Store {
     this.history = new HistoryRepo(db, opts.historyPerObject);
     this.drift = new DriftRepo(db);
     this.alerts = new AlertsRepo(db);
+    this.deliveries = new AlertDeliveryRepo(db);
     this.inventory = new InventoryRepo(db);
     this.meta = new MetaRepo(db);
   }

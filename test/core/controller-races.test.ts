@@ -39,27 +39,41 @@ describe('controller: the source changes while a reconcile is in flight', () => 
 });
 
 describe('controller: hung reconcilers', () => {
-  test('a reconcile running past reconcileTimeoutMs fails with a timeout, aborts its signal and frees the key', async () => {
+  test('a reconcile running past reconcileTimeoutMs fails with a timeout and aborts its signal; its key stays taken until the hung call ends', async () => {
     const r = new FakeReconciler();
     let signal: AbortSignal | undefined;
+    let release: (() => void) | undefined;
     let hang = true;
     r.onReconcile = (ctx, objs) => {
       signal = ctx.signal;
       if (!hang) return Promise.resolve(new Map(objs.map((o) => [o.name, {}])));
-      return new Promise(() => undefined); // never settles, ignores the signal
+      // Ignores the signal; ends only when the test says so.
+      return new Promise((res) => {
+        release = () => res(new Map(objs.map((o) => [o.name, {}])));
+      });
     };
     const x = rig([kind('Bridge', r)], { reconcileTimeoutMs: 60_000 });
     x.manager.applySnapshot(snap([doc('Bridge', 'a')]));
-    for (let i = 0; i < 1000 && r.calls.length === 0; i++)
-      await new Promise((res) => setImmediate(res));
+    const ticks = async (n = 200): Promise<void> => {
+      for (let i = 0; i < n; i++) await new Promise((res) => setImmediate(res));
+    };
+    for (let i = 0; i < 1000 && r.calls.length === 0; i++) await ticks(1);
     x.clock.advance(60_000);
-    await x.manager.waitForIdle();
+    await ticks();
     assert.equal(signal?.aborted, true);
     const st = x.store.status.get({ kind: 'Bridge', name: 'a' });
     assert.match(st?.conditions[0]?.message ?? '', /timed out after 60000 ms/);
+    // The backoff has long passed and a resync-like enqueue comes in: still one call, never two.
     hang = false;
-    x.clock.advance(750); // first backoff step
+    x.clock.advance(60_000);
+    x.manager.controller('Bridge')?.enqueue('a');
+    await ticks();
+    assert.equal(r.calls.length, 1, 'not processed again while the hung call runs');
+    release?.();
     await x.manager.waitForIdle();
+    x.clock.advance(60_000);
+    await x.manager.waitForIdle();
+    assert.equal(r.calls.length, 2, 'processed again once it ended');
     assert.deepEqual(conditionsOf(x.store, 'Bridge', 'a'), { Ready: ['True', 'Reconciled'] });
   });
 });

@@ -93,7 +93,7 @@ export function memberHost(spec: ResolvedSpec): string {
 
 /**
  * What the appliance renders for a member, as a short digest: the appliance records it per member in
- * its status, and a member whose digest differs asks for the appliance to be queued.
+ * its status (what was rendered, for conflict resolution between members).
  */
 export function memberDigest(spec: ResolvedSpec, mac: string | undefined): string {
   const facts = {
@@ -103,13 +103,4 @@ export function memberDigest(spec: ResolvedSpec, mac: string | undefined): strin
     expose: spec.expose,
   };
   return createHash('sha1').update(JSON.stringify(facts)).digest('hex').slice(0, 12);
-}
-
-/** Whether the appliance's last render included this member as it is now. */
-export function memberRendered(
-  appliance: ObjectStatusView | undefined,
-  name: string,
-  digest: string,
-): boolean {
-  return rec(appliance?.observed['members'])[name] === digest;
 }

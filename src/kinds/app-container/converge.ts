@@ -37,13 +37,7 @@ import {
 } from './normalize.js';
 import type { GuestEntry } from './observe-cache.js';
 import { parseProps } from './propstring.js';
-import {
-  memberDigest,
-  memberHost,
-  memberIp,
-  memberRendered,
-  memberUrls,
-} from './appliance-join.js';
+import { memberHost, memberIp, memberUrls } from './appliance-join.js';
 import { teardownStep } from './teardown.js';
 import {
   alreadyInState,
@@ -345,9 +339,8 @@ async function observeIp(p: Pass, loc: Located, status: string): Promise<void> {
     p.obs.dnsName = `${memberHost(s)}.${p.lan.domain}`;
     if (s.expose.length > 0) p.obs.urls = memberUrls(s, p.lan);
     else delete p.obs.urls;
+    // The appliance re-renders when this member's status changes (its watch on AppContainer).
     const appliance = p.ctx.getStatus({ kind: 'Appliance', name: s.appliance });
-    if (!memberRendered(appliance, p.obj.name, memberDigest(s, p.obs.mac)))
-      p.sh.deps.onMemberChanged?.(s.appliance);
     const ip = memberIp(s, p.obs.mac, appliance);
     if (ip !== undefined) {
       p.obs.ip = ip;

@@ -1,37 +1,33 @@
 /**
  * Deletion (the manifest was removed), one step per pass: wait for a task in flight, verify the
  * container is ours (never recorded and unmarked: it never was, so nothing is destroyed), then
- * shutdown, destroy with purge, and verify it is gone. Finalize passes record no status, so the
- * deletion tasks in flight are kept in memory; after a restart the steps are derived from reality.
+ * shutdown, destroy with purge, and verify it is gone. The task in flight is kept in the observed
+ * facts (finalize passes record them like any pass), so a restarted controller polls the same task
+ * instead of starting another.
  */
 import type { ObjectOutcome } from '../../core/kind.js';
 import { lxcStatus } from '../../pve/lxc.js';
 import { readOrMissing, scanByMarker } from './locate.js';
 import { markerOf } from './marker.js';
 import { claimedCt, releaseAll } from './ownership.js';
-import type { InFlightTask } from './observed.js';
-import { pollTask, TaskFailedError, type Pass } from './pass.js';
+import { outcome, pollTask, TaskFailedError, type Pass } from './pass.js';
 import { teardownStep } from './teardown.js';
 
-export async function finalizeOne(
-  p: Pass,
-  finalTasks: Map<string, InFlightTask>,
-): Promise<'done' | ObjectOutcome> {
+export async function finalizeOne(p: Pass): Promise<'done' | ObjectOutcome> {
   const { pve } = p.sh.deps;
   const uid = p.obj.uid;
-  const t = finalTasks.get(uid) ?? p.obs.task;
+  const t = p.obs.task;
   if (t) {
     const r = await pollTask(pve, t);
     if (r.state === 'running') {
-      return {
+      return outcome(p, {
         requeueAfterMs: p.sh.pollMs,
         notReady: {
           reason: 'Deleting',
           message: `${t.op} of CT ${p.obs.vmid ?? '?'} in progress`,
         },
-      };
+      });
     }
-    finalTasks.delete(uid);
     delete p.obs.task;
     if (r.state === 'failed' && (t.op === 'destroy' || t.op === 'shutdown')) {
       throw new TaskFailedError(t.op, p.obs.vmid, r.exit);
@@ -65,22 +61,24 @@ export async function finalizeOne(
     timeoutS: p.spec.shutdownTimeoutSeconds,
   });
   if (step.kind === 'wait') {
-    return {
+    return outcome(p, {
       requeueAfterMs: p.sh.pollMs,
       notReady: { reason: 'Deleting', message: step.message },
-    };
+    });
   }
-  finalTasks.set(uid, { upid: step.upid, node, op: step.op });
+  p.obs.task = { upid: step.upid, node, op: step.op };
+  p.obs.vmid = vmid;
+  p.obs.node = node;
   p.sh.cache.touch(vmid);
   const what =
     step.op === 'destroy'
       ? `destroying CT ${vmid} (purge)`
       : `shutting down CT ${vmid} before destroying it`;
-  return {
+  return outcome(p, {
     requeueAfterMs: p.sh.pollMs,
     actions: [what],
     notReady: { reason: 'Deleting', message: what },
-  };
+  });
 }
 
 /** Verified gone (or never ours): the claims go too, then the finalizer may be dropped. */

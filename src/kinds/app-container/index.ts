@@ -8,9 +8,8 @@ export type { AppContainerSpec } from './spec.js';
 export { appContainerColumns, type AppContainerColumn } from './columns.js';
 
 /**
- * `listObjects` should be `(kind) => store.objects.list(kind)`: the reconciler uses it to find the
- * Bridge object managing a container's bridge (then waits for it to be Ready). Without it every
- * bridge is treated as unmanaged (it only has to exist).
+ * The reconciler finds the Bridge object managing a container's bridge (then waits for it to be
+ * Ready) and the Appliance of a member through the reconcile context (`ctx.list`, `ctx.get`).
  */
 export function appContainerReconciler(deps: AppContainerDeps): Reconciler<AppContainerSpec> {
   return new AppContainerReconciler(deps);

@@ -17,8 +17,6 @@ import type { AppContainerSpec, ResolvedSpec } from './spec.js';
 export interface AppContainerDeps {
   pve: PveClient;
   clock: Clock;
-  /** Objects of another kind (Bridge), to find the one that manages a bridge. */
-  listObjects?: (kind: string) => StoredObject[];
   readSecret?: SecretReader;
   /** Delay between polls of a task in flight. @default 2000 */
   taskPollMs?: number;
@@ -33,11 +31,6 @@ export interface AppContainerDeps {
    * AppContainer's own spec with defaults applied. The Appliance kind passes its own mapping (two NICs).
    */
   resolve?: (obj: StoredObject) => ResolvedSpec;
-  /**
-   * Called when a member's facts (MAC, reserved IP, expose) are not yet what its appliance last
-   * rendered, so the composition root can queue that appliance now rather than at its next resync.
-   */
-  onMemberChanged?: (appliance: string) => void;
 }
 
 export interface Shared {
@@ -134,9 +127,9 @@ function checkAppliance(p: Pass, name: string): BridgeCheck {
 
 async function checkOneBridge(p: Pass, bridge: string): Promise<BridgeCheck> {
   const s = p.spec;
-  const managed = (p.sh.deps.listObjects?.('Bridge') ?? []).find(
-    (b) => b.spec['node'] === s.node && b.spec['iface'] === bridge && !b.deletionRequested,
-  );
+  const managed = p.ctx
+    .list('Bridge')
+    .find((b) => b.spec['node'] === s.node && b.spec['iface'] === bridge && !b.deletionRequested);
   if (managed) {
     const st = p.ctx.getStatus({ kind: 'Bridge', name: managed.name });
     if (st?.ready) return { ok: true, bridge };

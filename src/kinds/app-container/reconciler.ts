@@ -31,12 +31,7 @@ import { claimCt, claimedCt, lxcRef } from './ownership.js';
 import { readOrMissing, scanByMarker } from './locate.js';
 import { markerOf } from './marker.js';
 import { ObservationCache } from './observe-cache.js';
-import {
-  readObserved,
-  taskRetryDelay,
-  UNKNOWN_WHEN_ADOPTED,
-  type InFlightTask,
-} from './observed.js';
+import { readObserved, taskRetryDelay, UNKNOWN_WHEN_ADOPTED } from './observed.js';
 import {
   checkBridge,
   outcome,
@@ -58,8 +53,6 @@ type Obj = StoredObject<AppContainerSpec>;
 export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
   readonly cache: ObservationCache;
   private readonly sh: Shared;
-  /** Deletion tasks in flight by uid (finalize passes record no status). */
-  private readonly finalTasks = new Map<string, InFlightTask>();
 
   constructor(deps: AppContainerDeps) {
     this.cache = new ObservationCache(deps.pve, deps.clock, deps.resourcesTtlMs ?? 15_000);
@@ -95,10 +88,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     const out = new Map<string, 'done' | ObjectOutcome | Error>();
     for (const obj of objs) {
       try {
-        const p = this.pass(ctx, obj);
-        // A member leaving: its appliance drops its reservation, name and routes now.
-        if (p.spec.appliance !== undefined) this.sh.deps.onMemberChanged?.(p.spec.appliance);
-        out.set(obj.name, await finalizeOne(p, this.finalTasks));
+        out.set(obj.name, await finalizeOne(this.pass(ctx, obj)));
       } catch (err) {
         out.set(obj.name, err instanceof Error ? err : new Error(String(err)));
       }
@@ -108,14 +98,11 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
 
   private pass(ctx: ReconcileContext, obj: Obj): Pass {
     const raw = ctx.observedOf?.(obj.name) ?? ctx.observed;
-    const { resolve, listObjects } = this.sh.deps;
+    const { resolve } = this.sh.deps;
     const own = resolve ? resolve(obj) : resolveSpec(obj.spec, obj.name);
     const name = own.appliance;
-    const app =
-      name === undefined
-        ? undefined
-        : (listObjects?.('Appliance') ?? []).find((a) => a.name === name && !a.deletionRequested);
-    const lan = app ? applianceLan(app) : undefined;
+    const app = name === undefined ? undefined : ctx.get({ kind: 'Appliance', name });
+    const lan = app && !app.deletionRequested ? applianceLan(app) : undefined;
     return {
       sh: this.sh,
       ctx,

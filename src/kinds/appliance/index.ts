@@ -14,9 +14,9 @@ export {
 export { applianceColumns } from './columns.js';
 
 /**
- * `listObjects` should be `(kind) => store.objects.list(kind)`: the reconciler finds the Bridge
- * objects of its bridges and the AppContainers that join its LAN through it. `transportFor` builds
- * the transport into the appliance (see `defaultTransportFactory`; tests pass their own).
+ * The reconciler finds the Bridge objects of its bridges and the AppContainers that join its LAN
+ * through the reconcile context (`ctx.list`). `transportFor` builds the transport into the appliance
+ * (see `defaultTransportFactory`; tests pass their own).
  */
 export function applianceReconciler(deps: ApplianceDeps): Reconciler<ApplianceSpec> {
   return new ApplianceReconciler(deps);

@@ -16,6 +16,7 @@ import {
 } from '../app-container/appliance-join.js';
 import { resolveSpec, type AppContainerSpec } from '../app-container/spec.js';
 import { LAN_IFACE, WAN_IFACE, type ResolvedAppliance } from './spec.js';
+import { applianceOf } from './watches.js';
 
 export interface MemberInput {
   obj: StoredObject;
@@ -36,14 +37,7 @@ export interface BuiltModel {
 export function selectMembers(name: string, cts: readonly StoredObject[]): StoredObject[] {
   return cts
     .filter((o) => !o.deletionRequested)
-    .filter((o) => {
-      const net = o.spec['network'];
-      return (
-        net !== null &&
-        typeof net === 'object' &&
-        (net as Record<string, unknown>)['appliance'] === name
-      );
-    })
+    .filter((o) => applianceOf(o) === name)
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 

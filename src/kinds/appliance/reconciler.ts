@@ -11,8 +11,8 @@
  * Differences found once the same model had converged are drift (recorded; corrected unless `alert` or `ignore`).
  * Status: the container's facts plus `servicesHash` (the model last converged), `members` (what was
  * rendered per member: members compare it with their own to ask for a re-render) and `leases`.
- * Members changing are picked up on the next pass: the member asks for one through `onMemberChanged`
- * (wired by the composition root), and the periodic resync covers the rest.
+ * Members changing queue the appliance through its watch on AppContainer (registry); the periodic
+ * resync covers the rest.
  * Conditions: DnsmasqReady, NftablesReady, CaddyReady, plus the container's PendingRestart and
  * RequiresReplace. Deletion (finalize): the container's finalizer (shutdown, destroy), transport closed.
  */
@@ -33,8 +33,6 @@ export interface ApplianceDeps {
   clock: Clock;
   /** Builds (or hands back) the transport into one appliance. */
   transportFor: TransportFactory;
-  /** Objects of other kinds: `Bridge` (the container's bridges), `AppContainer` (the members). */
-  listObjects?: (kind: string) => StoredObject[];
   readSecret?: SecretReader;
   /** Delay between polls of a container task. @default 2000 */
   taskPollMs?: number;
@@ -65,7 +63,6 @@ export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
       pve: deps.pve,
       clock: deps.clock,
       resolve: (o) => applianceCtSpec(o.spec as unknown as ApplianceSpec, o.name),
-      ...(deps.listObjects ? { listObjects: deps.listObjects } : {}),
       ...(deps.readSecret ? { readSecret: deps.readSecret } : {}),
       ...(deps.taskPollMs !== undefined ? { taskPollMs: deps.taskPollMs } : {}),
       ...(deps.resourcesTtlMs !== undefined ? { resourcesTtlMs: deps.resourcesTtlMs } : {}),
@@ -119,7 +116,7 @@ export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
     }
 
     const spec = resolveAppliance(obj.spec);
-    const cts = this.deps.listObjects?.('AppContainer') ?? [];
+    const cts = ctx.list('AppContainer');
     const members = selectMembers(obj.name, cts).map((m) => ({
       obj: m,
       status: ctx.getStatus({ kind: 'AppContainer', name: m.name }),

@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isTerminal } from '../../../src/core/errors.js';
+import { AppContainerReconciler } from '../../../src/kinds/app-container/reconciler.js';
 import { ct, rig, simCt, vmidOf, type Rig } from './harness.js';
 
 describe('AppContainer deletion', () => {
@@ -60,6 +61,54 @@ describe('AppContainer deletion', () => {
     const v = await r.h.finalize({ ...obj, deletionRequested: true });
     assert.ok(isTerminal(v) && /protection mode is on/.test(v.message), `got ${JSON.stringify(v)}`);
     assert.ok(simCt(r, 8200));
+  });
+
+  test('a controller restarted while a deletion task runs polls that task: one shutdown, one destroy, nothing left', async () => {
+    const obj = ct('restarted', { vmid: 8300 });
+    await r.h.converge(obj);
+    const doomed = { ...obj, deletionRequested: true };
+    const shutdowns = (): number => r.count('POST /nodes/{node}/lxc/{vmid}/status/shutdown');
+    const destroys = (): number => r.count('DELETE /nodes/{node}/lxc/{vmid}');
+    const [s0, d0] = [shutdowns(), destroys()];
+    const old = r.h.reconciler;
+    const restart = (): void => {
+      r.h.reconciler = new AppContainerReconciler({
+        pve: r.pve,
+        clock: r.clock,
+        taskPollMs: 1000,
+        resourcesTtlMs: 0,
+      });
+    };
+    try {
+      const first = await r.h.finalize(doomed);
+      assert.ok(first !== 'done' && !(first instanceof Error), 'a shutdown was started');
+      assert.deepEqual(first.actions, ['shutting down CT 8300 before destroying it']);
+      assert.equal(
+        (r.h.status.get('restarted')?.observed['task'] as { op?: string })?.op,
+        'shutdown',
+      );
+      restart(); // the shutdown task is still running
+      let destroying = false;
+      for (let i = 0; i < 40; i++) {
+        const v = await r.h.finalize(doomed);
+        if (v === 'done' || v instanceof Error)
+          assert.fail('finished before its destroy task started');
+        r.clock.advance(v.requeueAfterMs ?? 1000);
+        if (v.actions?.includes('destroying CT 8300 (purge)')) {
+          destroying = true;
+          break;
+        }
+      }
+      assert.ok(destroying, 'the destroy task was started');
+      restart(); // and again while the destroy task runs
+      await r.h.delete(doomed);
+    } finally {
+      r.h.reconciler = old;
+    }
+    assert.equal(shutdowns() - s0, 1, 'one shutdown');
+    assert.equal(destroys() - d0, 1, 'one destroy');
+    assert.equal(simCt(r, 8300), undefined);
+    assert.deepEqual(r.h.store.inventory.listByOwner(obj.uid), []);
   });
 
   test('an object that never created anything is finalized at once', async () => {

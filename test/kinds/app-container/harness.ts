@@ -104,6 +104,8 @@ export class Harness {
         const st = this.status.get(ref.name);
         return st && { ...st, observedGeneration: 1 };
       },
+      get: (ref) => this.listObjects(ref.kind).find((o) => o.name === ref.name),
+      list: (kind) => this.listObjects(kind),
       observed: this.status.get(objs[0]?.name ?? '')?.observed ?? {},
       driftPolicy: driftSettings(objs[0]?.annotations ?? {}).policy,
       driftSettings: (name) => driftSettings(byName.get(name)?.annotations ?? {}),
@@ -153,9 +155,15 @@ export class Harness {
     return v;
   }
 
+  /** One finalize pass; its observed facts are kept as the controller keeps them. */
   async finalize(obj: Ct): Promise<'done' | ObjectOutcome | Error> {
     const r = await this.reconciler.finalize(this.ctx([obj]), [obj]);
-    return r.get(obj.name) ?? new Error('no outcome');
+    const v = r.get(obj.name) ?? new Error('no outcome');
+    if (v !== 'done' && !(v instanceof Error) && v.observed) {
+      const st = this.status.get(obj.name);
+      if (st) st.observed = v.observed;
+    }
+    return v;
   }
 
   /** Passes until one needs no requeue; moves the clock by each requested delay. */
@@ -227,7 +235,6 @@ export async function rig(
       clock,
       taskPollMs: 1000,
       resourcesTtlMs: 0,
-      listObjects: (k) => h.listObjects(k),
       readSecret: async (path) => {
         if (path === '/secrets/root-password') return 'correct horse battery\n';
         throw new Error(`ENOENT: no such file '${path}'`);

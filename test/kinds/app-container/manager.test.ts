@@ -75,7 +75,6 @@ describe('AppContainer through the Manager', () => {
       pve,
       clock,
       taskPollMs: 1000,
-      listObjects: (k) => store.objects.list(k),
     });
     manager = new Manager({
       store,

@@ -115,6 +115,8 @@ describe('Appliance reconciler', () => {
     reconcileId: 'test',
     signal: new AbortController().signal,
     getStatus: () => undefined,
+    get: () => undefined,
+    list: (kind) => (kind === 'AppContainer' ? members : []),
     observed: status.get(obj.name)?.observed ?? {},
     observedOf: (n) => status.get(n)?.observed ?? {},
     driftPolicy: driftSettings(obj.annotations).policy,
@@ -165,7 +167,6 @@ describe('Appliance reconciler', () => {
       taskPollMs: 1000,
       resourcesTtlMs: 0,
       serviceRetryMs: 7000,
-      listObjects: (kind) => (kind === 'AppContainer' ? members : []),
       transportFor: Object.assign(
         (target: TransportTarget) => {
           targets.push(target);

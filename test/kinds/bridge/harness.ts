@@ -79,6 +79,8 @@ export class Harness {
         const st = this.status.get(ref.name);
         return st && { ready: false, ...st };
       },
+      get: (ref) => (ref.kind === 'Bridge' ? byName.get(ref.name) : undefined),
+      list: (kind) => (kind === 'Bridge' ? objs : []),
       observed: this.status.get(objs[0]?.name ?? '')?.observed ?? {},
       driftPolicy: driftSettings(objs[0]?.annotations ?? {}).policy,
       driftSettings: (name) => driftSettings(byName.get(name)?.annotations ?? {}),
