@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -157,6 +157,7 @@ test("the CLI runs inside the container and reads the database in pxr run's volu
   // `docker compose exec pxr pxr get …`: pxr is on the PATH and is the entrypoint's script.
   assert.match(dockerfile, /ln -s \/app\/bin\/pxr\.js \/usr\/local\/bin\/pxr\b/);
   assert.match(readFileSync(new URL('bin/pxr.js', root), 'utf8'), /^#!\/usr\/bin\/env node\n/);
+  assert.ok(statSync(new URL('bin/pxr.js', root)).mode & 0o111, 'bin/pxr.js is executable');
   // Without --db the read-only commands open PXR_DB: the database `pxr run` writes, in a volume.
   const db = dockerEnv('PXR_DB');
   assert.ok(db, 'the image sets PXR_DB');
