@@ -19,7 +19,10 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/schemas ./schemas
-RUN mkdir -p /data && chown node:node /data
+# `pxr` on the PATH (docker compose exec pxr pxr get bridges), and its default database is the one in
+# the /data volume that `pxr run` below writes, so the read-only commands need no --db.
+RUN mkdir -p /data && chown node:node /data && ln -s /app/bin/pxr.js /usr/local/bin/pxr
+ENV PXR_DB=/data/pxr.db
 USER node
 VOLUME ["/data"]
 EXPOSE 9464

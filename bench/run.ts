@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- name ...]`: runs the benchmarks and prints one table per benchmark. Performance
+ * `npm run bench [-- name ...]` (`-- --help` lists them): runs the benchmarks and prints one table per benchmark. Performance
  * requirements live here, never in timed unit tests.
  */
 import { renderRows, type Row } from './table.js';
@@ -33,7 +33,23 @@ const benches: Bench[] = [
   },
 ];
 
+const usage = `usage: npm run bench [-- NAME ...]   (default: all)
+
+${benches.map((b) => `  ${b.name.padEnd(14)} ${b.title}`).join('\n')}
+`;
 const only = process.argv.slice(2);
+if (only.includes('--help') || only.includes('-h')) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
+// A misspelt name must not run nothing and report success.
+const unknown = only.filter((n) => !benches.some((b) => b.name === n));
+if (unknown.length > 0) {
+  process.stderr.write(
+    `bench: unknown benchmark ${unknown.map((n) => `'${n}'`).join(', ')}\n${usage}`,
+  );
+  process.exit(2);
+}
 let failed = false;
 for (const b of benches) {
   if (only.length && !only.includes(b.name)) continue;

@@ -6,9 +6,12 @@ import { parseRef } from './kinds.js';
 import { COMMON_OPTIONS, parse, type Io } from './main.js';
 import { openStoreForCli } from './open-store.js';
 
-const HEADERS = ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'COUNT', 'MESSAGE'];
+// A deduplicated event happened COUNT times between FIRST SEEN and LAST SEEN.
+const HEADERS = ['FIRST SEEN', 'LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'COUNT', 'MESSAGE'];
 /** Fixed column widths, so lines printed later by --follow line up with the first listing. */
-const WIDTHS = [19, 7, 22, 30, 5];
+const WIDTHS = [19, 19, 7, 22, 30, 5];
+
+const time = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 
 function line(cells: string[]): string {
   return (
@@ -21,7 +24,8 @@ function line(cells: string[]): string {
 
 function row(e: EventRecord): string[] {
   return [
-    new Date(e.lastSeen).toISOString().replace('T', ' ').slice(0, 19),
+    time(e.firstSeen),
+    time(e.lastSeen),
     e.type,
     e.reason,
     `${e.kind.toLowerCase()}/${e.name}`,

@@ -44,7 +44,10 @@ export async function cmdGet(argv: string[], io: Io): Promise<number> {
       io.stdout.write(kind ? `No ${kind} objects.\n` : 'No objects.\n');
       return 0;
     }
-    const cols = columnsFor(kind, output === 'wide', systemClock.now());
+    const appliances = kind === 'AppContainer' ? store.listObjects('Appliance') : [];
+    const cols = columnsFor(kind, output === 'wide', systemClock.now(), (n) =>
+      appliances.find((a) => a.object.name === n),
+    );
     io.stdout.write(
       renderTable(
         cols.map((c) => c.header),

@@ -1,7 +1,7 @@
 /** What `pxr get` shows per kind: a few spec columns, then the same status columns for every kind. */
 import type { ObjectView } from '../store/queries.js';
 import { formatDuration } from './duration.js';
-import { appContainerColumns } from '../kinds/app-container/columns.js';
+import { appContainerColumns, type ApplianceLookup } from '../kinds/app-container/columns.js';
 import { applianceColumns } from '../kinds/appliance/columns.js';
 
 type Col = { header: string; value(v: ObjectView): string };
@@ -42,20 +42,26 @@ function reason(v: ObjectView): string {
   return condition(v, 'Ready')?.reason ?? 'Pending';
 }
 
-function kindColumns(kind: string, wide: boolean): Col[] {
-  if (kind === 'AppContainer') return appContainerColumns(wide);
+function kindColumns(kind: string, wide: boolean, appliance?: ApplianceLookup): Col[] {
+  if (kind === 'AppContainer') return appContainerColumns(wide, appliance);
   if (kind === 'Appliance') return applianceColumns(wide);
   return KIND_COLUMNS[kind] ?? [];
 }
 
-export function columnsFor(kind: string | undefined, wide: boolean, now: number): Col[] {
+/** `appliance` finds an Appliance object (the BRIDGE of its members is its LAN bridge). */
+export function columnsFor(
+  kind: string | undefined,
+  wide: boolean,
+  now: number,
+  appliance?: ApplianceLookup,
+): Col[] {
   const cols: Col[] = [
     {
       header: 'NAME',
       value: (v) => (kind ? v.object.name : `${v.object.kind.toLowerCase()}/${v.object.name}`),
     },
   ];
-  if (kind) cols.push(...kindColumns(kind, wide));
+  if (kind) cols.push(...kindColumns(kind, wide, appliance));
   cols.push(
     { header: 'READY', value: ready },
     { header: 'STATUS', value: reason },

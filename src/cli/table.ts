@@ -1,4 +1,4 @@
-/** Plain aligned tables for `pxr get`, kubectl style: upper-case headers, two spaces between columns. */
+/** Plain aligned tables for `pxr get`, kubectl style: upper-case headers, three spaces between columns. */
 export function renderTable(
   headers: readonly string[],
   rows: readonly (readonly string[])[],

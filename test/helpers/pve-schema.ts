@@ -1,15 +1,17 @@
 /**
  * The official Proxmox VE 9.1.3 API schema from `../shared/pve-api` (not part of the repo: tests that
- * use it skip with a message when it is absent), indexed by `METHOD /path`, and the comparison of a
- * simulator endpoint definition with it.
+ * use it skip with a message when it is absent from a user's clone, and fail under CI, like a missing
+ * binary, so the simulator's conformance can never silently stop being checked), indexed by
+ * `METHOD /path`, and the comparison of a simulator endpoint definition with it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { EndpointDef, ParamDef } from '../../src/sim/types.js';
 
-export const SCHEMA_PATH = fileURLToPath(
-  new URL('../../../shared/pve-api/pve-api-schema-9.1.3.json', import.meta.url),
-);
+// PXR_TEST_PVE_SCHEMA points elsewhere only for the test that proves a missing schema fails in CI.
+export const SCHEMA_PATH =
+  process.env.PXR_TEST_PVE_SCHEMA ??
+  fileURLToPath(new URL('../../../shared/pve-api/pve-api-schema-9.1.3.json', import.meta.url));
 
 export interface SchemaParam {
   type?: string;
@@ -47,7 +49,19 @@ export function loadSchemaIndex(): Map<string, SchemaMethod> | undefined {
   return out;
 }
 
-export const SKIP_MESSAGE = `reference schema not found at ${SCHEMA_PATH} (../shared/pve-api is not part of the repo)`;
+export const MISSING_MESSAGE = `reference schema not found at ${SCHEMA_PATH} (../shared/pve-api is not part of the repo)`;
+
+/**
+ * The `skip` option of the tests that need the schema: the reason when it is absent outside CI,
+ * false when it is present or under CI (the test then runs and fails on the missing schema).
+ */
+export function schemaSkip(
+  present: boolean,
+  env: Record<string, string | undefined> = process.env,
+): string | false {
+  if (present || env.CI) return false;
+  return `${MISSING_MESSAGE}; required in CI`;
+}
 
 /** Perl stringifies compiled regexes as `(?^:...)`; JavaScript spells the group `(?:...)`. */
 export const jsPattern = (p: string): string => p.replace(/\(\?\^:/g, '(?:');

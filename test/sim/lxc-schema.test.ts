@@ -13,7 +13,8 @@ import {
   compareEndpoint,
   jsPattern,
   loadSchemaIndex,
-  SKIP_MESSAGE,
+  MISSING_MESSAGE,
+  schemaSkip,
   type SchemaParam,
 } from '../helpers/pve-schema.js';
 
@@ -73,8 +74,9 @@ const schema = loadSchemaIndex();
 
 describe(
   'lxc endpoints against the official 9.1.3 schema',
-  { skip: !schema && SKIP_MESSAGE },
+  { skip: schemaSkip(schema !== undefined) },
   () => {
+    test('the official schema is present', () => assert.ok(schema, MISSING_MESSAGE));
     for (const ep of lxcEndpoints) {
       test(`${ep.method} ${ep.path} declares the schema's parameters and property-string formats`, () => {
         const m = schema?.get(`${ep.method} ${ep.path}`);

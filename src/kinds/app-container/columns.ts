@@ -1,7 +1,9 @@
 /**
  * `pxr get appcontainers` columns: NODE, VMID, STATE, IP, DNS (members of an appliance LAN), and
- * with `-o wide` also BRIDGE, URLS (expose entries), TEMPLATE and PENDING (a restart or a replacement waiting). READY and DRIFT are the CLI's common
- * status columns. Values come from the spec and the observed facts in status: no Proxmox call.
+ * with `-o wide` also BRIDGE, URLS (expose entries), TEMPLATE and PENDING (a restart or a replacement
+ * waiting). READY and DRIFT are the CLI's common status columns. Values come from the spec and the
+ * observed facts in status (and, for BRIDGE of an appliance member, the appliance's spec): no
+ * Proxmox call.
  */
 import type { ObjectView } from '../../store/queries.js';
 
@@ -22,21 +24,45 @@ function net(v: ObjectView): Record<string, unknown> {
   return n && typeof n === 'object' ? (n as Record<string, unknown>) : {};
 }
 
+/**
+ * The address without its prefix: a static address is recorded as `10.20.0.11/24` and a DHCP one as
+ * `/interfaces` reports it (with a prefix), but an appliance reservation or lease has none, and one
+ * column should not mix both forms.
+ */
+export function ipColumn(ip: unknown): string {
+  return typeof ip === 'string' && ip !== '' ? (ip.split('/')[0] ?? ip) : '-';
+}
+
+/** The Appliance objects of the store, for the LAN bridge of its members. */
+export type ApplianceLookup = (name: string) => ObjectView | undefined;
+
+function bridgeOf(v: ObjectView, appliance: ApplianceLookup): string {
+  const n = net(v);
+  if (typeof n['bridge'] === 'string') return str(n['bridge']);
+  if (typeof n['appliance'] !== 'string') return '-';
+  // A member sits on its appliance's LAN bridge.
+  const lan = appliance(n['appliance'])?.object.spec['lan'];
+  return lan && typeof lan === 'object' ? str((lan as Record<string, unknown>)['bridge']) : '-';
+}
+
 function condTrue(v: ObjectView, type: string): boolean {
   return v.status.conditions.some((c) => c.type === type && c.status === 'True');
 }
 
-export function appContainerColumns(wide: boolean): AppContainerColumn[] {
+export function appContainerColumns(
+  wide: boolean,
+  appliance: ApplianceLookup = () => undefined,
+): AppContainerColumn[] {
   const cols: AppContainerColumn[] = [
     { header: 'NODE', value: (v) => str(v.status.observed['node'] ?? spec(v)['node']) },
     { header: 'VMID', value: (v) => str(v.status.observed['vmid'] ?? spec(v)['vmid']) },
     { header: 'STATE', value: (v) => str(v.status.observed['state']) },
-    { header: 'IP', value: (v) => str(v.status.observed['ip']) },
+    { header: 'IP', value: (v) => ipColumn(v.status.observed['ip']) },
     { header: 'DNS', value: (v) => str(v.status.observed['dnsName']) },
   ];
   if (wide) {
     cols.push(
-      { header: 'BRIDGE', value: (v) => str(net(v)['bridge'] ?? net(v)['appliance']) },
+      { header: 'BRIDGE', value: (v) => bridgeOf(v, appliance) },
       {
         header: 'URLS',
         value: (v) => {
