@@ -110,6 +110,12 @@ describe('Bridge controller end to end', () => {
   });
 
   test("a change behind pxr's back is corrected within one resync and recorded as drift", async () => {
+    // Converged first (the edit of the previous test fully applied), so what follows is drift.
+    await h.app.manager.waitForIdle();
+    assert.ok(
+      status(h, 'personal').ready,
+      `personal Ready before the edit: ${reasons(h, 'personal').join(',')}`,
+    );
     // A person edits vmbr1 in the Proxmox UI: other port, no comment, applied.
     await h.pve.updateNetwork('pve', 'vmbr1', {
       type: 'bridge',
@@ -126,7 +132,10 @@ describe('Bridge controller end to end', () => {
     );
     const d = h.app.store.describe({ kind: 'Bridge', name: 'personal' })!;
     const fields = d.drift.map((x) => x.field);
-    assert.ok(fields.includes('bridge_ports'), `drift recorded: ${fields.join(',')}`);
+    assert.ok(
+      fields.includes('bridge_ports'),
+      `drift recorded: [${fields.join(',')}]; events: ${d.events.map((e) => `${e.reason}: ${e.message}`).join(' | ')}; history: ${JSON.stringify(h.app.store.history.list({ kind: 'Bridge', name: 'personal' }).slice(0, 4))}`,
+    );
     assert.ok(d.drift.every((x) => x.corrected));
     assert.ok(
       d.events.some((e) => /Drift/.test(e.reason)),
