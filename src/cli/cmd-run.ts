@@ -11,7 +11,9 @@ import type { PveClient } from '../pve/types.js';
 import { createSimulator, type Simulator } from '../sim/index.js';
 import { resolveConfig, SETTINGS, type PxrConfig, type RawSettings } from './config.js';
 import { readConfigFile } from './config-file.js';
-import { startControllerApp } from './controller-app.js';
+import { startControllerApp, type ControllerApp } from './controller-app.js';
+import { lockDatabase } from './db-lock.js';
+import { startHttpServer } from './http-server.js';
 import { createLogger } from './logger.js';
 import { COMMON_OPTIONS, parse, type Io } from './main.js';
 
@@ -56,76 +58,93 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
   const log = createLogger({ level: cfg.logLevel, pretty: cfg.pretty, stream: io.stdout });
   const clock = systemClock;
 
-  let sim: Simulator | undefined;
-  let pve: PveClient;
+  // What can refuse the start comes first — the database lock, then the HTTP address — so a refused
+  // `pxr run --sim` has started no simulator and written no sim-state.json.
   const dbPath = resolve(io.cwd, cfg.db);
-  if (cfg.sim) {
-    const statePath = resolve(
-      io.cwd,
-      values['sim-state'] ?? join(dirname(cfg.db), 'sim-state.json'),
-    );
-    sim = createSimulator({
-      clock,
-      statePath,
-      onError: (err) => log.error({ err }, 'simulator error'),
+  const lock = lockDatabase(dbPath, new Date(clock.now()));
+  let app: ControllerApp | undefined;
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  try {
+    http = await startHttpServer(cfg.listen, {
+      healthy: () => true,
+      ready: () => app?.probe.ready() ?? { ready: false, reason: 'starting' },
+      metrics: () => app?.probe.metrics() ?? [],
     });
-    await sim.start();
-    log.info({ url: sim.url, statePath }, 'built-in Proxmox simulator started');
-    pve = createPveClient({
-      url: sim.url,
-      tokenId: sim.tokenId,
-      tokenSecret: sim.tokenSecret,
-      concurrency: cfg.pveConcurrency,
-      clock,
-      logger: log,
-    });
-  } else {
-    const p = cfg.pve as NonNullable<PxrConfig['pve']>;
-    pve = createPveClient({
-      url: p.url,
-      tokenId: p.tokenId,
-      tokenSecret: p.tokenSecret,
-      ...(p.caFile ? { caFile: resolve(io.cwd, p.caFile) } : {}),
-      ...(p.fingerprint ? { fingerprint: p.fingerprint } : {}),
-      insecure: p.insecure,
-      concurrency: cfg.pveConcurrency,
-      clock,
-      logger: log,
-    });
-    // Fail fast on a wrong URL, token or certificate: one clear line instead of a crash loop.
-    try {
-      const v = await pve.version();
-      log.info({ url: p.url, version: v.version }, 'connected to Proxmox VE');
-    } catch (err) {
-      io.stderr.write(`pxr run: cannot reach Proxmox at ${p.url}: ${(err as Error).message}\n`);
-      await pve.close();
-      return 2;
-    }
+  } catch (err) {
+    lock.release();
+    throw err;
   }
 
-  let app: Awaited<ReturnType<typeof startControllerApp>>;
+  let sim: Simulator | undefined;
+  let pve: PveClient | undefined;
   try {
+    if (cfg.sim) {
+      const statePath = resolve(
+        io.cwd,
+        values['sim-state'] ?? join(dirname(cfg.db), 'sim-state.json'),
+      );
+      sim = createSimulator({
+        clock,
+        statePath,
+        onError: (err) => log.error({ err }, 'simulator error'),
+      });
+      await sim.start();
+      log.info({ url: sim.url, statePath }, 'built-in Proxmox simulator started');
+      pve = createPveClient({
+        url: sim.url,
+        tokenId: sim.tokenId,
+        tokenSecret: sim.tokenSecret,
+        concurrency: cfg.pveConcurrency,
+        clock,
+        logger: log,
+      });
+    } else {
+      const p = cfg.pve as NonNullable<PxrConfig['pve']>;
+      pve = createPveClient({
+        url: p.url,
+        tokenId: p.tokenId,
+        tokenSecret: p.tokenSecret,
+        ...(p.caFile ? { caFile: resolve(io.cwd, p.caFile) } : {}),
+        ...(p.fingerprint ? { fingerprint: p.fingerprint } : {}),
+        insecure: p.insecure,
+        concurrency: cfg.pveConcurrency,
+        clock,
+        logger: log,
+      });
+      // Fail fast on a wrong URL, token or certificate: one clear line instead of a crash loop.
+      try {
+        const v = await pve.version();
+        log.info({ url: p.url, version: v.version }, 'connected to Proxmox VE');
+      } catch (err) {
+        throw new PxrError(
+          'PVE_UNREACHABLE',
+          `cannot reach Proxmox at ${p.url}: ${(err as Error).message}`,
+        );
+      }
+    }
     app = await startControllerApp({
       manifests: resolve(io.cwd, cfg.manifests),
       db: dbPath,
+      lock,
       clock,
       log,
       pve,
       resyncMs: cfg.resyncMs,
       maxPruneRatio: cfg.maxPruneRatio,
-      listen: cfg.listen,
     });
   } catch (err) {
-    // The client's sockets and the simulator's server would keep the process alive without a loop.
-    await pve.close();
+    // The client's sockets, the simulator's and the probe's servers would keep the process alive.
+    await pve?.close();
     // A failure to stop the simulator must not hide why start-up failed.
     await sim?.stop().catch((e: unknown) => log.error({ err: e }, 'simulator stop failed'));
+    await http.close();
+    lock.release();
     if (!(err instanceof PxrError)) throw err;
     io.stderr.write(`pxr run: ${err.message}\n`);
     return 2;
   }
   log.info(
-    { manifests: cfg.manifests, db: cfg.db, http: app.httpUrl, resyncMs: cfg.resyncMs },
+    { manifests: cfg.manifests, db: cfg.db, http: http.url, resyncMs: cfg.resyncMs },
     `pxr running — try: npx pxr get bridges${cfg.db === './data/pxr.db' ? '' : ` --db ${cfg.db}`}`,
   );
 
@@ -138,6 +157,7 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   await app.stop();
+  await http.close();
   await pve.close();
   await sim?.stop();
   log.info('stopped');
