@@ -2,7 +2,7 @@
  * `pxr run [--sim]` — the controller. With `--sim` the built-in Proxmox simulator runs in-process
  * (its state kept next to the database) and pxr talks to it over HTTP exactly as to a real cluster.
  */
-import { readFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { PxrError } from '../core/errors.js';
@@ -15,6 +15,7 @@ import { startControllerApp, type ControllerApp } from './controller-app.js';
 import { lockDatabase } from './db-lock.js';
 import { startHttpServer } from './http-server.js';
 import { createLogger } from './logger.js';
+import { readSecretFileSync, secretFileMode } from './secret-file.js';
 import { COMMON_OPTIONS, parse, type Io } from './main.js';
 
 const FLAG_OPTIONS = Object.fromEntries(
@@ -33,11 +34,7 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
     'sim-state': { type: 'string' },
   });
   if (values.help) {
-    io.stdout.write(
-      `Usage: pxr run [--sim] ${SETTINGS.filter((s) => s.flag)
-        .map((s) => `[--${s.flag}${s.key === 'pveInsecure' ? '' : ' V'}]`)
-        .join(' ')} [--pretty] [--config FILE]\n`,
-    );
+    io.stdout.write(runHelp());
     return 0;
   }
   const flags: RawSettings & { sim?: boolean; pretty?: boolean } = {};
@@ -52,11 +49,13 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
     flags,
     env: io.env,
     file: readConfigFile(values.config, io.cwd),
-    readFile: (p) => readFileSync(resolve(io.cwd, p), 'utf8'),
+    readFile: (p) => readSecretFileSync(resolve(io.cwd, p)),
+    fileMode: (p) => secretFileMode(resolve(io.cwd, p)),
     needPve: true,
   });
   const log = createLogger({ level: cfg.logLevel, pretty: cfg.pretty, stream: io.stdout });
   const clock = systemClock;
+  for (const w of cfg.warnings) log.warn(w);
 
   // What can refuse the start comes first — the database lock, then the HTTP address — so a refused
   // `pxr run --sim` has started no simulator and written no sim-state.json.
@@ -89,7 +88,17 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
         onError: (err) => log.error({ err }, 'simulator error'),
       });
       await sim.start();
-      log.info({ url: sim.url, statePath }, 'built-in Proxmox simulator started');
+      // The token goes to a file (mode 600), not the log: `curl -H @file` sends it as a header, so a
+      // person can change the simulated cluster under pxr (drift) and watch it repaired.
+      const tokenFile = join(dirname(dbPath), 'sim-token');
+      writeFileSync(tokenFile, `Authorization: PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}\n`, {
+        mode: 0o600,
+      });
+      chmodSync(tokenFile, 0o600); // an existing file keeps its mode on write
+      log.info(
+        { url: sim.url, statePath, tokenFile },
+        `built-in Proxmox simulator started — reach it with: curl -H @${tokenFile} ${sim.url}/api2/json/nodes`,
+      );
       pve = createPveClient({
         url: sim.url,
         tokenId: sim.tokenId,
@@ -162,4 +171,45 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
   await sim?.stop();
   log.info('stopped');
   return 0;
+}
+
+const ARG_NAMES: Record<string, string> = {
+  manifests: 'DIR',
+  db: 'FILE',
+  listen: 'HOST:PORT',
+  resync: 'DURATION',
+  'pve-url': 'URL',
+  'pve-token-id': 'ID',
+  'pve-token-secret-file': 'FILE',
+  'pve-ca-file': 'FILE',
+  'pve-fingerprint': 'SHA256',
+  'log-level': 'LEVEL',
+  'max-prune-ratio': 'RATIO',
+  'pve-concurrency': 'N',
+};
+
+/** Every flag of `pxr run`, each with its environment variable and a line of description. */
+function runHelp(): string {
+  const rows: [string, string][] = [
+    ['--sim', 'run the built-in Proxmox VE simulator in-process and reconcile against it'],
+    ['--sim-state FILE', 'where --sim keeps the simulated cluster (default beside --db)'],
+  ];
+  for (const s of SETTINGS) {
+    if (!s.flag) continue;
+    const arg = s.key === 'pveInsecure' ? '' : ` ${ARG_NAMES[s.flag] ?? 'V'}`;
+    rows.push([`--${s.flag}${arg}`, `${s.help} [${s.env}]`]);
+  }
+  rows.push(
+    ['--pretty', 'human-readable logs instead of JSON lines'],
+    ['--config FILE', 'settings file (default ./pxr.yaml if present)'],
+    ['-h, --help', 'this help'],
+  );
+  const width = Math.max(...rows.map(([f]) => f.length)) + 2;
+  const env = SETTINGS.filter((s) => !s.flag).map((s) => `  ${s.env}: ${s.help}\n`);
+  return [
+    'Usage: pxr run [--sim] [options]\n\nRuns the controller until SIGINT or SIGTERM.\n\nOptions:\n',
+    ...rows.map(([f, d]) => `  ${f.padEnd(width)}${d}\n`),
+    '\nEnvironment only:\n',
+    ...env,
+  ].join('');
 }
