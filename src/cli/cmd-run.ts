@@ -12,7 +12,7 @@ import { createSimulator, type Simulator } from '../sim/index.js';
 import { resolveConfig, SETTINGS, type PxrConfig, type RawSettings } from './config.js';
 import { readConfigFile } from './config-file.js';
 import { startControllerApp, type ControllerApp } from './controller-app.js';
-import { lockDatabase } from './db-lock.js';
+import { lockDatabase, type DbLock } from './db-lock.js';
 import { startHttpServer } from './http-server.js';
 import { createLogger } from './logger.js';
 import { readSecretFileSync, secretFileMode } from './secret-file.js';
@@ -57,10 +57,34 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
   const clock = systemClock;
   for (const w of cfg.warnings) log.warn(w);
 
+  // Signals are taken from here on: one that arrives during start-up (a supervisor giving up, npm
+  // stopped) stops pxr cleanly once it has started, instead of killing it half-way. A second one
+  // gets the default action.
+  let stopSignal: string | undefined;
+  let wake: (() => void) | undefined;
+  const onSignal = (signal: string): void => {
+    stopSignal ??= signal;
+    wake?.();
+  };
+  const onInt = (): void => onSignal('SIGINT');
+  const onTerm = (): void => onSignal('SIGTERM');
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+  const forgetSignals = (): void => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  };
+
   // What can refuse the start comes first — the database lock, then the HTTP address — so a refused
   // `pxr run --sim` has started no simulator and written no sim-state.json.
   const dbPath = resolve(io.cwd, cfg.db);
-  const lock = lockDatabase(dbPath, new Date(clock.now()));
+  let lock: DbLock;
+  try {
+    lock = lockDatabase(dbPath, new Date(clock.now()));
+  } catch (err) {
+    forgetSignals();
+    throw err;
+  }
   let app: ControllerApp | undefined;
   let http: Awaited<ReturnType<typeof startHttpServer>>;
   try {
@@ -71,6 +95,7 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
     });
   } catch (err) {
     lock.release();
+    forgetSignals();
     throw err;
   }
 
@@ -148,6 +173,7 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
     await sim?.stop().catch((e: unknown) => log.error({ err: e }, 'simulator stop failed'));
     await http.close();
     lock.release();
+    forgetSignals();
     if (!(err instanceof PxrError)) throw err;
     io.stderr.write(`pxr run: ${err.message}\n`);
     return 2;
@@ -157,18 +183,13 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
     `pxr running — try: npx pxr get bridges${cfg.db === './data/pxr.db' ? '' : ` --db ${cfg.db}`}`,
   );
 
-  await new Promise<void>((done) => {
-    const stop = (signal: string): void => {
-      log.info({ signal }, 'stopping');
-      done();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  if (stopSignal === undefined) await new Promise<void>((done) => (wake = done));
+  log.info({ signal: stopSignal }, 'stopping');
   await app.stop();
   await http.close();
   await pve.close();
   await sim?.stop();
+  forgetSignals();
   log.info('stopped');
   return 0;
 }

@@ -109,3 +109,38 @@ test(
     }
   },
 );
+
+test('a SIGTERM during start-up stops pxr cleanly once started (exit 0), not half-way', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pxr-early-term-'));
+  cpSync(join(ROOT, 'manifests'), join(dir, 'manifests'), { recursive: true });
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin', 'pxr.js'), 'run', '--sim', '--listen', `127.0.0.1:${port}`],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let logs = '';
+  child.stdout.on('data', (d: Buffer) => (logs += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (logs += d.toString()));
+  try {
+    // The probe port is bound first, before the simulator and the controller start.
+    await waitFor(
+      'the probe port to answer',
+      async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok,
+      60_000,
+      20,
+    );
+    child.kill('SIGTERM');
+    await waitFor(
+      'pxr to exit',
+      () => child.exitCode !== null || child.signalCode !== null,
+      60_000,
+    );
+    assert.equal(child.signalCode, null, `not killed by the signal:\n${logs.slice(-1500)}`);
+    assert.equal(child.exitCode, 0, logs.slice(-1500));
+    assert.match(logs, /"msg":"stopped"/);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
