@@ -2,7 +2,7 @@
  * `pxr run [--sim]` — the controller. With `--sim` the built-in Proxmox simulator runs in-process
  * (its state kept next to the database) and pxr talks to it over HTTP exactly as to a real cluster.
  */
-import { readFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { PxrError } from '../core/errors.js';
@@ -11,8 +11,11 @@ import type { PveClient } from '../pve/types.js';
 import { createSimulator, type Simulator } from '../sim/index.js';
 import { resolveConfig, SETTINGS, type PxrConfig, type RawSettings } from './config.js';
 import { readConfigFile } from './config-file.js';
-import { startControllerApp } from './controller-app.js';
+import { startControllerApp, type ControllerApp } from './controller-app.js';
+import { lockDatabase, type DbLock } from './db-lock.js';
+import { startHttpServer } from './http-server.js';
 import { createLogger } from './logger.js';
+import { readSecretFileSync, secretFileMode } from './secret-file.js';
 import { COMMON_OPTIONS, parse, type Io } from './main.js';
 
 const FLAG_OPTIONS = Object.fromEntries(
@@ -31,11 +34,7 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
     'sim-state': { type: 'string' },
   });
   if (values.help) {
-    io.stdout.write(
-      `Usage: pxr run [--sim] ${SETTINGS.filter((s) => s.flag)
-        .map((s) => `[--${s.flag}${s.key === 'pveInsecure' ? '' : ' V'}]`)
-        .join(' ')} [--pretty] [--config FILE]\n`,
-    );
+    io.stdout.write(runHelp());
     return 0;
   }
   const flags: RawSettings & { sim?: boolean; pretty?: boolean } = {};
@@ -50,96 +49,188 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
     flags,
     env: io.env,
     file: readConfigFile(values.config, io.cwd),
-    readFile: (p) => readFileSync(resolve(io.cwd, p), 'utf8'),
+    readFile: (p) => readSecretFileSync(resolve(io.cwd, p)),
+    fileMode: (p) => secretFileMode(resolve(io.cwd, p)),
     needPve: true,
   });
   const log = createLogger({ level: cfg.logLevel, pretty: cfg.pretty, stream: io.stdout });
   const clock = systemClock;
+  for (const w of cfg.warnings) log.warn(w);
 
-  let sim: Simulator | undefined;
-  let pve: PveClient;
+  // Signals are taken from here on: one that arrives during start-up (a supervisor giving up, npm
+  // stopped) stops pxr cleanly once it has started, instead of killing it half-way. A second one
+  // gets the default action.
+  let stopSignal: string | undefined;
+  let wake: (() => void) | undefined;
+  const onSignal = (signal: string): void => {
+    stopSignal ??= signal;
+    wake?.();
+  };
+  const onInt = (): void => onSignal('SIGINT');
+  const onTerm = (): void => onSignal('SIGTERM');
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+  const forgetSignals = (): void => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  };
+
+  // What can refuse the start comes first — the database lock, then the HTTP address — so a refused
+  // `pxr run --sim` has started no simulator and written no sim-state.json.
   const dbPath = resolve(io.cwd, cfg.db);
-  if (cfg.sim) {
-    const statePath = resolve(
-      io.cwd,
-      values['sim-state'] ?? join(dirname(cfg.db), 'sim-state.json'),
-    );
-    sim = createSimulator({
-      clock,
-      statePath,
-      onError: (err) => log.error({ err }, 'simulator error'),
+  let lock: DbLock;
+  try {
+    lock = lockDatabase(dbPath, new Date(clock.now()));
+  } catch (err) {
+    forgetSignals();
+    throw err;
+  }
+  let app: ControllerApp | undefined;
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  try {
+    http = await startHttpServer(cfg.listen, {
+      healthy: () => true,
+      ready: () => app?.probe.ready() ?? { ready: false, reason: 'starting' },
+      metrics: () => app?.probe.metrics() ?? [],
     });
-    await sim.start();
-    log.info({ url: sim.url, statePath }, 'built-in Proxmox simulator started');
-    pve = createPveClient({
-      url: sim.url,
-      tokenId: sim.tokenId,
-      tokenSecret: sim.tokenSecret,
-      concurrency: cfg.pveConcurrency,
-      clock,
-      logger: log,
-    });
-  } else {
-    const p = cfg.pve as NonNullable<PxrConfig['pve']>;
-    pve = createPveClient({
-      url: p.url,
-      tokenId: p.tokenId,
-      tokenSecret: p.tokenSecret,
-      ...(p.caFile ? { caFile: resolve(io.cwd, p.caFile) } : {}),
-      ...(p.fingerprint ? { fingerprint: p.fingerprint } : {}),
-      insecure: p.insecure,
-      concurrency: cfg.pveConcurrency,
-      clock,
-      logger: log,
-    });
-    // Fail fast on a wrong URL, token or certificate: one clear line instead of a crash loop.
-    try {
-      const v = await pve.version();
-      log.info({ url: p.url, version: v.version }, 'connected to Proxmox VE');
-    } catch (err) {
-      io.stderr.write(`pxr run: cannot reach Proxmox at ${p.url}: ${(err as Error).message}\n`);
-      await pve.close();
-      return 2;
-    }
+  } catch (err) {
+    lock.release();
+    forgetSignals();
+    throw err;
   }
 
-  let app: Awaited<ReturnType<typeof startControllerApp>>;
+  let sim: Simulator | undefined;
+  let pve: PveClient | undefined;
   try {
+    if (cfg.sim) {
+      const statePath = resolve(
+        io.cwd,
+        values['sim-state'] ?? join(dirname(cfg.db), 'sim-state.json'),
+      );
+      sim = createSimulator({
+        clock,
+        statePath,
+        onError: (err) => log.error({ err }, 'simulator error'),
+      });
+      await sim.start();
+      // The token goes to a file (mode 600), not the log: `curl -H @file` sends it as a header, so a
+      // person can change the simulated cluster under pxr (drift) and watch it repaired.
+      const tokenFile = join(dirname(dbPath), 'sim-token');
+      writeFileSync(tokenFile, `Authorization: PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}\n`, {
+        mode: 0o600,
+      });
+      chmodSync(tokenFile, 0o600); // an existing file keeps its mode on write
+      log.info(
+        { url: sim.url, statePath, tokenFile },
+        `built-in Proxmox simulator started — reach it with: curl -H @${tokenFile} ${sim.url}/api2/json/nodes`,
+      );
+      pve = createPveClient({
+        url: sim.url,
+        tokenId: sim.tokenId,
+        tokenSecret: sim.tokenSecret,
+        concurrency: cfg.pveConcurrency,
+        clock,
+        logger: log,
+      });
+    } else {
+      const p = cfg.pve as NonNullable<PxrConfig['pve']>;
+      pve = createPveClient({
+        url: p.url,
+        tokenId: p.tokenId,
+        tokenSecret: p.tokenSecret,
+        ...(p.caFile ? { caFile: resolve(io.cwd, p.caFile) } : {}),
+        ...(p.fingerprint ? { fingerprint: p.fingerprint } : {}),
+        insecure: p.insecure,
+        concurrency: cfg.pveConcurrency,
+        clock,
+        logger: log,
+      });
+      // Fail fast on a wrong URL, token or certificate: one clear line instead of a crash loop.
+      try {
+        const v = await pve.version();
+        log.info({ url: p.url, version: v.version }, 'connected to Proxmox VE');
+      } catch (err) {
+        throw new PxrError(
+          'PVE_UNREACHABLE',
+          `cannot reach Proxmox at ${p.url}: ${(err as Error).message}`,
+        );
+      }
+    }
     app = await startControllerApp({
       manifests: resolve(io.cwd, cfg.manifests),
       db: dbPath,
+      lock,
       clock,
       log,
       pve,
       resyncMs: cfg.resyncMs,
       maxPruneRatio: cfg.maxPruneRatio,
-      listen: cfg.listen,
     });
   } catch (err) {
-    // The client's sockets and the simulator's server would keep the process alive without a loop.
-    await pve.close();
+    // The client's sockets, the simulator's and the probe's servers would keep the process alive.
+    await pve?.close();
     // A failure to stop the simulator must not hide why start-up failed.
     await sim?.stop().catch((e: unknown) => log.error({ err: e }, 'simulator stop failed'));
+    await http.close();
+    lock.release();
+    forgetSignals();
     if (!(err instanceof PxrError)) throw err;
     io.stderr.write(`pxr run: ${err.message}\n`);
     return 2;
   }
   log.info(
-    { manifests: cfg.manifests, db: cfg.db, http: app.httpUrl, resyncMs: cfg.resyncMs },
+    { manifests: cfg.manifests, db: cfg.db, http: http.url, resyncMs: cfg.resyncMs },
     `pxr running — try: npx pxr get bridges${cfg.db === './data/pxr.db' ? '' : ` --db ${cfg.db}`}`,
   );
 
-  await new Promise<void>((done) => {
-    const stop = (signal: string): void => {
-      log.info({ signal }, 'stopping');
-      done();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  if (stopSignal === undefined) await new Promise<void>((done) => (wake = done));
+  log.info({ signal: stopSignal }, 'stopping');
   await app.stop();
+  await http.close();
   await pve.close();
   await sim?.stop();
+  forgetSignals();
   log.info('stopped');
   return 0;
+}
+
+const ARG_NAMES: Record<string, string> = {
+  manifests: 'DIR',
+  db: 'FILE',
+  listen: 'HOST:PORT',
+  resync: 'DURATION',
+  'pve-url': 'URL',
+  'pve-token-id': 'ID',
+  'pve-token-secret-file': 'FILE',
+  'pve-ca-file': 'FILE',
+  'pve-fingerprint': 'SHA256',
+  'log-level': 'LEVEL',
+  'max-prune-ratio': 'RATIO',
+  'pve-concurrency': 'N',
+};
+
+/** Every flag of `pxr run`, each with its environment variable and a line of description. */
+function runHelp(): string {
+  const rows: [string, string][] = [
+    ['--sim', 'run the built-in Proxmox VE simulator in-process and reconcile against it'],
+    ['--sim-state FILE', 'where --sim keeps the simulated cluster (default beside --db)'],
+  ];
+  for (const s of SETTINGS) {
+    if (!s.flag) continue;
+    const arg = s.key === 'pveInsecure' ? '' : ` ${ARG_NAMES[s.flag] ?? 'V'}`;
+    rows.push([`--${s.flag}${arg}`, `${s.help} [${s.env}]`]);
+  }
+  rows.push(
+    ['--pretty', 'human-readable logs instead of JSON lines'],
+    ['--config FILE', 'settings file (default ./pxr.yaml if present)'],
+    ['-h, --help', 'this help'],
+  );
+  const width = Math.max(...rows.map(([f]) => f.length)) + 2;
+  const env = SETTINGS.filter((s) => !s.flag).map((s) => `  ${s.env}: ${s.help}\n`);
+  return [
+    'Usage: pxr run [--sim] [options]\n\nRuns the controller until SIGINT or SIGTERM.\n\nOptions:\n',
+    ...rows.map(([f, d]) => `  ${f.padEnd(width)}${d}\n`),
+    '\nEnvironment only:\n',
+    ...env,
+  ].join('');
 }

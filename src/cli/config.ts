@@ -26,6 +26,8 @@ export interface PxrConfig {
   maxPruneRatio: number;
   /** Concurrent Proxmox API calls across all controllers. */
   pveConcurrency: number;
+  /** Settings that work but are probably not what was meant (plain http with a token, ...). */
+  warnings: string[];
 }
 
 interface Setting {
@@ -33,6 +35,8 @@ interface Setting {
   flag: string;
   env: string;
   yaml: string;
+  /** One line for `pxr run --help`. */
+  help: string;
 }
 
 export interface RawSettings {
@@ -54,39 +58,103 @@ export interface RawSettings {
 
 /** The table every layer (flags, env, file, docs) is generated from. */
 export const SETTINGS: readonly Setting[] = [
-  { key: 'manifests', flag: 'manifests', env: 'PXR_MANIFESTS', yaml: 'manifests' },
-  { key: 'db', flag: 'db', env: 'PXR_DB', yaml: 'db' },
-  { key: 'listen', flag: 'listen', env: 'PXR_LISTEN', yaml: 'listen' },
-  { key: 'resync', flag: 'resync', env: 'PXR_RESYNC', yaml: 'resync' },
-  { key: 'pveUrl', flag: 'pve-url', env: 'PXR_PVE_URL', yaml: 'pve.url' },
-  { key: 'pveTokenId', flag: 'pve-token-id', env: 'PXR_PVE_TOKEN_ID', yaml: 'pve.tokenId' },
+  {
+    key: 'manifests',
+    flag: 'manifests',
+    env: 'PXR_MANIFESTS',
+    yaml: 'manifests',
+    help: 'folder of YAML manifests to watch (default ./manifests)',
+  },
+  {
+    key: 'db',
+    flag: 'db',
+    env: 'PXR_DB',
+    yaml: 'db',
+    help: 'SQLite database; one pxr run per database (default ./data/pxr.db)',
+  },
+  {
+    key: 'listen',
+    flag: 'listen',
+    env: 'PXR_LISTEN',
+    yaml: 'listen',
+    help: 'HOST:PORT of /healthz, /readyz, /metrics (default 127.0.0.1:9464)',
+  },
+  {
+    key: 'resync',
+    flag: 'resync',
+    env: 'PXR_RESYNC',
+    yaml: 'resync',
+    help: 'how often each object is checked against Proxmox (default 30s)',
+  },
+  {
+    key: 'pveUrl',
+    flag: 'pve-url',
+    env: 'PXR_PVE_URL',
+    yaml: 'pve.url',
+    help: 'Proxmox API, e.g. https://pve1.lan:8006',
+  },
+  {
+    key: 'pveTokenId',
+    flag: 'pve-token-id',
+    env: 'PXR_PVE_TOKEN_ID',
+    yaml: 'pve.tokenId',
+    help: 'API token id USER@REALM!TOKENID (the secret goes in a file)',
+  },
   {
     key: 'pveTokenSecretFile',
     flag: 'pve-token-secret-file',
     env: 'PXR_PVE_TOKEN_SECRET_FILE',
     yaml: 'pve.tokenSecretFile',
+    help: 'file holding the token secret (a UUID), mode 600',
   },
-  { key: 'pveTokenSecret', flag: '', env: 'PXR_PVE_TOKEN_SECRET', yaml: '' },
-  { key: 'pveCaFile', flag: 'pve-ca-file', env: 'PXR_PVE_CA_FILE', yaml: 'pve.caFile' },
+  {
+    key: 'pveTokenSecret',
+    flag: '',
+    env: 'PXR_PVE_TOKEN_SECRET',
+    yaml: '',
+    help: 'the token secret itself (environment only)',
+  },
+  {
+    key: 'pveCaFile',
+    flag: 'pve-ca-file',
+    env: 'PXR_PVE_CA_FILE',
+    yaml: 'pve.caFile',
+    help: 'PEM CA that signed the Proxmox certificate',
+  },
   {
     key: 'pveFingerprint',
     flag: 'pve-fingerprint',
     env: 'PXR_PVE_FINGERPRINT',
     yaml: 'pve.fingerprint',
+    help: 'pin the Proxmox certificate by SHA-256 fingerprint (AB:CD:...)',
   },
-  { key: 'pveInsecure', flag: 'pve-insecure', env: 'PXR_PVE_INSECURE', yaml: 'pve.insecure' },
-  { key: 'logLevel', flag: 'log-level', env: 'PXR_LOG_LEVEL', yaml: 'logLevel' },
+  {
+    key: 'pveInsecure',
+    flag: 'pve-insecure',
+    env: 'PXR_PVE_INSECURE',
+    yaml: 'pve.insecure',
+    help: 'accept any certificate (testing only)',
+  },
+  {
+    key: 'logLevel',
+    flag: 'log-level',
+    env: 'PXR_LOG_LEVEL',
+    yaml: 'logLevel',
+    help: 'fatal, error, warn, info, debug or trace (default info)',
+  },
   {
     key: 'maxPruneRatio',
     flag: 'max-prune-ratio',
     env: 'PXR_MAX_PRUNE_RATIO',
     yaml: 'maxPruneRatio',
+    help: 'refuse to delete more than this share of objects at once (default 0.5)',
   },
   {
     key: 'pveConcurrency',
     flag: 'pve-concurrency',
     env: 'PXR_PVE_CONCURRENCY',
     yaml: 'pve.concurrency',
+    help: 'concurrent Proxmox API calls (default 8)',
   },
 ];
 
@@ -141,6 +209,12 @@ function parseBool(name: string, v: string | undefined): boolean {
   throw new ConfigError(`${name}: '${v}' is not a boolean (true/false)`);
 }
 
+/** Why a secret file could not be read: the errno code, never the file's content. */
+function secretReadError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOTREG' ? 'not a regular file' : (code ?? 'error');
+}
+
 export interface ResolveInput {
   flags: RawSettings & { sim?: boolean; pretty?: boolean };
   env: Record<string, string | undefined>;
@@ -148,6 +222,8 @@ export interface ResolveInput {
   file?: { path: string; text: string };
   /** Reads a secret file; injected for tests. */
   readFile(path: string): string;
+  /** The permission bits of a secret file (for the "readable by others" warning); injected for tests. */
+  fileMode?(path: string): number | undefined;
   /** Whether the Proxmox connection is needed (run without --sim). */
   needPve: boolean;
 }
@@ -193,6 +269,7 @@ export function resolveConfig(input: ResolveInput): PxrConfig {
     pretty: input.flags.pretty === true,
     maxPruneRatio: ratio,
     pveConcurrency: conc,
+    warnings: [],
   };
   if (!input.needPve || cfg.sim) return cfg;
 
@@ -206,6 +283,11 @@ export function resolveConfig(input: ResolveInput): PxrConfig {
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     throw new ConfigError(`--pve-url: '${raw.pveUrl}' must be http:// or https://`);
   if (!raw.pveTokenId) throw new ConfigError('--pve-token-id (PXR_PVE_TOKEN_ID) is required');
+  // `ID=SECRET` is the form Proxmox shows once; the secret half must never be echoed back.
+  if (raw.pveTokenId.includes('='))
+    throw new ConfigError(
+      `--pve-token-id: '${raw.pveTokenId.slice(0, raw.pveTokenId.indexOf('='))}=…' contains '=': give only USER@REALM!TOKENID here and put the secret in --pve-token-secret-file (the value after '=' is not shown)`,
+    );
   if (!/^[^@!\s]+@[^@!\s]+![A-Za-z][A-Za-z0-9._-]*$/.test(raw.pveTokenId))
     throw new ConfigError(
       `--pve-token-id: '${raw.pveTokenId}' must look like USER@REALM!TOKENID (e.g. pxr@pve!ctl)`,
@@ -216,9 +298,15 @@ export function resolveConfig(input: ResolveInput): PxrConfig {
       secret = input.readFile(raw.pveTokenSecretFile).trim();
     } catch (err) {
       throw new ConfigError(
-        `--pve-token-secret-file: cannot read '${raw.pveTokenSecretFile}': ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+        `--pve-token-secret-file: cannot read '${raw.pveTokenSecretFile}': ${secretReadError(err)}`,
       );
     }
+    const mode = input.fileMode?.(raw.pveTokenSecretFile);
+    // Warned, not refused: Docker and Kubernetes secrets are often mounted 0444 or 0644.
+    if (mode !== undefined && (mode & 0o077) !== 0)
+      cfg.warnings.push(
+        `--pve-token-secret-file: '${raw.pveTokenSecretFile}' is readable by group or others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); run chmod 600 on it`,
+      );
   }
   if (!secret)
     throw new ConfigError(
@@ -232,9 +320,20 @@ export function resolveConfig(input: ResolveInput): PxrConfig {
     throw new ConfigError(
       `--pve-fingerprint: '${raw.pveFingerprint}' is not a SHA-256 fingerprint (32 hex pairs separated by ':')`,
     );
-  if (url.protocol === 'https:' && !insecure && !raw.pveCaFile && !fingerprint) {
-    // Proxmox ships a self-signed certificate; the system CAs are still tried, so this is allowed.
+  if (url.protocol === 'http:') {
+    cfg.warnings.push(
+      `--pve-url: '${url.origin}' is plain http: the API token crosses the network unencrypted; use https://`,
+    );
+    const tlsOnly = [
+      raw.pveFingerprint ? '--pve-fingerprint' : '',
+      raw.pveCaFile ? '--pve-ca-file' : '',
+      insecure ? '--pve-insecure' : '',
+    ].filter(Boolean);
+    if (tlsOnly.length > 0)
+      cfg.warnings.push(`${tlsOnly.join(', ')}: no effect with an http:// --pve-url (no TLS)`);
   }
+  // https without a CA file or fingerprint: the system CAs are tried (Proxmox's own certificate is
+  // self-signed, so the connection check at start-up says so if that fails).
   cfg.pve = {
     url: url.origin,
     tokenId: raw.pveTokenId,

@@ -24,8 +24,8 @@ import { formatIssue } from '../source/format.js';
 import type { SourceIssue } from '../source/types.js';
 import { SOURCE_REF } from '../core/ingest.js';
 import { openStore, type Store } from '../store/store.js';
-import { lockDatabase } from './db-lock.js';
-import { startHttpServer } from './http-server.js';
+import { lockDatabase, type DbLock } from './db-lock.js';
+import { startHttpServer, type HttpProbe } from './http-server.js';
 import { metricFamilies } from './metrics.js';
 import { SourceHealth } from './source-health.js';
 
@@ -33,6 +33,8 @@ export interface ControllerAppOptions {
   manifests: string;
   /** SQLite path or `:memory:`. */
   db: string;
+  /** The database lock, when the caller took it first (`pxr run` does, before anything starts); released with the app. */
+  lock?: DbLock;
   clock: Clock;
   log: Logger;
   pve: PveClient;
@@ -61,6 +63,8 @@ export interface ControllerApp {
   watcher: ManifestWatcher;
   kinds: KindDefinition[];
   httpUrl?: string;
+  /** What the HTTP endpoints answer, for a server the caller started itself. */
+  probe: HttpProbe;
   /** Graceful stop: the watcher, then the controllers (running reconciles finish), then HTTP and the store. */
   stop(): Promise<void>;
 }
@@ -119,7 +123,7 @@ export function createManager(
 }
 
 export async function startControllerApp(o: ControllerAppOptions): Promise<ControllerApp> {
-  const lock = lockDatabase(o.db);
+  const lock = o.lock ?? lockDatabase(o.db, new Date(o.clock.now()));
   let store: Store;
   try {
     store = openStore(o.db, { clock: o.clock });
@@ -209,25 +213,24 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
       o.log.error({ err, component: 'source' }, 'manifest source error');
     },
   });
+  const probe: HttpProbe = {
+    healthy: () => true,
+    ready: () => {
+      const failure = health.failure();
+      if (failure !== undefined) {
+        return { ready: false, reason: `manifest source failing: ${failure}` };
+      }
+      return manager.isReady()
+        ? { ready: true }
+        : { ready: false, reason: 'first sweep not finished' };
+    },
+    metrics: () =>
+      metricFamilies(manager.metrics(), o.pve.calls(), o.clock.now(), health.metrics()),
+  };
   let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   try {
     // The probe address first: a taken port must fail start-up before anything is reconciled.
-    if (o.listen) {
-      http = await startHttpServer(o.listen, {
-        healthy: () => true,
-        ready: () => {
-          const failure = health.failure();
-          if (failure !== undefined) {
-            return { ready: false, reason: `manifest source failing: ${failure}` };
-          }
-          return manager.isReady()
-            ? { ready: true }
-            : { ready: false, reason: 'first sweep not finished' };
-        },
-        metrics: () =>
-          metricFamilies(manager.metrics(), o.pve.calls(), o.clock.now(), health.metrics()),
-      });
-    }
+    if (o.listen) http = await startHttpServer(o.listen, probe);
     // The first full snapshot is ingested before any worker runs: nothing is pruned or created from
     // a half-read folder.
     await watcher.start();
@@ -247,6 +250,7 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
     manager,
     watcher,
     kinds,
+    probe,
     ...(http ? { httpUrl: http.url } : {}),
     async stop() {
       if (stopped) return;

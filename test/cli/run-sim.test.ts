@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,6 +111,21 @@ describe('pxr run --sim from the command line', () => {
       /^pxr_pve_requests_total\{method="GET",route="\/nodes\/\{node\}\/network"\} \d+$/m,
     );
     assert.match(text, /^pxr_ready 1$/m);
+  });
+
+  test('it says how to reach its simulator: the URL, and the token in a file only its owner reads', async () => {
+    const m = /reach it with: curl -H @(\S+) (http:\S+)\/api2\/json\/nodes/.exec(logs);
+    assert.ok(m, `the simulator line in the logs:\n${logs.slice(0, 2000)}`);
+    const [, tokenFile, simUrl] = m;
+    assert.equal(statSync(tokenFile!).mode & 0o777, 0o600);
+    const header = readFileSync(tokenFile!, 'utf8').trim();
+    assert.match(header, /^Authorization: PVEAPIToken=\S+=[0-9a-f-]{36}$/);
+    assert.ok(!logs.includes(header.split('=').at(-1)!), 'the secret is not in the logs');
+    // What a person does to cause drift: the same API pxr uses, with that header.
+    const res = await fetch(`${simUrl}/api2/json/nodes`, {
+      headers: { Authorization: header.slice('Authorization: '.length) },
+    });
+    assert.equal(res.status, 200);
   });
 
   test('pxr events --follow prints new events as they happen', async () => {

@@ -5,11 +5,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lockDatabase } from '../../src/cli/db-lock.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PXR = join(ROOT, 'bin', 'pxr.js');
@@ -55,11 +56,32 @@ describe('pxr run when it cannot start', () => {
   });
 
   test('a busy --listen address exits 2 with one line naming the address, and creates nothing', async () => {
-    const { code, out, err } = await runPxr(['run', '--sim', '--listen', `127.0.0.1:${port}`], dir);
+    const { code, out, err } = await runPxr(
+      ['run', '--sim', '--listen', `127.0.0.1:${port}`, '--db', 'busy/pxr.db'],
+      dir,
+    );
     assert.equal(code, 2, `exit code (stderr: ${err})`);
     assert.match(err, new RegExp(`127\\.0\\.0\\.1:${port}.*EADDRINUSE`));
     assert.doesNotMatch(err, /\n\s+at /, 'no stack trace');
     // Nothing was reconciled: the controller never started its workers.
     assert.doesNotMatch(out, /"msg":"reconciled"/);
+    // Refused before the simulator started: it wrote no state.
+    assert.equal(existsSync(join(dir, 'busy', 'sim-state.json')), false, 'no sim-state.json');
+  });
+
+  test('a database another pxr run holds exits 2 naming the owner, before the simulator starts', async () => {
+    const lock = lockDatabase(join(dir, 'held', 'pxr.db'), new Date());
+    try {
+      const { code, out, err } = await runPxr(
+        ['run', '--sim', '--listen', '127.0.0.1:0', '--db', 'held/pxr.db'],
+        dir,
+      );
+      assert.equal(code, 2, `exit code (stderr: ${err})`);
+      assert.match(err, new RegExp(`^pxr run: another pxr run \\(pid ${process.pid} on .*held`));
+      assert.doesNotMatch(out, /simulator started/);
+      assert.equal(existsSync(join(dir, 'held', 'sim-state.json')), false, 'no sim-state.json');
+    } finally {
+      lock.release();
+    }
   });
 });

@@ -3,18 +3,22 @@
  * parameters (pure). The container is created with the `pxr` tag and the ownership marker already
  * in place, so that a crash right after the call can find it again.
  */
-import { readFile } from 'node:fs/promises';
 import { PxrError, TerminalError } from '../../core/errors.js';
+import { readSecretFile as readCheckedFile, secretFileReason } from '../../core/secret-file.js';
+import { badPublicKeyLines, describeLines } from '../ssh-keys.js';
 import { storageContent } from '../../pve/lxc.js';
 import type { Params, PveClient } from '../../pve/types.js';
 import { mountString } from './diff.js';
 import { desiredConfig, desiredDisks, desiredNet, desiredNet1 } from './normalize.js';
 import type { ResolvedSpec } from './spec.js';
 
-/** Reads a secret file (password, keys); injected so tests and the composition root decide. */
-export type SecretReader = (path: string) => Promise<string>;
+/**
+ * Reads a secret file (password, keys); injected so tests and the composition root decide. `private`
+ * files must not be readable by group or others.
+ */
+export type SecretReader = (path: string, opts: { private: boolean }) => Promise<string>;
 
-export const readSecretFile: SecretReader = (path) => readFile(path, 'utf8');
+export const readSecretFile: SecretReader = (path, opts) => readCheckedFile(path, opts);
 
 /** The create parameters without secrets (safe to log). */
 export function createParams(
@@ -57,22 +61,34 @@ export async function withSecrets(
 ): Promise<Params> {
   const out = { ...params };
   const keys = [...(spec.auth.sshPublicKeys ?? [])];
-  try {
-    if (spec.auth.sshPublicKeysFile) {
-      keys.push(...(await read(spec.auth.sshPublicKeysFile)).split('\n'));
+  // The message names the file, never its content. Retried (not terminal): fixing the file's
+  // permissions or mounting it changes no manifest, and a stalled object is never tried again.
+  const readOne = async (field: string, file: string, priv: boolean): Promise<string> => {
+    try {
+      return await read(file, { private: priv });
+    } catch (err) {
+      throw new PxrError(
+        'SECRET_UNREADABLE',
+        `cannot read ${field} ${file}: ${secretFileReason(err)}`,
+        { cause: err },
+      );
     }
-    if (spec.auth.passwordFile) {
-      const pw = (await read(spec.auth.passwordFile)).replace(/\r?\n$/, '');
-      out['password'] = pw;
-    }
-  } catch (err) {
-    // The message names the file, never its content. Retried (not terminal): fixing the file's
-    // permissions or mounting it changes no manifest, and a stalled object is never tried again.
-    throw new PxrError(
-      'SECRET_UNREADABLE',
-      `cannot read a secret file: ${(err as Error).message}`,
-      { cause: err },
-    );
+  };
+  if (spec.auth.sshPublicKeysFile) {
+    const file = spec.auth.sshPublicKeysFile;
+    const text = await readOne('auth.sshPublicKeysFile', file, false);
+    // A wrong path (the token file, a password) must not be sent to Proxmox as "keys".
+    const bad = badPublicKeyLines(text);
+    if (bad.length > 0)
+      throw new PxrError(
+        'SECRET_INVALID',
+        `auth.sshPublicKeysFile ${file}: ${describeLines(bad)} not an SSH public key (content not shown)`,
+      );
+    keys.push(...text.split('\n'));
+  }
+  if (spec.auth.passwordFile) {
+    const pw = await readOne('auth.passwordFile', spec.auth.passwordFile, true);
+    out['password'] = pw.replace(/\r?\n$/, '');
   }
   const clean = keys.map((k) => k.trim()).filter((k) => k !== '' && !k.startsWith('#'));
   if (clean.length > 0) out['ssh-public-keys'] = clean.join('\n');

@@ -5,10 +5,11 @@
  * logged: errors name the file, not its content. One transport per appliance is kept open between
  * passes (a simulated appliance's state lives in it) and replaced when the access settings change.
  */
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
 import { PxrError, TerminalError } from '../../core/errors.js';
+import { readSecretFile, secretFileReason } from '../../core/secret-file.js';
+import { privateKeyProblem } from '../ssh-keys.js';
 import { createPctTransport } from '../../appliance/transport/pct.js';
 import { SimulatedTransport } from '../../appliance/transport/simulated.js';
 import { createSshTransport, type SshTransportOptions } from '../../appliance/transport/ssh.js';
@@ -34,7 +35,7 @@ export type TransportFactory = ((target: TransportTarget) => Promise<Transport>)
 export interface DefaultTransportOptions {
   clock: Clock;
   log?: Logger;
-  /** Reads the private key file (injected by tests). @default fs.readFile utf8 */
+  /** Reads the private key file (injected by tests). @default a regular file, mode 600 or stricter */
   readSecret?: (path: string) => Promise<string>;
 }
 
@@ -44,7 +45,7 @@ export function defaultTransportFactory(o: DefaultTransportOptions): TransportFa
   closeAll(): Promise<void>;
 } {
   const open = new Map<string, { key: string; t: Transport }>();
-  const read = o.readSecret ?? ((p: string) => readFile(p, 'utf8'));
+  const read = o.readSecret ?? ((p: string) => readSecretFile(p, { private: true }));
   const factory = async (target: TransportTarget): Promise<Transport> => {
     const a = target.spec.access;
     const key = JSON.stringify({ a, vmid: a.transport === 'pct' ? target.vmid : undefined });
@@ -93,10 +94,16 @@ async function build(
     // permissions or mounting it changes no manifest, and a stalled object is never tried again.
     throw new PxrError(
       'SECRET_UNREADABLE',
-      `cannot read access.privateKeyFile ${a.privateKeyFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      `cannot read access.privateKeyFile ${a.privateKeyFile}: ${secretFileReason(err)}`,
       { cause: err },
     );
   }
+  const problem = privateKeyProblem(privateKey);
+  if (problem)
+    throw new PxrError(
+      'SECRET_INVALID',
+      `access.privateKeyFile ${a.privateKeyFile} ${problem} (content not shown)`,
+    );
   const ssh: SshTransportOptions = {
     host: a.host,
     port: a.port,
