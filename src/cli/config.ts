@@ -177,6 +177,7 @@ function fromYaml(text: string, file: string): RawSettings {
     throw new ConfigError(`${file}: must be a mapping`);
   const out: RawSettings = {};
   const known = new Set(SETTINGS.filter((s) => s.yaml).map((s) => s.yaml.split('.')[0]));
+  known.add('alerts'); // a section of its own (alerts-config.ts)
   for (const k of Object.keys(doc)) {
     if (!known.has(k)) throw new ConfigError(`${file}: unknown key '${k}'`);
   }

@@ -21,6 +21,7 @@ Usage:
   pxr get [KIND] [NAME] [-o wide|json|yaml]          list objects and their status
   pxr describe KIND/NAME                             one object in detail
   pxr events [--for KIND/NAME] [--follow]            events
+  pxr alerts [test]                                  alert deliveries per sink; send a test message
   pxr sim [--listen HOST:PORT] [--nodes a,b] ...     the Proxmox VE API simulator
   pxr version
 
@@ -61,6 +62,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await (await import('./cmd-describe.js')).cmdDescribe(rest, io);
       case 'events':
         return await (await import('./cmd-events.js')).cmdEvents(rest, io);
+      case 'alerts':
+        return await (await import('./cmd-alerts.js')).cmdAlerts(rest, io);
       case 'sim':
         return await (await import('../sim/cli.js')).runSimCommand(rest, io);
       case 'version':

@@ -8,6 +8,7 @@
 import type { ObjectRef, StoredObject } from './kind.js';
 import type { ManifestDoc, SourceSnapshot } from '../source/types.js';
 import type { Store } from '../store/store.js';
+import { pruneRefusedTransition } from './alert-transitions.js';
 import type { ObjectInput } from '../store/objects-repo.js';
 
 export const FINALIZER = 'pxr/cleanup';
@@ -130,6 +131,7 @@ export function applySnapshot(
           { type: 'Warning', reason: 'PruneRefused', message: refusal },
           now,
         );
+        pruneRefusedTransition(store, refusal, now);
       }
       return;
     }

@@ -13,6 +13,7 @@ import {
   type PassResult,
 } from './status-calc.js';
 import { isConditionTrue } from './conditions.js';
+import { objectTransitions, prunedTransition } from './alert-transitions.js';
 import type { Store } from '../store/store.js';
 import type { EventInput } from '../store/events-repo.js';
 import { emptyStatus, type ReconcileResult } from '../store/status-repo.js';
@@ -66,6 +67,7 @@ export function recordObjectPass(store: Store, p: ObjectPass, meta: PassMeta): R
         {
           ...ref,
           uid: obj.uid,
+          labels: obj.labels,
           field: item.field,
           transition,
           desired: item.desired,
@@ -85,7 +87,7 @@ export function recordObjectPass(store: Store, p: ObjectPass, meta: PassMeta): R
       });
       store.alerts.enqueue(
         `drift/${ref.kind}/${ref.name}/${field}/resolved`,
-        { ...ref, uid: obj.uid, field, transition: 'resolved', at: now },
+        { ...ref, uid: obj.uid, labels: obj.labels, field, transition: 'resolved', at: now },
         now,
       );
     }
@@ -107,6 +109,8 @@ export function recordObjectPass(store: Store, p: ObjectPass, meta: PassMeta): R
     ...(drift ? { drift } : {}),
   });
   const wroteStatus = store.status.put(ref, next, now);
+  const failure = pass.type === 'error' || pass.type === 'terminal' ? pass.error : undefined;
+  objectTransitions(store, obj, prev, next, failure, now);
   const result = passResult(pass);
   const finalizing = pass.type === 'finalizing' ? pass.outcome : undefined;
   const actions = outcome?.actions ?? finalizing?.actions ?? [];
@@ -153,6 +157,7 @@ export function recordFinalized(store: Store, obj: StoredObject, now: number): v
   const ref: ObjectRef = { kind: obj.kind, name: obj.name };
   store.objects.setFinalizers(ref, [], now);
   store.removeObject(ref);
+  prunedTransition(store, obj, now);
   store.events.record(
     ref,
     { type: 'Normal', reason: 'Deleted', message: 'cleanup finished; removed from the store' },

@@ -1,0 +1,170 @@
+/**
+ * The alerts the runtime raises besides drift, each on a transition (never on every pass), written
+ * to the outbox in the same transaction as the status that caused it:
+ *  - Failing: an object's passes failed `failingAfterAttempts` times in a row, or for
+ *    `failingAfterMs` (warning), and Recovered once a pass succeeds again;
+ *  - Stalled: a terminal error stopped retries until the spec changes (critical), and Unstalled;
+ *  - Pruned: an object's document was removed and pxr deleted what it had created (info);
+ *  - PruneRefused: the mass-deletion guard kept objects whose documents vanished (warning).
+ * Keys are `<reason family>/<kind>/<name>/<firing|resolved>`: stable, so retries and repeats dedup.
+ */
+import type { StoredObject } from './kind.js';
+import { isConditionTrue } from './conditions.js';
+import type { Store } from '../store/store.js';
+import type { StatusRecord } from '../store/status-repo.js';
+
+export interface AlertThresholds {
+  /** Consecutive failed passes before `Failing` fires. @default 5 */
+  failingAfterAttempts?: number;
+  /** Or: failing for this long. @default 600_000 */
+  failingAfterMs?: number;
+}
+
+type Family = 'failing' | 'stalled';
+
+function firing(store: Store, family: Family, obj: StoredObject): boolean {
+  const on = store.alerts.get(`${family}/${obj.kind}/${obj.name}/firing`);
+  if (!on) return false;
+  const off = store.alerts.get(`${family}/${obj.kind}/${obj.name}/resolved`);
+  return !off || off.createdAt < on.createdAt;
+}
+
+function raise(
+  store: Store,
+  family: Family | 'pruned',
+  state: 'firing' | 'resolved',
+  obj: StoredObject,
+  body: { reason: string; message: string; severity: 'info' | 'warning' | 'critical' },
+  now: number,
+): void {
+  store.alerts.enqueue(
+    `${family}/${obj.kind}/${obj.name}/${state}`,
+    {
+      kind: obj.kind,
+      name: obj.name,
+      uid: obj.uid,
+      labels: obj.labels,
+      status: state,
+      ...body,
+      at: now,
+    },
+    now,
+  );
+}
+
+/** Consecutive failed passes so far (the one being recorded included) and since when. */
+function failureRun(
+  store: Store,
+  obj: StoredObject,
+  now: number,
+): { count: number; since: number } {
+  let count = 1;
+  let since = now;
+  for (const h of store.history.list(obj)) {
+    if (h.result !== 'error') break;
+    count++;
+    since = h.startedAt;
+  }
+  return { count, since };
+}
+
+/** Called by record-pass for every recorded pass, with the status before and after. */
+export function objectTransitions(
+  store: Store,
+  obj: StoredObject,
+  prev: StatusRecord,
+  next: StatusRecord,
+  error: Error | undefined,
+  now: number,
+  t: AlertThresholds = {},
+): void {
+  const failed = next.lastResult === 'error';
+  if (failed && !firing(store, 'failing', obj)) {
+    const run = failureRun(store, obj, now);
+    if (
+      run.count >= (t.failingAfterAttempts ?? 5) ||
+      now - run.since >= (t.failingAfterMs ?? 600_000)
+    ) {
+      raise(
+        store,
+        'failing',
+        'firing',
+        obj,
+        {
+          reason: 'Failing',
+          severity: 'warning',
+          message: `failing for ${run.count} attempts: ${error?.message ?? 'unknown error'}`,
+        },
+        now,
+      );
+    }
+  } else if (!failed && next.lastResult !== 'stalled' && firing(store, 'failing', obj)) {
+    raise(
+      store,
+      'failing',
+      'resolved',
+      obj,
+      { reason: 'Recovered', severity: 'info', message: 'reconciles succeed again' },
+      now,
+    );
+  }
+  const wasStalled = isConditionTrue(prev.conditions, 'Stalled');
+  const isStalled = isConditionTrue(next.conditions, 'Stalled');
+  if (isStalled && !wasStalled) {
+    const c = next.conditions.find((x) => x.type === 'Stalled');
+    raise(
+      store,
+      'stalled',
+      'firing',
+      obj,
+      {
+        reason: 'Stalled',
+        severity: 'critical',
+        message: `${c?.reason ?? 'Stalled'}: ${c?.message ?? ''}`,
+      },
+      now,
+    );
+  } else if (!isStalled && wasStalled && firing(store, 'stalled', obj)) {
+    raise(
+      store,
+      'stalled',
+      'resolved',
+      obj,
+      { reason: 'Unstalled', severity: 'info', message: 'no longer stalled' },
+      now,
+    );
+  }
+}
+
+/** The object's finalizer is done: what pxr had created for it is gone. */
+export function prunedTransition(store: Store, obj: StoredObject, now: number): void {
+  raise(
+    store,
+    'pruned',
+    'resolved',
+    obj,
+    {
+      reason: 'Pruned',
+      severity: 'info',
+      message: `its document was removed from ${obj.sourceFile}; cleanup finished, no longer managed`,
+    },
+    now,
+  );
+}
+
+/** The mass-deletion guard refused to prune (one alert per refusal text). */
+export function pruneRefusedTransition(store: Store, message: string, now: number): void {
+  store.alerts.enqueue(
+    'source/manifests/PruneRefused',
+    {
+      kind: 'source',
+      name: 'manifests',
+      reason: 'PruneRefused',
+      severity: 'warning',
+      status: 'firing',
+      message,
+      at: now,
+    },
+    now,
+  );
+}
