@@ -5,6 +5,7 @@ import { nextIdEndpoints } from './nextid.js';
 import { taskEndpoints } from './tasks.js';
 import { storageEndpoints } from './storage.js';
 import { accessEndpoints } from './access.js';
+import { poolEndpoints } from './pools.js';
 
 export const clusterEndpoints: EndpointDef[] = [
   ...infoEndpoints,
@@ -13,4 +14,5 @@ export const clusterEndpoints: EndpointDef[] = [
   ...taskEndpoints,
   ...storageEndpoints,
   ...accessEndpoints,
+  ...poolEndpoints,
 ];
