@@ -6,6 +6,11 @@ import { taskEndpoints } from './tasks.js';
 import { storageEndpoints } from './storage.js';
 import { accessEndpoints } from './access.js';
 import { poolEndpoints } from './pools.js';
+import { indexEndpoints } from './indexes.js';
+import { datacenterEndpoints } from './datacenter.js';
+import { storageConfigEndpoints } from './storage-config.js';
+import { volumeEndpoints } from './volume-endpoints.js';
+import { aplinfoEndpoints } from './aplinfo.js';
 
 export const clusterEndpoints: EndpointDef[] = [
   ...infoEndpoints,
@@ -15,4 +20,9 @@ export const clusterEndpoints: EndpointDef[] = [
   ...storageEndpoints,
   ...accessEndpoints,
   ...poolEndpoints,
+  ...indexEndpoints,
+  ...datacenterEndpoints,
+  ...storageConfigEndpoints,
+  ...volumeEndpoints,
+  ...aplinfoEndpoints,
 ];
