@@ -154,4 +154,47 @@ describe('lxc snapshots, template and feature over HTTP', () => {
       "you can't take a snapshot if it's a template",
     );
   });
+
+  // pve-container PVE/API2/LXC.pm clone_vm: lock=disk on the source and lock=create on the new
+  // CT while vzclone runs; a template clones linked (vdisk_clone), a CT copies (full).
+  test('clone: linked from a template, full from a CT, locks while the worker runs', async () => {
+    const linked = await ct(202).clone.$post({ newid: 203, hostname: 'linked' });
+    assert.match(linked, /:vzclone:202:/);
+    assert.equal((await ct(202).config.$get()).lock, 'disk');
+    assert.equal((await ct(203).config.$get()).lock, 'create');
+    assert.equal(await finish(linked), 'OK');
+    const c203 = await ct(203).config.$get();
+    assert.match(String(c203.rootfs), /^local-lvm:base-202-disk-0\/vm-203-disk-0,size=4G$/);
+    assert.equal(c203.hostname, 'linked');
+    assert.equal(c203.template, undefined);
+    assert.equal(c203.lock, undefined);
+    assert.equal((await ct(202).config.$get()).lock, undefined);
+
+    const storageLinked = await pveError(
+      ct(202).clone.$post({ newid: 205, full: false, storage: 'local-lvm' }),
+    );
+    assert.equal(storageLinked.message, "parameter 'storage' not allowed for linked clones\n");
+    assert.equal((await ct(202).config.$get()).lock, undefined);
+
+    assert.equal(await finish(await ct(200).status.start.$post()), 'OK');
+    const running = await pveError(ct(200).clone.$post({ newid: 206 }));
+    assert.equal(
+      running.message,
+      'Full clone of a running container is only possible from a snapshot\n',
+    );
+    assert.equal(await finish(await ct(200).status.stop.$post()), 'OK');
+    const taken = await pveError(ct(200).clone.$post({ newid: 202 }));
+    assert.equal(taken.message, "CT 202 already exists on node 'pve'\n");
+    assert.equal((await ct(200).config.$get()).lock, undefined);
+
+    await ct(200).config.$put({ net0: 'name=eth0,bridge=vmbr0,hwaddr=BC:24:11:00:00:01' });
+    assert.equal(await finish(await ct(200).clone.$post({ newid: 204 })), 'OK');
+    const c204 = await ct(204).config.$get();
+    assert.match(String(c204.rootfs), /^local-lvm:vm-204-disk-0,size=4G$/);
+    assert.equal(c204.parent, undefined);
+    const mac = (v: unknown): string => /hwaddr=([^,]+)/.exec(String(v))?.[1] ?? '';
+    // "always change MAC! address"
+    assert.match(mac(c204.net0), /^BC:24:11:[0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2}$/);
+    assert.notEqual(mac(c204.net0), 'BC:24:11:00:00:01');
+  });
 });

@@ -1,4 +1,4 @@
-/** Snapshot, template and feature endpoints of a container, declared as the 9.1.3 schema does. */
+/** Snapshot, template, clone and feature endpoints of a container, declared as the 9.1.3 schema does. */
 import type { EndpointDef, ParamDef } from '../types.js';
 import { NODE, VMID } from './params.js';
 import {
@@ -11,6 +11,7 @@ import {
   snapshotCmdIndex,
 } from './snapshots.js';
 import { ctFeature, templateCt } from './template-feature.js';
+import { cloneCt } from './clone.js';
 
 const CT = '/nodes/{node}/lxc/{vmid}';
 const SNAPNAME: ParamDef = { type: 'string', format: 'pve-configid', maxLength: 40 };
@@ -84,6 +85,30 @@ export const snapshotEndpoints: EndpointDef[] = [
     permission: { path: '/vms/{vmid}', privs: ['VM.Allocate'] },
     returns: 'null',
     handler: templateCt,
+  },
+  {
+    method: 'POST',
+    path: `${CT}/clone`,
+    params: {
+      bwlimit: {
+        type: 'number',
+        optional: true,
+        minimum: 0,
+        default: 'clone limit from datacenter or storage config',
+      },
+      description: { type: 'string', optional: true },
+      full: { type: 'boolean', optional: true },
+      hostname: { type: 'string', optional: true, format: 'dns-name' },
+      newid: VMID,
+      ...base,
+      pool: { type: 'string', optional: true, format: 'pve-poolid' },
+      snapname: { ...SNAPNAME, optional: true },
+      storage: { type: 'string', optional: true, format: 'pve-storage-id' },
+      target: { type: 'string', optional: true, format: 'pve-node' },
+    },
+    permission: { path: '/vms/{vmid}', privs: ['VM.Clone'] },
+    returns: 'string',
+    handler: cloneCt,
   },
   {
     method: 'GET',
