@@ -132,4 +132,15 @@ describe('pools and formats over HTTP', () => {
     assert.deepEqual(one.errors, { content: "invalid format - invalid content type 'vm'\n" });
     assert.ok(Array.isArray(await pve().storage.$get({ content: 'import' })));
   });
+
+  // pve-firewall PVE/Firewall.pm log_ratelimit: an inline property-string format.
+  test('log_ratelimit is parsed as the firewall parses it', async () => {
+    await s.api.cluster.firewall.options.$put({ log_ratelimit: 'enable=1,rate=10/minute,burst=3' });
+    const bad = await pveError(
+      s.api.cluster.firewall.options.$put({ log_ratelimit: '1,rate=0/second' }),
+    );
+    assert.deepEqual(bad.errors, {
+      log_ratelimit: 'invalid format - rate: value does not match the regex pattern\n',
+    });
+  });
 });
