@@ -13,7 +13,7 @@ import { openStore } from '../store/store.js';
 import type { DeliveryRecord } from '../store/alert-delivery-repo.js';
 import { resolveAlerts, type AlertsConfig } from './alerts-config.js';
 import { readConfigFile } from './config-file.js';
-import { COMMON_OPTIONS, parse, type Io } from './main.js';
+import { COMMON_OPTIONS, parse, type Io } from './args.js';
 import { openStoreForCli } from './open-store.js';
 import { readSecretFileSync } from './secret-file.js';
 import { renderTable } from './table.js';

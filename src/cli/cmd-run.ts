@@ -17,7 +17,7 @@ import { lockDatabase, type DbLock } from './db-lock.js';
 import { startHttpServer } from './http-server.js';
 import { createLogger } from './logger.js';
 import { readSecretFileSync, secretFileMode } from './secret-file.js';
-import { COMMON_OPTIONS, parse, type Io } from './main.js';
+import { COMMON_OPTIONS, parse, type Io } from './args.js';
 
 const FLAG_OPTIONS = Object.fromEntries(
   SETTINGS.filter((s) => s.flag).map((s) => [
