@@ -7,6 +7,7 @@ import type { Clock } from './clock.js';
 import type { DriftPolicy, DriftSettings } from './drift-policy.js';
 import type { ManifestDoc, SourceIssue } from '../source/types.js';
 import type { Ownership } from './ownership.js';
+import type { PrinterColumn } from './object-view.js';
 
 export interface ObjectRef {
   kind: string;
@@ -169,6 +170,8 @@ export interface KindDefinition<Spec = Record<string, unknown>> {
   dependsOn?: string[];
   /** Changes of other kinds that queue objects of this one. */
   watches?: Watch[];
+  /** Columns of `pxr get <plural>` between NAME and the common status columns, in order. */
+  columns?: PrinterColumn[];
   /** Built by the composition root with its dependencies (Proxmox client, clock...). */
   reconciler?: Reconciler<Spec>;
 }
