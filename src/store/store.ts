@@ -16,8 +16,6 @@ import { ObjectsRepo } from './objects-repo.js';
 import { describeObject, listObjectViews, type ObjectDetails, type ObjectView } from './queries.js';
 import { StatusRepo } from './status-repo.js';
 
-export const DEFAULT_DB_PATH = './data/pxr.db';
-
 export interface StoreOptions {
   clock: Clock;
   /** Open for reading only (the CLI while `pxr run` writes). No migrations run. @default false */
