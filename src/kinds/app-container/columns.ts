@@ -6,6 +6,7 @@
  * Proxmox call.
  */
 import type { ObjectView, PrinterColumn, ViewLookup } from '../../core/object-view.js';
+import { asRecord } from '../../core/records.js';
 
 const str = (x: unknown): string =>
   typeof x === 'string' ? x || '-' : typeof x === 'number' ? String(x) : '-';
@@ -15,8 +16,7 @@ function spec(v: ObjectView): Record<string, unknown> {
 }
 
 function net(v: ObjectView): Record<string, unknown> {
-  const n = spec(v)['network'];
-  return n && typeof n === 'object' ? (n as Record<string, unknown>) : {};
+  return asRecord(spec(v)['network']);
 }
 
 /**

@@ -4,12 +4,10 @@
  * not Ready). Values come from the spec and the observed facts in status: no Proxmox call.
  */
 import type { ObjectView, PrinterColumn } from '../../core/object-view.js';
+import { asRecord as rec } from '../../core/records.js';
 
 const str = (x: unknown): string =>
   typeof x === 'string' ? x || '-' : typeof x === 'number' ? String(x) : '-';
-
-const rec = (x: unknown): Record<string, unknown> =>
-  x !== null && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : {};
 
 const SERVICES: Array<[string, string]> = [
   ['DnsmasqReady', 'dnsmasq'],
