@@ -73,7 +73,7 @@ export const appContainerSpecSchema = {
     template: {
       type: 'string',
       description:
-        'OS template volume, e.g. `local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst` (checked to exist). Create-only: changing it requires replacing the container.',
+        'OS template volume, e.g. `local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst` (checked to exist). Create-only: a change sets `RequiresReplace`; the container is re-created only with `replacePolicy: recreate`.',
       pattern: '^[a-z][a-z0-9\\-_.]*[a-z0-9]:vztmpl/[^/\\s]+$',
     },
     hostname: {
@@ -121,7 +121,7 @@ export const appContainerSpecSchema = {
               ...storageId,
               default: D.storage,
               description:
-                'Storage of the root file system. Create-only: changing it requires replacing the container.',
+                'Storage of the root file system. Create-only: a change sets `RequiresReplace`; the container is re-created only with `replacePolicy: recreate`.',
             },
           },
         },
@@ -129,7 +129,8 @@ export const appContainerSpecSchema = {
     },
     network: {
       type: 'object',
-      description: 'The first NIC (`net0`, `eth0` inside the container).',
+      description:
+        'The first NIC (`net0`, `eth0` inside the container): `bridge` or `appliance`. Its MAC is kept stable after create.',
       additionalProperties: false,
       properties: {
         bridge: {
@@ -149,7 +150,8 @@ export const appContainerSpecSchema = {
         },
         ip: {
           type: 'string',
-          description: '`dhcp` or a static IPv4 address with its prefix, e.g. `10.20.0.10/24`.',
+          description:
+            '`dhcp` or a static IPv4 address with its prefix, e.g. `10.20.0.10/24` (with `gateway`). With `appliance`: the address the appliance reserves for this container (unset: a lease from its pool).',
           pattern: '^(dhcp|(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2})$',
           default: D.ip,
         },
@@ -189,7 +191,7 @@ export const appContainerSpecSchema = {
       type: 'boolean',
       default: D.unprivileged,
       description:
-        'Run as an unprivileged container. Create-only: changing it requires replacing the container.',
+        'Run as an unprivileged container. Create-only: a change sets `RequiresReplace`; the container is re-created only with `replacePolicy: recreate`.',
     },
     features: {
       type: 'object',
@@ -234,7 +236,7 @@ export const appContainerSpecSchema = {
     auth: {
       type: 'object',
       description:
-        'Create-time credentials. Proxmox cannot read them back: they are never compared and are reported as unknown.',
+        'Create-time credentials, used when the container is created only. Proxmox cannot read them back: they are never compared (never drift) and are reported as unknown.',
       additionalProperties: false,
       properties: {
         sshPublicKeys: {
@@ -244,11 +246,13 @@ export const appContainerSpecSchema = {
         },
         sshPublicKeysFile: {
           type: 'string',
-          description: 'File with SSH public keys (one per line).',
+          description:
+            'A regular file of SSH public keys for root, one per line; every line must be a real SSH public key.',
         },
         passwordFile: {
           type: 'string',
-          description: 'File holding the root password (never logged).',
+          description:
+            'A regular file holding the root password, not readable by group or others (`chmod 600`); never logged.',
         },
       },
     },
@@ -330,7 +334,7 @@ export const appContainerSpecSchema = {
       type: 'boolean',
       default: D.adopt,
       description:
-        'Take over an existing container at `vmid` that pxr did not create (otherwise pxr refuses to touch it).',
+        'Take over an existing container at `vmid` that pxr did not create (otherwise pxr refuses to touch it); fields the API cannot read back are reported as unknown.',
     },
   },
 } as const;

@@ -83,7 +83,7 @@ export const applianceSpecSchema = {
       type: 'string',
       pattern: '^[a-z][a-z0-9\\-_.]*[a-z0-9]:vztmpl/[^/\\s]+$',
       description:
-        'OS template with dnsmasq, nftables, Caddy and curl available (create-only), e.g. `local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst`.',
+        'OS template with dnsmasq, nftables, Caddy and curl available (create-only, as for an AppContainer), e.g. `local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst`.',
     },
     hostname: {
       type: 'string',
@@ -317,7 +317,8 @@ export const applianceSpecSchema = {
         privateKeyFile: {
           type: 'string',
           minLength: 1,
-          description: 'File holding the private key (read when connecting; never logged).',
+          description:
+            'A regular file with mode 600 (as ssh demands) holding an SSH private key without a passphrase; checked and read when connecting, never logged.',
         },
         hostKeyFingerprint: {
           type: 'string',
@@ -344,8 +345,16 @@ export const applianceSpecSchema = {
           items: { type: 'string' },
           description: 'Public keys installed for root.',
         },
-        sshPublicKeysFile: { type: 'string', description: 'File of public keys, one a line.' },
-        passwordFile: { type: 'string', description: 'File holding the root password.' },
+        sshPublicKeysFile: {
+          type: 'string',
+          description:
+            'A regular file of SSH public keys for root, one per line; every line must be a real SSH public key.',
+        },
+        passwordFile: {
+          type: 'string',
+          description:
+            'A regular file holding the root password, not readable by group or others (`chmod 600`); never logged.',
+        },
       },
     },
   },
