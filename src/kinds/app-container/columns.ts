@@ -34,7 +34,7 @@ function bridgeOf(v: ObjectView, lookup: ViewLookup): string {
   if (typeof n['appliance'] !== 'string') return '-';
   // A member sits on its appliance's LAN bridge.
   const lan = lookup({ kind: 'Appliance', name: n['appliance'] })?.object.spec['lan'];
-  return lan && typeof lan === 'object' ? str((lan as Record<string, unknown>)['bridge']) : '-';
+  return str(asRecord(lan)['bridge']);
 }
 
 function condTrue(v: ObjectView, type: string): boolean {
