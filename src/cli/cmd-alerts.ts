@@ -3,7 +3,6 @@
  * last error); `pxr alerts test` — one test message to every configured sink now, exit 1 when one
  * fails. The sinks come from pxr.yaml's `alerts:` section (secrets read from their files).
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pino from 'pino';
 import { parse as parseYaml } from 'yaml';
@@ -14,8 +13,9 @@ import { openStore } from '../store/store.js';
 import type { DeliveryRecord } from '../store/alert-delivery-repo.js';
 import { resolveAlerts, type AlertsConfig } from './alerts-config.js';
 import { readConfigFile } from './config-file.js';
-import { COMMON_OPTIONS, parse, type Io } from './main.js';
+import { COMMON_OPTIONS, parse, type Io } from './args.js';
 import { openStoreForCli } from './open-store.js';
+import { readSecretFileSync } from './secret-file.js';
 import { renderTable } from './table.js';
 
 const USAGE = `Usage:
@@ -36,7 +36,7 @@ export function alertsFromConfig(flags: { config?: string }, io: Io): AlertsConf
   const file = readConfigFile(flags.config, io.cwd);
   const doc = file ? (parseYaml(file.text) as Record<string, unknown> | null) : null;
   return resolveAlerts(file?.path ?? 'pxr.yaml', doc?.['alerts'], (p) =>
-    readFileSync(resolve(io.cwd, p), 'utf8'),
+    readSecretFileSync(resolve(io.cwd, p)),
   );
 }
 

@@ -4,7 +4,7 @@ import { systemClock } from '../core/clock.js';
 import { formatDuration } from './duration.js';
 import { ConfigError } from './config.js';
 import { parseRef } from './kinds.js';
-import { COMMON_OPTIONS, parse, type Io } from './main.js';
+import { COMMON_OPTIONS, parse, type Io } from './args.js';
 import { openStoreForCli } from './open-store.js';
 import { renderTable } from './table.js';
 

@@ -3,7 +3,7 @@ import { systemClock } from '../core/clock.js';
 import { SOURCE_REF } from '../core/ingest.js';
 import type { EventRecord } from '../store/events-repo.js';
 import { parseRef } from './kinds.js';
-import { COMMON_OPTIONS, parse, type Io } from './main.js';
+import { COMMON_OPTIONS, parse, type Io } from './args.js';
 import { openStoreForCli } from './open-store.js';
 
 // A deduplicated event happened COUNT times between FIRST SEEN and LAST SEEN.

@@ -5,7 +5,7 @@ import type { ObjectView, ViewLookup } from '../core/object-view.js';
 import { columnsFor } from './columns.js';
 import { ConfigError } from './config.js';
 import { resolveKindDefinition } from './kinds.js';
-import { COMMON_OPTIONS, parse, type Io } from './main.js';
+import { COMMON_OPTIONS, parse, type Io } from './args.js';
 import { openStoreForCli } from './open-store.js';
 import { renderTable } from './table.js';
 import { toDocument } from './to-document.js';

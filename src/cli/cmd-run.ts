@@ -11,12 +11,13 @@ import type { PveClient } from '../pve/types.js';
 import { createSimulator, type Simulator } from '../sim/index.js';
 import { resolveConfig, SETTINGS, type PxrConfig, type RawSettings } from './config.js';
 import { readConfigFile } from './config-file.js';
+import { alertsFromConfig } from './cmd-alerts.js';
 import { startControllerApp, type ControllerApp } from './controller-app.js';
 import { lockDatabase, type DbLock } from './db-lock.js';
 import { startHttpServer } from './http-server.js';
 import { createLogger } from './logger.js';
 import { readSecretFileSync, secretFileMode } from './secret-file.js';
-import { COMMON_OPTIONS, parse, type Io } from './main.js';
+import { COMMON_OPTIONS, parse, type Io } from './args.js';
 
 const FLAG_OPTIONS = Object.fromEntries(
   SETTINGS.filter((s) => s.flag).map((s) => [
@@ -53,6 +54,8 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
     fileMode: (p) => secretFileMode(resolve(io.cwd, p)),
     needPve: true,
   });
+  // Sinks and their secret files are checked before anything starts.
+  const alerts = alertsFromConfig(values.config ? { config: values.config } : {}, io);
   const log = createLogger({ level: cfg.logLevel, pretty: cfg.pretty, stream: io.stdout });
   const clock = systemClock;
   for (const w of cfg.warnings) log.warn(w);
@@ -157,6 +160,7 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
       }
     }
     app = await startControllerApp({
+      alerts,
       manifests: resolve(io.cwd, cfg.manifests),
       db: dbPath,
       lock,

@@ -4,7 +4,8 @@ import { formatIssue } from '../source/format.js';
 import { validateDir } from '../source/validate-dir.js';
 import { resolveConfig } from './config.js';
 import { readConfigFile } from './config-file.js';
-import { COMMON_OPTIONS, parse, type Io } from './main.js';
+import { COMMON_OPTIONS, parse, type Io } from './args.js';
+import { kindDefinitions } from '../kinds/registry.js';
 
 export async function cmdValidate(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -24,7 +25,7 @@ export async function cmdValidate(argv: string[], io: Io): Promise<number> {
     needPve: false,
   });
   const dir = positionals[0] ?? cfg.manifests;
-  const r = await validateDir(resolve(io.cwd, dir));
+  const r = await validateDir(resolve(io.cwd, dir), kindDefinitions());
   if (values.output === 'json') {
     io.stdout.write(
       `${JSON.stringify({ files: r.files, documents: r.docs, issues: r.issues }, null, 2)}\n`,

@@ -27,10 +27,16 @@ import { openStore, type Store } from '../store/store.js';
 import { lockDatabase, type DbLock } from './db-lock.js';
 import { startHttpServer, type HttpProbe } from './http-server.js';
 import { metricFamilies } from './metrics.js';
+import { Notifier, type NotifierOptions } from '../alerts/notifier.js';
+import { ALERT_DEFAULTS, type AlertsConfig } from './alerts-config.js';
 import { SourceHealth } from './source-health.js';
 
 export interface ControllerAppOptions {
   manifests: string;
+  /** Where alerts go (pxr.yaml `alerts:`); omitted = none configured. */
+  alerts?: AlertsConfig;
+  /** Notifier overrides (tests: a faster tick, a fake poster). */
+  notifier?: Partial<Pick<NotifierOptions, 'tickMs' | 'post' | 'random' | 'retryBaseMs'>>;
   /** SQLite path or `:memory:`. */
   db: string;
   /** The database lock, when the caller took it first (`pxr run` does, before anything starts); released with the app. */
@@ -65,6 +71,8 @@ export interface ControllerApp {
   httpUrl?: string;
   /** What the HTTP endpoints answer, for a server the caller started itself. */
   probe: HttpProbe;
+  /** Delivers alerts from the outbox to the sinks. */
+  notifier: Notifier;
   /** Graceful stop: the watcher, then the controllers (running reconciles finish), then HTTP and the store. */
   stop(): Promise<void>;
 }
@@ -244,6 +252,24 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
     throw err;
   }
   manager.start();
+  const alerts = o.alerts ?? { sinks: [], ...ALERT_DEFAULTS };
+  const notifier = new Notifier({
+    store,
+    clock: o.clock,
+    log: o.log,
+    sinks: alerts.sinks,
+    groupWaitMs: alerts.groupWaitMs,
+    groupIntervalMs: alerts.groupIntervalMs,
+    repeatIntervalMs: alerts.repeatIntervalMs,
+    ...o.notifier,
+  });
+  notifier.start();
+  o.log.info(
+    { component: 'alerts', sinks: alerts.sinks.map((s) => `${s.name} (${s.type})`) },
+    alerts.sinks.length === 0
+      ? 'alerts: no sinks configured — drift and failures are recorded (pxr get, pxr events) but nobody is told; see README "Alerts"'
+      : `alerts go to ${alerts.sinks.map((s) => `${s.name} (${s.type})`).join(', ')}`,
+  );
   let stopped = false;
   return {
     store,
@@ -251,12 +277,14 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
     watcher,
     kinds,
     probe,
+    notifier,
     ...(http ? { httpUrl: http.url } : {}),
     async stop() {
       if (stopped) return;
       stopped = true;
       await watcher.close();
       await manager.stop();
+      await notifier.stop();
       await transports?.closeAll();
       await http?.close();
       store.close();

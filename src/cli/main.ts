@@ -2,16 +2,11 @@
  * `pxr` — the command line. The composition root: this is the only place that reads `process.env`,
  * `process.argv` or the real clock; everything below receives what it needs.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PxrError } from '../core/errors.js';
 import { ConfigError } from './config.js';
+import type { Io } from './args.js';
 
-export interface Io {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  env: Record<string, string | undefined>;
-  cwd: string;
-}
+export type { Io } from './args.js';
 
 const USAGE = `pxr — the Proxmox Reconciler
 
@@ -28,25 +23,6 @@ Usage:
 Run 'pxr <command> --help' for the options of a command. Settings: flags, PXR_* environment
 variables, or pxr.yaml (see README).
 `;
-
-export const COMMON_OPTIONS = {
-  db: { type: 'string' },
-  config: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
-
-export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
-  argv: string[],
-  options: O,
-): ReturnType<
-  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
-> {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new ConfigError((err as Error).message.split('\n')[0] ?? 'bad arguments');
-  }
-}
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const [cmd, ...rest] = argv;

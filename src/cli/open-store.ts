@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { openStore, type Store } from '../store/store.js';
 import { ConfigError, resolveConfig } from './config.js';
-import type { Io } from './main.js';
+import type { Io } from './args.js';
 import { readConfigFile } from './config-file.js';
 
 export function openStoreForCli(flags: { db?: string; config?: string }, io: Io): Store {

@@ -10,8 +10,8 @@
  */
 import type { StoredObject } from './kind.js';
 import { isConditionTrue } from './conditions.js';
-import type { Store } from '../store/store.js';
-import type { StatusRecord } from '../store/status-repo.js';
+import type { StorePort } from './store-port.js';
+import type { StatusRecord } from './store-port.js';
 
 export interface AlertThresholds {
   /** Consecutive failed passes before `Failing` fires. @default 5 */
@@ -22,7 +22,7 @@ export interface AlertThresholds {
 
 type Family = 'failing' | 'stalled';
 
-function firing(store: Store, family: Family, obj: StoredObject): boolean {
+function firing(store: StorePort, family: Family, obj: StoredObject): boolean {
   const on = store.alerts.get(`${family}/${obj.kind}/${obj.name}/firing`);
   if (!on) return false;
   const off = store.alerts.get(`${family}/${obj.kind}/${obj.name}/resolved`);
@@ -30,7 +30,7 @@ function firing(store: Store, family: Family, obj: StoredObject): boolean {
 }
 
 function raise(
-  store: Store,
+  store: StorePort,
   family: Family | 'pruned',
   state: 'firing' | 'resolved',
   obj: StoredObject,
@@ -54,7 +54,7 @@ function raise(
 
 /** Consecutive failed passes so far (the one being recorded included) and since when. */
 function failureRun(
-  store: Store,
+  store: StorePort,
   obj: StoredObject,
   now: number,
 ): { count: number; since: number } {
@@ -70,7 +70,7 @@ function failureRun(
 
 /** Called by record-pass for every recorded pass, with the status before and after. */
 export function objectTransitions(
-  store: Store,
+  store: StorePort,
   obj: StoredObject,
   prev: StatusRecord,
   next: StatusRecord,
@@ -137,7 +137,7 @@ export function objectTransitions(
 }
 
 /** The object's finalizer is done: what pxr had created for it is gone. */
-export function prunedTransition(store: Store, obj: StoredObject, now: number): void {
+export function prunedTransition(store: StorePort, obj: StoredObject, now: number): void {
   raise(
     store,
     'pruned',
@@ -153,7 +153,7 @@ export function prunedTransition(store: Store, obj: StoredObject, now: number): 
 }
 
 /** The mass-deletion guard refused to prune (one alert per refusal text). */
-export function pruneRefusedTransition(store: Store, message: string, now: number): void {
+export function pruneRefusedTransition(store: StorePort, message: string, now: number): void {
   store.alerts.enqueue(
     'source/manifests/PruneRefused',
     {

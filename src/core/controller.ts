@@ -35,12 +35,12 @@ import { WorkQueue } from './work-queue.js';
 import { KindCounters } from './metrics.js';
 import type { PassResult } from './status-calc.js';
 import { recordFinalized, recordObjectPass, type ObjectPass } from './record-pass.js';
-import type { Store } from '../store/store.js';
-import type { ReconcileResult } from '../store/status-repo.js';
+import type { StorePort } from './store-port.js';
+import type { ReconcileResult } from './store-port.js';
 
 export interface ControllerOptions {
   def: KindDefinition;
-  store: Store;
+  store: StorePort;
   clock: Clock;
   log: Logger;
   /** Reconciles of this kind running at once. @default 4 */

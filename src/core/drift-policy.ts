@@ -2,7 +2,13 @@
  * Drift policy from annotations (ARCHITECTURE §4): `pxr/drift: correct|alert|ignore` (default
  * `correct`) and `pxr/drift-ignore: field1,field2` for individual fields.
  */
-import type { DriftItem } from './kind.js';
+
+export interface DriftItem {
+  /** e.g. `bridge_ports` */
+  field: string;
+  desired: unknown;
+  actual: unknown;
+}
 
 export type DriftPolicy = 'correct' | 'alert' | 'ignore';
 

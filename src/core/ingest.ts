@@ -6,10 +6,10 @@
  * once): a git checkout gone wrong must not destroy the cluster.
  */
 import type { ObjectRef, StoredObject } from './kind.js';
-import type { ManifestDoc, SourceSnapshot } from '../source/types.js';
-import type { Store } from '../store/store.js';
+import type { ManifestDoc, SourceSnapshot } from './manifest.js';
+import type { StorePort } from './store-port.js';
 import { pruneRefusedTransition } from './alert-transitions.js';
-import type { ObjectInput } from '../store/objects-repo.js';
+import type { ObjectInput } from './store-port.js';
 
 export const FINALIZER = 'pxr/cleanup';
 export const PRUNE_ANNOTATION = 'pxr/prune';
@@ -76,7 +76,7 @@ export function pruneRefusal(
 }
 
 export function applySnapshot(
-  store: Store,
+  store: StorePort,
   snapshot: SourceSnapshot,
   opts: IngestOptions = {},
 ): ApplyResult {
@@ -142,7 +142,7 @@ export function applySnapshot(
 }
 
 function ingestDoc(
-  store: Store,
+  store: StorePort,
   input: ObjectInput,
   cur: StoredObject | undefined,
   now: number,
@@ -179,7 +179,7 @@ function ingestDoc(
   }
 }
 
-function prune(store: Store, o: StoredObject, now: number, res: ApplyResult): void {
+function prune(store: StorePort, o: StoredObject, now: number, res: ApplyResult): void {
   const ref: ObjectRef = { kind: o.kind, name: o.name };
   if (o.annotations[PRUNE_ANNOTATION] === 'disabled') {
     store.removeObject(ref);

@@ -4,10 +4,32 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
-import type { DriftPolicy, DriftSettings } from './drift-policy.js';
-import type { ManifestDoc, SourceIssue } from '../source/types.js';
-import type { Ownership } from './ownership.js';
+import type { DriftItem, DriftPolicy, DriftSettings } from './drift-policy.js';
+import type { ManifestDoc, SourceIssue } from './manifest.js';
 import type { PrinterColumn } from './object-view.js';
+
+export type { DriftItem } from './drift-policy.js';
+
+/** A Proxmox object pxr created, e.g. `{ resourceType: 'lxc', node: 'pve1', resourceId: '105' }`. */
+export interface ResourceRef {
+  resourceType: string;
+  node: string;
+  resourceId: string;
+}
+
+export interface Ownership {
+  /**
+   * Records that object `objName` owns `res` (idempotent). Throws `INVENTORY_CONFLICT` when another
+   * object (another uid) owns it: ownership is never silently taken over.
+   */
+  claim(objName: string, res: ResourceRef): void;
+  /** Whether object `objName` (by its uid) owns `res`. */
+  owns(objName: string, res: ResourceRef): boolean;
+  /** Drops the record if `objName` owns `res`; returns whether one was dropped. */
+  release(objName: string, res: ResourceRef): boolean;
+  /** Everything object `objName` owns. */
+  owned(objName: string): ResourceRef[];
+}
 
 export interface ObjectRef {
   kind: string;
@@ -41,13 +63,6 @@ export interface Condition {
   message: string;
   /** ms since epoch */
   lastTransitionTime: number;
-}
-
-export interface DriftItem {
-  /** e.g. `bridge_ports` */
-  field: string;
-  desired: unknown;
-  actual: unknown;
 }
 
 /** What a reconcile of one object reports back (every field optional). */

@@ -13,11 +13,11 @@ import { Controller } from './controller.js';
 import { DEFAULT_RESYNC_MS } from './resync.js';
 import { applySnapshot, type ApplyResult, type IngestOptions } from './ingest.js';
 import type { MetricsSnapshot } from './metrics.js';
-import type { SourceSnapshot } from '../source/types.js';
-import type { Store } from '../store/store.js';
+import type { SourceSnapshot } from './manifest.js';
+import type { StorePort } from './store-port.js';
 
 export interface ManagerOptions {
-  store: Store;
+  store: StorePort;
   clock: Clock;
   log: Logger;
   kinds: readonly KindDefinition[];

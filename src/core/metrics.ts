@@ -2,7 +2,7 @@
  * In-memory counters for /metrics. The CLI/HTTP layer renders them as Prometheus text; this module
  * only counts (no I/O, no clock reads: callers pass times).
  */
-import type { ReconcileResult } from '../store/status-repo.js';
+import type { ReconcileResult } from './store-port.js';
 
 /** Upper bounds (seconds) of the reconcile duration histogram. */
 export const DURATION_BUCKETS_S: readonly number[] = [

@@ -1,22 +1,16 @@
 /**
  * An object with its status and open drift as the CLI reads them, and the printer columns a kind
  * declares over it (like a CRD's `additionalPrinterColumns`). Kept in core so that kinds describe
- * their columns without depending on the store that produces the views.
+ * their columns without depending on the store that produces the views (`src/store/queries.ts`).
  */
-import type { Condition, ObjectRef, StoredObject } from './kind.js';
+import type { ObjectRef, StoredObject } from './kind.js';
+import type { StatusRecord } from './store-port.js';
 
 export interface ObjectView {
+  /** The stored object with its bookkeeping times (ms since epoch). */
   object: StoredObject & { createdAt: number; updatedAt: number };
   /** An object never reconciled yet has an empty status (no conditions). */
-  status: {
-    conditions: Condition[];
-    /** Generation last reconciled to Ready. */
-    observedGeneration: number;
-    /** Observed facts reported by the kind (vmid, MAC, in-flight UPID...). */
-    observed: Record<string, unknown>;
-    /** The object's manifest file is currently unreadable or invalid. */
-    sourceInvalid: boolean;
-  };
+  status: StatusRecord;
   openDrift: number;
 }
 

@@ -10,28 +10,14 @@
  */
 import type { Clock } from './clock.js';
 import { PxrError } from './errors.js';
-import type { StoredObject } from './kind.js';
-import type { InventoryRepo, ResourceRef } from '../store/inventory-repo.js';
+import type { Ownership, ResourceRef, StoredObject } from './kind.js';
+import type { InventoryPort } from './store-port.js';
 
-export type { ResourceRef } from '../store/inventory-repo.js';
-
-export interface Ownership {
-  /**
-   * Records that object `objName` owns `res` (idempotent). Throws `INVENTORY_CONFLICT` when another
-   * object (another uid) owns it: ownership is never silently taken over.
-   */
-  claim(objName: string, res: ResourceRef): void;
-  /** Whether object `objName` (by its uid) owns `res`. */
-  owns(objName: string, res: ResourceRef): boolean;
-  /** Drops the record if `objName` owns `res`; returns whether one was dropped. */
-  release(objName: string, res: ResourceRef): boolean;
-  /** Everything object `objName` owns. */
-  owned(objName: string): ResourceRef[];
-}
+export type { Ownership, ResourceRef } from './kind.js';
 
 /** The ownership API for the objects of one reconcile group. */
 export function inventoryOwnership(
-  inventory: InventoryRepo,
+  inventory: InventoryPort,
   objs: readonly StoredObject[],
   clock: Clock,
 ): Ownership {

@@ -4,14 +4,14 @@
  */
 import type { ObjectReader, ObjectStatusView, StoredObject } from './kind.js';
 import { isConditionTrue } from './conditions.js';
-import type { Store } from '../store/store.js';
-import { emptyStatus } from '../store/status-repo.js';
+import type { StorePort } from './store-port.js';
+import { emptyStatus } from './store-port.js';
 
 function hasLabels(obj: StoredObject, selector: Readonly<Record<string, string>>): boolean {
   return Object.entries(selector).every(([k, v]) => obj.labels[k] === v);
 }
 
-export function storeReader(store: Store): ObjectReader {
+export function storeReader(store: StorePort): ObjectReader {
   return {
     get: (ref) => store.objects.get(ref),
     list: (kind, selector) => {

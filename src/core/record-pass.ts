@@ -14,9 +14,9 @@ import {
 } from './status-calc.js';
 import { isConditionTrue } from './conditions.js';
 import { objectTransitions, prunedTransition } from './alert-transitions.js';
-import type { Store } from '../store/store.js';
-import type { EventInput } from '../store/events-repo.js';
-import { emptyStatus, type ReconcileResult } from '../store/status-repo.js';
+import type { StorePort } from './store-port.js';
+import type { EventInput } from './store-port.js';
+import { emptyStatus, type ReconcileResult } from './store-port.js';
 
 export interface ObjectPass {
   obj: StoredObject;
@@ -40,7 +40,7 @@ export interface RecordedPass {
   wroteStatus: boolean;
 }
 
-export function recordObjectPass(store: Store, p: ObjectPass, meta: PassMeta): RecordedPass {
+export function recordObjectPass(store: StorePort, p: ObjectPass, meta: PassMeta): RecordedPass {
   const { obj, pass, settings } = p;
   const ref: ObjectRef = { kind: obj.kind, name: obj.name };
   const now = meta.now;
@@ -153,7 +153,7 @@ export function recordObjectPass(store: Store, p: ObjectPass, meta: PassMeta): R
 }
 
 /** The finalizer is done: drop it and remove the object (events stay). */
-export function recordFinalized(store: Store, obj: StoredObject, now: number): void {
+export function recordFinalized(store: StorePort, obj: StoredObject, now: number): void {
   const ref: ObjectRef = { kind: obj.kind, name: obj.name };
   store.objects.setFinalizers(ref, [], now);
   store.removeObject(ref);

@@ -6,7 +6,7 @@
  */
 import type { Condition, DriftItem, ObjectOutcome } from './kind.js';
 import { getCondition, removeCondition, setCondition } from './conditions.js';
-import type { ReconcileResult, StatusRecord } from '../store/status-repo.js';
+import type { ReconcileResult, StatusRecord } from './store-port.js';
 import type { TerminalError } from './errors.js';
 
 export type PassResult =

@@ -41,7 +41,11 @@ export function createDispatcher(opts: TlsOptions): Agent {
     const pin = normalizeFingerprint(opts.fingerprint);
     // Chain validation is replaced by the pin (the cert is self-signed), so it is switched off
     // and the fingerprint is checked on every new connection before any request is written.
-    const base = buildConnector({ rejectUnauthorized: false, timeout });
+    // TLS session resumption is off: a resumed socket carries no peer certificate to check, and
+    // undici caches a session as soon as the handshake ends, before the pin is checked, so a
+    // resumed session could descend from a connection the pin rejected. Cost: one full handshake
+    // per new connection (sockets are kept alive, so that is rare).
+    const base = buildConnector({ rejectUnauthorized: false, timeout, maxCachedSessions: 0 });
     return new Agent({
       connections,
       connect: (options, callback) => {
@@ -54,7 +58,11 @@ export function createDispatcher(opts: TlsOptions): Agent {
             callback(null, socket);
             return;
           }
-          const actual = (socket as TLSSocket).getPeerX509Certificate()?.fingerprint256;
+          const tls = socket as TLSSocket;
+          // Belt and braces: never accept a socket whose certificate was not shown to us.
+          const actual = tls.isSessionReused()
+            ? undefined
+            : tls.getPeerX509Certificate()?.fingerprint256;
           if (actual !== pin) {
             socket.destroy();
             callback(new TlsPinError(pin, actual, options.hostname), null);

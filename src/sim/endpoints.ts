@@ -3,6 +3,7 @@ import type { EndpointDef } from './types.js';
 import { clusterEndpoints } from './cluster/endpoints.js';
 import { networkEndpoints } from './network/endpoints.js';
 import { lxcEndpoints } from './lxc/endpoints.js';
+import { snapshotEndpoints } from './lxc/snapshot-endpoints.js';
 import { firewallEndpoints } from './firewall/endpoints.js';
 import { certEndpoints } from './certs/endpoints.js';
 
@@ -10,6 +11,7 @@ export const endpoints: readonly EndpointDef[] = [
   ...clusterEndpoints,
   ...networkEndpoints,
   ...lxcEndpoints,
+  ...snapshotEndpoints,
   ...firewallEndpoints,
   ...certEndpoints,
 ];

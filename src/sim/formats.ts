@@ -3,7 +3,7 @@
  * `die "...\n"` becomes `invalid format - ...\n` in the 400 `errors`). Endpoint groups add their own
  * formats (property strings like `net0`, `rootfs`) with {@link registerFormat}.
  */
-import { isIPv6 } from 'node:net';
+import { isIPv6 as nodeIsIPv6 } from 'node:net';
 
 /**
  * Checks one value. Returns nothing when valid, or the error text (as the Perl verifier would
@@ -76,6 +76,11 @@ const DNS_RE = new RegExp(`^(${DNS_LABEL}\\.)*${DNS_LABEL}$`);
 
 export function isIpv4(v: string): boolean {
   return IPV4_RE.test(v);
+}
+
+/** pve-common's `$IPV6RE` has no zone index: `fe80::1%eth0` is not an IPv6 address. */
+function isIPv6(v: string): boolean {
+  return !v.includes('%') && nodeIsIPv6(v);
 }
 
 function cidrBits(v: string, family: 4 | 6): number | undefined {
@@ -198,3 +203,15 @@ registerFormat('pve-vlan-id-or-range', (v) => {
 registerFormat('pve-task-status-type', (v) =>
   fail(/^(ok|error|warning|unknown)$/i.test(v), `invalid status '${v}'`),
 );
+
+/**
+ * `pve_parse_startup_order`: comma-separated `[order=]N`, `up=N`, `down=N`; an empty (or `0`,
+ * Perl-false) value does not parse either.
+ */
+registerFormat('pve-startup-order', (v) => {
+  const parses =
+    v !== '' &&
+    v !== '0' &&
+    v.split(',').every((p) => /^\s*$|^(order=)?\d+$|^(up|down)=\d+$/.test(p));
+  return fail(parses, 'unable to parse startup options');
+});

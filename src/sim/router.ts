@@ -18,10 +18,11 @@ export interface RouteMatch {
 }
 
 /**
- * Last path parameters that may contain `/` (pve-firewall's IPSet entry `{cidr}` is declared with
- * an empty fragment delimiter, so `ipset/x/10.0.0.0/24` reaches it).
+ * Last path parameters that may contain `/` (pve-firewall's IPSet entry `{cidr}` and pve-storage's
+ * `{storage}/content/{volume}` are declared with an empty fragment delimiter, so
+ * `ipset/x/10.0.0.0/24` and `content/local:vztmpl/x.tar.zst` reach them).
  */
-const GREEDY_PARAMS = new Set(['cidr']);
+const GREEDY_PARAMS = new Set(['cidr', 'volume']);
 
 function newNode(): Node {
   return { literal: new Map() };

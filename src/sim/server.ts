@@ -39,6 +39,7 @@ export interface ServerCore {
 
 /** Routes that need no authentication (pve-manager PVE/HTTPServer.pm auth_handler). */
 function isNoAuth(method: string, rel: string): boolean {
+  if (rel === '/access/domains' && method === 'GET') return true;
   return rel === '/access/ticket' && (method === 'GET' || method === 'POST');
 }
 

@@ -73,4 +73,14 @@ export interface SimState {
   nextId: { lower: number; upper: number };
   /** Seed and position of the deterministic random source. */
   rng: number;
+  /** Resource pools of `user.cfg` (absent in state files written before pools existed). */
+  pools?: Record<string, PoolState>;
+}
+
+export interface PoolState {
+  comment?: string;
+  /** Member guests, sorted. */
+  vms: number[];
+  /** Member storage ids, sorted. */
+  storage: string[];
 }

@@ -1,7 +1,6 @@
 /** `pxr validate [dir]`: one read of the folder with every check, no store and no Proxmox. */
 import { systemClock } from '../core/clock.js';
 import type { KindDefinition } from '../core/kind.js';
-import { kindDefinitions } from '../kinds/registry.js';
 import { readManifestDir } from './reader.js';
 import type { SourceIssue } from './types.js';
 import { ManifestValidator } from './validate.js';
@@ -18,7 +17,7 @@ export interface ValidateDirResult {
 /** Reads and validates `dir`; throws a `SOURCE_UNREADABLE` PxrError when the folder cannot be read. */
 export async function validateDir(
   dir: string,
-  kinds: readonly KindDefinition[] = kindDefinitions(),
+  kinds: readonly KindDefinition[],
 ): Promise<ValidateDirResult> {
   const validator = new ManifestValidator(kinds);
   const { snapshot } = await readManifestDir(dir, { validator, clock: systemClock });

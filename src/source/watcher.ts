@@ -15,7 +15,6 @@ import { dirname, resolve, sep } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { toError } from '../core/errors.js';
 import type { KindDefinition } from '../core/kind.js';
-import { kindDefinitions } from '../kinds/registry.js';
 import { ChangeBatcher } from './change-batcher.js';
 import { ReadCache, isManifestFile, readManifestDir } from './reader.js';
 import type { SourceSnapshot } from './types.js';
@@ -34,8 +33,8 @@ export interface ManifestWatcherOptions {
   onSnapshot(snapshot: SourceSnapshot): void | Promise<void>;
   /** Receives read failures (folder gone...) and watcher errors; watching goes on. */
   onError(err: Error): void;
-  /** @default kindDefinitions() */
-  kinds?: readonly KindDefinition[];
+  /** The kinds whose documents are valid (the composition root passes the registry's). */
+  kinds: readonly KindDefinition[];
   /** Quiet time after the last change before re-reading. @default 300 */
   debounceMs?: number;
   /** Longest a change waits under a constant stream of events. @default 2000 */
@@ -76,7 +75,7 @@ class Watcher implements ManifestWatcher {
 
   constructor(private readonly opts: ManifestWatcherOptions) {
     this.root = resolve(opts.root);
-    this.validator = new ManifestValidator(opts.kinds ?? kindDefinitions());
+    this.validator = new ManifestValidator(opts.kinds);
     this.batcher = new ChangeBatcher({
       clock: opts.clock,
       debounceMs: opts.debounceMs ?? 300,

@@ -3,6 +3,9 @@ import { statementCache } from './statements.js';
 import type { DriftItem, ObjectRef } from '../core/kind.js';
 import { canonicalJson } from './canonical-json.js';
 import { parseColumn } from './json-column.js';
+import type { DriftTransition } from '../core/store-port.js';
+
+export type { DriftTransition };
 
 export interface DriftRecord extends DriftItem {
   id: number;
@@ -13,9 +16,6 @@ export interface DriftRecord extends DriftItem {
   /** pxr put the field back (policy `correct`); false when it went away by itself or is open. */
   corrected: boolean;
 }
-
-/** What recording one drift item did, to drive events and alerts on transitions only. */
-export type DriftTransition = 'detected' | 'changed' | 'unchanged' | 'corrected';
 
 interface DriftRow {
   id: number;

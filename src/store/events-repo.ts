@@ -1,14 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { statementCache } from './statements.js';
 import type { ObjectRef } from '../core/kind.js';
+import type { EventInput, EventType } from '../core/store-port.js';
 
-export type EventType = 'Normal' | 'Warning';
-
-export interface EventInput {
-  type: EventType;
-  reason: string;
-  message: string;
-}
+export type { EventInput, EventType };
 
 export interface EventRecord extends EventInput {
   id: number;

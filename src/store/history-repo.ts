@@ -1,23 +1,10 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { statementCache } from './statements.js';
 import type { ObjectRef } from '../core/kind.js';
-import type { ReconcileResult } from './status-repo.js';
 import { parseColumn } from './json-column.js';
+import type { HistoryInput, HistoryRecord, ReconcileResult } from '../core/store-port.js';
 
-export interface HistoryInput {
-  reconcileId: string;
-  startedAt: number;
-  durationMs: number;
-  result: ReconcileResult;
-  actions: string[];
-  error?: string;
-}
-
-export interface HistoryRecord extends HistoryInput {
-  id: number;
-  kind: string;
-  name: string;
-}
+export type { HistoryInput, HistoryRecord };
 
 interface HistoryRow {
   id: number;

@@ -1,21 +1,10 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { statementCache } from './statements.js';
 import { PxrError } from '../core/errors.js';
+import type { ResourceRef } from '../core/kind.js';
+import type { InventoryPort, InventoryRecord } from '../core/store-port.js';
 
-/** A Proxmox object pxr created, e.g. `{ resourceType: 'lxc', node: 'pve1', resourceId: '105' }`. */
-export interface ResourceRef {
-  resourceType: string;
-  node: string;
-  resourceId: string;
-}
-
-export interface InventoryRecord extends ResourceRef {
-  kind: string;
-  name: string;
-  /** Owner uid: ownership binds to it, never to a reusable VMID alone. */
-  uid: string;
-  createdAt: number;
-}
+export type { InventoryRecord, ResourceRef };
 
 interface InventoryRow {
   resource_type: string;
@@ -40,7 +29,7 @@ function toRecord(r: InventoryRow): InventoryRecord {
 }
 
 /** Ownership of Proxmox objects pxr created. */
-export class InventoryRepo {
+export class InventoryRepo implements InventoryPort {
   private readonly sql: (sql: string) => Statement;
 
   constructor(private readonly db: Database) {

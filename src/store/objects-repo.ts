@@ -4,23 +4,14 @@ import { statementCache } from './statements.js';
 import type { ObjectRef, StoredObject } from '../core/kind.js';
 import { canonicalJson, specHash } from './canonical-json.js';
 import { parseColumn } from './json-column.js';
+import type { ObjectInput } from '../core/store-port.js';
+
+export type { ObjectInput };
 
 /** A stored object plus its bookkeeping times (ms since epoch). */
 export interface ObjectRecord extends StoredObject {
   createdAt: number;
   updatedAt: number;
-}
-
-/** What the source says about an object; identity and generation are the store's business. */
-export interface ObjectInput {
-  kind: string;
-  name: string;
-  spec: Record<string, unknown>;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  sourceFile: string;
-  revision?: string;
-  finalizers?: string[];
 }
 
 interface ObjectRow {

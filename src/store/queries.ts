@@ -1,19 +1,14 @@
 /** Read models for the CLI (`pxr get`, `describe`, `events`); no writes. */
 import type { ObjectRef } from '../core/kind.js';
-import type { ObjectView as CoreObjectView } from '../core/object-view.js';
+import type { ObjectView } from '../core/object-view.js';
 import type { DriftRecord, DriftRepo } from './drift-repo.js';
 import type { EventRecord, EventsRepo } from './events-repo.js';
 import type { HistoryRecord, HistoryRepo } from './history-repo.js';
 import type { InventoryRecord, InventoryRepo } from './inventory-repo.js';
-import type { ObjectRecord, ObjectsRepo } from './objects-repo.js';
-import { emptyStatus, type StatusRecord, type StatusRepo } from './status-repo.js';
+import type { ObjectsRepo } from './objects-repo.js';
+import { emptyStatus, type StatusRepo } from './status-repo.js';
 
-/** The core view (what printer columns read) with the store's full records. */
-export interface ObjectView extends CoreObjectView {
-  object: ObjectRecord;
-  /** An object never reconciled yet has an empty status (no conditions). */
-  status: StatusRecord;
-}
+export type { ObjectView };
 
 export interface ObjectDetails extends ObjectView {
   /** Newest first. */

@@ -1,29 +1,13 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { statementCache } from './statements.js';
-import type { Condition, ObjectRef } from '../core/kind.js';
+import type { ObjectRef } from '../core/kind.js';
 import { removeCondition, setCondition } from '../core/conditions.js';
 import { canonicalJson } from './canonical-json.js';
 import { parseColumn } from './json-column.js';
+import { emptyStatus, type ReconcileResult, type StatusRecord } from '../core/store-port.js';
 
-export type ReconcileResult = 'ok' | 'error' | 'requeue' | 'stalled';
-
-export interface StatusRecord {
-  conditions: Condition[];
-  /** Generation last reconciled to Ready. */
-  observedGeneration: number;
-  /** Observed facts reported by the kind (vmid, MAC, in-flight UPID...). */
-  observed: Record<string, unknown>;
-  /** Generation that hit a TerminalError: not retried until the spec changes. */
-  stalledGeneration: number | null;
-  /**
-   * Time of the last reconcile that changed status. Converged passes are not persisted (a converged
-   * system writes nothing), so this is not a heartbeat; the manager's metrics carry the live one.
-   */
-  lastReconcileAt: number | null;
-  lastResult: ReconcileResult | null;
-  /** The object's manifest file is currently unreadable or invalid; the last good spec is kept. */
-  sourceInvalid: boolean;
-}
+export { emptyStatus };
+export type { ReconcileResult, StatusRecord };
 
 interface StatusRow {
   kind: string;
@@ -38,18 +22,6 @@ interface StatusRow {
 }
 
 export const SOURCE_INVALID = 'SourceInvalid';
-
-export function emptyStatus(): StatusRecord {
-  return {
-    conditions: [],
-    observedGeneration: 0,
-    observed: {},
-    stalledGeneration: null,
-    lastReconcileAt: null,
-    lastResult: null,
-    sourceInvalid: false,
-  };
-}
 
 function toRecord(r: StatusRow): StatusRecord {
   const key = `${r.kind}/${r.name}`;

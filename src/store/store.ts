@@ -15,6 +15,7 @@ import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
 import { ObjectsRepo } from './objects-repo.js';
 import { describeObject, listObjectViews, type ObjectDetails, type ObjectView } from './queries.js';
 import { StatusRepo } from './status-repo.js';
+import type { StorePort } from '../core/store-port.js';
 
 export interface StoreOptions {
   clock: Clock;
@@ -32,7 +33,7 @@ export interface StoreOptions {
  * The SQLite store: one file in WAL mode so readers (the CLI) never block the writer (`pxr run`).
  * All writes are synchronous, short transactions; never hold one across an `await`.
  */
-export class Store {
+export class Store implements StorePort {
   readonly objects: ObjectsRepo;
   readonly status: StatusRepo;
   readonly events: EventsRepo;

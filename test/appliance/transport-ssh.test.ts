@@ -285,6 +285,32 @@ describe('ssh transport without a usable server', () => {
     );
   });
 
+  test('SshKeyInvalid names the key file and the problem, never bytes of the key', () => {
+    // ssh2 answers this one with "Unsupported OpenSSH key magic: <the first bytes of the key>".
+    const secret = 'Zq7SECRETMAGICxx';
+    const body = Buffer.from(`${secret}\0${'A'.repeat(40)}`).toString('base64');
+    const privateKey = `-----BEGIN OPENSSH PRIVATE KEY-----\n${body}\n-----END OPENSSH PRIVATE KEY-----\n`;
+    assert.throws(
+      () =>
+        createSshTransport({
+          host: '127.0.0.1',
+          username: 'root',
+          privateKey,
+          keyFile: '/etc/pxr/appliance.key',
+          hostKeyFingerprint: fp,
+        }),
+      (err: unknown) => {
+        assert.ok(err instanceof TerminalError && err.reason === 'SshKeyInvalid', String(err));
+        const text = `${err.message} ${JSON.stringify(err.context ?? {})}`;
+        assert.match(err.message, /\/etc\/pxr\/appliance\.key/);
+        assert.match(err.message, /not an SSH private key/);
+        for (const leak of [secret.slice(0, 8), 'SECRET', body.slice(0, 12), 'magic'])
+          assert.ok(!text.includes(leak), `message quotes key bytes (${leak}): ${text}`);
+        return true;
+      },
+    );
+  });
+
   test('a server that never answers the handshake fails with SSH_CONNECT_TIMEOUT', async () => {
     const t = createSshTransport({
       host: '127.0.0.1',

@@ -9,7 +9,11 @@ import { pino } from 'pino';
 import { systemClock } from '../../src/core/clock.js';
 import { createPveClient } from '../../src/pve/client.js';
 import type { PveClient } from '../../src/pve/types.js';
-import { startControllerApp, type ControllerApp } from '../../src/cli/controller-app.js';
+import {
+  startControllerApp,
+  type ControllerApp,
+  type ControllerAppOptions,
+} from '../../src/cli/controller-app.js';
 import { startSim, type StartedSim } from '../helpers/sim.js';
 import type { SimulatorOptions } from '../../src/sim/simulator.js';
 
@@ -36,6 +40,8 @@ export async function startHarness(
     manifests?: string;
     /** Wraps the client of the FIRST controller only (a test's crash point); restarts use the real one. */
     firstPve?: (pve: PveClient) => PveClient;
+    /** Alert sinks and notifier overrides, as `pxr run` passes them from pxr.yaml. */
+    app?: Pick<ControllerAppOptions, 'alerts' | 'notifier'>;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'pxr-e2e-'));
@@ -64,6 +70,7 @@ export async function startHarness(
       // re-check such foreign pending changes quickly.
       bridge: { taskPollMs: 25, foreignPendingRequeueMs: 200 },
       backoff: { baseMs: 50, maxMs: 500 },
+      ...opts.app,
     });
   const h: Harness = {
     dir,

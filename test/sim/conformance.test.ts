@@ -33,6 +33,12 @@ if (!schema) {
     });
     for (const ep of endpoints) {
       void test(`${ep.method} ${ep.path}`, () => {
+        // apidata.js is a tree whose roots are the children of `/`: the root index (pve-manager
+        // PVE/API2.pm `index`) has no entry, and no parameters or permission check to compare.
+        if (ep.method === 'GET' && ep.path === '/') {
+          assert.deepEqual([ep.params, ep.permission], [{}, undefined]);
+          return;
+        }
         const info = schema.get(`${ep.method} ${ep.path}`);
         assert.ok(info, `${ep.method} ${ep.path} does not exist in the official schema`);
         assert.deepEqual(compareEndpoint(ep, info), []);

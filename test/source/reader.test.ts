@@ -195,7 +195,7 @@ describe('validateDir (pxr validate)', () => {
     const root = temp();
     write(root, 'net.yaml', `${bridgeYaml('a')}---\n${bridgeYaml('lan', 'proximity-lan')}`);
     write(root, 'more/x.yml', bridgeYaml('b', 'vmbr2'));
-    const r = await validateDir(root);
+    const r = await validateDir(root, kindDefinitions());
     assert.equal(r.files, 2);
     assert.equal(r.docs, 2);
     assert.deepEqual(

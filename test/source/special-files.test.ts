@@ -111,6 +111,7 @@ describe('watching a folder that gains a FIFO and a link to /dev/zero', () => {
     write(root, 'a.yaml', bridgeYaml('a', 'vmbr1'));
     const snapshots: SourceSnapshot[] = [];
     const w = watchManifests({
+      kinds: kindDefinitions(),
       root,
       clock: systemClock,
       debounceMs: 50,

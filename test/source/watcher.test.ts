@@ -7,6 +7,7 @@ import { watchManifests } from '../../src/source/watcher.js';
 import type { ManifestWatcher } from '../../src/source/watcher.js';
 import type { SourceSnapshot } from '../../src/source/types.js';
 import { bridgeYaml, tempDir, waitFor, write } from './helpers.js';
+import { kindDefinitions } from '../../src/kinds/registry.js';
 
 const SHA1 = '1'.repeat(40);
 const SHA2 = '2'.repeat(40);
@@ -20,6 +21,7 @@ async function started(root: string, opts: { debounceMs?: number; retryMs?: numb
   const snapshots: SourceSnapshot[] = [];
   const errors: Error[] = [];
   const w: ManifestWatcher = watchManifests({
+    kinds: kindDefinitions(),
     root,
     clock: systemClock,
     debounceMs: opts.debounceMs ?? 50,
@@ -155,6 +157,7 @@ describe('git-sync: the checkout link is swapped atomically', () => {
 describe('watcher lifecycle', () => {
   test('start() rejects when the folder does not exist', async () => {
     const w = watchManifests({
+      kinds: kindDefinitions(),
       root: join(temp(), 'missing'),
       clock: systemClock,
       onSnapshot: () => undefined,
@@ -184,6 +187,7 @@ describe('the periodic re-list', () => {
     const clock = new ManualClock();
     const snapshots: SourceSnapshot[] = [];
     const w = watchManifests({
+      kinds: kindDefinitions(),
       root,
       clock,
       debounceMs: 300,

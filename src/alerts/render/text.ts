@@ -12,8 +12,8 @@ export interface GroupedAlert extends Alert {
 
 const WORDS: Record<string, string> = {
   DriftDetected: 'drift detected',
-  DriftCorrected: 'corrected',
-  DriftResolved: 'resolved',
+  DriftCorrected: 'drift corrected',
+  DriftResolved: 'drift resolved',
   DriftPersisting: 'drift still present',
 };
 
@@ -35,8 +35,10 @@ export function coalesce(alerts: readonly Alert[]): GroupedAlert[] {
 
 /** `drift detected and corrected` for a fingerprint that went through both inside the group. */
 export function transitionText(a: GroupedAlert): string {
-  const seq = [...a.earlier, a.reason].map(word);
-  return [...new Set(seq)].join(' and ');
+  const seq = [...new Set([...a.earlier, a.reason].map(word))];
+  // "drift detected and corrected", not "drift detected and drift corrected".
+  const drift = seq[0]?.startsWith('drift ') === true;
+  return seq.map((w, i) => (i > 0 && drift ? w.replace(/^drift /, '') : w)).join(' and ');
 }
 
 export function alertLine(a: GroupedAlert): string {

@@ -40,15 +40,24 @@ export function normaliseFingerprint(pin: string): string {
   return `SHA256:${m[1]}`;
 }
 
-/** Fails early (and for good) on a key ssh2 cannot use, before any connection is tried. */
-export function checkPrivateKey(privateKey: string, passphrase?: string): void {
+/**
+ * Fails early (and for good) on a key ssh2 cannot use, before any connection is tried. ssh2's
+ * parse messages can quote bytes of the key ("Unsupported OpenSSH key magic: <bytes>"), so they
+ * are never passed on: the message names the file and a fixed description of the problem.
+ */
+export function checkPrivateKey(privateKey: string, passphrase?: string, keyFile?: string): void {
   const parsed = ssh2.utils.parseKey(privateKey, passphrase);
   if (parsed instanceof Error) {
-    // ssh2's parse messages name the problem ("Unsupported key format"), never key material.
+    const problem = /passphrase|encrypted/i.test(parsed.message)
+      ? 'it is encrypted and the passphrase is missing or wrong'
+      : 'it is not an SSH private key ssh2 can parse';
+    const what = keyFile === undefined ? 'the ssh private key' : `the ssh private key ${keyFile}`;
     throw new TerminalError(
       'SshKeyInvalid',
-      `the ssh private key cannot be used: ${parsed.message}`,
-      {},
+      `${what} cannot be used: ${problem} (content not shown)`,
+      {
+        context: keyFile === undefined ? {} : { keyFile },
+      },
     );
   }
 }

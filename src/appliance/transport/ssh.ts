@@ -28,6 +28,8 @@ export interface SshTransportOptions {
   /** The private key, PEM or OpenSSH text. Never logged and never part of an error. */
   privateKey: string;
   passphrase?: string;
+  /** Where the key was read from, to name it in errors (never its content). */
+  keyFile?: string;
   /**
    * The pinned host key, `SHA256:<base64>` as `ssh-keygen -lf <key>.pub` prints it. Any other key
    * refuses the connection with a `TerminalError` (reason `SshHostKeyMismatch`).
@@ -99,7 +101,7 @@ class SshTransport implements Transport {
     const port = opts.port ?? 22;
     this.#clock = opts.clock ?? systemClock;
     const fingerprint = normaliseFingerprint(opts.hostKeyFingerprint);
-    checkPrivateKey(opts.privateKey, opts.passphrase);
+    checkPrivateKey(opts.privateKey, opts.passphrase, opts.keyFile);
     this.#conn = {
       host: opts.host,
       port,

@@ -279,6 +279,32 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     );
   }
 
+  /**
+   * After `CT N already exists`: when N carries our marker, or is still being created (no marker
+   * readable yet), the claim is kept and N is confirmed by the next pass like any container
+   * created before a restart — no second create, no release. Undefined when N is someone else's.
+   */
+  private async existingIsOurs(
+    p: Pass,
+    node: string,
+    vmid: number,
+  ): Promise<ObjectOutcome | undefined> {
+    const read = await readOrMissing(p, node, vmid);
+    const creating = read?.current['lock'] === 'create';
+    const owner = markerOf(read?.current['description'] ?? read?.effective['description']);
+    if (!creating && owner !== p.obj.uid) return undefined;
+    p.obs.vmid = vmid;
+    p.obs.node = node;
+    p.obs.phase = 'reserved';
+    return outcome(p, {
+      requeueAfterMs: creating ? this.sh.pollMs : 0,
+      notReady: {
+        reason: 'Progressing',
+        message: `CT ${vmid} already exists${creating ? ' (lock: create)' : ' with our marker'}; confirming it instead of creating another`,
+      },
+    });
+  }
+
   private async createPath(p: Pass, knownVmid?: number): Promise<ObjectOutcome> {
     const { spec, obs } = p;
     const { pve } = this.sh.deps;
@@ -321,6 +347,12 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
       );
     } catch (err) {
       const taken = vmidTakenBy(err);
+      if (taken?.type === 'CT') {
+        // Possibly our own create still in flight from before a restart (its VMID read 404 when
+        // this pass started): only the marker tells, so read it before giving the VMID up.
+        const mine = await this.existingIsOurs(p, taken.node, vmid);
+        if (mine) return mine;
+      }
       if (taken) {
         return this.vmidTaken(
           p,

@@ -109,6 +109,7 @@ async function build(
     port: a.port,
     username: a.user,
     privateKey,
+    keyFile: a.privateKeyFile,
     hostKeyFingerprint: a.hostKeyFingerprint,
     clock: o.clock,
     ...(o.log ? { logger: o.log.child({ appliance: target.name }) } : {}),

@@ -5,6 +5,12 @@ import { nextIdEndpoints } from './nextid.js';
 import { taskEndpoints } from './tasks.js';
 import { storageEndpoints } from './storage.js';
 import { accessEndpoints } from './access.js';
+import { poolEndpoints } from './pools.js';
+import { indexEndpoints } from './indexes.js';
+import { datacenterEndpoints } from './datacenter.js';
+import { storageConfigEndpoints } from './storage-config.js';
+import { volumeEndpoints } from './volume-endpoints.js';
+import { aplinfoEndpoints } from './aplinfo.js';
 
 export const clusterEndpoints: EndpointDef[] = [
   ...infoEndpoints,
@@ -13,4 +19,10 @@ export const clusterEndpoints: EndpointDef[] = [
   ...taskEndpoints,
   ...storageEndpoints,
   ...accessEndpoints,
+  ...poolEndpoints,
+  ...indexEndpoints,
+  ...datacenterEndpoints,
+  ...storageConfigEndpoints,
+  ...volumeEndpoints,
+  ...aplinfoEndpoints,
 ];

@@ -4,6 +4,7 @@
  * Imported for its effect by ./endpoints.ts.
  */
 import { registerFormat } from '../formats.js';
+import { parsePropertyString, type PropFormat } from '../lxc/property-string.js';
 import { parseAddressList, verifyIpOrCidr, verifyIpOrCidrOrAlias } from './addr.js';
 import { parsePortSpec } from './ports.js';
 import { isKnownProtocol, ICMP_TYPES, ICMPV6_TYPES } from './protocols.js';
@@ -45,4 +46,14 @@ registerFormat('pve-fw-conntrack-helper', (v) => {
   // Perl's die here has no trailing newline, so it carries " at .../Firewall.pm line N."; we
   // keep the meaningful part.
   return bad === undefined ? undefined : `unknown helper ${bad}`;
+});
+
+/** pve-firewall PVE/Firewall.pm `$cluster_option_properties->{log_ratelimit}` (an inline format). */
+const LOG_RATELIMIT: PropFormat = {
+  enable: { type: 'boolean', defaultKey: true, default: 1 },
+  rate: { type: 'string', optional: true, pattern: /[1-9][0-9]*\/(second|minute|hour|day)/ },
+  burst: { type: 'integer', optional: true, minimum: 0 },
+};
+registerFormat('pve-fw-log-ratelimit', (v) => {
+  parsePropertyString(LOG_RATELIMIT, v);
 });

@@ -91,7 +91,9 @@ export function printPendingDelete(keys: readonly string[]): string {
 }
 
 /** `write_pct_config`: the text of `/etc/pve/lxc/<vmid>.conf`. */
-export function renderConfig(ct: Pick<LxcState, 'config' | 'pending' | 'pendingDelete'>): string {
+export function renderConfig(
+  ct: Pick<LxcState, 'config' | 'pending' | 'pendingDelete' | 'snapshots'>,
+): string {
   let raw = renderSection(ct.config);
   const pending: ConfigValues = { ...ct.pending };
   if (ct.pendingDelete.length > 0) pending.delete = printPendingDelete(ct.pendingDelete);
@@ -99,11 +101,17 @@ export function renderConfig(ct: Pick<LxcState, 'config' | 'pending' | 'pendingD
     raw += '\n[pve:pending]\n';
     raw += renderSection(pending);
   }
+  for (const name of Object.keys(ct.snapshots ?? {}).sort()) {
+    raw += `\n[${name}]\n`;
+    raw += renderSection(ct.snapshots?.[name] ?? {});
+  }
   return raw;
 }
 
 /** sha1 hex of the rendered file: any change of config or pending changes it. */
-export function configDigest(ct: Pick<LxcState, 'config' | 'pending' | 'pendingDelete'>): string {
+export function configDigest(
+  ct: Pick<LxcState, 'config' | 'pending' | 'pendingDelete' | 'snapshots'>,
+): string {
   return createHash('sha1').update(renderConfig(ct), 'utf8').digest('hex');
 }
 

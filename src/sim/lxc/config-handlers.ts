@@ -2,6 +2,7 @@
  * Reads and the synchronous config update: GET /lxc, GET/PUT /lxc/{vmid}/config, GET /pending,
  * GET /status/current, GET /interfaces.
  */
+import { snapshotConfigView } from './snapshots.js';
 import { splitList } from '../formats.js';
 import { die, paramError, type RequestContext } from '../types.js';
 import { configView, pendingArray, type PendingItem } from './config-file.js';
@@ -61,8 +62,7 @@ export function getConfig(ctx: RequestContext): Record<string, string | number> 
     paramError({ snapshot: msg, current: msg });
   }
   const { ct } = requestCt(ctx);
-  // The simulator keeps no snapshots.
-  if (params.snapshot !== undefined) die(`snapshot '${str(params.snapshot)}' does not exist`);
+  if (params.snapshot !== undefined) return snapshotConfigView(ct, str(params.snapshot));
   return configView(ct, params.current === 1);
 }
 

@@ -13,6 +13,7 @@ import { newDiskRequest, parseMountPoint, printMountPoint } from './ct-formats.j
 import { updateConfig } from './config-update.js';
 import { DURATION_MS, startCt } from './lifecycle.js';
 import { CREATE_ONLY } from './params.js';
+import { addVmToPool, checkPoolExist } from '../cluster/pools.js';
 
 const OSTYPES = [
   'debian',
@@ -82,6 +83,8 @@ export function createCt(ctx: RequestContext): string {
   const start = params.start === 1;
 
   checkVmidUnused(sim, vmid);
+  const pool = typeof params.pool === 'string' ? params.pool : undefined;
+  if (pool !== undefined) checkPoolExist(sim, pool);
 
   const ostemplate = String(params.ostemplate);
   const storage = typeof params.storage === 'string' ? params.storage : 'local';
@@ -195,6 +198,7 @@ export function createCt(ctx: RequestContext): string {
         ct = { ...prepared, config: conf };
         node.lxc[String(vmid)] = ct;
         created = true;
+        if (pool !== undefined) addVmToPool(sim, vmid, pool);
         sim.touch();
         warnings = nestingWarning ? 1 : 0;
       } catch (err) {

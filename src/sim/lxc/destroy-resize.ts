@@ -10,6 +10,7 @@ import { parseMountPoint, printMountPoint } from './ct-formats.js';
 import { checkLock, loadCt, referencedVolumes, requestCt, takeConfigFlock } from './guests.js';
 import { DURATION_MS, stopCt } from './lifecycle.js';
 import { parseSize } from './property-string.js';
+import { removeVmFromPools } from '../cluster/pools.js';
 import { freeVolume, resizeVolume, splitVolid, volumeSize, volumesOwnedBy } from './volumes.js';
 
 function destroyEarlyChecks(ct: LxcState): void {
@@ -49,6 +50,8 @@ export function destroyCt(ctx: RequestContext): string {
         freeVolume(node, volid);
         log(`  Logical volume "${volid.replace(/^.*:/, '')}" successfully removed.`);
       }
+      // remove_vm_access: the guest leaves its pool with or without purge.
+      removeVmFromPools(sim, vmid);
       delete node.guestFirewall[String(vmid)];
       if (params.purge === 1) log(`purging CT ${vmid} from related configurations..`);
       delete node.lxc[String(vmid)];

@@ -4,6 +4,7 @@
  */
 import type { EndpointDef, ParamDef } from '../types.js';
 import './ct-formats.js';
+import './ct-value-formats.js';
 import { createCt } from './create.js';
 import {
   ctIndex,

@@ -18,4 +18,9 @@ export interface LxcState {
   leases?: Record<string, { hwaddr: string; bridge: string; cidr: string }>;
   /** Set by `status/suspend` (a checkpoint was written); `status/resume` restores from it. */
   suspended?: boolean;
+  /**
+   * `[snapname]` sections of the config: the copied config keys plus `snaptime`, `description`,
+   * `parent` and, while a worker handles it, `snapstate` (`prepare`, `delete`).
+   */
+  snapshots?: Record<string, Record<string, string | number>>;
 }
