@@ -4,6 +4,8 @@
  * Renderers read only this; {@link validateDesired} finds what would make a rendered config wrong
  * (a reservation outside the LAN, two hosts with one MAC) before any daemon sees it.
  */
+import { formatIpv4, parseCidrV4, parseIpv4 } from '../source/checks.js';
+
 export interface DnsRecord {
   name: string;
   type: 'A' | 'AAAA' | 'CNAME' | 'TXT';
@@ -50,18 +52,6 @@ export interface ApplianceDesired {
   hosts: ApplianceHost[];
 }
 
-export function ipToInt(ip: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) return undefined;
-  return parts.reduce((acc, p) => acc * 256 + p, 0);
-}
-
-export function intToIp(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-}
-
 export interface ParsedCidr {
   ip: string;
   prefix: number;
@@ -72,22 +62,17 @@ export interface ParsedCidr {
   last: number;
 }
 
+/** The LAN or NAT source network, parsed by the same CIDR parser the manifest checks use. */
 export function parseCidr(cidr: string): ParsedCidr | undefined {
-  const [ip, p, extra] = cidr.split('/');
-  if (ip === undefined || p === undefined || extra !== undefined || !/^\d{1,2}$/.test(p))
-    return undefined;
-  const n = ipToInt(ip);
-  const prefix = Number(p);
-  if (n === undefined || prefix > 32) return undefined;
-  const size = 2 ** (32 - prefix);
-  const first = Math.floor(n / size) * size;
+  const c = parseCidrV4(cidr);
+  if (c === undefined) return undefined;
   return {
-    ip,
-    prefix,
-    network: intToIp(first),
-    netmask: intToIp(2 ** 32 - size),
-    first,
-    last: first + size - 1,
+    ip: cidr.slice(0, cidr.indexOf('/')),
+    prefix: c.prefix,
+    network: formatIpv4(c.network),
+    netmask: formatIpv4(2 ** 32 - 2 ** (32 - c.prefix)),
+    first: c.network,
+    last: c.broadcast,
   };
 }
 
@@ -107,8 +92,8 @@ function rangeInts(
   what: string,
   issues: string[],
 ): [number, number] | undefined {
-  const a = ipToInt(r[0]);
-  const b = ipToInt(r[1]);
+  const a = parseIpv4(r[0]);
+  const b = parseIpv4(r[1]);
   if (a === undefined || b === undefined || a > b) {
     issues.push(`${what} ${r[0]}-${r[1]} is not a valid address range`);
     return undefined;
@@ -140,10 +125,10 @@ export function validateDesired(d: ApplianceDesired): string[] {
   if (!LEASE.test(d.dhcp.leaseTime)) issues.push(`dhcp.leaseTime "${d.dhcp.leaseTime}" is invalid`);
   if (!DOMAIN.test(d.dns.domain)) issues.push(`dns.domain "${d.dns.domain}" is not a domain name`);
   for (const u of d.dns.upstream)
-    if (ipToInt(u) === undefined) issues.push(`dns.upstream "${u}" is not an IPv4 address`);
+    if (parseIpv4(u) === undefined) issues.push(`dns.upstream "${u}" is not an IPv4 address`);
   for (const r of d.dns.records) {
     if (!DOMAIN.test(r.name)) issues.push(`dns record "${r.name}" is not a domain name`);
-    if (r.type === 'A' && ipToInt(r.value) === undefined)
+    if (r.type === 'A' && parseIpv4(r.value) === undefined)
       issues.push(`dns record ${r.name} A "${r.value}" is not an IPv4 address`);
     if (r.type === 'AAAA' && !/^[0-9a-f:]{2,39}$/i.test(r.value))
       issues.push(`dns record ${r.name} AAAA "${r.value}" is not an IPv6 address`);
@@ -174,7 +159,7 @@ export function validateDesired(d: ApplianceDesired): string[] {
       seen[key].add(value);
     }
     if (h.ip !== undefined) {
-      const n = ipToInt(h.ip);
+      const n = parseIpv4(h.ip);
       if (n === undefined) issues.push(`host ${h.hostname}: ip "${h.ip}" is not an IPv4 address`);
       else if (!inLan(n))
         issues.push(`host ${h.hostname}: ip ${h.ip} is outside the LAN ${d.lan.cidr}`);
@@ -182,7 +167,7 @@ export function validateDesired(d: ApplianceDesired): string[] {
         issues.push(`host ${h.hostname}: ip ${h.ip} is inside the dynamic dhcp.range`);
       else if (reserved && !inRange(n, reserved))
         issues.push(`host ${h.hostname}: ip ${h.ip} is outside dhcp.reservedRange`);
-      else if (lan && n === ipToInt(lan.ip))
+      else if (lan && n === parseIpv4(lan.ip))
         issues.push(`host ${h.hostname}: ip ${h.ip} is the appliance's own address`);
     }
     for (const e of h.expose) {

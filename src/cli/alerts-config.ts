@@ -7,6 +7,7 @@ import { SEVERITIES, type Severity } from '../alerts/alert.js';
 import { SINK_TYPES, type SinkConfig, type SinkType } from '../alerts/sink-config.js';
 import { ConfigError } from './config.js';
 import { parseDuration } from './duration.js';
+import { isRecord as isMap } from '../core/records.js';
 
 export interface AlertsConfig {
   sinks: SinkConfig[];
@@ -35,10 +36,6 @@ const SINK_KEYS = new Set([
 ]);
 
 type Read = (path: string) => string;
-
-function isMap(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 function duration(file: string, key: string, v: unknown, fallback: number): number {
   if (v === undefined || v === null) return fallback;

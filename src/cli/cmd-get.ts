@@ -1,9 +1,10 @@
 /** `pxr get [kind] [name] [-o wide|json|yaml]` — reads the store; works while `pxr run` writes it. */
 import { stringify } from 'yaml';
 import { systemClock } from '../core/clock.js';
+import type { ObjectView, ViewLookup } from '../core/object-view.js';
 import { columnsFor } from './columns.js';
 import { ConfigError } from './config.js';
-import { resolveKind } from './kinds.js';
+import { resolveKindDefinition } from './kinds.js';
 import { COMMON_OPTIONS, parse, type Io } from './args.js';
 import { openStoreForCli } from './open-store.js';
 import { renderTable } from './table.js';
@@ -22,7 +23,8 @@ export async function cmdGet(argv: string[], io: Io): Promise<number> {
   if (!['', 'wide', 'json', 'yaml'].includes(output))
     throw new ConfigError(`-o: '${output}' must be wide, json or yaml`);
   if (positionals.length > 2) throw new ConfigError('at most KIND and NAME');
-  const kind = positionals[0] ? resolveKind(positionals[0]) : undefined;
+  const def = positionals[0] ? resolveKindDefinition(positionals[0]) : undefined;
+  const kind = def?.kind;
   const name = positionals[1];
   const store = openStoreForCli(values, io);
   try {
@@ -44,10 +46,14 @@ export async function cmdGet(argv: string[], io: Io): Promise<number> {
       io.stdout.write(kind ? `No ${kind} objects.\n` : 'No objects.\n');
       return 0;
     }
-    const appliances = kind === 'AppContainer' ? store.listObjects('Appliance') : [];
-    const cols = columnsFor(kind, output === 'wide', systemClock.now(), (n) =>
-      appliances.find((a) => a.object.name === n),
-    );
+    // Other objects a kind's column shows something of, read once per kind.
+    const byKind = new Map<string, ObjectView[]>();
+    const lookup: ViewLookup = (ref) => {
+      let list = byKind.get(ref.kind);
+      if (!list) byKind.set(ref.kind, (list = store.listObjects(ref.kind)));
+      return list.find((o) => o.object.name === ref.name);
+    };
+    const cols = columnsFor(def, output === 'wide', systemClock.now(), lookup);
     io.stdout.write(
       renderTable(
         cols.map((c) => c.header),

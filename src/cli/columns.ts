@@ -1,28 +1,12 @@
-/** What `pxr get` shows per kind: a few spec columns, then the same status columns for every kind. */
-import type { ObjectView } from '../store/queries.js';
+/**
+ * What `pxr get` shows: NAME, the columns the kind declares in its definition (`columns`), then the
+ * same status columns for every kind. Nothing here knows a particular kind.
+ */
+import type { KindDefinition } from '../core/kind.js';
+import type { ObjectView, ViewLookup } from '../core/object-view.js';
 import { formatDuration } from './duration.js';
-import { appContainerColumns, type ApplianceLookup } from '../kinds/app-container/columns.js';
-import { applianceColumns } from '../kinds/appliance/columns.js';
 
 type Col = { header: string; value(v: ObjectView): string };
-
-function scalar(x: unknown): string {
-  if (typeof x === 'string') return x;
-  if (typeof x === 'number' || typeof x === 'boolean') return String(x);
-  return JSON.stringify(x);
-}
-const str = (x: unknown): string =>
-  x === undefined || x === null ? '' : Array.isArray(x) ? x.map(scalar).join(',') : scalar(x);
-const spec = (v: ObjectView, key: string): unknown => v.object.spec[key];
-
-const KIND_COLUMNS: Record<string, Col[]> = {
-  Bridge: [
-    { header: 'NODE', value: (v) => str(spec(v, 'node')) },
-    { header: 'IFACE', value: (v) => str(spec(v, 'iface')) },
-    { header: 'PORTS', value: (v) => str(spec(v, 'ports')) || '-' },
-    { header: 'CIDR', value: (v) => str(spec(v, 'cidr')) || '-' },
-  ],
-};
 
 export function condition(
   v: ObjectView,
@@ -42,26 +26,26 @@ function reason(v: ObjectView): string {
   return condition(v, 'Ready')?.reason ?? 'Pending';
 }
 
-function kindColumns(kind: string, wide: boolean, appliance?: ApplianceLookup): Col[] {
-  if (kind === 'AppContainer') return appContainerColumns(wide, appliance);
-  if (kind === 'Appliance') return applianceColumns(wide);
-  return KIND_COLUMNS[kind] ?? [];
-}
-
-/** `appliance` finds an Appliance object (the BRIDGE of its members is its LAN bridge). */
+/**
+ * `def` is the kind listed (none: every kind, without kind columns); `lookup` finds other objects
+ * for columns that show something of them.
+ */
 export function columnsFor(
-  kind: string | undefined,
+  def: KindDefinition | undefined,
   wide: boolean,
   now: number,
-  appliance?: ApplianceLookup,
+  lookup: ViewLookup,
 ): Col[] {
   const cols: Col[] = [
     {
       header: 'NAME',
-      value: (v) => (kind ? v.object.name : `${v.object.kind.toLowerCase()}/${v.object.name}`),
+      value: (v) => (def ? v.object.name : `${v.object.kind.toLowerCase()}/${v.object.name}`),
     },
   ];
-  if (kind) cols.push(...kindColumns(kind, wide, appliance));
+  for (const c of def?.columns ?? []) {
+    if (c.wide && !wide) continue;
+    cols.push({ header: c.header, value: (v) => c.value(v, lookup) });
+  }
   cols.push(
     { header: 'READY', value: ready },
     { header: 'STATUS', value: reason },

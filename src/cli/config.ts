@@ -4,6 +4,7 @@
  * config or one clear error out) so it is tested without touching the process.
  */
 import { parse as parseYaml } from 'yaml';
+import { DEFAULT_RESYNC_MS } from '../core/resync.js';
 import { parseDuration } from './duration.js';
 
 export interface PxrConfig {
@@ -236,7 +237,7 @@ export function resolveConfig(input: ResolveInput): PxrConfig {
     const v = input.flags[s.key] ?? (s.env ? input.env[s.env] : undefined) ?? fileSettings[s.key];
     if (v !== undefined && v !== '') raw[s.key] = v;
   }
-  let resyncMs = 30_000;
+  let resyncMs = DEFAULT_RESYNC_MS;
   if (raw.resync !== undefined) {
     const d = parseDuration(raw.resync);
     if (d === undefined || d < 1000)

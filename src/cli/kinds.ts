@@ -1,8 +1,14 @@
 /** Resolves what a user types (`bridges`, `bridge`, `br`, `Bridge`) to a kind name. */
+import type { KindDefinition } from '../core/kind.js';
 import { kindDefinitions } from '../kinds/registry.js';
 import { ConfigError } from './config.js';
 
 export function resolveKind(word: string): string {
+  return resolveKindDefinition(word).kind;
+}
+
+/** The definition of the kind a user names (its columns, for `pxr get`). */
+export function resolveKindDefinition(word: string): KindDefinition {
   const w = word.toLowerCase();
   for (const k of kindDefinitions()) {
     const names = [
@@ -10,7 +16,7 @@ export function resolveKind(word: string): string {
       k.plural.toLowerCase(),
       ...(k.aliases ?? []).map((a) => a.toLowerCase()),
     ];
-    if (names.includes(w)) return k.kind;
+    if (names.includes(w)) return k;
   }
   const known = kindDefinitions()
     .map((k) => k.plural)

@@ -15,6 +15,7 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import { isTerminal, PxrError, toError } from './errors.js';
+import { DEFAULT_RESYNC_MS } from './resync.js';
 import type {
   KindDefinition,
   ObjectRef,
@@ -44,7 +45,7 @@ export interface ControllerOptions {
   log: Logger;
   /** Reconciles of this kind running at once. @default 4 */
   concurrency?: number;
-  /** Enqueue every group this often, to sweep reality for drift; 0 disables. @default 300_000 */
+  /** Enqueue every group this often, to sweep reality for drift; 0 disables. @default DEFAULT_RESYNC_MS */
   resyncMs?: number;
   backoff?: BackoffOptions;
   /** Kinds that depend on this one, transitively: their pending deletions block ours. */
@@ -169,7 +170,7 @@ export class Controller {
   }
 
   private scheduleResync(): void {
-    const every = this.o.resyncMs ?? 300_000;
+    const every = this.o.resyncMs ?? DEFAULT_RESYNC_MS;
     if (every <= 0 || !this.running) return;
     this.cancelResync = this.o.clock.setTimer(every, () => {
       if (!this.running) return;

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { DriftItem, DriftPolicy, DriftSettings } from './drift-policy.js';
 import type { ManifestDoc, SourceIssue } from './manifest.js';
+import type { PrinterColumn } from './object-view.js';
 
 export type { DriftItem } from './drift-policy.js';
 
@@ -184,6 +185,8 @@ export interface KindDefinition<Spec = Record<string, unknown>> {
   dependsOn?: string[];
   /** Changes of other kinds that queue objects of this one. */
   watches?: Watch[];
+  /** Columns of `pxr get <plural>` between NAME and the common status columns, in order. */
+  columns?: PrinterColumn[];
   /** Built by the composition root with its dependencies (Proxmox client, clock...). */
   reconciler?: Reconciler<Spec>;
 }

@@ -10,6 +10,7 @@ import type { KindDefinition, ObjectReader, ObjectRef, StoredObject } from './ki
 import { storeReader } from './reader.js';
 import type { BackoffOptions } from './backoff.js';
 import { Controller } from './controller.js';
+import { DEFAULT_RESYNC_MS } from './resync.js';
 import { applySnapshot, type ApplyResult, type IngestOptions } from './ingest.js';
 import type { MetricsSnapshot } from './metrics.js';
 import type { SourceSnapshot } from './manifest.js';
@@ -22,10 +23,8 @@ export interface ManagerOptions {
   kinds: readonly KindDefinition[];
   /** Reconciles running at once per kind. @default 4 */
   concurrency?: number;
-  /** Periodic resync per kind; 0 disables. @default 300_000 */
+  /** Periodic resync per kind; 0 disables. @default DEFAULT_RESYNC_MS (30 s) */
   resyncMs?: number;
-  /** Per-kind resync overrides. */
-  resyncMsByKind?: Record<string, number>;
   backoff?: BackoffOptions;
   ingest?: IngestOptions;
   /** How long `stop()` waits for running reconciles. @default 30_000 */
@@ -70,7 +69,7 @@ export class Manager {
         clock: o.clock,
         log: o.log,
         dependents: dependentsOf(def.kind, o.kinds),
-        resyncMs: o.resyncMsByKind?.[def.kind] ?? o.resyncMs ?? 300_000,
+        resyncMs: o.resyncMs ?? DEFAULT_RESYNC_MS,
         onFinalized: (kind) => this.onFinalized(kind),
         onReady: (ref) => this.onReady(ref),
         onProcessed: (kind, key) => this.firstSweep?.delete(`${kind}\0${key}`),

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import { ambientSignal } from '../core/cancel.js';
 import { PxrError } from '../core/errors.js';
-import { PveApiError, PveTaskError, translateFailure } from './errors.js';
+import { PveApiError, translateFailure } from './errors.js';
 import { apiPath, routeTemplate } from './route.js';
 import { createDispatcher } from './tls.js';
 import { createTransport, type CallScope } from './transport.js';
@@ -24,9 +24,7 @@ import type {
   TaskListEntry,
   TaskLogLine,
   TaskStatus,
-  WaitTaskOptions,
 } from './types.js';
-import { isTaskSuccess } from './upid.js';
 
 export interface PveClientOptions {
   /** `https://pve.example:8006` (or `http://127.0.0.1:port` for the simulator). */
@@ -220,26 +218,6 @@ export function createPveClient(opts: PveClientOptions): PveClient {
       data<TaskListEntry[]>('GET', '/nodes/{node}/tasks', { node }, { ...o }),
     taskLog: (node, upid, o = {}) =>
       data<TaskLogLine[]>('GET', '/nodes/{node}/tasks/{upid}/log', { node, upid }, { ...o }),
-    waitTask: async (node, upid, o: WaitTaskOptions = {}) => {
-      const pollMs = o.pollMs ?? 1000;
-      const deadline = o.timeoutMs === undefined ? Infinity : opts.clock.now() + o.timeoutMs;
-      for (;;) {
-        o.signal?.throwIfAborted();
-        const st = await client.taskStatus(node, upid);
-        if (st.status === 'stopped') {
-          const exit = st.exitstatus ?? 'unexpected status';
-          if (!isTaskSuccess(exit)) throw new PveTaskError(upid, exit);
-          return exit;
-        }
-        if (opts.clock.now() + pollMs > deadline) {
-          throw new PxrError('TASK_TIMEOUT', `task ${upid} still running after ${o.timeoutMs}ms`, {
-            context: { upid, node },
-          });
-        }
-        // Sleeping outside the queue: a waiting task holds no request slot.
-        await opts.clock.sleep(pollMs, o.signal);
-      }
-    },
     get: async <T>(path: string, params?: Params) => (await call<T>('GET', path, params)).data,
     post: async <T>(path: string, params?: Params) => (await call<T>('POST', path, params)).data,
     put: async <T>(path: string, params?: Params) => (await call<T>('PUT', path, params)).data,

@@ -107,14 +107,6 @@ export interface TaskLogLine {
   t: string;
 }
 
-export interface WaitTaskOptions {
-  signal?: AbortSignal;
-  /** Delay between status polls, on the client's Clock. @default 1000 */
-  pollMs?: number;
-  /** Give up (UNREACHABLE-like timeout error) after this long on the Clock. @default no limit */
-  timeoutMs?: number;
-}
-
 /** Per route template (`GET /nodes/{node}/network`): request count, errors and time spent. */
 export interface CallStats {
   count: number;
@@ -151,11 +143,6 @@ export interface PveClient {
     upid: string,
     opts?: { start?: number; limit?: number },
   ): Promise<TaskLogLine[]>;
-  /**
-   * Polls a task until it stops, sleeping on the Clock between polls (no worker slot is held while
-   * sleeping). Returns the exitstatus on success; throws `PveTaskError` on failure.
-   */
-  waitTask(node: string, upid: string, opts?: WaitTaskOptions): Promise<string>;
   /** Generic calls for kinds not covered above; `path` is below `/api2/json`. */
   get<T = unknown>(path: string, params?: Params): Promise<T>;
   post<T = unknown>(path: string, params?: Params): Promise<T>;

@@ -14,6 +14,7 @@ import { fieldPathString, parseManifestText } from './parse.js';
 import { API_VERSION, documentSchema } from './document-schema.js';
 import { checkDnsLabel, closest } from './checks.js';
 import { annotationIssues } from './annotations.js';
+import { asRecord } from '../core/records.js';
 
 export interface ValidationResult {
   /** Valid documents, defaults applied, in file order. */
@@ -288,12 +289,6 @@ function valueAt(data: unknown, path: FieldPath): unknown {
     cur = (cur as Record<string | number, unknown>)[seg];
   }
   return cur;
-}
-
-function asRecord(v: unknown): Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-    ? (v as Record<string, unknown>)
-    : {};
 }
 
 function stringRecord(v: unknown): Record<string, string> {

@@ -1,18 +1,14 @@
 /** Read models for the CLI (`pxr get`, `describe`, `events`); no writes. */
 import type { ObjectRef } from '../core/kind.js';
+import type { ObjectView } from '../core/object-view.js';
 import type { DriftRecord, DriftRepo } from './drift-repo.js';
 import type { EventRecord, EventsRepo } from './events-repo.js';
 import type { HistoryRecord, HistoryRepo } from './history-repo.js';
 import type { InventoryRecord, InventoryRepo } from './inventory-repo.js';
-import type { ObjectRecord, ObjectsRepo } from './objects-repo.js';
-import { emptyStatus, type StatusRecord, type StatusRepo } from './status-repo.js';
+import type { ObjectsRepo } from './objects-repo.js';
+import { emptyStatus, type StatusRepo } from './status-repo.js';
 
-export interface ObjectView {
-  object: ObjectRecord;
-  /** An object never reconciled yet has an empty status (no conditions). */
-  status: StatusRecord;
-  openDrift: number;
-}
+export type { ObjectView };
 
 export interface ObjectDetails extends ObjectView {
   /** Newest first. */

@@ -17,8 +17,6 @@ import { describeObject, listObjectViews, type ObjectDetails, type ObjectView } 
 import { StatusRepo } from './status-repo.js';
 import type { StorePort } from '../core/store-port.js';
 
-export const DEFAULT_DB_PATH = './data/pxr.db';
-
 export interface StoreOptions {
   clock: Clock;
   /** Open for reading only (the CLI while `pxr run` writes). No migrations run. @default false */

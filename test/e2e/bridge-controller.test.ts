@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { bridgeDoc, startHarness, type Harness } from './harness.js';
 import { waitFor } from '../helpers/wait.js';
 import { dyingClient, type DyingClient } from '../kinds/bridge/dying-client.js';
+import { waitTask } from '../helpers/wait-task.js';
 
 const APPLY = { method: 'PUT' as const, route: '/nodes/{node}/network' };
 
@@ -123,7 +124,7 @@ describe('Bridge controller end to end', () => {
       cidr: '10.10.0.3/24',
       delete: 'comments',
     });
-    await h.pve.waitTask('pve', await h.pve.applyNetwork('pve'), { pollMs: 20 });
+    await waitTask(h.pve, 'pve', await h.pve.applyNetwork('pve'), { pollMs: 20 });
     await waitFor(
       'vmbr1 back on eno2',
       () =>
@@ -148,7 +149,7 @@ describe('Bridge controller end to end', () => {
     const posts = (): number =>
       h.sim.sim.requests.count({ method: 'POST', route: '/nodes/{node}/network' });
     const before = posts();
-    await h.pve.waitTask('pve', await h.pve.applyNetwork('pve'), { pollMs: 20 });
+    await waitTask(h.pve, 'pve', await h.pve.applyNetwork('pve'), { pollMs: 20 });
     await waitFor(
       'vmbr10 re-created by pxr',
       () => posts() > before && active(h, 'vmbr10') !== undefined && status(h, 'applan').ready,

@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../helpers/wait.js';
+import { waitTask } from '../helpers/wait-task.js';
 import { Receiver } from '../alerts/receiver.js';
 import { bridgeDoc, startHarness, type Harness } from './harness.js';
 
@@ -43,7 +44,7 @@ describe('drift reaches people: one alert per transition', () => {
     assert.equal(slack.requests.length, 0, 'setting up is not an alert');
 
     await h.pve.updateNetwork('pve', 'vmbr5', { type: 'bridge', bridge_ports: 'eno3' });
-    await h.pve.waitTask('pve', await h.pve.applyNetwork('pve'), { pollMs: 20 });
+    await waitTask(h.pve, 'pve', await h.pve.applyNetwork('pve'), { pollMs: 20 });
     await waitFor('the drift recorded as corrected', () =>
       h.app.store.drift.list({ kind: 'Bridge', name: 'lan' }).some((d) => d.corrected),
     );

@@ -12,6 +12,7 @@ import { isPveApiError, PveTaskError } from '../../src/pve/errors.js';
 import { parseUpid } from '../../src/pve/upid.js';
 import { ManualClock, systemClock } from '../../src/core/clock.js';
 import type { PveClient } from '../../src/pve/types.js';
+import { waitTask } from '../helpers/wait-task.js';
 
 function captureLogger(): { logger: pino.Logger; text: () => string } {
   let buf = '';
@@ -77,7 +78,7 @@ describe('Proxmox client against the simulator', () => {
     const upid = await pve.applyNetwork('pve');
     assert.equal(parseUpid(upid)?.type, 'srvreload');
     assert.equal(parseUpid(upid)?.id, 'networking');
-    assert.equal(await pve.waitTask('pve', upid, { pollMs: 5 }), 'OK');
+    assert.equal(await waitTask(pve, 'pve', upid, { pollMs: 5 }), 'OK');
     assert.equal((await pve.listNetwork('pve')).changes, undefined);
     const logLines = await pve.taskLog('pve', upid);
     assert.equal(logLines.at(-1)?.t, 'TASK OK');
@@ -150,7 +151,7 @@ describe('Proxmox client against the simulator', () => {
       comments: 'y',
     });
     const upid = await pve.applyNetwork('pve');
-    await assert.rejects(pve.waitTask('pve', upid, { pollMs: 5 }), (err) => {
+    await assert.rejects(waitTask(pve, 'pve', upid, { pollMs: 5 }), (err) => {
       assert.ok(err instanceof PveTaskError);
       assert.equal(err.exitstatus, 'ifreload -a failed');
       assert.equal(err.upid, upid);
@@ -343,7 +344,7 @@ describe('Proxmox client transport', () => {
       await pve.createNetwork('pve', 'vmbr6', { type: 'bridge' });
       const upid = await pve.applyNetwork('pve');
       let result: string | undefined;
-      const waiting = pve.waitTask('pve', upid, { pollMs: 1000 }).then((r) => (result = r));
+      const waiting = waitTask(pve, 'pve', upid, { clock, pollMs: 1000 }).then((r) => (result = r));
       const polls = (): number => pve.calls()['GET /nodes/{node}/tasks/{upid}/status']?.count ?? 0;
       await until(() => polls() === 1);
       // Nothing happens until the clock moves: no real timer is involved.

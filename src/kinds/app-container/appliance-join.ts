@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { ObjectStatusView, StoredObject } from '../../core/kind.js';
 import type { ResolvedSpec } from './spec.js';
+import { asRecord as rec } from '../../core/records.js';
 
 /** A stable, locally administered unicast MAC for a member, from its uid (`02:...`, upper-case). */
 export function memberMac(uid: string): string {
@@ -28,9 +29,6 @@ export interface ApplianceLan {
   /** The appliance's own LAN address (no prefix). */
   gateway: string;
 }
-
-const rec = (v: unknown): Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 /** Reads the LAN facts from an Appliance's stored spec; undefined when they are not usable. */
 export function applianceLan(obj: StoredObject): ApplianceLan | undefined {

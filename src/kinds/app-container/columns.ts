@@ -5,12 +5,8 @@
  * observed facts in status (and, for BRIDGE of an appliance member, the appliance's spec): no
  * Proxmox call.
  */
-import type { ObjectView } from '../../store/queries.js';
-
-export interface AppContainerColumn {
-  header: string;
-  value(v: ObjectView): string;
-}
+import type { ObjectView, PrinterColumn, ViewLookup } from '../../core/object-view.js';
+import { asRecord } from '../../core/records.js';
 
 const str = (x: unknown): string =>
   typeof x === 'string' ? x || '-' : typeof x === 'number' ? String(x) : '-';
@@ -20,8 +16,7 @@ function spec(v: ObjectView): Record<string, unknown> {
 }
 
 function net(v: ObjectView): Record<string, unknown> {
-  const n = spec(v)['network'];
-  return n && typeof n === 'object' ? (n as Record<string, unknown>) : {};
+  return asRecord(spec(v)['network']);
 }
 
 /**
@@ -33,58 +28,48 @@ export function ipColumn(ip: unknown): string {
   return typeof ip === 'string' && ip !== '' ? (ip.split('/')[0] ?? ip) : '-';
 }
 
-/** The Appliance objects of the store, for the LAN bridge of its members. */
-export type ApplianceLookup = (name: string) => ObjectView | undefined;
-
-function bridgeOf(v: ObjectView, appliance: ApplianceLookup): string {
+function bridgeOf(v: ObjectView, lookup: ViewLookup): string {
   const n = net(v);
   if (typeof n['bridge'] === 'string') return str(n['bridge']);
   if (typeof n['appliance'] !== 'string') return '-';
   // A member sits on its appliance's LAN bridge.
-  const lan = appliance(n['appliance'])?.object.spec['lan'];
-  return lan && typeof lan === 'object' ? str((lan as Record<string, unknown>)['bridge']) : '-';
+  const lan = lookup({ kind: 'Appliance', name: n['appliance'] })?.object.spec['lan'];
+  return str(asRecord(lan)['bridge']);
 }
 
 function condTrue(v: ObjectView, type: string): boolean {
   return v.status.conditions.some((c) => c.type === type && c.status === 'True');
 }
 
-export function appContainerColumns(
-  wide: boolean,
-  appliance: ApplianceLookup = () => undefined,
-): AppContainerColumn[] {
-  const cols: AppContainerColumn[] = [
-    { header: 'NODE', value: (v) => str(v.status.observed['node'] ?? spec(v)['node']) },
-    { header: 'VMID', value: (v) => str(v.status.observed['vmid'] ?? spec(v)['vmid']) },
-    { header: 'STATE', value: (v) => str(v.status.observed['state']) },
-    { header: 'IP', value: (v) => ipColumn(v.status.observed['ip']) },
-    { header: 'DNS', value: (v) => str(v.status.observed['dnsName']) },
-  ];
-  if (wide) {
-    cols.push(
-      { header: 'BRIDGE', value: (v) => bridgeOf(v, appliance) },
-      {
-        header: 'URLS',
-        value: (v) => {
-          const u = v.status.observed['urls'];
-          return Array.isArray(u) && u.length > 0 ? u.join(',') : '-';
-        },
-      },
-      {
-        header: 'TEMPLATE',
-        value: (v) => str(str(spec(v)['template']).replace(/^.*\//, '')),
-      },
-      {
-        header: 'PENDING',
-        value: (v) =>
-          [
-            condTrue(v, 'PendingRestart') ? 'restart' : '',
-            condTrue(v, 'RequiresReplace') ? 'replace' : '',
-          ]
-            .filter((x) => x !== '')
-            .join(',') || '-',
-      },
-    );
-  }
-  return cols;
-}
+export const appContainerColumns: PrinterColumn[] = [
+  { header: 'NODE', value: (v) => str(v.status.observed['node'] ?? spec(v)['node']) },
+  { header: 'VMID', value: (v) => str(v.status.observed['vmid'] ?? spec(v)['vmid']) },
+  { header: 'STATE', value: (v) => str(v.status.observed['state']) },
+  { header: 'IP', value: (v) => ipColumn(v.status.observed['ip']) },
+  { header: 'DNS', value: (v) => str(v.status.observed['dnsName']) },
+  { header: 'BRIDGE', wide: true, value: (v, lookup) => bridgeOf(v, lookup) },
+  {
+    header: 'URLS',
+    wide: true,
+    value: (v: ObjectView): string => {
+      const u = v.status.observed['urls'];
+      return Array.isArray(u) && u.length > 0 ? u.join(',') : '-';
+    },
+  },
+  {
+    header: 'TEMPLATE',
+    wide: true,
+    value: (v) => str(str(spec(v)['template']).replace(/^.*\//, '')),
+  },
+  {
+    header: 'PENDING',
+    wide: true,
+    value: (v) =>
+      [
+        condTrue(v, 'PendingRestart') ? 'restart' : '',
+        condTrue(v, 'RequiresReplace') ? 'replace' : '',
+      ]
+        .filter((x) => x !== '')
+        .join(',') || '-',
+  },
+];

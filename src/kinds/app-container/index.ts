@@ -1,11 +1,10 @@
-/** The AppContainer kind's reconciler and CLI columns, as the composition root wires them. */
+/** The AppContainer kind's reconciler, as the composition root wires it. */
 import type { Reconciler } from '../../core/kind.js';
 import { AppContainerReconciler, type AppContainerDeps } from './reconciler.js';
 import type { AppContainerSpec } from './spec.js';
 
 export type { AppContainerDeps } from './reconciler.js';
 export type { AppContainerSpec } from './spec.js';
-export { appContainerColumns, type AppContainerColumn } from './columns.js';
 
 /**
  * The reconciler finds the Bridge object managing a container's bridge (then waits for it to be

@@ -379,7 +379,3 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     return taskStarted(p, 'create', spec.node, upid);
   }
 }
-
-export function createAppContainerReconciler(deps: AppContainerDeps): AppContainerReconciler {
-  return new AppContainerReconciler(deps);
-}

@@ -14,6 +14,30 @@ import {
   PVE_NODE_PATTERN,
 } from '../../source/checks.js';
 
+/**
+ * pxr's defaults, the one source for both the schema's `default`s (which Ajv fills in) and
+ * `resolveSpec` (which takes a spec before or after that).
+ */
+export const APP_CONTAINER_DEFAULTS = {
+  cores: 1,
+  memory: 512,
+  swap: 512,
+  diskGb: 8,
+  storage: 'local-lvm',
+  ip: 'dhcp',
+  firewall: false,
+  unprivileged: true,
+  onboot: false,
+  state: 'running',
+  mountBackup: false,
+  mountReadOnly: false,
+  restartPolicy: 'never',
+  replacePolicy: 'never',
+  shutdownTimeoutSeconds: 60,
+  adopt: false,
+} as const;
+const D = APP_CONTAINER_DEFAULTS;
+
 const storageId = {
   type: 'string',
   pattern: '^[a-z][a-z0-9\\-_.]*[a-z0-9]$',
@@ -49,7 +73,7 @@ export const appContainerSpecSchema = {
     template: {
       type: 'string',
       description:
-        'OS template volume, e.g. `local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst` (checked to exist). Create-only: changing it requires replacing the container.',
+        'OS template volume, e.g. `local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst` (checked to exist). Create-only: a change sets `RequiresReplace`; the container is re-created only with `replacePolicy: recreate`.',
       pattern: '^[a-z][a-z0-9\\-_.]*[a-z0-9]:vztmpl/[^/\\s]+$',
     },
     hostname: {
@@ -69,21 +93,21 @@ export const appContainerSpecSchema = {
           type: 'integer',
           minimum: 1,
           maximum: 8192,
-          default: 1,
+          default: D.cores,
           description: 'CPU cores.',
         },
         memory: {
           type: 'integer',
           minimum: 16,
           maximum: MAX_MEMORY_MIB,
-          default: 512,
+          default: D.memory,
           description: 'Memory in MiB.',
         },
         swap: {
           type: 'integer',
           minimum: 0,
           maximum: MAX_MEMORY_MIB,
-          default: 512,
+          default: D.swap,
           description: 'Swap in MiB.',
         },
         disk: {
@@ -92,12 +116,12 @@ export const appContainerSpecSchema = {
           additionalProperties: false,
           default: {},
           properties: {
-            size: { ...sizeGb, default: 8 },
+            size: { ...sizeGb, default: D.diskGb },
             storage: {
               ...storageId,
-              default: 'local-lvm',
+              default: D.storage,
               description:
-                'Storage of the root file system. Create-only: changing it requires replacing the container.',
+                'Storage of the root file system. Create-only: a change sets `RequiresReplace`; the container is re-created only with `replacePolicy: recreate`.',
             },
           },
         },
@@ -105,7 +129,8 @@ export const appContainerSpecSchema = {
     },
     network: {
       type: 'object',
-      description: 'The first NIC (`net0`, `eth0` inside the container).',
+      description:
+        'The first NIC (`net0`, `eth0` inside the container): `bridge` or `appliance`. Its MAC is kept stable after create.',
       additionalProperties: false,
       properties: {
         bridge: {
@@ -125,9 +150,10 @@ export const appContainerSpecSchema = {
         },
         ip: {
           type: 'string',
-          description: '`dhcp` or a static IPv4 address with its prefix, e.g. `10.20.0.10/24`.',
+          description:
+            '`dhcp` or a static IPv4 address with its prefix, e.g. `10.20.0.10/24` (with `gateway`). With `appliance`: the address the appliance reserves for this container (unset: a lease from its pool).',
           pattern: '^(dhcp|(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2})$',
-          default: 'dhcp',
+          default: D.ip,
         },
         gateway: {
           type: 'string',
@@ -136,7 +162,7 @@ export const appContainerSpecSchema = {
         },
         firewall: {
           type: 'boolean',
-          default: false,
+          default: D.firewall,
           description: 'Enable the Proxmox firewall on this NIC.',
         },
         vlan: { type: 'integer', minimum: 1, maximum: 4094, description: 'VLAN tag.' },
@@ -163,9 +189,9 @@ export const appContainerSpecSchema = {
     },
     unprivileged: {
       type: 'boolean',
-      default: true,
+      default: D.unprivileged,
       description:
-        'Run as an unprivileged container. Create-only: changing it requires replacing the container.',
+        'Run as an unprivileged container. Create-only: a change sets `RequiresReplace`; the container is re-created only with `replacePolicy: recreate`.',
     },
     features: {
       type: 'object',
@@ -178,7 +204,7 @@ export const appContainerSpecSchema = {
         mknod: { type: 'boolean', description: 'Allow mknod() (experimental).' },
       },
     },
-    onboot: { type: 'boolean', default: false, description: 'Start at node boot.' },
+    onboot: { type: 'boolean', default: D.onboot, description: 'Start at node boot.' },
     startup: {
       type: 'object',
       description: 'Boot order and delays.',
@@ -192,7 +218,7 @@ export const appContainerSpecSchema = {
     state: {
       type: 'string',
       enum: ['running', 'stopped'],
-      default: 'running',
+      default: D.state,
       description: 'Desired power state; a container stopped by hand is drift.',
     },
     tags: {
@@ -210,7 +236,7 @@ export const appContainerSpecSchema = {
     auth: {
       type: 'object',
       description:
-        'Create-time credentials. Proxmox cannot read them back: they are never compared and are reported as unknown.',
+        'Create-time credentials, used when the container is created only. Proxmox cannot read them back: they are never compared (never drift) and are reported as unknown.',
       additionalProperties: false,
       properties: {
         sshPublicKeys: {
@@ -220,11 +246,13 @@ export const appContainerSpecSchema = {
         },
         sshPublicKeysFile: {
           type: 'string',
-          description: 'File with SSH public keys (one per line).',
+          description:
+            'A regular file of SSH public keys for root, one per line; every line must be a real SSH public key.',
         },
         passwordFile: {
           type: 'string',
-          description: 'File holding the root password (never logged).',
+          description:
+            'A regular file holding the root password, not readable by group or others (`chmod 600`); never logged.',
         },
       },
     },
@@ -244,23 +272,23 @@ export const appContainerSpecSchema = {
             description: 'Mount path inside the container.',
           },
           size: sizeGb,
-          storage: { ...storageId, default: 'local-lvm' },
-          backup: { type: 'boolean', default: false, description: 'Include in backups.' },
-          readOnly: { type: 'boolean', default: false, description: 'Mount read-only.' },
+          storage: { ...storageId, default: D.storage },
+          backup: { type: 'boolean', default: D.mountBackup, description: 'Include in backups.' },
+          readOnly: { type: 'boolean', default: D.mountReadOnly, description: 'Mount read-only.' },
         },
       },
     },
     restartPolicy: {
       type: 'string',
       enum: ['never', 'onChange'],
-      default: 'never',
+      default: D.restartPolicy,
       description:
         '`onChange` reboots a running container whose changes Proxmox kept pending; `never` only reports `PendingRestart`.',
     },
     replacePolicy: {
       type: 'string',
       enum: ['never', 'recreate'],
-      default: 'never',
+      default: D.replacePolicy,
       description:
         '`recreate` destroys and re-creates the container when a create-only field changes; `never` only reports `RequiresReplace`.',
     },
@@ -268,7 +296,7 @@ export const appContainerSpecSchema = {
       type: 'integer',
       minimum: 0,
       maximum: 3600,
-      default: 60,
+      default: D.shutdownTimeoutSeconds,
       description: 'How long a clean shutdown may take before the container is stopped.',
     },
     expose: {
@@ -304,9 +332,9 @@ export const appContainerSpecSchema = {
     },
     adopt: {
       type: 'boolean',
-      default: false,
+      default: D.adopt,
       description:
-        'Take over an existing container at `vmid` that pxr did not create (otherwise pxr refuses to touch it).',
+        'Take over an existing container at `vmid` that pxr did not create (otherwise pxr refuses to touch it); fields the API cannot read back are reported as unknown.',
     },
   },
 } as const;

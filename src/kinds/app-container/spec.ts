@@ -2,7 +2,7 @@
  * The AppContainer spec type (derived from the schema) and the defaults pxr applies, so that pure
  * functions can take a spec before or after Ajv filled in the schema defaults.
  */
-import type { AppContainerSpec } from './schema.js';
+import { APP_CONTAINER_DEFAULTS as D, type AppContainerSpec } from './schema.js';
 
 export type { AppContainerSpec };
 
@@ -65,30 +65,30 @@ export function resolveSpec(spec: AppContainerSpec, name: string): ResolvedSpec 
     node: spec.node,
     template: spec.template,
     hostname: spec.hostname ?? name,
-    cores: r.cores ?? 1,
-    memory: r.memory ?? 512,
-    swap: r.swap ?? 512,
-    diskGb: r.disk?.size ?? 8,
-    diskStorage: r.disk?.storage ?? 'local-lvm',
-    ip: net.ip ?? 'dhcp',
-    firewall: net.firewall ?? false,
+    cores: r.cores ?? D.cores,
+    memory: r.memory ?? D.memory,
+    swap: r.swap ?? D.swap,
+    diskGb: r.disk?.size ?? D.diskGb,
+    diskStorage: r.disk?.storage ?? D.storage,
+    ip: net.ip ?? D.ip,
+    firewall: net.firewall ?? D.firewall,
     nameservers: [...(spec.dns?.nameservers ?? [])],
-    unprivileged: spec.unprivileged ?? true,
+    unprivileged: spec.unprivileged ?? D.unprivileged,
     features: { ...(spec.features ?? {}) },
-    onboot: spec.onboot ?? false,
-    state: spec.state ?? 'running',
+    onboot: spec.onboot ?? D.onboot,
+    state: spec.state ?? D.state,
     tags: [...(spec.tags ?? [])],
     mountPoints: (spec.mountPoints ?? []).map((m) => ({
       path: m.path,
       size: m.size,
-      storage: m.storage ?? 'local-lvm',
-      backup: m.backup ?? false,
-      readOnly: m.readOnly ?? false,
+      storage: m.storage ?? D.storage,
+      backup: m.backup ?? D.mountBackup,
+      readOnly: m.readOnly ?? D.mountReadOnly,
     })),
-    restartPolicy: spec.restartPolicy ?? 'never',
-    replacePolicy: spec.replacePolicy ?? 'never',
-    shutdownTimeoutSeconds: spec.shutdownTimeoutSeconds ?? 60,
-    adopt: spec.adopt ?? false,
+    restartPolicy: spec.restartPolicy ?? D.restartPolicy,
+    replacePolicy: spec.replacePolicy ?? D.replacePolicy,
+    shutdownTimeoutSeconds: spec.shutdownTimeoutSeconds ?? D.shutdownTimeoutSeconds,
+    adopt: spec.adopt ?? D.adopt,
     auth: { ...(spec.auth ?? {}) },
     expose: (spec.expose ?? []).map((e) => ({ ...e })),
   };

@@ -5,13 +5,9 @@
  */
 import type { ManifestDoc, SourceIssue } from '../../source/types.js';
 import { checkCidrV4, checkGatewayInCidr, checkIfaceName, checkIpv4 } from '../../source/checks.js';
+import { recordOrUndefined as obj } from '../../core/records.js';
 
 export type SemanticIssue = Omit<SourceIssue, 'file' | 'line' | 'column'>;
-
-const obj = (v: unknown): Record<string, unknown> | undefined =>
-  v !== null && typeof v === 'object' && !Array.isArray(v)
-    ? (v as Record<string, unknown>)
-    : undefined;
 
 export function validateAppContainer(doc: ManifestDoc): SemanticIssue[] {
   const spec = doc.spec;

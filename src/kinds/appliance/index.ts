@@ -1,4 +1,4 @@
-/** The Appliance kind's reconciler, transport factory and CLI columns, as the composition root wires them. */
+/** The Appliance kind's reconciler and transport factory, as the composition root wires them. */
 import type { Reconciler } from '../../core/kind.js';
 import { ApplianceReconciler, type ApplianceDeps } from './reconciler.js';
 import type { ApplianceSpec } from './spec.js';
@@ -11,7 +11,6 @@ export {
   type TransportFactory,
   type TransportTarget,
 } from './transport-for.js';
-export { applianceColumns } from './columns.js';
 
 /**
  * The reconciler finds the Bridge objects of its bridges and the AppContainers that join its LAN

@@ -192,7 +192,3 @@ export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
     return o;
   }
 }
-
-export function createApplianceReconciler(deps: ApplianceDeps): ApplianceReconciler {
-  return new ApplianceReconciler(deps);
-}

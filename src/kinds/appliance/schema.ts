@@ -15,6 +15,29 @@ import {
   PVE_NODE_PATTERN,
 } from '../../source/checks.js';
 
+/**
+ * pxr's defaults, the one source for both the schema's `default`s (which Ajv fills in) and
+ * `resolveAppliance`/`applianceCtSpec` (which take a spec before or after that).
+ */
+export const APPLIANCE_DEFAULTS = {
+  cores: 1,
+  memory: 512,
+  swap: 512,
+  diskGb: 4,
+  storage: 'local-lvm',
+  wanIp: 'dhcp',
+  wanFirewall: false,
+  leaseTime: '12h',
+  upstream: ['1.1.1.1', '9.9.9.9'],
+  natEnabled: true,
+  httpPort: 80,
+  adminListen: '127.0.0.1:2019',
+  sshPort: 22,
+  sshUser: 'root',
+  onboot: true,
+} as const;
+const D = APPLIANCE_DEFAULTS;
+
 const bridge = {
   type: 'string',
   pattern: PVE_IFACE_PATTERN,
@@ -60,7 +83,7 @@ export const applianceSpecSchema = {
       type: 'string',
       pattern: '^[a-z][a-z0-9\\-_.]*[a-z0-9]:vztmpl/[^/\\s]+$',
       description:
-        'OS template with dnsmasq, nftables, Caddy and curl available (create-only), e.g. `local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst`.',
+        'OS template with dnsmasq, nftables, Caddy and curl available (create-only, as for an AppContainer), e.g. `local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst`.',
     },
     hostname: {
       type: 'string',
@@ -78,21 +101,21 @@ export const applianceSpecSchema = {
           type: 'integer',
           minimum: 1,
           maximum: 8192,
-          default: 1,
+          default: D.cores,
           description: 'CPU cores.',
         },
         memory: {
           type: 'integer',
           minimum: 16,
           maximum: MAX_MEMORY_MIB,
-          default: 512,
+          default: D.memory,
           description: 'Memory in MiB.',
         },
         swap: {
           type: 'integer',
           minimum: 0,
           maximum: MAX_MEMORY_MIB,
-          default: 512,
+          default: D.swap,
           description: 'Swap in MiB.',
         },
         disk: {
@@ -105,13 +128,13 @@ export const applianceSpecSchema = {
               type: 'integer',
               minimum: 1,
               maximum: 131072,
-              default: 4,
+              default: D.diskGb,
               description: 'Size in GiB; it can only grow.',
             },
             storage: {
               type: 'string',
               pattern: '^[a-z][a-z0-9\\-_.]*[a-z0-9]$',
-              default: 'local-lvm',
+              default: D.storage,
               description: 'Storage of the root file system (create-only).',
             },
           },
@@ -128,7 +151,7 @@ export const applianceSpecSchema = {
         ip: {
           type: 'string',
           pattern: '^(dhcp|(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2})$',
-          default: 'dhcp',
+          default: D.wanIp,
           description: '`dhcp` or a static IPv4 address with its prefix.',
         },
         gateway: {
@@ -136,7 +159,11 @@ export const applianceSpecSchema = {
           pattern: IPV4_PATTERN,
           description: 'Default gateway (static `ip` only).',
         },
-        firewall: { type: 'boolean', default: false, description: 'Proxmox firewall on this NIC.' },
+        firewall: {
+          type: 'boolean',
+          default: D.wanFirewall,
+          description: 'Proxmox firewall on this NIC.',
+        },
       },
     },
     lan: {
@@ -164,7 +191,7 @@ export const applianceSpecSchema = {
         leaseTime: {
           type: 'string',
           pattern: '^(\\d+[smhdw]?|infinite)$',
-          default: '12h',
+          default: D.leaseTime,
           description: 'Lease time (`12h`, `30m`, `3600`, `infinite`).',
         },
         reservedRange: {
@@ -189,7 +216,7 @@ export const applianceSpecSchema = {
         upstream: {
           type: 'array',
           items: { type: 'string', pattern: IPV4_PATTERN },
-          default: ['1.1.1.1', '9.9.9.9'],
+          default: D.upstream,
           description: 'Upstream resolvers for every other name.',
         },
         records: {
@@ -230,7 +257,7 @@ export const applianceSpecSchema = {
       properties: {
         enabled: {
           type: 'boolean',
-          default: true,
+          default: D.natEnabled,
           description: 'Masquerade and IP forwarding on (pxr owns the `inet pxr` nft table).',
         },
         masqueradeFrom: {
@@ -246,7 +273,7 @@ export const applianceSpecSchema = {
       default: {},
       description: 'The reverse proxy (Caddy) routing the members’ `expose` entries.',
       properties: {
-        httpPort: { ...port, default: 80, description: 'Port the proxy serves HTTP on.' },
+        httpPort: { ...port, default: D.httpPort, description: 'Port the proxy serves HTTP on.' },
         httpsPort: { ...port, description: 'Port the proxy serves HTTPS on (optional).' },
         defaultSite: {
           type: 'string',
@@ -256,7 +283,7 @@ export const applianceSpecSchema = {
         adminListen: {
           type: 'string',
           pattern: '^[^\\s/]+:\\d{1,5}$',
-          default: '127.0.0.1:2019',
+          default: D.adminListen,
           description: "Caddy's admin API inside the appliance (keep it on loopback).",
         },
       },
@@ -279,18 +306,19 @@ export const applianceSpecSchema = {
           maxLength: 253,
           description: 'ssh: the appliance address; pct: the Proxmox node address.',
         },
-        port: { ...port, default: 22, description: 'ssh port.' },
+        port: { ...port, default: D.sshPort, description: 'ssh port.' },
         user: {
           type: 'string',
           minLength: 1,
           maxLength: 64,
-          default: 'root',
+          default: D.sshUser,
           description: 'ssh user.',
         },
         privateKeyFile: {
           type: 'string',
           minLength: 1,
-          description: 'File holding the private key (read when connecting; never logged).',
+          description:
+            'A regular file with mode 600 (as ssh demands) holding an SSH private key without a passphrase; checked and read when connecting, never logged.',
         },
         hostKeyFingerprint: {
           type: 'string',
@@ -299,7 +327,7 @@ export const applianceSpecSchema = {
         },
       },
     },
-    onboot: { type: 'boolean', default: true, description: 'Start at node boot.' },
+    onboot: { type: 'boolean', default: D.onboot, description: 'Start at node boot.' },
     tags: {
       type: 'array',
       items: { type: 'string', pattern: '^[a-z0-9_][a-z0-9_\\-+.]*$' },
@@ -317,8 +345,16 @@ export const applianceSpecSchema = {
           items: { type: 'string' },
           description: 'Public keys installed for root.',
         },
-        sshPublicKeysFile: { type: 'string', description: 'File of public keys, one a line.' },
-        passwordFile: { type: 'string', description: 'File holding the root password.' },
+        sshPublicKeysFile: {
+          type: 'string',
+          description:
+            'A regular file of SSH public keys for root, one per line; every line must be a real SSH public key.',
+        },
+        passwordFile: {
+          type: 'string',
+          description:
+            'A regular file holding the root password, not readable by group or others (`chmod 600`); never logged.',
+        },
       },
     },
   },

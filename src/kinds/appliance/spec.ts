@@ -4,7 +4,7 @@
  * settings the desired model is built from. Pure.
  */
 import type { ResolvedSpec } from '../app-container/spec.js';
-import type { ApplianceSpec } from './schema.js';
+import { APPLIANCE_DEFAULTS as D, type ApplianceSpec } from './schema.js';
 
 export type { ApplianceSpec };
 
@@ -42,25 +42,25 @@ export function resolveAppliance(spec: ApplianceSpec): ResolvedAppliance {
   const out: ResolvedAppliance = {
     node: spec.node,
     lan: { bridge: spec.lan.bridge, cidr: spec.lan.cidr },
-    wan: { bridge: spec.wan.bridge, ip: spec.wan.ip ?? 'dhcp' },
+    wan: { bridge: spec.wan.bridge, ip: spec.wan.ip ?? D.wanIp },
     dhcp: {
       range: [spec.dhcp.range.start, spec.dhcp.range.end],
-      leaseTime: spec.dhcp.leaseTime ?? '12h',
+      leaseTime: spec.dhcp.leaseTime ?? D.leaseTime,
     },
     dns: {
       domain: spec.dns.domain.toLowerCase(),
-      upstream: [...(spec.dns.upstream ?? ['1.1.1.1', '9.9.9.9'])],
+      upstream: [...(spec.dns.upstream ?? D.upstream)],
       records: (spec.dns.records ?? []).map((r) => ({ ...r })),
     },
-    nat: { enabled: spec.nat?.enabled ?? true },
+    nat: { enabled: spec.nat?.enabled ?? D.natEnabled },
     proxy: {
-      httpPort: spec.proxy?.httpPort ?? 80,
-      adminListen: spec.proxy?.adminListen ?? '127.0.0.1:2019',
+      httpPort: spec.proxy?.httpPort ?? D.httpPort,
+      adminListen: spec.proxy?.adminListen ?? D.adminListen,
     },
     access: {
       transport: spec.access.transport,
-      port: spec.access.port ?? 22,
-      user: spec.access.user ?? 'root',
+      port: spec.access.port ?? D.sshPort,
+      user: spec.access.user ?? D.sshUser,
     },
   };
   const rr = spec.dhcp.reservedRange;
@@ -86,18 +86,18 @@ export function applianceCtSpec(spec: ApplianceSpec, name: string): ResolvedSpec
     node: spec.node,
     template: spec.template,
     hostname: spec.hostname ?? name,
-    cores: r.cores ?? 1,
-    memory: r.memory ?? 512,
-    swap: r.swap ?? 512,
-    diskGb: r.disk?.size ?? 4,
-    diskStorage: r.disk?.storage ?? 'local-lvm',
+    cores: r.cores ?? D.cores,
+    memory: r.memory ?? D.memory,
+    swap: r.swap ?? D.swap,
+    diskGb: r.disk?.size ?? D.diskGb,
+    diskStorage: r.disk?.storage ?? D.storage,
     bridge: spec.wan.bridge,
-    ip: spec.wan.ip ?? 'dhcp',
-    firewall: spec.wan.firewall ?? false,
+    ip: spec.wan.ip ?? D.wanIp,
+    firewall: spec.wan.firewall ?? D.wanFirewall,
     nameservers: [],
     unprivileged: true,
     features: { nesting: true },
-    onboot: spec.onboot ?? true,
+    onboot: spec.onboot ?? D.onboot,
     state: 'running',
     tags: ['appliance', ...(spec.tags ?? [])],
     mountPoints: [],

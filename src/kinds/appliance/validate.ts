@@ -9,13 +9,9 @@ import type { ManifestDoc, SourceIssue } from '../../source/types.js';
 import { checkCidrV4, checkGatewayInCidr, checkIfaceName, checkIpv4 } from '../../source/checks.js';
 import { buildModel } from './members.js';
 import { resolveAppliance, type ApplianceSpec } from './spec.js';
+import { recordOrUndefined as obj } from '../../core/records.js';
 
 export type SemanticIssue = Omit<SourceIssue, 'file' | 'line' | 'column'>;
-
-const obj = (v: unknown): Record<string, unknown> | undefined =>
-  v !== null && typeof v === 'object' && !Array.isArray(v)
-    ? (v as Record<string, unknown>)
-    : undefined;
 
 /** The spec field a `validateDesired` sentence is about (it starts with the model's path). */
 function fieldOf(issue: string): string {

@@ -3,12 +3,11 @@
  * status: its MAC, its address) or leaving its LAN — the appliance re-renders DHCP, DNS and routes.
  */
 import type { StoredObject, Watch } from '../../core/kind.js';
+import { asRecord } from '../../core/records.js';
 
 /** The appliance whose LAN `ct` joins (`spec.network.appliance`), if any. */
 export function applianceOf(ct: StoredObject): string | undefined {
-  const net = ct.spec['network'];
-  if (net === null || typeof net !== 'object') return undefined;
-  const name = (net as Record<string, unknown>)['appliance'];
+  const name = asRecord(ct.spec['network'])['appliance'];
   return typeof name === 'string' ? name : undefined;
 }
 

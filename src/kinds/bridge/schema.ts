@@ -37,17 +37,19 @@ export const bridgeSpecSchema = {
     iface: {
       ...ifaceName,
       description:
-        'Interface name of the bridge, e.g. `vmbr1`. Proxmox allows `^[a-z][a-z0-9_]{1,20}([:.]\\d+)?$` (at most 20 characters): no dashes.',
+        'Interface name of the bridge, e.g. `vmbr1`. Proxmox allows `^[a-z][a-z0-9_]{1,20}([:.]\\d+)?$` (at most 20 characters): no dashes, so `proximity-lan` is rejected with a suggestion.',
     },
     ports: {
       type: 'array',
-      description: 'Interfaces enslaved to the bridge (e.g. `eno1`); empty for an isolated bridge.',
+      description:
+        'Physical ports or bonds enslaved to the bridge, e.g. `[eno2]`; `[]` for an isolated bridge.',
       items: { ...ifaceName, description: 'A port interface name.' },
       default: [],
     },
     cidr: {
       type: 'string',
-      description: 'IPv4 address of the bridge with its prefix length, e.g. `10.10.0.1/24`.',
+      description:
+        'IPv4 address of the host on the bridge with its prefix length, e.g. `10.10.0.1/24` (optional).',
       pattern: CIDR_V4_PATTERN,
     },
     gateway: {
@@ -87,7 +89,7 @@ export const bridgeSpecSchema = {
     mtu: {
       type: 'integer',
       description:
-        'MTU of the bridge (Proxmox VE 9.1 accepts 1280 to 65520); unset keeps the default.',
+        "MTU of the bridge (Proxmox VE 9.1 accepts 1280 to 65520), never above its ports' MTU; unset keeps the default.",
       minimum: 1280,
       maximum: 65520,
     },

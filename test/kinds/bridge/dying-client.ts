@@ -18,7 +18,6 @@ const REMOTE = new Set<string>([
   'taskStatus',
   'listTasks',
   'taskLog',
-  'waitTask',
 ]);
 
 export interface DyingClient {

@@ -13,6 +13,7 @@ import { createPveClient } from '../../../src/pve/client.js';
 import type { PveClient } from '../../../src/pve/types.js';
 import { bridgeReconciler } from '../../../src/kinds/bridge/index.js';
 import { bridge, Harness } from './harness.js';
+import { waitTask } from '../../helpers/wait-task.js';
 
 const WRITES = [
   'POST /nodes/{node}/network',
@@ -41,7 +42,7 @@ describe('Bridge reconciler against the simulator', () => {
   /** Changes "behind pxr's back" go through the API with a separate client, then get applied. */
   const applyByHand = async (): Promise<void> => {
     const upid = await pve.applyNetwork('pve');
-    const waiting = pve.waitTask('pve', upid, { pollMs: 1000 });
+    const waiting = waitTask(pve, 'pve', upid, { clock, pollMs: 1000 });
     for (let i = 0; i < 30 && (await pve.taskStatus('pve', upid)).status === 'running'; i++) {
       clock.advance(1000);
     }
