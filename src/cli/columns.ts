@@ -3,6 +3,7 @@ import type { ObjectView } from '../store/queries.js';
 import { formatDuration } from './duration.js';
 import { appContainerColumns, type ApplianceLookup } from '../kinds/app-container/columns.js';
 import { applianceColumns } from '../kinds/appliance/columns.js';
+import { isSuspended } from '../core/drift-policy.js';
 
 type Col = { header: string; value(v: ObjectView): string };
 
@@ -38,6 +39,7 @@ function ready(v: ObjectView): string {
 function reason(v: ObjectView): string {
   if (v.status.sourceInvalid) return 'SourceInvalid';
   if (v.object.deletionRequested) return 'Deleting';
+  if (isSuspended(v.object.annotations)) return 'Suspended';
   if (condition(v, 'Stalled')?.status === 'True') return condition(v, 'Stalled')!.reason;
   return condition(v, 'Ready')?.reason ?? 'Pending';
 }
