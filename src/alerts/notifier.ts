@@ -18,6 +18,7 @@ import { httpPost, type Poster } from './post.js';
 import { RENDERERS } from './render/index.js';
 import { coalesce } from './render/text.js';
 import { sinkWants, type SinkConfig } from './sink-config.js';
+import { isSuspended } from '../core/drift-policy.js';
 
 export interface NotifierOptions {
   store: Store;
@@ -138,7 +139,9 @@ export class Notifier {
         const key = `drift/${d.kind}/${d.name}/${d.field}/persisting`;
         const last = store.alerts.get(key);
         if (last && (last.acknowledgedAt === null || now - last.createdAt < every)) continue;
-        const labels = store.objects.get(d)?.labels ?? {};
+        const obj = store.objects.get(d);
+        if (obj && isSuspended(obj.annotations)) continue; // suspended: reconciles and alerts paused
+        const labels = obj?.labels ?? {};
         store.alerts.enqueue(
           key,
           {

@@ -5,6 +5,7 @@
 import type { KindDefinition } from '../core/kind.js';
 import type { ObjectView, ViewLookup } from '../core/object-view.js';
 import { formatDuration } from './duration.js';
+import { isSuspended } from '../core/drift-policy.js';
 
 type Col = { header: string; value(v: ObjectView): string };
 
@@ -22,6 +23,7 @@ function ready(v: ObjectView): string {
 function reason(v: ObjectView): string {
   if (v.status.sourceInvalid) return 'SourceInvalid';
   if (v.object.deletionRequested) return 'Deleting';
+  if (isSuspended(v.object.annotations)) return 'Suspended';
   if (condition(v, 'Stalled')?.status === 'True') return condition(v, 'Stalled')!.reason;
   return condition(v, 'Ready')?.reason ?? 'Pending';
 }

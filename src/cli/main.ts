@@ -17,6 +17,7 @@ Usage:
   pxr describe KIND/NAME                             one object in detail
   pxr events [--for KIND/NAME] [--follow]            events
   pxr alerts [test]                                  alert deliveries per sink; send a test message
+  pxr reconcile KIND/NAME                            ask the running controller to reconcile it now
   pxr sim [--listen HOST:PORT] [--nodes a,b] ...     the Proxmox VE API simulator
   pxr version
 
@@ -38,6 +39,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await (await import('./cmd-describe.js')).cmdDescribe(rest, io);
       case 'events':
         return await (await import('./cmd-events.js')).cmdEvents(rest, io);
+      case 'reconcile':
+        return await (await import('./cmd-reconcile.js')).cmdReconcile(rest, io);
       case 'alerts':
         return await (await import('./cmd-alerts.js')).cmdAlerts(rest, io);
       case 'sim':

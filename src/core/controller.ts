@@ -26,7 +26,7 @@ import type {
   Reconciler,
   StoredObject,
 } from './kind.js';
-import { driftSettings } from './drift-policy.js';
+import { driftSettings, isSuspended } from './drift-policy.js';
 import { withSignal } from './cancel.js';
 import { inventoryOwnership } from './ownership.js';
 import { storeReader } from './reader.js';
@@ -56,6 +56,14 @@ export interface ControllerOptions {
   notReadyRequeueMs?: number;
   /** A reconcile or finalize running longer fails with RECONCILE_TIMEOUT; 0 disables. @default 600_000 */
   reconcileTimeoutMs?: number;
+  /**
+   * A stalled object (terminal error) is tried again this long after stalling, doubling per failed
+   * try up to `stalledRetryMaxMs`: reality may change (the VMID freed, the template downloaded).
+   * @default 300_000
+   */
+  stalledRetryMs?: number;
+  /** @default 21_600_000 (6 h) */
+  stalledRetryMaxMs?: number;
   /** Called after objects of this kind were finalized and removed. */
   onFinalized?: (kind: string) => void;
   /** Called when an object of this kind became Ready. */
@@ -91,6 +99,8 @@ export class Controller {
   /** Group key → member names, valid for one `objects.version` (a sweep must not be O(n²)). */
   private groupIndex: { version: number; groups: Map<string, string[]> } | undefined;
   private running = false;
+  /** uid@generation of stalled objects → when to try again, and how many tries failed. */
+  private readonly stalledRetry = new Map<string, { at: number; tries: number }>();
 
   constructor(private readonly o: ControllerOptions) {
     if (!o.def.reconciler) throw new Error(`kind ${o.def.kind} has no reconciler`);
@@ -300,7 +310,9 @@ export class Controller {
         passes.push({ obj, pass, settings: driftSettings(obj.annotations) });
       };
       const deleting = group.filter((x) => x.deletionRequested);
-      const live = group.filter((x) => !x.deletionRequested && !this.stalledNow(x));
+      const live = group.filter(
+        (x) => !x.deletionRequested && !isSuspended(x.annotations) && !this.stalledNow(x),
+      );
       if (deleting.length > 0) {
         settle(
           await this.finalizeGroup(deleting, reconcileId, log, ctxEvents, add, requeues, finalized),
@@ -390,8 +402,36 @@ export class Controller {
     return cur && cur.uid === obj.uid ? cur : undefined;
   }
 
+  /**
+   * Stalled at this generation and not due for another try. The first look at a stalled object
+   * schedules its retry; each retry that stalls again doubles the wait (capped).
+   */
   private stalledNow(obj: StoredObject): boolean {
-    return this.o.store.status.get(obj)?.stalledGeneration === obj.generation;
+    const key = `${obj.uid}@${obj.generation}`;
+    if (this.o.store.status.get(obj)?.stalledGeneration !== obj.generation) {
+      this.stalledRetry.delete(key);
+      return false;
+    }
+    const now = this.o.clock.now();
+    const base = this.o.stalledRetryMs ?? 300_000;
+    const cap = this.o.stalledRetryMaxMs ?? 21_600_000;
+    const r = this.stalledRetry.get(key);
+    if (r === undefined) {
+      this.stalledRetry.set(key, { at: now + base, tries: 0 });
+      return true;
+    }
+    if (now < r.at) return true;
+    r.tries++;
+    r.at = now + Math.min(cap, base * 2 ** r.tries);
+    return false;
+  }
+
+  /** `pxr reconcile`: the object's stalled wait and backoff are dropped and it is queued now. */
+  reconcileNow(obj: StoredObject): void {
+    this.stalledRetry.set(`${obj.uid}@${obj.generation}`, { at: 0, tries: 0 });
+    const key = this.groupKeyOf(obj);
+    this.queue.forget(key);
+    this.queue.add(key);
   }
 
   private async finalizeGroup(

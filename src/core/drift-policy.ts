@@ -14,6 +14,12 @@ export type DriftPolicy = 'correct' | 'alert' | 'ignore';
 
 export const DRIFT_ANNOTATION = 'pxr/drift';
 export const DRIFT_IGNORE_ANNOTATION = 'pxr/drift-ignore';
+/** `pxr/suspend: "true"` pauses an object's reconciles and alerts (deletion still runs). */
+export const SUSPEND_ANNOTATION = 'pxr/suspend';
+
+export function isSuspended(annotations: Record<string, string>): boolean {
+  return annotations[SUSPEND_ANNOTATION] === 'true';
+}
 
 export interface DriftSettings {
   policy: DriftPolicy;

@@ -33,7 +33,12 @@ export interface ManagerOptions {
   notReadyRequeueMs?: number;
   /** See ControllerOptions.reconcileTimeoutMs. @default 600_000 */
   reconcileTimeoutMs?: number;
+  /** How often `pxr reconcile` requests are looked for. @default 1000 */
+  requestPollMs?: number;
 }
+
+/** Store meta keys `reconcile/<kind>/<name>`: requests of `pxr reconcile`. */
+export const RECONCILE_REQUEST = 'reconcile/';
 
 /** Kinds that depend on `kind`, directly or through others. */
 export function dependentsOf(kind: string, kinds: readonly KindDefinition[]): string[] {
@@ -58,6 +63,9 @@ export class Manager {
   private firstSweep: Set<string> | undefined;
   private started = false;
   private readonly reader: ObjectReader;
+  /** Reconcile requests being served: meta key → `kind\0groupKey`. */
+  private readonly requests = new Map<string, string>();
+  private cancelPoll: (() => void) | undefined;
 
   constructor(private readonly o: ManagerOptions) {
     this.reader = storeReader(o.store);
@@ -72,7 +80,10 @@ export class Manager {
         resyncMs: o.resyncMs ?? DEFAULT_RESYNC_MS,
         onFinalized: (kind) => this.onFinalized(kind),
         onReady: (ref) => this.onReady(ref),
-        onProcessed: (kind, key) => this.firstSweep?.delete(`${kind}\0${key}`),
+        onProcessed: (kind, key) => {
+          this.firstSweep?.delete(`${kind}\0${key}`);
+          this.requestDone(kind, key);
+        },
         onStatusChanged: (obj) => this.routeWatches(obj),
         onRemoved: (objs) => {
           for (const obj of objs) this.routeWatches(obj);
@@ -124,11 +135,50 @@ export class Manager {
     if (this.started) return;
     this.started = true;
     for (const c of this.controllers.values()) c.start();
+    this.pollRequests();
+  }
+
+  /**
+   * `pxr reconcile KIND/NAME` writes `reconcile/<kind>/<name>` into the store; the running manager
+   * looks every second, queues that object now (its stalled wait and backoff dropped) and deletes
+   * the request once the pass is done, which is what the command waits for.
+   */
+  private pollRequests(): void {
+    if (!this.started) return;
+    this.cancelPoll = this.o.clock.setTimer(this.o.requestPollMs ?? 1000, () => {
+      try {
+        for (const metaKey of this.o.store.meta.keys(RECONCILE_REQUEST)) {
+          if (this.requests.has(metaKey)) continue;
+          const [kind = '', ...rest] = metaKey.slice(RECONCILE_REQUEST.length).split('/');
+          const obj = this.o.store.objects.get({ kind, name: rest.join('/') });
+          const c = this.controllers.get(kind);
+          if (!obj || !c) {
+            this.o.store.meta.delete(metaKey); // nothing to do: the command reports it
+            continue;
+          }
+          this.requests.set(metaKey, `${kind}\0${c.groupKeyOf(obj)}`);
+          this.o.log.info({ kind, name: obj.name }, 'reconcile requested');
+          c.reconcileNow(obj);
+        }
+      } catch (err) {
+        this.o.log.error({ err }, 'reading reconcile requests failed');
+      }
+      this.pollRequests();
+    });
+  }
+
+  private requestDone(kind: string, key: string): void {
+    for (const [metaKey, k] of this.requests) {
+      if (k !== `${kind}\0${key}`) continue;
+      this.requests.delete(metaKey);
+      this.o.store.meta.delete(metaKey);
+    }
   }
 
   /** Graceful stop: stop taking keys, wait for running reconciles (then abort them). */
   async stop(timeoutMs = this.o.shutdownTimeoutMs ?? 30_000): Promise<boolean> {
     this.started = false;
+    this.cancelPoll?.();
     const r = await Promise.all([...this.controllers.values()].map((c) => c.stop(timeoutMs)));
     const drained = r.every(Boolean);
     if (!drained) this.o.log.warn({ timeoutMs }, 'stopped with reconciles still running');

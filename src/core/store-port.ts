@@ -141,6 +141,7 @@ export interface StorePort {
   readonly meta: {
     set(key: string, value: string): boolean;
     delete(key: string): boolean;
+    keys(prefix: string): string[];
   };
   transaction<T>(fn: () => T): T;
   removeObject(ref: ObjectRef): boolean;

@@ -4,7 +4,11 @@
  * mistyped `pxr/prune: Disabled` used to pass and the object was destroyed when its document went.
  * Values are case-sensitive; annotations outside `pxr/` are free-form and not checked.
  */
-import { DRIFT_ANNOTATION, DRIFT_IGNORE_ANNOTATION } from '../core/drift-policy.js';
+import {
+  DRIFT_ANNOTATION,
+  DRIFT_IGNORE_ANNOTATION,
+  SUSPEND_ANNOTATION,
+} from '../core/drift-policy.js';
 import { PRUNE_ANNOTATION } from '../core/ingest.js';
 import { closest } from './checks.js';
 
@@ -31,6 +35,7 @@ const RULES: Record<string, AnnotationRule> = {
     },
   },
   [PRUNE_ANNOTATION]: { values: ['disabled'] },
+  [SUSPEND_ANNOTATION]: { values: ['true', 'false'] },
 };
 
 /** The `pxr/` annotation keys pxr understands. */

@@ -27,4 +27,13 @@ export class MetaRepo {
   delete(key: string): boolean {
     return this.sql('DELETE FROM meta WHERE key = ?').run(key).changes > 0;
   }
+
+  /** Keys starting with `prefix` (e.g. the `reconcile/` requests of `pxr reconcile`). */
+  keys(prefix: string): string[] {
+    const rows = this.sql('SELECT key FROM meta WHERE key >= ? AND key < ? ORDER BY key').all(
+      prefix,
+      `${prefix}\uffff`,
+    ) as { key: string }[];
+    return rows.map((r) => r.key);
+  }
 }

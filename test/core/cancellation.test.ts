@@ -40,9 +40,10 @@ describe('cancellation: ctx.signal reaches the Proxmox client', () => {
           running--;
         }
       };
+      const base = y.clock.pending();
       y.manager.applySnapshot(snap([doc('Bridge', 'a')]));
-      // Two timers on the clock: the reconcile timeout, and the simulator sleeping on the call.
-      const inSim = (): boolean => y.clock.pending() >= 2;
+      // Two more timers on the clock: the reconcile timeout, and the simulator sleeping on the call.
+      const inSim = (): boolean => y.clock.pending() >= base + 2;
       for (let i = 0; i < 2000 && !inSim(); i++) await new Promise((res) => setTimeout(res, 5));
       assert.ok(inSim(), 'the call reached the simulator');
       y.clock.advance(60_000);

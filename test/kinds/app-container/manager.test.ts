@@ -147,4 +147,71 @@ describe('AppContainer through the Manager', () => {
     assert.equal(s.sim.state.nodes['pve']!.lxc[String(vmid)], undefined);
     assert.equal(Object.keys(s.sim.state.nodes['pve']!.lxc).length, N - 1);
   });
+
+  test('a stalled object (VMID taken by a foreign container) recovers by itself once the VMID is free', async () => {
+    const foreign = await pve.post<string>('/nodes/pve/lxc', {
+      vmid: 7777,
+      ostemplate: TEMPLATE,
+      hostname: 'someone-else',
+      storage: 'local-lvm',
+    });
+    await until(
+      () => s.sim.state.nodes['pve']!.lxc['7777']?.config['lock'] === undefined,
+      'foreign create',
+    );
+    void foreign;
+    const ref = { kind: 'AppContainer', name: 'pinned' };
+    const pinned = doc('AppContainer', 'pinned', {
+      node: 'pve',
+      vmid: 7777,
+      template: TEMPLATE,
+      network: { bridge: 'vmbr0', ip: 'dhcp', firewall: false },
+      state: 'stopped',
+    });
+    const all = docs.filter((d) => d.name !== 'app-3');
+    manager.applySnapshot(snap([...all, pinned]));
+    await manager.waitForIdle();
+    const stalled = (): string | undefined =>
+      store.status.get(ref)?.conditions.find((c) => c.type === 'Stalled' && c.status === 'True')
+        ?.reason;
+    assert.equal(stalled(), 'NotOwned'); // CT 7777 exists and is not ours
+    // A resync before the retry time leaves it alone (no tight loop on a terminal error).
+    const posts = count('POST /nodes/{node}/lxc');
+    manager.controller('AppContainer')!.enqueueAll();
+    await manager.waitForIdle();
+    assert.equal(count('POST /nodes/{node}/lxc'), posts);
+    // Someone removes the foreign container; no manifest is touched.
+    await pve.del('/nodes/pve/lxc/7777');
+    await until(() => s.sim.state.nodes['pve']!.lxc['7777'] === undefined, 'foreign CT gone');
+    clock.advance(300_000); // the stalled retry is due
+    manager.controller('AppContainer')!.enqueueAll(); // the periodic resync
+    await until(
+      () =>
+        store.status.get(ref)?.conditions.some((c) => c.type === 'Ready' && c.status === 'True') ===
+        true,
+      'pinned Ready',
+    );
+    assert.equal(stalled(), undefined);
+    assert.match(String(s.sim.state.nodes['pve']!.lxc['7777']?.config['description']), /pxr:uid=/);
+  });
+
+  test('pxr/suspend: "true" leaves a drifted container alone until the annotation goes', async () => {
+    const ref = { kind: 'AppContainer', name: 'app-6' };
+    const vmid = Number(store.status.get(ref)?.observed['vmid']);
+    const keep = docs.filter((d) => d.name !== 'app-3' && d.name !== 'app-6');
+    const app6 = docs.find((d) => d.name === 'app-6')!;
+    const suspended = { ...app6, annotations: { 'pxr/suspend': 'true' } };
+    const pinned = store.objects.get({ kind: 'AppContainer', name: 'pinned' });
+    const extra = pinned ? [doc('AppContainer', 'pinned', pinned.spec)] : [];
+    manager.applySnapshot(snap([...keep, suspended, ...extra]));
+    await manager.waitForIdle();
+    await pve.put(`/nodes/pve/lxc/${vmid}/config`, { cores: 5 });
+    clock.advance(60_000);
+    manager.controller('AppContainer')!.enqueueAll();
+    await manager.waitForIdle();
+    assert.equal(s.sim.state.nodes['pve']!.lxc[String(vmid)]!.config['cores'], 5, 'left alone');
+    manager.applySnapshot(snap([...keep, app6, ...extra]));
+    await manager.waitForIdle();
+    assert.equal(s.sim.state.nodes['pve']!.lxc[String(vmid)]!.config['cores'], 1, 'corrected');
+  });
 });
