@@ -67,29 +67,35 @@ export class CaddyService implements ApplianceService<unknown> {
       actions.push('POST /load');
     }
     const remaining = diffJson(config, await this.observe(), 'caddy');
-    const warnings: ServiceReport['warnings'] = [];
-    for (const p of caddyProbes(desired)) {
-      const url = `http://${this.probeAddress}:${desired.proxy.httpPort}${p.path}`;
-      try {
-        const a = await curl(this.t, {
-          method: 'GET',
-          url,
-          headers: { Host: p.host },
-          timeoutMs: this.probeTimeoutMs,
-        });
-        // 502/503/504 are Caddy saying the upstream did not answer; anything else came from the app.
-        if (a.status >= 502 && a.status <= 504)
-          warnings.push({
-            reason: 'RouteNotAnswering',
-            message: `${p.host}${p.path} → ${p.upstream}: HTTP ${a.status}`,
-          });
-      } catch (err) {
-        warnings.push({
-          reason: 'RouteNotAnswering',
-          message: `${p.host}${p.path} → ${p.upstream}: ${err instanceof Error ? err.message : String(err)}`,
-        });
-      }
-    }
+    // All routes at once: an upstream that does not answer costs its timeout, and sequential probes
+    // of a LAN with many members down would make every pass wait for each timeout in turn.
+    const probed = await Promise.all(
+      caddyProbes(desired).map(
+        async (p): Promise<ServiceReport['warnings'][number] | undefined> => {
+          const url = `http://${this.probeAddress}:${desired.proxy.httpPort}${p.path}`;
+          try {
+            const a = await curl(this.t, {
+              method: 'GET',
+              url,
+              headers: { Host: p.host },
+              timeoutMs: this.probeTimeoutMs,
+            });
+            // 502/503/504 are Caddy saying the upstream did not answer; anything else came from the app.
+            if (a.status < 502 || a.status > 504) return undefined;
+            return {
+              reason: 'RouteNotAnswering',
+              message: `${p.host}${p.path} → ${p.upstream}: HTTP ${a.status}`,
+            };
+          } catch (err) {
+            return {
+              reason: 'RouteNotAnswering',
+              message: `${p.host}${p.path} → ${p.upstream}: ${err instanceof Error ? err.message : String(err)}`,
+            };
+          }
+        },
+      ),
+    );
+    const warnings = probed.filter((w): w is NonNullable<typeof w> => w !== undefined);
     return { service: 'caddy', drift, actions, remaining, warnings };
   }
 }

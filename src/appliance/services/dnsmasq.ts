@@ -58,23 +58,35 @@ export class DnsmasqService implements ApplianceService<DnsmasqObserved> {
     this.settleMs = opts.settleTimeoutMs ?? 5000;
   }
 
+  /**
+   * Reads everything at once: every file is one command over the transport, and a LAN with many
+   * members has many reservation files (the transport bounds how many run together).
+   */
   async observe(): Promise<DnsmasqObserved> {
     const readDir = async (dir: string): Promise<Map<string, string>> => {
-      const out = new Map<string, string>();
       // Dot files are in-flight temp files of an atomic write (dnsmasq ignores them too).
-      for (const name of (await this.t.listDir(dir)).filter((n) => !n.startsWith('.'))) {
-        const text = await this.t.readFile(`${dir}/${name}`);
-        if (text !== undefined) out.set(name, text);
-      }
+      const names = (await this.t.listDir(dir)).filter((n) => !n.startsWith('.'));
+      const texts = await Promise.all(names.map((n) => this.t.readFile(`${dir}/${n}`)));
+      const out = new Map<string, string>();
+      names.forEach((n, i) => {
+        const text = texts[i];
+        if (text !== undefined) out.set(n, text);
+      });
       return out;
     };
-    const pidText = await this.t.readFile(this.layout.pidFile);
+    const [pidText, main, dhcpHosts, hosts, leaseText] = await Promise.all([
+      this.t.readFile(this.layout.pidFile),
+      this.t.readFile(this.layout.confPath),
+      readDir(this.layout.dhcpHostsDir),
+      readDir(this.layout.hostsDir),
+      this.t.readFile(this.layout.leaseFile),
+    ]);
     const pid = pidText !== undefined && /^\s*\d+\s*$/.test(pidText) ? Number(pidText) : undefined;
     return {
-      main: await this.t.readFile(this.layout.confPath),
-      dhcpHosts: await readDir(this.layout.dhcpHostsDir),
-      hosts: await readDir(this.layout.hostsDir),
-      leases: parseLeases((await this.t.readFile(this.layout.leaseFile)) ?? ''),
+      main,
+      dhcpHosts,
+      hosts,
+      leases: parseLeases(leaseText ?? ''),
       pid,
       running: pid !== undefined && (await this.alive(pid)),
     };

@@ -58,7 +58,11 @@ export class NftService implements ApplianceService<NftObserved> {
   }
 
   async observe(): Promise<NftObserved> {
-    const r = await this.t.exec([this.bin, '-j', 'list', 'table', NFT_FAMILY, NFT_TABLE]);
+    // Both reads at once (each is a round trip over the transport).
+    const [r, f] = await Promise.all([
+      this.t.exec([this.bin, '-j', 'list', 'table', NFT_FAMILY, NFT_TABLE]),
+      this.t.exec(['sysctl', '-n', FORWARD_KEY]),
+    ]);
     let table: NftTable | undefined;
     if (r.code === 0) table = parseNftJson(r.stdout);
     else if (!/No such file or directory/.test(r.stderr))
@@ -69,7 +73,6 @@ export class NftService implements ApplianceService<NftObserved> {
           context: { service: 'nftables', transport: this.t.description },
         },
       );
-    const f = await this.t.exec(['sysctl', '-n', FORWARD_KEY]);
     if (f.code !== 0)
       throw new PxrError('SYSCTL_READ_FAILED', `sysctl ${FORWARD_KEY} failed: ${f.stderr.trim()}`, {
         context: { service: 'nftables', transport: this.t.description },
