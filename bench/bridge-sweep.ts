@@ -123,7 +123,7 @@ async function convergedSweeps(): Promise<Row[]> {
     pve,
     resyncMs: 3_600_000,
     maxPruneRatio: 0.5,
-    bridge: { taskPollMs: 20 },
+    kindTuning: { Bridge: { taskPollMs: 20 } },
   });
   try {
     for (;;) {

@@ -5,18 +5,11 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
-import type { KindDefinition, Reconciler } from '../core/kind.js';
+import type { KindDefinition } from '../core/kind.js';
 import { Manager } from '../core/manager.js';
 import type { IngestOptions } from '../core/ingest.js';
 import type { BackoffOptions } from '../core/backoff.js';
-import { bridgeReconciler } from '../kinds/bridge/index.js';
-import { appContainerReconciler } from '../kinds/app-container/index.js';
-import {
-  applianceReconciler,
-  defaultTransportFactory,
-  type ServiceLayouts,
-  type TransportFactory,
-} from '../kinds/appliance/index.js';
+import { createKindDeps } from '../kinds/kind-module.js';
 import { kindDefinitions } from '../kinds/registry.js';
 import type { PveClient } from '../pve/types.js';
 import { watchManifests, type ManifestWatcher } from '../source/watcher.js';
@@ -51,14 +44,11 @@ export interface ControllerAppOptions {
   listen?: { host: string; port: number };
   /** Debounce of manifest changes. @default 300 */
   debounceMs?: number;
-  /** Extra per-kind reconciler options (tests shorten task polling). */
-  bridge?: { taskPollMs?: number; foreignPendingRequeueMs?: number; applyFailedRequeueMs?: number };
-  appContainer?: { taskPollMs?: number };
   /**
-   * Appliance options: `transportFor` replaces the default factory (ssh/pct from the spec, the
-   * in-memory simulated appliance for `access.transport: simulated`); tests shorten polling.
+   * Per-kind reconciler overrides, by kind name (tests shorten task polling or bring their own
+   * appliance transports): handed to each kind's `createReconciler`.
    */
-  appliance?: { taskPollMs?: number; transportFor?: TransportFactory; layouts?: ServiceLayouts };
+  kindTuning?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Reconciler backoff (tests shorten it). */
   backoff?: BackoffOptions;
 }
@@ -77,30 +67,18 @@ export interface ControllerApp {
   stop(): Promise<void>;
 }
 
+/** Every registered kind with its reconciler, built from the shared dependencies. */
 export function withReconcilers(
   pve: PveClient,
   clock: Clock,
-  opts: Pick<ControllerAppOptions, 'bridge' | 'appContainer' | 'appliance'> = {},
+  log: Logger,
+  kindTuning: ControllerAppOptions['kindTuning'] = {},
 ): KindDefinition[] {
-  const { transportFor, ...applianceOpts } = opts.appliance ?? {};
-  const reconcilers: Record<string, Reconciler> = {
-    Bridge: bridgeReconciler({ pve, clock, ...(opts.bridge ?? {}) }),
-    Appliance: applianceReconciler({
-      pve,
-      clock,
-      transportFor: transportFor ?? defaultTransportFactory({ clock }),
-      ...applianceOpts,
-    }),
-    AppContainer: appContainerReconciler({
-      pve,
-      clock,
-      ...(opts.appContainer ?? {}),
-    }),
-  };
-  return kindDefinitions().map((k) => {
-    const r = reconcilers[k.kind];
-    return r ? { ...k, reconciler: r } : k;
-  });
+  const deps = createKindDeps(pve, clock, log);
+  return kindDefinitions().map((k) => ({
+    ...k,
+    reconciler: k.createReconciler(deps, kindTuning[k.kind] ?? {}),
+  }));
 }
 
 /**
@@ -110,14 +88,11 @@ export function withReconcilers(
 export function createManager(
   store: Store,
   pve: PveClient,
-  o: Pick<
-    ControllerAppOptions,
-    'clock' | 'log' | 'resyncMs' | 'backoff' | 'bridge' | 'appContainer' | 'appliance'
-  > & {
+  o: Pick<ControllerAppOptions, 'clock' | 'log' | 'resyncMs' | 'backoff' | 'kindTuning'> & {
     ingest?: IngestOptions;
   },
 ): { manager: Manager; kinds: KindDefinition[] } {
-  const kinds = withReconcilers(pve, o.clock, o);
+  const kinds = withReconcilers(pve, o.clock, o.log, o.kindTuning);
   const manager = new Manager({
     store,
     clock: o.clock,
@@ -139,13 +114,9 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
     lock.release();
     throw err;
   }
-  // Appliance transports stay open between passes (ssh connections): closed on stop.
-  const transports = o.appliance?.transportFor
-    ? undefined
-    : defaultTransportFactory({ clock: o.clock, log: o.log });
+  // Reconcilers holding connections (appliance ssh) close them when the manager stops.
   const { manager, kinds } = createManager(store, o.pve, {
     ...o,
-    ...(transports ? { appliance: { ...o.appliance, transportFor: transports } } : {}),
     ingest: { maxPruneRatio: o.maxPruneRatio },
   });
   // Located manifest errors become Warning events on the object they concern (or on the source), once
@@ -245,7 +216,7 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
   } catch (err) {
     // Start-up failed (port taken, folder missing): release what was opened so the process can exit.
     await watcher.close();
-    await transports?.closeAll();
+    await manager.stop(0);
     await http?.close();
     store.close();
     lock.release();
@@ -285,7 +256,6 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
       await watcher.close();
       await manager.stop();
       await notifier.stop();
-      await transports?.closeAll();
       await http?.close();
       store.close();
       lock.release();

@@ -169,6 +169,8 @@ export interface Reconciler<Spec = Record<string, unknown>> {
     ctx: ReconcileContext,
     objs: StoredObject<Spec>[],
   ): Promise<Map<string, 'done' | ObjectOutcome | Error>>;
+  /** Releases what the reconciler holds open (connections); called once the controllers stopped. */
+  close?(): Promise<void>;
 }
 
 export interface KindDefinition<Spec = Record<string, unknown>> {

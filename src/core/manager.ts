@@ -182,6 +182,11 @@ export class Manager {
     const r = await Promise.all([...this.controllers.values()].map((c) => c.stop(timeoutMs)));
     const drained = r.every(Boolean);
     if (!drained) this.o.log.warn({ timeoutMs }, 'stopped with reconciles still running');
+    for (const def of this.o.kinds) {
+      await def.reconciler
+        ?.close?.()
+        .catch((err: unknown) => this.o.log.error({ err, kind: def.kind }, 'closing failed'));
+    }
     return drained;
   }
 

@@ -131,6 +131,12 @@ describe('Bridge controller end to end', () => {
         active(h, 'vmbr1')?.bridge_ports === 'eno2' &&
         active(h, 'vmbr1')?.comments === 'personal services',
     );
+    // The simulator shows the repair as soon as pxr's apply call lands; the pass records it just after.
+    await waitFor('the drift recorded', () =>
+      h.app.store
+        .describe({ kind: 'Bridge', name: 'personal' })
+        ?.drift.some((x) => x.field === 'bridge_ports'),
+    );
     const d = h.app.store.describe({ kind: 'Bridge', name: 'personal' })!;
     const fields = d.drift.map((x) => x.field);
     assert.ok(

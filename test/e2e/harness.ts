@@ -68,7 +68,7 @@ export async function startHarness(
       debounceMs: 50,
       // Hand edits race with sweeps (a sweep may see them staged, before the person applies):
       // re-check such foreign pending changes quickly.
-      bridge: { taskPollMs: 25, foreignPendingRequeueMs: 200 },
+      kindTuning: { Bridge: { taskPollMs: 25, foreignPendingRequeueMs: 200 } },
       backoff: { baseMs: 50, maxMs: 500 },
       ...opts.app,
     });

@@ -88,8 +88,10 @@ export async function startKindRig(opts: {
     // Passes happen when the test asks for them (a resync), never on a timer behind its back.
     resyncMs: 0,
     backoff: { random: () => 0 },
-    appliance: { taskPollMs: 100, transportFor, layouts: opts.layouts },
-    appContainer: { taskPollMs: 100 },
+    kindTuning: {
+      Appliance: { taskPollMs: 100, transportFor, layouts: opts.layouts },
+      AppContainer: { taskPollMs: 100 },
+    },
   });
   manager.start();
 

@@ -27,10 +27,21 @@ export interface AppContainerDeps {
   /** A DHCP container without an address is asked again (`/interfaces`) after this long. @default 600000 */
   ipRetryMs?: number;
   /**
+   * The observation cache and VMID allocator, when shared with another kind running containers (one
+   * `/cluster/resources` read per sweep and one allocator for everyone). Default: its own.
+   */
+  engine?: LxcEngine;
+  /**
    * Turns a stored object into the spec the container machinery converges. Default: the
    * AppContainer's own spec with defaults applied. The Appliance kind passes its own mapping (two NICs).
    */
   resolve?: (obj: StoredObject) => ResolvedSpec;
+}
+
+/** What every kind running containers shares. */
+export interface LxcEngine {
+  cache: ObservationCache;
+  allocator: VmidAllocator;
 }
 
 export interface Shared {

@@ -55,11 +55,13 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
   private readonly sh: Shared;
 
   constructor(deps: AppContainerDeps) {
-    this.cache = new ObservationCache(deps.pve, deps.clock, deps.resourcesTtlMs ?? 15_000);
+    this.cache =
+      deps.engine?.cache ??
+      new ObservationCache(deps.pve, deps.clock, deps.resourcesTtlMs ?? 15_000);
     this.sh = {
       deps,
       cache: this.cache,
-      allocator: new VmidAllocator(deps.pve),
+      allocator: deps.engine?.allocator ?? new VmidAllocator(deps.pve),
       pollMs: deps.taskPollMs ?? 2000,
       ipProbes: new Map(),
     };

@@ -23,6 +23,7 @@ import type { PveClient } from '../../pve/types.js';
 import { AppContainerReconciler } from '../app-container/reconciler.js';
 import type { AppContainerSpec } from '../app-container/spec.js';
 import type { SecretReader } from '../app-container/create.js';
+import type { LxcEngine } from '../app-container/pass.js';
 import { buildModel, selectMembers } from './members.js';
 import { buildServices, readLeases, runServices, type ServiceLayouts } from './services.js';
 import { applianceCtSpec, resolveAppliance, type ApplianceSpec } from './spec.js';
@@ -38,6 +39,8 @@ export interface ApplianceDeps {
   taskPollMs?: number;
   /** @default 15000 */
   resourcesTtlMs?: number;
+  /** The container machinery's cache and VMID allocator, shared with the AppContainer kind. */
+  engine?: LxcEngine;
   /** Requeue after a service failed in a retryable way (unreachable...). @default 30000 */
   serviceRetryMs?: number;
   /** File and port layout inside the appliance (tests in network namespaces move them). */
@@ -66,6 +69,7 @@ export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
       ...(deps.readSecret ? { readSecret: deps.readSecret } : {}),
       ...(deps.taskPollMs !== undefined ? { taskPollMs: deps.taskPollMs } : {}),
       ...(deps.resourcesTtlMs !== undefined ? { resourcesTtlMs: deps.resourcesTtlMs } : {}),
+      ...(deps.engine ? { engine: deps.engine } : {}),
     });
   }
 

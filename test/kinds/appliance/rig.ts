@@ -72,8 +72,10 @@ export async function applianceRig(): Promise<ApplianceRig> {
     log: pino({ level: 'silent' }),
     resyncMs: 0,
     backoff: { random: () => 0 },
-    appliance: { taskPollMs: 1000, transportFor },
-    appContainer: { taskPollMs: 1000 },
+    kindTuning: {
+      Appliance: { taskPollMs: 1000, transportFor },
+      AppContainer: { taskPollMs: 1000 },
+    },
   });
   manager.start();
   const m = manager;

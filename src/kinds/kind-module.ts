@@ -1,0 +1,39 @@
+/**
+ * A kind as the composition root uses it: its definition (schema, checks, CLI names, columns,
+ * watches — what the CLI and the source need) plus a factory that builds its reconciler from the
+ * shared dependencies. The composition root loops over the registry; nothing outside a kind's folder
+ * names it. `tuning` carries per-kind overrides by kind name (tests shorten polling, swap transports).
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.js';
+import type { KindDefinition, Reconciler } from '../core/kind.js';
+import type { PveClient } from '../pve/types.js';
+
+export interface KindDeps {
+  pve: PveClient;
+  clock: Clock;
+  log: Logger;
+  /**
+   * One instance per composition root, shared by every kind that asks with the same key (the LXC
+   * machinery's observation cache and VMID allocator serve AppContainer and Appliance alike).
+   */
+  shared<T>(key: string, create: () => T): T;
+}
+
+export interface KindModule<Spec = Record<string, unknown>> extends KindDefinition<Spec> {
+  /** `tuning`: this kind's entry of the composition root's overrides ({} when none). */
+  createReconciler(deps: KindDeps, tuning: Readonly<Record<string, unknown>>): Reconciler<Spec>;
+}
+
+export function createKindDeps(pve: PveClient, clock: Clock, log: Logger): KindDeps {
+  const shared = new Map<string, unknown>();
+  return {
+    pve,
+    clock,
+    log,
+    shared: <T>(key: string, create: () => T): T => {
+      if (!shared.has(key)) shared.set(key, create());
+      return shared.get(key) as T;
+    },
+  };
+}
