@@ -6,7 +6,7 @@
  * once): a git checkout gone wrong must not destroy the cluster.
  */
 import type { ObjectRef, StoredObject } from './kind.js';
-import type { ManifestDoc, SourceSnapshot } from './manifest.js';
+import type { ManifestDoc, SourceIssue, SourceSnapshot } from './manifest.js';
 import type { StorePort } from './store-port.js';
 import { pruneRefusedTransition } from './alert-transitions.js';
 import type { ObjectInput } from './store-port.js';
@@ -41,6 +41,12 @@ export interface ApplyResult {
 
 export function objectKey(ref: ObjectRef): string {
   return `${ref.kind}/${ref.name}`;
+}
+
+/** `file:line:column field: message`, as `pxr validate` prints an issue. */
+function describeIssue(i: SourceIssue): string {
+  const at = [i.file, i.line, i.column].filter((x) => x !== undefined && x !== 0).join(':');
+  return `${at}${i.field ? ` ${i.field}` : ''}: ${i.message}`;
 }
 
 function toInput(doc: ManifestDoc, snapshot: SourceSnapshot): ObjectInput {
@@ -104,18 +110,21 @@ export function applySnapshot(
     }
     const invalidFiles = new Set(snapshot.invalidFiles);
     // Objects an invalid document still names (moved into another file with a mistake): kept too.
-    const namedInvalid = new Map<string, string>();
+    const namedInvalid = new Map<string, SourceIssue>();
+    const fileIssue = new Map<string, SourceIssue>();
     for (const i of snapshot.issues) {
-      if (i.kind && i.name) namedInvalid.set(objectKey({ kind: i.kind, name: i.name }), i.file);
+      if (i.kind && i.name) namedInvalid.set(objectKey({ kind: i.kind, name: i.name }), i);
+      if (!fileIssue.has(i.file)) fileIssue.set(i.file, i);
     }
     const candidates: StoredObject[] = [];
     for (const o of stored) {
       if (seen.has(objectKey(o)) || o.deletionRequested) continue;
-      const invalidFile = invalidFiles.has(o.sourceFile)
-        ? o.sourceFile
-        : namedInvalid.get(objectKey(o));
+      const named = namedInvalid.get(objectKey(o));
+      const invalidFile = invalidFiles.has(o.sourceFile) ? o.sourceFile : named?.file;
       if (invalidFile !== undefined) {
-        const msg = `${invalidFile} is invalid; keeping the last valid spec`;
+        // The error itself, located: the issue naming this object, else the file's first one.
+        const issue = named?.file === invalidFile ? named : fileIssue.get(invalidFile);
+        const msg = `${issue ? describeIssue(issue) : `${invalidFile} is invalid`}; keeping the last valid spec`;
         if (store.status.setSourceInvalid(o, true, msg, now)) res.keptInvalid++;
         continue;
       }

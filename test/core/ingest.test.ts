@@ -101,7 +101,25 @@ describe('applySnapshot', () => {
     assert.equal(store.objects.get({ kind: 'Bridge', name: 'a' })?.deletionRequested, false);
     const st = store.status.get({ kind: 'Bridge', name: 'a' });
     assert.equal(st?.sourceInvalid, true);
-    assert.match(st?.conditions[0]?.message ?? '', /moved\.yaml/);
+    assert.equal(
+      st?.conditions[0]?.message,
+      "moved.yaml:5:3 spec.mtuu: unknown field 'mtuu'; keeping the last valid spec",
+    );
+  });
+
+  test('SourceInvalid carries the parse error of the file, located', () => {
+    const store = fresh();
+    applySnapshot(store, snap([doc('Bridge', 'a', {}, { file: 'net.yaml' }), doc('Bridge', 'b')]));
+    const issue = { file: 'net.yaml', line: 7, column: 1, field: '', message: 'bad indentation' };
+    applySnapshot(
+      store,
+      snap([doc('Bridge', 'b')], { invalidFiles: ['net.yaml'], fileCount: 2, issues: [issue] }),
+    );
+    const st = store.status.get({ kind: 'Bridge', name: 'a' });
+    assert.equal(
+      st?.conditions.find((c) => c.type === 'SourceInvalid')?.message,
+      'net.yaml:7:1: bad indentation; keeping the last valid spec',
+    );
   });
 
   test('an empty source prunes nothing and warns PruneRefused once', () => {

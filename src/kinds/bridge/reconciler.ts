@@ -70,7 +70,16 @@ export function createBridgeReconciler(deps: BridgeReconcilerDeps): Reconciler<B
     // 1. The task we started last time.
     const task = upids.length > 0 ? await recordedApplyState(pve, node, upids) : undefined;
     if (task?.state === 'running') {
-      for (const o of objs) out.set(o.name, applying(prevs.get(o.name)!, task.upid));
+      for (const o of objs) {
+        const prev = prevs.get(o.name)!;
+        // A sibling the task does not touch stays as it was (Ready stays Ready): editing one
+        // bridge must not flap the others of its node.
+        const untouched = prev.applyUpid !== task.upid && ctx.getStatus(o)?.ready === true;
+        out.set(
+          o.name,
+          untouched ? { observed: prev, requeueAfterMs: pollMs } : applying(prev, task.upid),
+        );
+      }
       return out;
     }
 
