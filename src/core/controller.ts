@@ -35,6 +35,7 @@ import { WorkQueue } from './work-queue.js';
 import { KindCounters } from './metrics.js';
 import type { PassResult } from './status-calc.js';
 import { recordFinalized, recordObjectPass, type ObjectPass } from './record-pass.js';
+import { passLogLines } from './pass-log.js';
 import type { StorePort } from './store-port.js';
 import type { ReconcileResult } from './store-port.js';
 
@@ -352,26 +353,29 @@ export class Controller {
         return out;
       });
       let result: ReconcileResult = 'ok';
-      const actions: string[] = [];
       for (const { ref, rec } of recorded) {
         if (SEVERITY[rec.result] > SEVERITY[result]) result = rec.result;
-        actions.push(...rec.actions.map((a) => (group.length > 1 ? `${ref.name}: ${a}` : a)));
         if (rec.becameReady) this.o.onReady?.({ kind: ref.kind, name: ref.name });
         if (rec.wroteStatus) this.o.onStatusChanged?.(ref);
       }
+      let retryInMs: number | undefined;
       if (result === 'error') {
-        const delay = this.queue.addRateLimited(key);
-        const errors = passes.flatMap((p) =>
-          p.pass.type === 'error' ? [`${p.obj.name}: ${p.pass.error.message}`] : [],
-        );
-        log.warn(
-          { result, durationMs: meta.durationMs, actions, errors, retryInMs: delay },
-          'reconciled',
-        );
+        retryInMs = this.queue.addRateLimited(key);
       } else {
         this.queue.forget(key);
         if (requeues.length > 0) this.queue.addAfter(key, Math.min(...requeues));
-        log.info({ result, durationMs: meta.durationMs, actions }, 'reconciled');
+      }
+      // One line per object (a Bridge pass covers a node's bridges): a converged pass logs at debug.
+      for (const { ref, rec } of recorded) {
+        const objLog = log.child({ kind: ref.kind, name: ref.name });
+        const retry = rec.result === 'error' ? retryInMs : undefined;
+        for (const l of passLogLines(rec, meta.durationMs, retry)) objLog[l.level](l.fields, l.msg);
+      }
+      for (const obj of finalized) {
+        log.info(
+          { kind: obj.kind, name: obj.name },
+          'deleted: cleanup finished, removed from the store',
+        );
       }
       this.counters.record(result, meta.durationMs, now);
       if (finalized.length > 0) {

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { KindDefinition, ObjectReader, ObjectRef, StoredObject } from './kind.js';
 import { storeReader } from './reader.js';
+import { ConvergenceLog } from './convergence.js';
 import type { BackoffOptions } from './backoff.js';
 import { Controller } from './controller.js';
 import { DEFAULT_RESYNC_MS } from './resync.js';
@@ -63,12 +64,14 @@ export class Manager {
   private firstSweep: Set<string> | undefined;
   private started = false;
   private readonly reader: ObjectReader;
+  private readonly convergence: ConvergenceLog;
   /** Reconcile requests being served: meta key → `kind\0groupKey`. */
   private readonly requests = new Map<string, string>();
   private cancelPoll: (() => void) | undefined;
 
   constructor(private readonly o: ManagerOptions) {
     this.reader = storeReader(o.store);
+    this.convergence = new ConvergenceLog(o.log.child({ component: 'manager' }), o.clock);
     for (const def of o.kinds) {
       if (!def.reconciler) continue;
       const c = new Controller({
@@ -84,9 +87,15 @@ export class Manager {
           this.firstSweep?.delete(`${kind}\0${key}`);
           this.requestDone(kind, key);
         },
-        onStatusChanged: (obj) => this.routeWatches(obj),
+        onStatusChanged: (obj) => {
+          this.convergence.set(obj, this.reader.getStatus(obj)?.ready === true);
+          this.routeWatches(obj);
+        },
         onRemoved: (objs) => {
-          for (const obj of objs) this.routeWatches(obj);
+          for (const obj of objs) {
+            this.convergence.remove(obj);
+            this.routeWatches(obj);
+          }
         },
         reader: this.reader,
         ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
@@ -111,6 +120,14 @@ export class Manager {
     const res = applySnapshot(this.o.store, snapshot, this.o.ingest);
     if (res.deletionRequested > 0) this.dropUnmanagedDeletions();
     this.snapshots++;
+    // Objects new or changed in the source are not Ready until a pass says so; the first snapshot
+    // counts everything (objects kept from a previous run included).
+    const refs = this.firstSweep === undefined ? this.o.store.objects.list() : res.changed;
+    for (const ref of refs) {
+      const obj = this.o.store.objects.get(ref);
+      if (obj && this.controllers.has(obj.kind))
+        this.convergence.set(obj, this.reader.getStatus(obj)?.ready === true);
+    }
     if (this.firstSweep === undefined) {
       const pending = new Set<string>();
       for (const c of this.controllers.values()) {

@@ -3,7 +3,7 @@
  * alerts on drift transitions, and a history row. Synchronous: the caller runs it inside one
  * transaction per group, after every await. A pass that changes nothing writes nothing.
  */
-import type { ObjectRef, StoredObject } from './kind.js';
+import type { Condition, DriftItem, ObjectRef, StoredObject } from './kind.js';
 import { filterDrift, type DriftSettings } from './drift-policy.js';
 import {
   describeDrift,
@@ -12,7 +12,7 @@ import {
   type DriftSummary,
   type PassResult,
 } from './status-calc.js';
-import { isConditionTrue } from './conditions.js';
+import { getCondition, isConditionTrue } from './conditions.js';
 import { objectTransitions, prunedTransition } from './alert-transitions.js';
 import type { StorePort } from './store-port.js';
 import type { EventInput } from './store-port.js';
@@ -38,6 +38,13 @@ export interface RecordedPass {
   becameReady: boolean;
   /** The status changed (and was written): watches of other kinds may care. */
   wroteStatus: boolean;
+  /** Drift of this pass that counts (after the drift policy), and whether it was corrected. */
+  drift: { items: DriftItem[]; corrected: boolean; changed: boolean };
+  /** The Ready condition before and after the pass (what a log line says changed). */
+  prevReady: Condition | undefined;
+  nextReady: Condition | undefined;
+  /** Stalled became True in this pass. */
+  stalled: boolean;
 }
 
 export function recordObjectPass(store: StorePort, p: ObjectPass, meta: PassMeta): RecordedPass {
@@ -116,12 +123,14 @@ export function recordObjectPass(store: StorePort, p: ObjectPass, meta: PassMeta
   const actions = outcome?.actions ?? finalizing?.actions ?? [];
   const becameReady =
     isConditionTrue(next.conditions, 'Ready') && !isConditionTrue(prev.conditions, 'Ready');
-  if (pass.type === 'outcome' && !outcome?.notReady) {
-    if (actions.length > 0) {
-      events.push({ type: 'Normal', reason: 'Reconciled', message: actions.join('; ') });
-    } else if (becameReady) {
-      events.push({ type: 'Normal', reason: 'Ready', message: 'Reconciliation succeeded' });
-    }
+  // Every pass that acted is an event (creating a container, starting a task, deleting), also
+  // when the object is not Ready yet; otherwise becoming Ready is one.
+  if (actions.length > 0) {
+    const reason =
+      pass.type === 'finalizing' ? 'Deleting' : outcome?.notReady ? 'Progressing' : 'Reconciled';
+    events.push({ type: 'Normal', reason, message: actions.join('; ') });
+  } else if (pass.type === 'outcome' && !outcome?.notReady && becameReady) {
+    events.push({ type: 'Normal', reason: 'Ready', message: 'Reconciliation succeeded' });
   }
   if (pass.type === 'error') {
     events.push({ type: 'Warning', reason: 'ReconcileError', message: pass.error.message });
@@ -149,7 +158,21 @@ export function recordObjectPass(store: StorePort, p: ObjectPass, meta: PassMeta
       ...(error !== undefined ? { error } : {}),
     });
   }
-  return { result, actions, becameReady, wroteStatus };
+  return {
+    result,
+    actions,
+    becameReady,
+    wroteStatus,
+    drift: {
+      items: [...(drift?.open ?? []), ...(drift?.corrected ?? [])],
+      corrected: (drift?.corrected.length ?? 0) > 0,
+      changed: driftTransitions > 0,
+    },
+    prevReady: getCondition(prev.conditions, 'Ready'),
+    nextReady: getCondition(next.conditions, 'Ready'),
+    stalled:
+      isConditionTrue(next.conditions, 'Stalled') && !isConditionTrue(prev.conditions, 'Stalled'),
+  };
 }
 
 /** The finalizer is done: drop it and remove the object (events stay). */

@@ -222,7 +222,7 @@ describe('manager', () => {
 });
 
 describe('manager: logs and cost of a sweep', () => {
-  test('each reconcile logs one line with controller, key, reconcileId, result, duration and actions', async () => {
+  test('each reconcile that acts logs one line per object with controller, kind, name, reconcileId, result, duration and actions', async () => {
     const lines: Record<string, unknown>[] = [];
     const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
     const r = new FakeReconciler();
@@ -233,14 +233,16 @@ describe('manager: logs and cost of a sweep', () => {
     const x = rig([kind('Bridge', r)], { log });
     x.manager.applySnapshot(snap([doc('Bridge', 'a'), doc('Bridge', 'b')]));
     await x.manager.waitForIdle();
-    const done = lines.filter((l) => l.msg === 'reconciled');
+    const done = lines.filter((l) => Array.isArray(l.actions));
     assert.equal(done.length, 2);
     for (const l of done) {
       assert.equal(l.controller, 'Bridge');
+      assert.equal(l.kind, 'Bridge');
       assert.match(String(l.reconcileId), /^[0-9a-f-]{36}$/);
       assert.equal(l.result, 'ok');
       assert.equal(typeof l.durationMs, 'number');
-      assert.deepEqual(l.actions, [`created ${String(l.key)}`]);
+      assert.deepEqual(l.actions, [`created ${String(l.name)}`]);
+      assert.equal(l.msg, `created ${String(l.name)} — Ready`);
     }
     const inside = lines.filter((l) => l.msg === 'inside');
     assert.deepEqual(

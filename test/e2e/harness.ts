@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { systemClock } from '../../src/core/clock.js';
 import { createPveClient } from '../../src/pve/client.js';
 import type { PveClient } from '../../src/pve/types.js';
@@ -40,6 +40,8 @@ export async function startHarness(
     manifests?: string;
     /** Wraps the client of the FIRST controller only (a test's crash point); restarts use the real one. */
     firstPve?: (pve: PveClient) => PveClient;
+    /** The controller's logger (default: silent unless PXR_TEST_LOG is set). */
+    log?: Logger;
     /** Alert sinks and notifier overrides, as `pxr run` passes them from pxr.yaml. */
     app?: Pick<ControllerAppOptions, 'alerts' | 'notifier'>;
   } = {},
@@ -61,7 +63,7 @@ export async function startHarness(
       manifests,
       db,
       clock: systemClock,
-      log: quietLog,
+      log: opts.log ?? quietLog,
       pve: client,
       resyncMs: opts.resyncMs ?? 60_000,
       maxPruneRatio: 0.5,
