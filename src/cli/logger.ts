@@ -40,6 +40,7 @@ export function createLogger(opts: {
         translateTime: 'SYS:HH:MM:ss',
         // One line per event, like `kubectl get -w`: time, level, the object, what happened.
         hideObject: true,
+        ignore: 'pid,hostname,name', // `name` is the object's, already in the message
         messageFormat: prettyMessage,
         destination: opts.stream ?? process.stdout,
         sync: true,

@@ -353,10 +353,8 @@ export class Controller {
         return out;
       });
       let result: ReconcileResult = 'ok';
-      for (const { ref, rec } of recorded) {
+      for (const { rec } of recorded) {
         if (SEVERITY[rec.result] > SEVERITY[result]) result = rec.result;
-        if (rec.becameReady) this.o.onReady?.({ kind: ref.kind, name: ref.name });
-        if (rec.wroteStatus) this.o.onStatusChanged?.(ref);
       }
       let retryInMs: number | undefined;
       if (result === 'error') {
@@ -370,6 +368,11 @@ export class Controller {
         const objLog = log.child({ kind: ref.kind, name: ref.name });
         const retry = rec.result === 'error' ? retryInMs : undefined;
         for (const l of passLogLines(rec, meta.durationMs, retry)) objLog[l.level](l.fields, l.msg);
+      }
+      // After the lines above: what these notifications trigger (dependents, watches) logs later.
+      for (const { ref, rec } of recorded) {
+        if (rec.becameReady) this.o.onReady?.({ kind: ref.kind, name: ref.name });
+        if (rec.wroteStatus) this.o.onStatusChanged?.(ref);
       }
       for (const obj of finalized) {
         log.info(

@@ -271,7 +271,7 @@ export function createBridgeReconciler(deps: BridgeReconcilerDeps): Reconciler<B
       }
       // Partly staged changes still go out with the apply: they are ours and consistent.
       if (actions.length > 0) staged.set(plan.name, actions);
-      if (actions.length > 0) ctx.log.info({ node, bridge: plan.name, actions }, 'staged');
+      if (actions.length > 0) ctx.log.debug({ node, bridge: plan.name, actions }, 'staged');
     }
     return staged;
   }
