@@ -15,6 +15,9 @@ import { quietLog } from '../e2e/harness.js';
 import { startSim } from '../helpers/sim.js';
 import { waitFor } from '../helpers/wait.js';
 import { bridgeYaml } from '../source/helpers.js';
+import { Receiver } from '../alerts/receiver.js';
+import { waitTask } from '../helpers/wait-task.js';
+import { bridgeDoc, startHarness } from '../e2e/harness.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 after(async () => {
@@ -189,4 +192,62 @@ test('two apps in one process each have their own registry', async () => {
   assert.equal(a.types.get('pxr_ready'), 'gauge');
   assert.equal(b.types.get('pxr_ready'), 'gauge');
   assert.equal(a.types.get('process_cpu_user_seconds_total'), 'counter');
+});
+
+test('/metrics: alerts sent and failed per sink, and the outbox of a failing sink', async () => {
+  const ok = new Receiver();
+  const down = new Receiver();
+  down.status = 503;
+  await ok.start();
+  await down.start();
+  cleanups.push(
+    () => ok.close(),
+    () => down.close(),
+  );
+  const h = await startHarness({
+    resyncMs: 400,
+    app: {
+      listen: { host: '127.0.0.1', port: 0 },
+      alerts: {
+        sinks: [
+          { name: 'ops', type: 'slack', url: `${ok.url}/services/T/B/secret` },
+          { name: 'down', type: 'slack', url: `${down.url}/services/T/B/secret` },
+        ],
+        groupWaitMs: 100,
+        groupIntervalMs: 200,
+        repeatIntervalMs: 3_600_000,
+      },
+      notifier: { tickMs: 50, retryBaseMs: 60_000 },
+    },
+  });
+  cleanups.push(() => h.close());
+  const scrape = async () =>
+    parse(await (await fetch(`${h.app.httpUrl ?? 'http://no-listen'}/metrics`)).text());
+  h.write('lan.yaml', bridgeDoc('lan', { iface: 'vmbr5', ports: ['eno2'] }));
+  await waitFor('lan Ready', () =>
+    h.app.store.status
+      .get({ kind: 'Bridge', name: 'lan' })
+      ?.conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
+  );
+  await h.app.manager.waitForIdle();
+
+  // A hand edit in Proxmox: drift, corrected and told to both sinks.
+  await h.pve.updateNetwork('pve', 'vmbr5', { type: 'bridge', bridge_ports: 'eno3' });
+  await waitTask(h.pve, 'pve', await h.pve.applyNetwork('pve'), { pollMs: 20 });
+  const m = await waitFor(
+    'sent to ops, failed at down, in /metrics',
+    async () => {
+      const s = await scrape();
+      return (value(s.samples, 'pxr_alerts_sent_total', { sink: 'ops' }) ?? 0) >= 1 &&
+        (value(s.samples, 'pxr_alerts_failed_total', { sink: 'down' }) ?? 0) >= 1
+        ? s
+        : undefined;
+    },
+    30_000,
+  );
+  assert.equal(value(m.samples, 'pxr_alerts_failed_total', { sink: 'ops' }), 0);
+  assert.equal(value(m.samples, 'pxr_alerts_sent_total', { sink: 'down' }), 0);
+  // The failed delivery waits for its retry (a minute away): it is the outbox of `down`.
+  assert.ok((value(m.samples, 'pxr_alert_outbox_depth', { sink: 'down' }) ?? 0) >= 1);
+  assert.equal(value(m.samples, 'pxr_alert_outbox_depth', { sink: 'ops' }) ?? 0, 0);
 });

@@ -41,7 +41,7 @@ export async function startHarness(
     /** Wraps the client of the FIRST controller only (a test's crash point); restarts use the real one. */
     firstPve?: (pve: PveClient) => PveClient;
     /** Alert sinks and notifier overrides, as `pxr run` passes them from pxr.yaml. */
-    app?: Pick<ControllerAppOptions, 'alerts' | 'notifier'>;
+    app?: Pick<ControllerAppOptions, 'alerts' | 'notifier' | 'listen'>;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'pxr-e2e-'));
