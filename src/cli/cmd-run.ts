@@ -94,7 +94,7 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
     http = await startHttpServer(cfg.listen, {
       healthy: () => true,
       ready: () => app?.probe.ready() ?? { ready: false, reason: 'starting' },
-      metrics: () => app?.probe.metrics() ?? [],
+      metrics: () => app?.probe.metrics() ?? '',
     });
   } catch (err) {
     lock.release();

@@ -19,7 +19,7 @@ import { SOURCE_REF } from '../core/ingest.js';
 import { openStore, type Store } from '../store/store.js';
 import { lockDatabase, type DbLock } from './db-lock.js';
 import { startHttpServer, type HttpProbe } from './http-server.js';
-import { metricFamilies } from './metrics.js';
+import { createMetrics } from './metrics.js';
 import { Notifier, type NotifierOptions } from '../alerts/notifier.js';
 import { ALERT_DEFAULTS, type AlertsConfig } from './alerts-config.js';
 import { SourceHealth } from './source-health.js';
@@ -192,6 +192,16 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
       o.log.error({ err, component: 'source' }, 'manifest source error');
     },
   });
+  // The notifier is built once the controllers run; /metrics reads its counters when it exists.
+  let notifier: Notifier | undefined = undefined;
+  const metrics = createMetrics({
+    manager,
+    pve: o.pve,
+    store,
+    clock: o.clock,
+    source: health,
+    alerts: { stats: () => notifier?.stats() ?? {} },
+  });
   const probe: HttpProbe = {
     healthy: () => true,
     ready: () => {
@@ -203,8 +213,7 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
         ? { ready: true }
         : { ready: false, reason: 'first sweep not finished' };
     },
-    metrics: () =>
-      metricFamilies(manager.metrics(), o.pve.calls(), o.clock.now(), health.metrics()),
+    metrics: () => metrics.render(),
   };
   let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   try {
@@ -218,13 +227,14 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
     await watcher.close();
     await manager.stop(0);
     await http?.close();
+    metrics.close();
     store.close();
     lock.release();
     throw err;
   }
   manager.start();
   const alerts = o.alerts ?? { sinks: [], ...ALERT_DEFAULTS };
-  const notifier = new Notifier({
+  notifier = new Notifier({
     store,
     clock: o.clock,
     log: o.log,
@@ -257,6 +267,7 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
       await manager.stop();
       await notifier.stop();
       await http?.close();
+      metrics.close();
       store.close();
       lock.release();
     },

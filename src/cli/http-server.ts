@@ -1,21 +1,22 @@
 /** The controller's own HTTP endpoints: `/healthz`, `/readyz`, `/metrics`. */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { PxrError } from '../core/errors.js';
-import { renderPrometheus, type MetricFamily } from './prometheus.js';
 
 export interface HttpProbe {
   /** The process is alive and its loops are running. */
   healthy(): boolean;
   /** The first snapshot was ingested and the first sweep finished: reality has been observed. */
   ready(): { ready: boolean; reason?: string };
-  metrics(): MetricFamily[];
+  /** Prometheus text exposition (format 0.0.4). */
+  metrics(): Promise<string> | string;
 }
 
 export async function startHttpServer(
   listen: { host: string; port: number },
   probe: HttpProbe,
 ): Promise<{ server: Server; url: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
+  const server = createServer((req, res) => void answer(req, res));
+  const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
     const send = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
       res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
@@ -30,16 +31,12 @@ export async function startHttpServer(
         return r.ready ? send(200, 'ok\n') : send(503, `not ready: ${r.reason ?? 'starting'}\n`);
       }
       if (path === '/metrics')
-        return send(
-          200,
-          renderPrometheus(probe.metrics()),
-          'text/plain; version=0.0.4; charset=utf-8',
-        );
+        return send(200, await probe.metrics(), 'text/plain; version=0.0.4; charset=utf-8');
       return send(404, 'not found\n');
     } catch (err) {
       return send(500, `error: ${(err as Error).message}\n`);
     }
-  });
+  };
   // Scrapers and probes reuse connections: keep idle ones longer than clients do (undici: 4 s), so
   // the server never closes a connection at the moment a client sends on it.
   server.keepAliveTimeout = 30_000;

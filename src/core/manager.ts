@@ -15,7 +15,7 @@ import { DEFAULT_RESYNC_MS } from './resync.js';
 import { applySnapshot, type ApplyResult, type IngestOptions } from './ingest.js';
 import type { MetricsSnapshot } from './metrics.js';
 import type { SourceSnapshot } from './manifest.js';
-import type { StorePort } from './store-port.js';
+import type { ReconcileResult, StorePort } from './store-port.js';
 
 export interface ManagerOptions {
   store: StorePort;
@@ -238,8 +238,19 @@ export class Manager {
         inFlight: c.queue.inFlight,
         delayed: c.queue.delayed,
         lastReconcileAt: c.counters.lastReconcileAt,
+        lastSuccessAt: c.counters.lastSuccessAt,
       })),
     };
+  }
+
+  /** Calls `listener` after every reconcile of every kind; returns the unsubscribe function. */
+  onReconcile(
+    listener: (kind: string, result: ReconcileResult, durationSeconds: number) => void,
+  ): () => void {
+    const offs = [...this.controllers.values()].map((c) =>
+      c.counters.listen((result, s) => listener(c.kind, result, s)),
+    );
+    return () => offs.forEach((off) => off());
   }
 
   private keyOf(obj: StoredObject): string {

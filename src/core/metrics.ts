@@ -28,7 +28,12 @@ export interface KindMetrics {
   delayed: number;
   /** Clock ms of the last finished reconcile (heartbeat: converged passes are not persisted). */
   lastReconcileAt: number | null;
+  /** Clock ms of the last reconcile that ended `ok`. */
+  lastSuccessAt: number | null;
 }
+
+/** Called on every finished reconcile, for exporters that keep their own histograms. */
+export type ReconcileListener = (result: ReconcileResult, durationSeconds: number) => void;
 
 export interface MetricsSnapshot {
   ready: boolean;
@@ -47,6 +52,14 @@ export class KindCounters {
   private sum = 0;
   private count = 0;
   lastReconcileAt: number | null = null;
+  lastSuccessAt: number | null = null;
+  private readonly listeners = new Set<ReconcileListener>();
+
+  /** Returns the unsubscribe function. */
+  listen(listener: ReconcileListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   record(result: ReconcileResult, durationMs: number, at: number): void {
     this.reconciles[result]++;
@@ -57,6 +70,8 @@ export class KindCounters {
       if (s <= le) this.bucketCounts[i] = (this.bucketCounts[i] ?? 0) + 1;
     });
     this.lastReconcileAt = at;
+    if (result === 'ok') this.lastSuccessAt = at;
+    for (const l of this.listeners) l(result, s);
   }
 
   histogram(): Histogram {

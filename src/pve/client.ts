@@ -223,6 +223,7 @@ export function createPveClient(opts: PveClientOptions): PveClient {
     put: async <T>(path: string, params?: Params) => (await call<T>('PUT', path, params)).data,
     del: async <T>(path: string, params?: Params) => (await call<T>('DELETE', path, params)).data,
     calls: () => transport.stats(),
+    onCall: (listener) => transport.onCall(listener),
     close: async () => {
       queue.clear();
       await dispatcher.close();

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { fetch as undiciFetch, Response, type Dispatcher, type RequestInit } from 'undici';
 import { TlsPinError } from './errors.js';
-import type { CallStats } from './types.js';
+import type { CallObservation, CallStats } from './types.js';
 
 /** Per-call context, set by the client around each proxmox-api request. */
 export interface CallScope {
@@ -34,6 +34,8 @@ export interface Transport {
   fetch: (url: string | URL, init?: RequestInit) => Promise<Response>;
   run<T>(scope: CallScope, fn: () => Promise<T>): Promise<T>;
   stats(): Record<string, CallStats>;
+  /** Returns the unsubscribe function. */
+  onCall(listener: (call: CallObservation) => void): () => void;
 }
 
 /** The pseudo-status AnyEvent::HTTP (and so pveproxy) reports for a failure of this kind. */
@@ -67,8 +69,12 @@ function causeOf(err: unknown): Error {
 export function createTransport(opts: { dispatcher: Dispatcher; logger: Logger }): Transport {
   const als = new AsyncLocalStorage<CallScope>();
   const stats = new Map<string, CallStats>();
+  const listeners = new Set<(call: CallObservation) => void>();
 
-  const record = (key: string, ms: number, failed: boolean): void => {
+  const record = (method: string, route: string, ms: number, status: number): void => {
+    const key = `${method} ${route}`;
+    const failed = status !== 200;
+    for (const l of listeners) l({ method, route, status, seconds: ms / 1000 });
     const s = stats.get(key) ?? { count: 0, errors: 0, totalMs: 0, maxMs: 0 };
     s.count++;
     if (failed) s.errors++;
@@ -80,7 +86,8 @@ export function createTransport(opts: { dispatcher: Dispatcher; logger: Logger }
   const fetch = async (url: string | URL, init?: RequestInit): Promise<Response> => {
     const scope = als.getStore();
     const method = (init?.method ?? 'GET').toUpperCase();
-    const key = `${method} ${scope?.route ?? new URL(url).pathname}`;
+    const route = scope?.route ?? new URL(url).pathname;
+    const key = `${method} ${route}`;
     // A duration, not a point in time: performance.now() is monotonic and not the Clock's business.
     const started = performance.now();
     let res: Response;
@@ -95,7 +102,7 @@ export function createTransport(opts: { dispatcher: Dispatcher; logger: Logger }
       const ms = performance.now() - started;
       const cause = causeOf(err);
       const { status, statusText } = networkFailureStatus(err);
-      record(key, ms, true);
+      record(method, route, ms, status);
       if (scope) {
         scope.status = status;
         scope.statusText = statusText;
@@ -109,7 +116,7 @@ export function createTransport(opts: { dispatcher: Dispatcher; logger: Logger }
     }
     const ms = performance.now() - started;
     const failed = res.status !== 200;
-    record(key, ms, failed);
+    record(method, route, ms, res.status);
     opts.logger.debug({ call: key, status: res.status, ms: Math.round(ms) }, 'proxmox call');
     if (!scope || (!failed && !scope.captureBody)) return res;
     const body = await res.text();
@@ -128,5 +135,9 @@ export function createTransport(opts: { dispatcher: Dispatcher; logger: Logger }
     fetch,
     run: (scope, fn) => als.run(scope, fn),
     stats: () => Object.fromEntries([...stats].map(([k, v]) => [k, { ...v }])),
+    onCall: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
 }

@@ -115,6 +115,15 @@ export interface CallStats {
   maxMs: number;
 }
 
+/** One finished Proxmox API request (595/596: the pveproxy-style status of a network failure). */
+export interface CallObservation {
+  method: string;
+  /** Route template: `/nodes/{node}/network`. */
+  route: string;
+  status: number;
+  seconds: number;
+}
+
 export type Params = Record<string, string | number | boolean | string[] | undefined>;
 
 export interface PveClient {
@@ -150,6 +159,8 @@ export interface PveClient {
   del<T = unknown>(path: string, params?: Params): Promise<T>;
   /** Counts by `METHOD /route/{template}` since the client was created. */
   calls(): Record<string, CallStats>;
+  /** Calls `listener` after every request (for latency histograms); returns the unsubscribe function. */
+  onCall?(listener: (call: CallObservation) => void): () => void;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }

@@ -100,6 +100,16 @@ export class StatusRepo {
     return this.put(ref, { ...cur, conditions, sourceInvalid: invalid }, now);
   }
 
+  /** Objects per kind whose condition `type` is True, for /metrics. */
+  trueConditionCounts(): { kind: string; type: string; count: number }[] {
+    return this.sql(
+      `SELECT s.kind AS kind, json_extract(c.value, '$.type') AS type, count(*) AS count
+         FROM status s, json_each(s.conditions) c
+        WHERE json_extract(c.value, '$.status') = 'True'
+        GROUP BY 1, 2`,
+    ).all() as { kind: string; type: string; count: number }[];
+  }
+
   delete(ref: ObjectRef): void {
     this.sql('DELETE FROM status WHERE kind = ? AND name = ?').run(ref.kind, ref.name);
   }

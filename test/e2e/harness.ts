@@ -43,7 +43,7 @@ export async function startHarness(
     /** The controller's logger (default: silent unless PXR_TEST_LOG is set). */
     log?: Logger;
     /** Alert sinks and notifier overrides, as `pxr run` passes them from pxr.yaml. */
-    app?: Pick<ControllerAppOptions, 'alerts' | 'notifier'>;
+    app?: Pick<ControllerAppOptions, 'alerts' | 'notifier' | 'listen'>;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'pxr-e2e-'));
