@@ -3,6 +3,7 @@
  * to know unauthenticated and token-less routes), authentication, privileges, node proxying
  * (unknown node 500, unreachable node 595), injected faults, parameter verification, handler.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../core/clock.js';
 import type { EndpointDef, RequestContext, SimContext } from './types.js';
@@ -17,10 +18,13 @@ import { reasonPhrase, sendBare, sendError, sendSuccess, toPveError } from './wi
 import type { Faults } from './faults.js';
 import type { RequestLog } from './request-log.js';
 import type { TaskManager } from './tasks.js';
+import { multipartBoundary, parseMultipart } from './multipart.js';
 
 /** pve-http-server PVE/APIServer/AnyEvent.pm `$limit_max_post` (512 KiB since 5.2.1, fix #6230). */
 export const MAX_BODY_BYTES = 512 * 1024;
 const API_PREFIX = '/api2/json';
+/** The only route pveproxy accepts `multipart/form-data` on (pve-storage Status.pm `upload`). */
+const UPLOAD_ROUTE = '/nodes/{node}/storage/{storage}/upload';
 
 export interface ServerCore {
   state(): SimState;
@@ -84,12 +88,12 @@ export function parseBody(body: string, contentType: string | undefined, raw: Ra
   for (const [k, v] of new URLSearchParams(body)) addParam(raw, k, v);
 }
 
-/** The body text (its Content-Length was checked against {@link MAX_BODY_BYTES} already). */
-function readBody(req: IncomingMessage): Promise<string> {
+/** The body bytes (its Content-Length was checked against {@link MAX_BODY_BYTES} already). */
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -211,9 +215,11 @@ async function pipeline(
   }
 
   // AnyEvent.pm authenticate_and_handle_request, after authentication: a body only on PUT/POST,
-  // at most $limit_max_post bytes, and only form or JSON content (no upload route here).
+  // at most $limit_max_post bytes, and only form or JSON content, or multipart on the upload route
+  // (the simulator bounds an upload by the same limit; pveproxy streams it to /var/tmp).
   const len = Number(req.headers['content-length'] ?? 0);
   let body = '';
+  let upload: { boundary: string; bytes: Buffer } | undefined;
   if (len > 0) {
     if (method !== 'PUT' && method !== 'POST') {
       return plain(501, `Unexpected content for method '${method}'`);
@@ -221,10 +227,21 @@ async function pipeline(
     if (len > MAX_BODY_BYTES) return plain(501, 'for data too large');
     const ctype = req.headers['content-type'];
     const ct = ctype ? mediaType(ctype) : '';
-    if (ct !== '' && ct !== 'application/x-www-form-urlencoded' && ct !== 'application/json') {
+    const boundary =
+      ct === 'multipart/form-data' && method === 'POST' && ep?.path === UPLOAD_ROUTE && ctype
+        ? multipartBoundary(ctype)
+        : undefined;
+    if (
+      boundary === undefined &&
+      ct !== '' &&
+      ct !== 'application/x-www-form-urlencoded' &&
+      ct !== 'application/json'
+    ) {
       return plain(506, `upload 'Content-Type '${ctype ?? ''}' not implemented`);
     }
-    body = await readBody(req);
+    const bytes = await readBody(req);
+    if (boundary !== undefined) upload = { boundary, bytes };
+    else body = bytes.toString('utf8');
   } else {
     req.resume();
   }
@@ -243,7 +260,20 @@ async function pipeline(
 
   const raw: RawParams = new Map();
   if (query !== '') for (const [k, v] of new URLSearchParams(query)) addParam(raw, k, v);
-  parseBody(body, req.headers['content-type'], raw);
+  let file: RequestContext['upload'];
+  if (upload) {
+    const form = parseMultipart(upload.bytes, upload.boundary);
+    for (const [k, v] of form.fields) addParam(raw, k, v);
+    if (form.file) {
+      // pveproxy stores the file part as /var/tmp/pveupload-<hex> and passes both names on.
+      const tmpfilename = `/var/tmp/pveupload-${createHash('md5').update(upload.bytes).digest('hex')}`;
+      raw.set(form.file.name, [form.file.filename]);
+      raw.set('tmpfilename', [tmpfilename]);
+      file = { tmpfilename, data: form.file.data };
+    }
+  } else {
+    parseBody(body, req.headers['content-type'], raw);
+  }
   for (const [k, v] of match.pathParams) raw.set(k, [v]);
 
   if (ep.permission && privs !== '*') {
@@ -275,7 +305,14 @@ async function pipeline(
   }
 
   const params = validateParams(ep, raw);
-  const ctx: RequestContext = { method: ep.method, route, params, caller, sim: core.ctx };
+  const ctx: RequestContext = {
+    method: ep.method,
+    route,
+    params,
+    caller,
+    sim: core.ctx,
+    ...(file ? { upload: file } : {}),
+  };
   let result = ep.handler(ctx);
   if (result instanceof Promise) result = await result;
   // A successful write changed something: persist it even if the handler forgot to touch().

@@ -47,6 +47,8 @@ export interface RequestContext {
   params: Record<string, unknown>;
   caller: Caller;
   sim: SimContext;
+  /** The file part of a multipart upload (only `POST .../storage/{storage}/upload` gets one). */
+  upload?: { tmpfilename: string; data: Buffer };
 }
 
 export interface EndpointDef {

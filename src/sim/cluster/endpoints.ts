@@ -11,6 +11,7 @@ import { datacenterEndpoints } from './datacenter.js';
 import { storageConfigEndpoints } from './storage-config.js';
 import { volumeEndpoints } from './volume-endpoints.js';
 import { aplinfoEndpoints } from './aplinfo.js';
+import { storageUploadEndpoints } from './storage-upload.js';
 
 export const clusterEndpoints: EndpointDef[] = [
   ...infoEndpoints,
@@ -25,4 +26,5 @@ export const clusterEndpoints: EndpointDef[] = [
   ...storageConfigEndpoints,
   ...volumeEndpoints,
   ...aplinfoEndpoints,
+  ...storageUploadEndpoints,
 ];
