@@ -39,6 +39,18 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+/**
+ * An ed25519 public key ssh2 can read back. ssh2's generator sometimes drops the leading zero byte of
+ * the key (about one in 40, a 31-byte key that no parser accepts): such a key is not what these tests
+ * are about, so another is generated.
+ */
+function publicKey(): string {
+  for (;;) {
+    const { public: pub } = ssh2.utils.generateKeyPairSync('ed25519');
+    if (!(ssh2.utils.parseKey(pub) instanceof Error)) return pub;
+  }
+}
+
 describe('readSecretFile', () => {
   test('a regular private file with mode 600 is read', async () => {
     assert.equal(await readSecretFile(file('ok', 'pw\n', 0o600), { private: true }), 'pw\n');
@@ -81,7 +93,7 @@ describe('AppContainer auth files', () => {
   });
 
   test('a real public keys file (644, with comments) becomes ssh-public-keys', async () => {
-    const { public: pub } = ssh2.utils.generateKeyPairSync('ed25519');
+    const pub = publicKey();
     const p = file('keys.pub', `# ops\n${pub}\n\n`, 0o644);
     const out = await withSecrets({}, authSpec({ sshPublicKeysFile: p }), appContainerReader);
     assert.equal(out['ssh-public-keys'], pub.trim());
@@ -135,7 +147,7 @@ describe('Appliance access.privateKeyFile', () => {
   });
 
   test('a public key given as the private key is named as such', async () => {
-    const { public: pub } = ssh2.utils.generateKeyPairSync('ed25519');
+    const pub = publicKey();
     const p = file('id.pub', pub, 0o600);
     const f = defaultTransportFactory({ clock: new ManualClock() });
     await assert.rejects(f(target(p)), /is a public key, not a private key/);
