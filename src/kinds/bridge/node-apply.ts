@@ -164,7 +164,16 @@ export function nodeApply(deps: NodeApplyDeps): NodeApply {
     }
     const { verdict, owners } = verdictOf(ctx, node, objs, prevs, net, live);
     if (!verdict.ours) {
-      ctx.log.warn({ node, reason: verdict.reason }, 'foreign pending network changes');
+      // Said once per episode: someone's half-done edit may stay staged for hours.
+      const known = objs.some((o) =>
+        ctx
+          .getStatus({ kind: o.kind, name: o.name })
+          ?.conditions.some((c) => c.type === 'PendingChanges' && c.status === 'True'),
+      );
+      ctx.log[known ? 'debug' : 'warn'](
+        { node, reason: verdict.reason },
+        'foreign pending network changes',
+      );
       for (const o of objs) out.set(o.name, foreign(node, prevs.get(o.name) ?? {}, verdict.reason));
       return out;
     }
