@@ -5,14 +5,8 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { systemClock } from '../../src/core/clock.js';
-import { createPveClient } from '../../src/pve/client.js';
-import { startControllerApp } from '../../src/cli/controller-app.js';
-import { quietLog } from '../e2e/harness.js';
-import { startSim } from '../helpers/sim.js';
 import { waitFor } from '../helpers/wait.js';
 import { bridgeYaml } from '../source/helpers.js';
 import { Receiver } from '../alerts/receiver.js';
@@ -51,33 +45,12 @@ function parse(text: string): { types: Map<string, string>; samples: Sample[] } 
 }
 
 async function startApp() {
-  const dir = mkdtempSync(join(tmpdir(), 'pxr-metrics-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const manifests = join(dir, 'manifests');
-  mkdirSync(manifests);
-  writeFileSync(join(manifests, 'a.yaml'), bridgeYaml('a', 'vmbr1'));
-  const sim = await startSim({ taskTimeScale: 0.01 });
-  cleanups.push(() => sim.close());
-  const pve = createPveClient({
-    url: sim.url,
-    tokenId: sim.tokenId,
-    tokenSecret: sim.tokenSecret,
-    clock: systemClock,
-    logger: quietLog,
+  const h = await startHarness({
+    files: { 'a.yaml': bridgeYaml('a', 'vmbr1') },
+    app: { listen: { host: '127.0.0.1', port: 0 } },
   });
-  cleanups.push(() => pve.close());
-  const app = await startControllerApp({
-    manifests,
-    db: join(dir, 'pxr.db'),
-    clock: systemClock,
-    log: quietLog,
-    pve,
-    resyncMs: 60_000,
-    maxPruneRatio: 0.5,
-    debounceMs: 50,
-    listen: { host: '127.0.0.1', port: 0 },
-  });
-  cleanups.push(() => app.stop());
+  cleanups.push(() => h.close());
+  const { app, pve, manifests } = h;
   const url = app.httpUrl;
   assert.ok(url);
   const scrape = async () => {

@@ -40,6 +40,8 @@ export async function startHarness(
     manifests?: string;
     /** Wraps the client of the FIRST controller only (a test's crash point); restarts use the real one. */
     firstPve?: (pve: PveClient) => PveClient;
+    /** Manifest files (path relative to the folder → text) written before the controller starts. */
+    files?: Record<string, string>;
     /** The controller's logger (default: silent unless PXR_TEST_LOG is set). */
     log?: Logger;
     /** Alert sinks and notifier overrides, as `pxr run` passes them from pxr.yaml. */
@@ -49,6 +51,10 @@ export async function startHarness(
   const dir = mkdtempSync(join(tmpdir(), 'pxr-e2e-'));
   const manifests = opts.manifests ?? join(dir, 'manifests');
   mkdirSync(manifests, { recursive: true });
+  for (const [rel, text] of Object.entries(opts.files ?? {})) {
+    mkdirSync(dirname(join(manifests, rel)), { recursive: true });
+    writeFileSync(join(manifests, rel), text);
+  }
   const db = join(dir, 'pxr.db');
   const sim = await startSim({ taskTimeScale: 0.01, ...opts.sim });
   const pve = createPveClient({
