@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import { isTerminal, PxrError, toError } from './errors.js';
 import { DEFAULT_RESYNC_MS } from './resync.js';
+import { planAndApply } from './plan-apply.js';
 import type {
   KindDefinition,
   ObjectRef,
@@ -321,7 +322,7 @@ export class Controller {
       }
       if (live.length > 0) {
         const r = await this.call(live, reconcileId, log, ctxEvents, (ctx) =>
-          this.reconciler.reconcile(ctx, live),
+          planAndApply(this.reconciler, ctx, live),
         );
         settle(r);
         for (const obj of live) {

@@ -147,6 +147,53 @@ export interface ObjectStatusView {
 }
 
 /**
+ * One difference between desired state and reality, as observe found it: what `pxr diff` prints,
+ * what the runtime filters by drift policy, and what `apply` carries out.
+ */
+export interface PlannedChange {
+  /** Spec-level path (`memory`, `ports`, `rules[web]`, `state`); `exists` for create/re-create. */
+  field: string;
+  desired: unknown;
+  /** The value read back (absent when there is nothing yet). */
+  actual?: unknown;
+  /** The Proxmox (or appliance) calls applying it makes, e.g. `PUT /nodes/pve1/lxc/105/config`. */
+  calls: string[];
+  /** Other names of the field `pxr/drift-ignore` also matches (the Proxmox key, e.g. `bridge_ports`). */
+  aliases?: string[];
+  /**
+   * Reality moved away from a spec pxr had applied (someone edited it). A spec change or a first
+   * create is not drift: the drift policy never holds it back.
+   */
+  drift: boolean;
+}
+
+/** What observe found for one object. */
+export interface ObjectPlan<State = unknown> {
+  changes: PlannedChange[];
+  /** Fields that cannot be read back through the API (shown as unknown, never drift). */
+  unknown?: string[];
+  /** Not planned further, and why (waiting for a task, a dependency...): `pxr diff` shows it. */
+  waiting?: string;
+  /** What observe read, handed to `apply` so it need not read again (kind-private). */
+  state?: State;
+}
+
+/**
+ * A plan after the runtime applied the object's drift policy and ignore-fields: `changes` holds
+ * what apply may carry out; drift on ignored fields (or under `ignore`) is gone; drift under `alert`
+ * moved to `held` (reported, not corrected).
+ */
+export interface AdmittedPlan<State = unknown> extends ObjectPlan<State> {
+  held: PlannedChange[];
+}
+
+/** The context of `plan`: read-only (no ownership claims, no events). */
+export type PlanContext = Omit<ReconcileContext, 'ownership' | 'recordEvent'> & {
+  /** Read-only view of the ownership inventory (`claim`/`release` are not offered). */
+  ownership?: Pick<Ownership, 'owns' | 'owned'>;
+};
+
+/**
  * A reconciler handles a *group* of objects at once: the runtime queues one key per group. Most kinds
  * group by object (`groupKey` = name); Bridge groups by node so that one network read and one apply
  * task serve every bridge of a node.
@@ -154,10 +201,27 @@ export interface ObjectStatusView {
 export interface Reconciler<Spec = Record<string, unknown>> {
   groupKey(obj: StoredObject<Spec>): string;
   /**
-   * Converge every live object of the group. Returns an outcome per object name. Throwing fails the
-   * whole group (retry with backoff); a `TerminalError` stalls it.
+   * Observe and plan every live object of the group, reading only: no write to Proxmox, no claim,
+   * no event. An Error for one object fails that object (a `TerminalError` stalls it). `pxr diff`
+   * stops here.
    */
-  reconcile(
+  plan?(ctx: PlanContext, objs: StoredObject<Spec>[]): Promise<Map<string, ObjectPlan | Error>>;
+  /**
+   * Carry out the admitted plans (objects whose plan failed are not passed). Returns an outcome per
+   * object name; the runtime adds the drift from the plan (a kind never reports drift itself, but
+   * may set `driftCorrected: false` when it could not correct admitted drift this pass). Throwing
+   * fails the whole group (retry with backoff); a `TerminalError` stalls it.
+   */
+  apply?(
+    ctx: ReconcileContext,
+    objs: StoredObject<Spec>[],
+    plans: ReadonlyMap<string, AdmittedPlan>,
+  ): Promise<Map<string, ObjectOutcome | Error>>;
+  /**
+   * Legacy single-step form (observe and act in one): kinds move to `plan` + `apply`, which `pxr
+   * diff` and the runtime's drift policy need. Used only when `plan` is absent.
+   */
+  reconcile?(
     ctx: ReconcileContext,
     objs: StoredObject<Spec>[],
   ): Promise<Map<string, ObjectOutcome | Error>>;

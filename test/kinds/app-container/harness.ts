@@ -26,6 +26,7 @@ import {
 import type { AppContainerSpec } from '../../../src/kinds/app-container/spec.js';
 import { startSim, type StartedSim } from '../../helpers/sim.js';
 import type { SimulatorOptions } from '../../../src/sim/simulator.js';
+import { planAndApply } from '../../../src/core/plan-apply.js';
 
 export const TEMPLATE = 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst';
 
@@ -149,7 +150,7 @@ export class Harness {
 
   /** One pass; records the outcome unless `record` is false (a crash before status was written). */
   async pass(obj: Ct, record = true): Promise<ObjectOutcome | Error> {
-    const r = await this.reconciler.reconcile(this.ctx([obj]), [obj]);
+    const r = await planAndApply(this.reconciler, this.ctx([obj]), [obj]);
     const v = r.get(obj.name) ?? new Error('no outcome');
     if (record && !(v instanceof Error)) this.record(obj, v);
     return v;

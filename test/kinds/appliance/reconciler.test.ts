@@ -32,6 +32,7 @@ import {
 import { memberMac } from '../../../src/kinds/app-container/appliance-join.js';
 import { startSim, type StartedSim } from '../../helpers/sim.js';
 import { TEMPLATE } from './rig.js';
+import { planAndApply } from '../../../src/core/plan-apply.js';
 
 /** A simulated appliance whose commands can be made to fail (an unreachable Caddy admin API). */
 class FlakyAppliance extends SimulatedTransport {
@@ -124,7 +125,7 @@ describe('Appliance reconciler', () => {
     ownership: inventoryOwnership(store.inventory, [obj], clock),
   });
   const pass = async (obj: Obj): Promise<ObjectOutcome> => {
-    const o = (await r.reconcile(ctx(obj), [obj])).get(obj.name);
+    const o = (await planAndApply(r, ctx(obj), [obj])).get(obj.name);
     if (!o || o instanceof Error) throw o ?? new Error('no outcome');
     const st = status.get(obj.name) ?? { observed: {}, conditions: [] };
     if (o.observed) st.observed = o.observed;

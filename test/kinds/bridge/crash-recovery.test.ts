@@ -15,6 +15,7 @@ import { bridgeReconciler } from '../../../src/kinds/bridge/index.js';
 import type { BridgeSpec } from '../../../src/kinds/bridge/spec.js';
 import { bridge, Harness } from './harness.js';
 import { dyingClient } from './dying-client.js';
+import { planAndApply } from '../../../src/core/plan-apply.js';
 
 const APPLY = 'PUT /nodes/{node}/network';
 const WRITES = [
@@ -56,7 +57,7 @@ describe('Bridge reconciler: crash recovery and ownership on delete', () => {
     const r = reconciler(dying.pve);
     // Straight to the reconciler: a dead process records nothing, whatever the pass returns.
     const ctx = h.ctx(objs);
-    await (mode === 'reconcile' ? r.reconcile(ctx, objs) : r.finalize(ctx, objs)).catch(
+    await (mode === 'reconcile' ? planAndApply(r, ctx, objs) : r.finalize(ctx, objs)).catch(
       (err: unknown) => assert.match(String(err), /process died/),
     );
     assert.ok(dying.dead, `the pass reached ${method}`);

@@ -18,6 +18,7 @@ import type {
 import type { BridgeSpec } from '../../../src/kinds/bridge/spec.js';
 import { inventoryOwnership } from '../../../src/core/ownership.js';
 import { openStore, type Store } from '../../../src/store/store.js';
+import { planAndApply } from '../../../src/core/plan-apply.js';
 
 interface Status {
   observed: Record<string, unknown>;
@@ -104,7 +105,7 @@ export class Harness {
   }
 
   async pass(objs: StoredObject<BridgeSpec>[]): Promise<Map<string, ObjectOutcome | Error>> {
-    const r = await this.reconciler.reconcile(this.ctx(objs), objs);
+    const r = await planAndApply(this.reconciler, this.ctx(objs), objs);
     for (const o of objs) {
       const v = r.get(o.name);
       if (v && !(v instanceof Error)) this.record(o, v);

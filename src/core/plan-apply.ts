@@ -1,0 +1,64 @@
+/**
+ * One pass of a group: observe → plan → apply. The kind plans every object (reading only), the
+ * runtime admits each plan under the object's drift policy (admit.ts), the kind applies what was
+ * admitted, and the drift the plan found goes with the outcome. The controller runs every pass
+ * through here; tests that drive a reconciler by hand do too, so they see what the runtime does.
+ */
+import { admit, type Admission } from './admit.js';
+import { driftSettings } from './drift-policy.js';
+import type {
+  AdmittedPlan,
+  ObjectOutcome,
+  ReconcileContext,
+  Reconciler,
+  StoredObject,
+} from './kind.js';
+
+function missing(obj: { kind: string; name: string }, step: string): Error {
+  return new Error(`the ${step} step gave no answer for ${obj.kind}/${obj.name}`);
+}
+
+export async function planAndApply<Spec>(
+  rec: Reconciler<Spec>,
+  ctx: ReconcileContext,
+  live: StoredObject<Spec>[],
+): Promise<Map<string, ObjectOutcome | Error>> {
+  if (!rec.plan || !rec.apply) {
+    if (!rec.reconcile) throw new Error('the reconciler has neither plan/apply nor reconcile');
+    return rec.reconcile(ctx, live);
+  }
+  const out = new Map<string, ObjectOutcome | Error>();
+  const planned = await rec.plan(ctx, live);
+  const admitted = new Map<string, AdmittedPlan>();
+  const admissions = new Map<string, Admission>();
+  for (const obj of live) {
+    const p = planned.get(obj.name) ?? missing(obj, 'plan');
+    if (p instanceof Error) {
+      out.set(obj.name, p);
+      continue;
+    }
+    const a = admit(p, driftSettings(obj.annotations));
+    admitted.set(obj.name, a.plan);
+    admissions.set(obj.name, a);
+  }
+  const ready = live.filter((o) => admitted.has(o.name));
+  if (ready.length === 0) return out;
+  const applied = await rec.apply(ctx, ready, admitted);
+  for (const obj of ready) {
+    const v = applied.get(obj.name) ?? missing(obj, 'apply');
+    const a = admissions.get(obj.name)!;
+    if (v instanceof Error) {
+      out.set(obj.name, v);
+      continue;
+    }
+    // Drift is the plan's to say; a kind only tells when it could not correct admitted drift.
+    const { drift: _ignored, driftCorrected, ...rest } = v;
+    out.set(
+      obj.name,
+      a.drift.length === 0
+        ? rest
+        : { ...rest, drift: a.drift, driftCorrected: a.corrected && driftCorrected !== false },
+    );
+  }
+  return out;
+}
