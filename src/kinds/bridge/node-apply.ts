@@ -21,7 +21,11 @@ export function withoutUpid(o: BridgeObserved): BridgeObserved {
 }
 
 /** What status recorded for `o` last time. */
-export function prevOf(ctx: ReconcileContext, objs: readonly Obj[], o: Obj): BridgeObserved {
+export function prevOf(
+  ctx: Pick<ReconcileContext, 'observed' | 'observedOf'>,
+  objs: readonly Obj[],
+  o: Obj,
+): BridgeObserved {
   return { ...(ctx.observedOf?.(o.name) ?? (objs.length === 1 ? ctx.observed : {})) };
 }
 

@@ -2,7 +2,8 @@
  * Which bridges an object owns: the write-ahead inventory (`ctx.ownership`, bound to the object's
  * uid) plus, for bridges recorded before the inventory was used, `observed.owned` in status.
  */
-import type { ReconcileContext, StoredObject } from '../../core/kind.js';
+import type { PlanContext, ReconcileContext, StoredObject } from '../../core/kind.js';
+import { driftSettings } from '../../core/drift-policy.js';
 import type { ResourceRef } from '../../core/ownership.js';
 import { normalizeSpec } from './normalize.js';
 import type { OwnedBridge } from './pending.js';
@@ -16,7 +17,7 @@ export function bridgeRef(node: string, iface: string): ResourceRef {
 }
 
 /** Inventory records of bridges the object owns, on every node. */
-export function inventoryBridges(ctx: ReconcileContext, name: string): ResourceRef[] {
+export function inventoryBridges(ctx: Pick<PlanContext, 'ownership'>, name: string): ResourceRef[] {
   return (ctx.ownership?.owned(name) ?? []).filter((r) => r.resourceType === BRIDGE);
 }
 
@@ -50,7 +51,8 @@ export function ownedBridges(
 ): Map<string, OwnedBridge> {
   const out = new Map<string, OwnedBridge>();
   for (const o of objs) {
-    const ignoreFields = ctx.driftSettings?.(o.name).ignoreFields ?? [];
+    // Staged changes on ignored fields still count as ours (pending.ts).
+    const ignoreFields = driftSettings(o.annotations).ignoreFields;
     for (const iface of ownedOnNode(ctx, o, prevs.get(o.name) ?? {}, node)) {
       if (out.has(iface)) continue;
       const desired = live && iface === o.spec.iface ? normalizeSpec(o.spec) : undefined;

@@ -1,6 +1,8 @@
 /**
- * Pure planning of one Bridge against the node's network list: ownership, the change to stage, and
- * drift (differences found on an object that had converged), filtered by its drift policy.
+ * Pure planning of one Bridge against the node's network list: ownership, the changes to stage, and
+ * whether differences are drift (found on an object that had converged). The drift policy is not
+ * applied here: the runtime admits the plan (core/admit.ts) and `restrictToAdmitted` keeps what it
+ * let through.
  *
  * Ownership: pxr manages a bridge it created or adopted (`adopt: true`). The write-ahead inventory
  * (claimed before the create call, bound to the object's uid) says so even after a crash between
@@ -8,8 +10,8 @@
  * inventory existed) is still honoured. An existing interface of the same name that pxr does not
  * own is never touched: the object stalls with `NotOwned` until the spec opts into adoption.
  */
-import type { DriftItem, StoredObject } from '../../core/kind.js';
-import { isFieldIgnored, type DriftSettings } from '../../core/drift-policy.js';
+import type { PlannedChange, StoredObject } from '../../core/kind.js';
+import { isFieldIgnored } from '../../core/drift-policy.js';
 import { TerminalError } from '../../core/errors.js';
 import type { ResourceRef } from '../../core/ownership.js';
 import type { NetworkIface } from '../../pve/types.js';
@@ -47,9 +49,11 @@ export interface BridgePlan {
   error?: Error;
   /** Changes to stage, in order (a rename deletes the old interface first). */
   changes: BridgeChange[];
-  drift: DriftItem[];
-  /** Whether the drift above is being corrected by `changes`. */
-  correcting: boolean;
+  /** Differences are drift: the object had converged and the bridge is ours. */
+  isDrift: boolean;
+  desired?: BridgeState;
+  /** The bridge as read (undefined: absent). */
+  actual?: BridgeState;
   observed: BridgeObserved;
   events: { type: 'Normal' | 'Warning'; reason: string; message: string }[];
   /** Inventory records to drop: the bridge is confirmed absent, or left behind on another node. */
@@ -61,7 +65,6 @@ export interface PlanInput {
   prev: BridgeObserved;
   /** observedGeneration === generation: differences now are drift, not a pending spec change. */
   converged: boolean;
-  drift: DriftSettings;
   /** The object's bridge records in the inventory (every node). */
   inventory?: readonly ResourceRef[];
 }
@@ -69,10 +72,6 @@ export interface PlanInput {
 /** Whether `pxr/drift-ignore` names this field, by its API or its spec name. */
 export function isBridgeFieldIgnored(field: BridgeField, ignoreFields: readonly string[]): boolean {
   return isFieldIgnored(field, ignoreFields) || isFieldIgnored(SPEC_NAME[field], ignoreFields);
-}
-
-function ignored(field: BridgeField, s: DriftSettings): boolean {
-  return isBridgeFieldIgnored(field, s.ignoreFields);
 }
 
 export function planBridge(
@@ -84,8 +83,7 @@ export function planBridge(
   const plan: BridgePlan = {
     name: obj.name,
     changes: [],
-    drift: [],
-    correcting: false,
+    isDrift: false,
     observed: { node, iface },
     events: [],
     release: [],
@@ -164,34 +162,73 @@ export function planBridge(
 
   const desired = normalizeSpec(obj.spec);
   const actual: BridgeState | undefined = item ? normalizeObserved(item) : undefined;
-  const isDrift = input.converged && ownsThis;
-  if (!isDrift) {
-    const c = diffBridge(desired, actual);
-    if (c) plan.changes.push(c);
-    return plan;
-  }
-
-  // Converged before: every difference is drift, handled by the object's drift policy.
-  const s = input.drift;
-  if (!actual) {
-    plan.drift = s.policy === 'ignore' ? [] : [{ field: 'exists', desired: true, actual: false }];
-    if (s.policy === 'correct') {
-      plan.changes.push(diffBridge(desired, undefined)!);
-      plan.correcting = true;
-    }
-    return plan;
-  }
-  // Ignored fields keep their actual value, so the PUT (which carries every field) preserves them.
-  const target: BridgeState = { ...desired };
-  for (const f of Object.keys(SPEC_NAME) as BridgeField[]) {
-    if (ignored(f, s)) (target as unknown as Record<string, unknown>)[f] = actual[f];
-  }
-  const c = diffBridge(target, actual);
-  if (!c || s.policy === 'ignore') return plan;
-  plan.drift = c.fields.map((f) => ({ field: f.field, desired: f.desired, actual: f.actual }));
-  if (s.policy === 'correct') {
-    plan.changes.push(c);
-    plan.correcting = true;
-  }
+  plan.desired = desired;
+  if (actual) plan.actual = actual;
+  plan.isDrift = input.converged && ownsThis;
+  const c = diffBridge(desired, actual);
+  if (c) plan.changes.push(c);
   return plan;
+}
+
+/** The plan as the runtime sees it: one change per field (`exists` for a create). */
+export function plannedChanges(plan: BridgePlan, node: string): PlannedChange[] {
+  const reload = `PUT /nodes/${node}/network (apply)`;
+  const out: PlannedChange[] = [];
+  for (const c of plan.changes) {
+    if (c.op === 'delete') {
+      out.push({
+        field: 'iface',
+        desired: plan.desired?.iface,
+        actual: c.iface,
+        calls: [`DELETE /nodes/${node}/network/${c.iface}`, reload],
+        drift: false,
+      });
+    } else if (c.op === 'create') {
+      out.push({
+        field: 'exists',
+        desired: true,
+        actual: false,
+        calls: [`POST /nodes/${node}/network (${c.iface})`, reload],
+        drift: plan.isDrift,
+      });
+    } else {
+      for (const f of c.fields) {
+        out.push({
+          // The Proxmox key, as drift has always been recorded (alert keys stay stable).
+          field: f.field,
+          aliases: [SPEC_NAME[f.field]],
+          desired: f.desired,
+          actual: f.actual,
+          calls: [`PUT /nodes/${node}/network/${c.iface}`, reload],
+          drift: plan.isDrift,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The changes to stage once the runtime admitted `fields` (Proxmox keys, `exists`, `iface`): a field held back or
+ * ignored keeps its actual value, so the PUT (which carries every field) preserves it.
+ */
+export function restrictToAdmitted(plan: BridgePlan, fields: ReadonlySet<string>): BridgeChange[] {
+  const out: BridgeChange[] = [];
+  for (const c of plan.changes) {
+    if (c.op === 'delete') {
+      if (fields.has('iface')) out.push(c);
+    } else if (c.op === 'create') {
+      if (fields.has('exists')) out.push(c);
+    } else {
+      const { desired, actual } = plan;
+      if (!desired || !actual) continue;
+      const target: BridgeState = { ...desired };
+      for (const f of Object.keys(SPEC_NAME) as BridgeField[]) {
+        if (!fields.has(f)) (target as unknown as Record<string, unknown>)[f] = actual[f];
+      }
+      const narrowed = diffBridge(target, actual);
+      if (narrowed) out.push(narrowed);
+    }
+  }
+  return out;
 }

@@ -25,17 +25,29 @@
  * Conditions: `PendingChanges` (plus the runtime's Ready/Reconciling/Stalled/Drifted).
  */
 import type { Clock } from '../../core/clock.js';
-import type { DriftSettings } from '../../core/drift-policy.js';
 import { toError } from '../../core/errors.js';
-import type { ObjectOutcome, ReconcileContext, Reconciler } from '../../core/kind.js';
+import type {
+  AdmittedPlan,
+  ObjectOutcome,
+  ObjectPlan,
+  PlanContext,
+  ReconcileContext,
+  Reconciler,
+} from '../../core/kind.js';
 import { isPveApiError } from '../../pve/errors.js';
-import type { NetworkIface, PveClient } from '../../pve/types.js';
+import type { NetworkIface, NetworkList, PveClient } from '../../pve/types.js';
 import { describeChange } from './diff.js';
 import { createFinalize } from './finalize.js';
-import { recordedApplyState, stageChange } from './network-ops.js';
+import { recordedApplyState, stageChange, type ApplyState } from './network-ops.js';
 import { nodeApply, prevOf, withoutUpid, type Obj, type Outcomes } from './node-apply.js';
 import { bridgeRef, inventoryBridges } from './owned.js';
-import { planBridge, type BridgePlan } from './plan.js';
+import {
+  plannedChanges,
+  planBridge,
+  restrictToAdmitted,
+  type BridgeObserved,
+  type BridgePlan,
+} from './plan.js';
 import { apiBridgeRefusal, isApiBridge, isRisky } from './protect.js';
 import type { BridgeSpec } from './spec.js';
 
@@ -60,31 +72,90 @@ export function createBridgeReconciler(deps: BridgeReconcilerDeps): Reconciler<B
   const { applying, apiAddressesOf, verdictOf, pendingPass, applyOrRevert } = ops;
   const finalize = createFinalize(pve, ops, pollMs);
 
-  async function reconcile(ctx: ReconcileContext, objs: Obj[]): Promise<Outcomes> {
-    const out: Outcomes = new Map();
+  /** What `plan` read for the node, handed to `apply` (one object shared by the group). */
+  interface NodeRead {
+    node: string;
+    prevs: Map<string, BridgeObserved>;
+    task: ApplyState | undefined;
+    net?: NetworkList;
+    bridges: Map<string, BridgePlan>;
+  }
+
+  /** Steps 1–2 and the planning of step 4: reads only. */
+  async function plan(
+    ctx: PlanContext,
+    objs: Obj[],
+  ): Promise<Map<string, ObjectPlan<NodeRead> | Error>> {
+    const out = new Map<string, ObjectPlan<NodeRead> | Error>();
     const node = objs[0]?.spec.node;
     if (node === undefined) return out;
     const prevs = new Map(objs.map((o) => [o.name, prevOf(ctx, objs, o)]));
     const upids = [...prevs.values()].flatMap((p) => (p.applyUpid ? [p.applyUpid] : []));
+    const task = upids.length > 0 ? await recordedApplyState(pve, node, upids) : undefined;
+    const read: NodeRead = { node, prevs, task, bridges: new Map() };
+    const waiting = (why: string): void => {
+      for (const o of objs) out.set(o.name, { changes: [], waiting: why, state: read });
+    };
+    if (task?.state === 'running') {
+      waiting(`network apply task ${task.upid} is running on ${node}`);
+      return out;
+    }
+    const net = await pve.listNetwork(node);
+    read.net = net;
+    if (task?.state === 'failed') {
+      waiting(`network apply task ${task.upid} failed on ${node}; pxr retries`);
+      return out;
+    }
+    if (net.changes) {
+      waiting(`network changes are staged on ${node} but not applied`);
+      return out;
+    }
+    const ifaces = new Map(net.ifaces.map((i) => [i.iface, i]));
+    for (const o of objs) {
+      const prev = prevs.get(o.name)!;
+      const status = ctx.getStatus({ kind: o.kind, name: o.name });
+      const bp = planBridge(
+        {
+          obj: o,
+          prev,
+          converged: status?.observedGeneration === o.generation && !prev.applyUpid,
+          inventory: inventoryBridges(ctx, o.name),
+        },
+        ifaces,
+      );
+      read.bridges.set(o.name, bp);
+      out.set(o.name, bp.error ?? { changes: plannedChanges(bp, node), state: read });
+    }
+    return out;
+  }
+
+  async function apply(
+    ctx: ReconcileContext,
+    objs: Obj[],
+    admitted: ReadonlyMap<string, AdmittedPlan>,
+  ): Promise<Outcomes> {
+    const out: Outcomes = new Map();
+    const read = admitted.get(objs[0]?.name ?? '')?.state as NodeRead | undefined;
+    if (!read) return out;
+    const { node, prevs, task, net } = read;
 
     // 1. The task we started last time.
-    const task = upids.length > 0 ? await recordedApplyState(pve, node, upids) : undefined;
-    if (task?.state === 'running') {
+    if (task?.state === 'running' || !net) {
       for (const o of objs) {
         const prev = prevs.get(o.name)!;
         // A sibling the task does not touch stays as it was (Ready stays Ready): editing one
         // bridge must not flap the others of its node.
-        const untouched = prev.applyUpid !== task.upid && ctx.getStatus(o)?.ready === true;
+        const upid = task?.state === 'running' ? task.upid : '?';
+        const untouched = prev.applyUpid !== upid && ctx.getStatus(o)?.ready === true;
         out.set(
           o.name,
-          untouched ? { observed: prev, requeueAfterMs: pollMs } : applying(prev, task.upid),
+          untouched ? { observed: prev, requeueAfterMs: pollMs } : applying(prev, upid),
         );
       }
       return out;
     }
 
-    // 2. One read of the node's network.
-    const net = await pve.listNetwork(node);
+    // 2. The task failed.
     if (task?.state === 'failed') {
       // Revert only what is still exactly ours: someone may have staged an edit since.
       const v = net.changes ? verdictOf(ctx, node, objs, prevs, net, true).verdict : undefined;
@@ -112,34 +183,26 @@ export function createBridgeReconciler(deps: BridgeReconcilerDeps): Reconciler<B
     // 3. Staged changes nobody applied: ours from an interrupted pass, or someone else's edit.
     if (net.changes) return pendingPass(ctx, node, objs, prevs, net, true);
 
-    // 4. Plan, protect, stage, apply.
+    // 4. Keep what the runtime admitted, protect, stage, apply.
     const justApplied = task?.state === 'ok' ? task.upid : undefined;
     const ifaces = new Map(net.ifaces.map((i) => [i.iface, i]));
     // Differences that survived our own apply: a value Proxmox does not keep as sent, or an edit
     // racing ours. Reported and retried slowly rather than re-applied in a tight loop.
     const notConverged = new Map<string, string>();
     const plans = objs.map((o) => {
+      const bp = read.bridges.get(o.name)!;
+      const fields = new Set(admitted.get(o.name)?.changes.map((c) => c.field) ?? []);
+      const plan: BridgePlan = { ...bp, changes: restrictToAdmitted(bp, fields) };
       const prev = prevs.get(o.name)!;
-      const status = ctx.getStatus({ kind: o.kind, name: o.name });
-      const plan = planBridge(
-        {
-          obj: o,
-          prev,
-          converged: status?.observedGeneration === o.generation && !prev.applyUpid,
-          drift: settingsOf(ctx, o.name),
-          inventory: inventoryBridges(ctx, o.name),
-        },
-        ifaces,
-      );
       if (plan.changes.length > 0 && justApplied && prev.applyUpid === justApplied) {
         notConverged.set(
           o.name,
           `network of ${node} was applied (${justApplied}) but ${plan.changes.map(describeChange).join('; ')} remains`,
         );
+        plan.changes = [];
       }
       return plan;
     });
-    for (const plan of plans) if (notConverged.has(plan.name)) plan.changes = [];
     await protect(ctx, node, objs, plans, ifaces);
     claim(ctx, node, objs, plans);
     const staged = await stage(ctx, node, plans);
@@ -160,14 +223,11 @@ export function createBridgeReconciler(deps: BridgeReconcilerDeps): Reconciler<B
           requeueAfterMs: failedMs,
           notReady: { reason: 'NotConverged', message: stuck },
           events: [{ type: 'Warning', reason: 'NotConverged', message: stuck }],
+          driftCorrected: false,
         });
         continue;
       }
       const outcome: ObjectOutcome = { observed: plan.observed, events: [...plan.events] };
-      if (plan.drift.length > 0) {
-        outcome.drift = plan.drift;
-        outcome.driftCorrected = plan.correcting;
-      }
       if (justApplied && prev.applyUpid === justApplied) {
         outcome.events!.push({
           type: 'Normal',
@@ -197,10 +257,6 @@ export function createBridgeReconciler(deps: BridgeReconcilerDeps): Reconciler<B
       out.set(o.name, outcome);
     }
     return out;
-  }
-
-  function settingsOf(ctx: ReconcileContext, name: string): DriftSettings {
-    return ctx.driftSettings?.(name) ?? { policy: ctx.driftPolicy, ignoreFields: [] };
   }
 
   /** Refuses risky changes of the API bridge unless the spec allows them. */
@@ -278,7 +334,8 @@ export function createBridgeReconciler(deps: BridgeReconcilerDeps): Reconciler<B
 
   return {
     groupKey: (obj) => obj.spec.node,
-    reconcile,
+    plan,
+    apply,
     finalize,
   };
 }

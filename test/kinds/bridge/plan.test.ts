@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { driftSettings } from '../../../src/core/drift-policy.js';
 import { isTerminal } from '../../../src/core/errors.js';
 import type { NetworkIface } from '../../../src/pve/types.js';
-import { planBridge, type BridgeObserved } from '../../../src/kinds/bridge/plan.js';
+import { admit } from '../../../src/core/admit.js';
+import {
+  plannedChanges,
+  planBridge,
+  restrictToAdmitted,
+  type BridgeObserved,
+} from '../../../src/kinds/bridge/plan.js';
 import { isApiBridge, isRisky, nodeAddresses } from '../../../src/kinds/bridge/protect.js';
 import { bridge } from './harness.js';
 
@@ -31,9 +37,12 @@ describe('bridge planning', () => {
     ifaces: Map<string, NetworkIface>,
     o = obj,
     converged = false,
-    annotations: Record<string, string> = {},
-  ): ReturnType<typeof planBridge> =>
-    planBridge({ obj: o, prev, converged, drift: driftSettings(annotations) }, ifaces);
+  ): ReturnType<typeof planBridge> => planBridge({ obj: o, prev, converged }, ifaces);
+  /** What apply stages once the runtime admitted the plan under `annotations`. */
+  const staged = (p: ReturnType<typeof planBridge>, annotations: Record<string, string>) => {
+    const a = admit({ changes: plannedChanges(p, 'pve') }, driftSettings(annotations));
+    return { ...a, staged: restrictToAdmitted(p, new Set(a.plan.changes.map((c) => c.field))) };
+  };
 
   test('an existing bridge pxr did not create is NotOwned (terminal), nothing is changed', () => {
     const p = plan({}, net(vmbr1));
@@ -92,36 +101,55 @@ describe('bridge planning', () => {
 
   test('differences before convergence are changes, not drift', () => {
     const p = plan(owned, net(vmbr1), obj, false);
-    assert.deepEqual(p.drift, []);
+    assert.equal(p.isDrift, false);
     assert.equal(p.changes[0]?.op, 'update');
+    assert.deepEqual(
+      plannedChanges(p, 'pve').map((c) => [c.field, c.drift, c.calls[0]]),
+      [['comments', false, 'PUT /nodes/pve/network/vmbr1']],
+    );
   });
 
   test('after convergence, differences are drift corrected under the default policy', () => {
     const p = plan(owned, net(vmbr1), obj, true);
-    assert.deepEqual(p.drift, [{ field: 'comments', desired: 'lab', actual: 'hand-made' }]);
-    assert.equal(p.correcting, true);
-    assert.equal(p.changes.length, 1);
+    const a = staged(p, {});
+    assert.deepEqual(a.drift, [{ field: 'comments', desired: 'lab', actual: 'hand-made' }]);
+    assert.equal(a.corrected, true);
+    assert.equal(a.staged.length, 1);
   });
 
   test('pxr/drift: alert reports without changing; ignore neither reports nor changes', () => {
-    const alert = plan(owned, net(vmbr1), obj, true, { 'pxr/drift': 'alert' });
+    const p = plan(owned, net(vmbr1), obj, true);
+    const alert = staged(p, { 'pxr/drift': 'alert' });
     assert.equal(alert.drift.length, 1);
-    assert.equal(alert.correcting, false);
-    assert.deepEqual(alert.changes, []);
-    const ignore = plan(owned, net(vmbr1), obj, true, { 'pxr/drift': 'ignore' });
+    assert.equal(alert.corrected, false);
+    assert.deepEqual(alert.staged, []);
+    const ignore = staged(p, { 'pxr/drift': 'ignore' });
     assert.deepEqual(ignore.drift, []);
-    assert.deepEqual(ignore.changes, []);
+    assert.deepEqual(ignore.staged, []);
+  });
+
+  test('a bridge removed by hand is `exists` drift; under alert it is not re-created', () => {
+    const p = plan(owned, net(), obj, true);
+    assert.deepEqual(
+      plannedChanges(p, 'pve').map((c) => [c.field, c.drift]),
+      [['exists', true]],
+    );
+    assert.equal(staged(p, {}).staged[0]?.op, 'create');
+    assert.deepEqual(staged(p, { 'pxr/drift': 'alert' }).staged, []);
   });
 
   test('pxr/drift-ignore by spec name keeps the actual value in the correcting PUT', () => {
     const drifted = { ...vmbr1, bridge_ports: 'eno3' };
-    const p = plan(owned, net(drifted), obj, true, { 'pxr/drift-ignore': 'comment' });
-    assert.deepEqual(
-      p.drift.map((d) => d.field),
-      ['bridge_ports'],
-    );
-    assert.equal(p.changes[0]?.params.comments, 'hand-made');
-    assert.equal(p.changes[0]?.params.bridge_ports, 'eno2');
+    const p = plan(owned, net(drifted), obj, true);
+    for (const ignore of ['comment', 'comments']) {
+      const a = staged(p, { 'pxr/drift-ignore': ignore });
+      assert.deepEqual(
+        a.drift.map((d) => d.field),
+        ['bridge_ports'],
+      );
+      assert.equal(a.staged[0]?.params.comments, 'hand-made');
+      assert.equal(a.staged[0]?.params.bridge_ports, 'eno2');
+    }
   });
 });
 
