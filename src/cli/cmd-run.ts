@@ -2,14 +2,11 @@
  * `pxr run [--sim]` — the controller. With `--sim` the built-in Proxmox simulator runs in-process
  * (its state kept next to the database) and pxr talks to it over HTTP exactly as to a real cluster.
  */
-import { chmodSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { PxrError } from '../core/errors.js';
-import { createPveClient } from '../pve/client.js';
-import type { PveClient } from '../pve/types.js';
-import { createSimulator, type Simulator } from '../sim/index.js';
-import { resolveConfig, SETTINGS, type PxrConfig, type RawSettings } from './config.js';
+import { connectPve, type PveEndpoint } from './pve-connect.js';
+import { resolveConfig, SETTINGS, type RawSettings } from './config.js';
 import { readConfigFile } from './config-file.js';
 import { alertsFromConfig } from './cmd-alerts.js';
 import { startControllerApp, type ControllerApp } from './controller-app.js';
@@ -18,18 +15,12 @@ import { startHttpServer } from './http-server.js';
 import { createLogger } from './logger.js';
 import { readSecretFileSync, secretFileMode } from './secret-file.js';
 import { COMMON_OPTIONS, parse, type Io } from './args.js';
-
-const FLAG_OPTIONS = Object.fromEntries(
-  SETTINGS.filter((s) => s.flag).map((s) => [
-    s.flag,
-    { type: s.key === 'pveInsecure' ? 'boolean' : 'string' },
-  ]),
-) as Record<string, { type: 'string' | 'boolean' }>;
+import { SETTING_FLAGS, settingsFromFlags } from './setting-flags.js';
 
 export async function cmdRun(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, {
     ...COMMON_OPTIONS,
-    ...FLAG_OPTIONS,
+    ...SETTING_FLAGS,
     sim: { type: 'boolean' },
     pretty: { type: 'boolean' },
     'sim-state': { type: 'string' },
@@ -38,11 +29,7 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
     io.stdout.write(runHelp());
     return 0;
   }
-  const flags: RawSettings & { sim?: boolean; pretty?: boolean } = {};
-  for (const s of SETTINGS) {
-    const v = (values as Record<string, unknown>)[s.flag];
-    if (typeof v === 'string' || typeof v === 'boolean') flags[s.key] = String(v);
-  }
+  const flags: RawSettings & { sim?: boolean; pretty?: boolean } = settingsFromFlags(values);
   if (values.db) flags.db = values.db;
   flags.sim = values.sim === true;
   flags.pretty = values.pretty === true;
@@ -102,63 +89,16 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
     throw err;
   }
 
-  let sim: Simulator | undefined;
-  let pve: PveClient | undefined;
+  let endpoint: PveEndpoint | undefined;
   try {
-    if (cfg.sim) {
-      const statePath = resolve(
-        io.cwd,
-        values['sim-state'] ?? join(dirname(cfg.db), 'sim-state.json'),
-      );
-      sim = createSimulator({
-        clock,
-        statePath,
-        onError: (err) => log.error({ err }, 'simulator error'),
-      });
-      await sim.start();
-      // The token goes to a file (mode 600), not the log: `curl -H @file` sends it as a header, so a
-      // person can change the simulated cluster under pxr (drift) and watch it repaired.
-      const tokenFile = join(dirname(dbPath), 'sim-token');
-      writeFileSync(tokenFile, `Authorization: PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}\n`, {
-        mode: 0o600,
-      });
-      chmodSync(tokenFile, 0o600); // an existing file keeps its mode on write
-      log.info(
-        { url: sim.url, statePath, tokenFile },
-        `built-in Proxmox simulator started — reach it with: curl -H @${tokenFile} ${sim.url}/api2/json/nodes`,
-      );
-      pve = createPveClient({
-        url: sim.url,
-        tokenId: sim.tokenId,
-        tokenSecret: sim.tokenSecret,
-        concurrency: cfg.pveConcurrency,
-        clock,
-        logger: log,
-      });
-    } else {
-      const p = cfg.pve as NonNullable<PxrConfig['pve']>;
-      pve = createPveClient({
-        url: p.url,
-        tokenId: p.tokenId,
-        tokenSecret: p.tokenSecret,
-        ...(p.caFile ? { caFile: resolve(io.cwd, p.caFile) } : {}),
-        ...(p.fingerprint ? { fingerprint: p.fingerprint } : {}),
-        insecure: p.insecure,
-        concurrency: cfg.pveConcurrency,
-        clock,
-        logger: log,
-      });
-      // Fail fast on a wrong URL, token or certificate: one clear line instead of a crash loop.
-      try {
-        const v = await pve.version();
-        log.info({ url: p.url, version: v.version }, 'connected to Proxmox VE');
-      } catch (err) {
-        throw new PxrError(
-          'PVE_UNREACHABLE',
-          `cannot reach Proxmox at ${p.url}: ${(err as Error).message}`,
-        );
-      }
-    }
+    endpoint = await connectPve(cfg, {
+      cwd: io.cwd,
+      clock,
+      log,
+      ...(values['sim-state'] ? { simState: values['sim-state'] } : {}),
+      simTokenFile: true,
+    });
+    const pve = endpoint.pve;
     app = await startControllerApp({
       alerts,
       manifests: resolve(io.cwd, cfg.manifests),
@@ -172,9 +112,8 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
     });
   } catch (err) {
     // The client's sockets, the simulator's and the probe's servers would keep the process alive.
-    await pve?.close();
     // A failure to stop the simulator must not hide why start-up failed.
-    await sim?.stop().catch((e: unknown) => log.error({ err: e }, 'simulator stop failed'));
+    await endpoint?.close().catch((e: unknown) => log.error({ err: e }, 'simulator stop failed'));
     await http.close();
     lock.release();
     forgetSignals();
@@ -191,8 +130,7 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
   log.info({ signal: stopSignal }, 'stopping');
   await app.stop();
   await http.close();
-  await pve.close();
-  await sim?.stop();
+  await endpoint.close();
   forgetSignals();
   log.info('stopped');
   return 0;

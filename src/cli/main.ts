@@ -13,6 +13,7 @@ const USAGE = `pxr — the Proxmox Reconciler
 Usage:
   pxr run [--sim] [--manifests DIR] [--db FILE] [--pve-url URL ...]   run the controller
   pxr validate [DIR]                                 validate manifests (exit 1 on errors)
+  pxr diff [DIR] [--sim] [-o json]                   what pxr would change (exit 0 none, 1 some, 2 error)
   pxr get [KIND] [NAME] [-o wide|json|yaml]          list objects and their status
   pxr describe KIND/NAME                             one object in detail
   pxr events [--for KIND/NAME] [--follow]            events
@@ -33,6 +34,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await (await import('./cmd-run.js')).cmdRun(rest, io);
       case 'validate':
         return await (await import('./cmd-validate.js')).cmdValidate(rest, io);
+      case 'diff':
+        return await (await import('./cmd-diff.js')).cmdDiff(rest, io);
       case 'get':
         return await (await import('./cmd-get.js')).cmdGet(rest, io);
       case 'describe':

@@ -17,12 +17,18 @@ import type { Clock } from './clock.js';
 import { isTerminal, PxrError, toError } from './errors.js';
 import { DEFAULT_RESYNC_MS } from './resync.js';
 import { planAndApply } from './plan-apply.js';
+import { admit } from './admit.js';
 import type {
+  AdmittedPlan,
+  DriftItem,
   KindDefinition,
   ObjectRef,
   ObjectEvent,
   ObjectOutcome,
+  ObjectPlan,
   ObjectReader,
+  PlanContext,
+  ResourceRef,
   ReconcileContext,
   Reconciler,
   StoredObject,
@@ -79,6 +85,18 @@ export interface ControllerOptions {
   /** Reads for the reconcile context. @default a reader over `store` */
   reader?: ObjectReader;
 }
+
+/** One object as `pxr diff` sees it. */
+export type PlannedObject =
+  | {
+      obj: StoredObject;
+      state: 'planned';
+      plan: AdmittedPlan;
+      /** Drift that counts under the object's policy. */
+      drift: DriftItem[];
+    }
+  | { obj: StoredObject; state: 'deleting' | 'suspended' }
+  | { obj: StoredObject; state: 'error'; error: Error };
 
 const SEVERITY: Record<ReconcileResult, number> = { ok: 0, requeue: 1, stalled: 2, error: 3 };
 
@@ -282,6 +300,57 @@ export class Controller {
       cancelTimer();
       this.aborter.signal.removeEventListener('abort', onStop);
     }
+  }
+
+  /**
+   * `pxr diff`: plans every group of this kind exactly as a pass would — same context, signal and
+   * timeout — and admits each plan under the object's drift policy, then stops: nothing is applied,
+   * claimed or written.
+   */
+  async planAll(): Promise<PlannedObject[]> {
+    const out: PlannedObject[] = [];
+    const keys = new Set(this.o.store.objects.list(this.kind).map((o) => this.groupKeyOf(o)));
+    for (const key of keys) {
+      const group = this.loadGroup(key);
+      const live: StoredObject[] = [];
+      for (const obj of group) {
+        if (obj.deletionRequested) out.push({ obj, state: 'deleting' });
+        else if (isSuspended(obj.annotations)) out.push({ obj, state: 'suspended' });
+        else live.push(obj);
+      }
+      if (live.length === 0) continue;
+      const rec = this.reconciler;
+      if (!rec.plan) {
+        const error = new Error(`${this.kind} cannot plan yet (single-step reconciler)`);
+        for (const obj of live) out.push({ obj, state: 'error', error });
+        continue;
+      }
+      const reconcileId = randomUUID();
+      const log = this.o.log.child({ controller: this.kind, key, reconcileId, diff: true });
+      const r = await this.call<ObjectPlan>(live, reconcileId, log, [], (ctx) => {
+        const own = ctx.ownership;
+        // Read-only: a plan may ask who owns what, never claim or release, nor record events.
+        const ro: PlanContext = Object.assign({}, ctx, {
+          recordEvent: undefined,
+          ownership: own && {
+            owns: (name: string, res: ResourceRef) => own.owns(name, res),
+            owned: (name: string) => own.owned(name),
+          },
+        });
+        return rec.plan ? rec.plan(ro, live) : Promise.resolve(new Map<string, ObjectPlan>());
+      });
+      for (const obj of live) {
+        const v = r.ok ? (r.map.get(obj.name) ?? missing(obj)) : r.error;
+        if (v instanceof Error) {
+          out.push({ obj, state: 'error', error: v });
+          continue;
+        }
+        const a = admit(v, driftSettings(obj.annotations));
+        out.push({ obj, state: 'planned', plan: a.plan, drift: a.drift });
+      }
+      if (!r.ok && r.settled) await r.settled;
+    }
+    return out;
   }
 
   private errorPass(err: Error): PassResult {

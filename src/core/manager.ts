@@ -10,7 +10,7 @@ import type { KindDefinition, ObjectReader, ObjectRef, StoredObject } from './ki
 import { storeReader } from './reader.js';
 import { ConvergenceLog } from './convergence.js';
 import type { BackoffOptions } from './backoff.js';
-import { Controller } from './controller.js';
+import { Controller, type PlannedObject } from './controller.js';
 import { DEFAULT_RESYNC_MS } from './resync.js';
 import { applySnapshot, type ApplyResult, type IngestOptions } from './ingest.js';
 import type { MetricsSnapshot } from './metrics.js';
@@ -106,6 +106,16 @@ export class Manager {
       });
       this.controllers.set(def.kind, c);
     }
+  }
+
+  /** `pxr diff`: every kind's plan, in dependency order (see Controller.planAll). */
+  async planAll(): Promise<PlannedObject[]> {
+    const out: PlannedObject[] = [];
+    for (const def of this.o.kinds) {
+      const c = this.controllers.get(def.kind);
+      if (c) out.push(...(await c.planAll()));
+    }
+    return out;
   }
 
   controller(kind: string): Controller | undefined {

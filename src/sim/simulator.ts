@@ -54,6 +54,8 @@ export interface SimulatorOptions {
   authFailureDelayMs: number;
   /** Persist the cluster in this file (`--state FILE`). */
   statePath?: string;
+  /** Load `statePath` but never write it (`pxr diff --sim` beside a running `pxr run --sim`). */
+  stateReadOnly?: boolean;
   /** @default 250 */
   persistDebounceMs: number;
   /**
@@ -158,15 +160,16 @@ class SimulatorImpl implements Simulator {
       ((err: unknown): void => {
         process.stderr.write(`pxr sim: ${err instanceof Error ? err.message : String(err)}\n`);
       });
-    this.persister = opts.statePath
-      ? new StatePersister(
-          opts.statePath,
-          () => this.current,
-          this.clock,
-          opts.persistDebounceMs,
-          onError,
-        )
-      : undefined;
+    this.persister =
+      opts.statePath && !opts.stateReadOnly
+        ? new StatePersister(
+            opts.statePath,
+            () => this.current,
+            this.clock,
+            opts.persistDebounceMs,
+            onError,
+          )
+        : undefined;
     const touch = (): void => this.persister?.touch();
     this.tasks = new TaskManager({
       state: () => this.current,

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Clock } from '../core/clock.js';
@@ -145,6 +145,35 @@ export function openStore(path: string, opts: StoreOptions): Store {
       cause: err,
       context: { path, readonly },
     });
+  }
+  return new Store(db, opts.clock, opts);
+}
+
+/**
+ * A private in-memory copy of the store at `path` (an empty store when there is none yet), for
+ * `pxr diff`: it ingests the folder and plans exactly as `pxr run` would, and nothing it writes
+ * reaches the real file — which a running controller may hold meanwhile.
+ */
+export function openStoreCopy(path: string, opts: StoreOptions): Store {
+  if (!existsSync(path)) return openStore(':memory:', opts);
+  const src = openStore(path, { ...opts, readonly: true });
+  let image: Buffer;
+  try {
+    image = src.db.serialize();
+  } finally {
+    src.close();
+  }
+  // The image says WAL (header bytes 18–19 = 2), which an in-memory database cannot open: mark it
+  // as a rollback-journal database, as SQLite's own format allows (1 = legacy).
+  image[18] = 1;
+  image[19] = 1;
+  const db = new Database(image);
+  try {
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
   }
   return new Store(db, opts.clock, opts);
 }

@@ -172,7 +172,11 @@ export function planBridge(
 
 /** The plan as the runtime sees it: one change per field (`exists` for a create). */
 export function plannedChanges(plan: BridgePlan, node: string): PlannedChange[] {
-  const reload = `PUT /nodes/${node}/network (apply)`;
+  const reload = `PUT /nodes/${node}/network (reload)`;
+  const args = (c: BridgeChange): string =>
+    Object.entries(c.params)
+      .map(([k, v]) => ` ${k}=${String(v)}`)
+      .join('');
   const out: PlannedChange[] = [];
   for (const c of plan.changes) {
     if (c.op === 'delete') {
@@ -188,7 +192,7 @@ export function plannedChanges(plan: BridgePlan, node: string): PlannedChange[] 
         field: 'exists',
         desired: true,
         actual: false,
-        calls: [`POST /nodes/${node}/network (${c.iface})`, reload],
+        calls: [`POST /nodes/${node}/network iface=${c.iface}${args(c)}`, reload],
         drift: plan.isDrift,
       });
     } else {
@@ -199,7 +203,7 @@ export function plannedChanges(plan: BridgePlan, node: string): PlannedChange[] 
           aliases: [SPEC_NAME[f.field]],
           desired: f.desired,
           actual: f.actual,
-          calls: [`PUT /nodes/${node}/network/${c.iface}`, reload],
+          calls: [`PUT /nodes/${node}/network/${c.iface}${args(c)}`, reload],
           drift: plan.isDrift,
         });
       }

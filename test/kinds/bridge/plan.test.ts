@@ -105,7 +105,13 @@ describe('bridge planning', () => {
     assert.equal(p.changes[0]?.op, 'update');
     assert.deepEqual(
       plannedChanges(p, 'pve').map((c) => [c.field, c.drift, c.calls[0]]),
-      [['comments', false, 'PUT /nodes/pve/network/vmbr1']],
+      [
+        [
+          'comments',
+          false,
+          'PUT /nodes/pve/network/vmbr1 type=bridge autostart=1 bridge_ports=eno2 cidr=10.0.0.1/24 comments=lab',
+        ],
+      ],
     );
   });
 
