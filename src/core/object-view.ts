@@ -3,7 +3,7 @@
  * declares over it (like a CRD's `additionalPrinterColumns`). Kept in core so that kinds describe
  * their columns without depending on the store that produces the views (`src/store/queries.ts`).
  */
-import type { ObjectRef, StoredObject } from './kind.js';
+import type { ObjectRef, StoredObject } from './object.js';
 import type { StatusRecord } from './store-port.js';
 
 export interface ObjectView {

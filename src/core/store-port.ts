@@ -4,7 +4,8 @@
  * with SQLite; core never imports the store, so arrows run one way (store → core).
  */
 import type { Clock } from './clock.js';
-import type { Condition, DriftItem, ObjectRef, ResourceRef, StoredObject } from './kind.js';
+import type { DriftItem } from './drift-policy.js';
+import type { Condition, ObjectRef, ResourceRef, StoredObject } from './object.js';
 
 export type ReconcileResult = 'ok' | 'error' | 'requeue' | 'stalled';
 

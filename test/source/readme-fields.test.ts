@@ -13,7 +13,7 @@ import {
   endMarker,
   fieldTable,
   renderReadme,
-} from '../../src/source/export-docs.js';
+} from '../../scripts/export-docs.js';
 
 const readme = readFileSync(README_PATH, 'utf8');
 

@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
-import { SCHEMAS_DIR, renderSchemas } from '../../src/source/export-schemas.js';
+import { SCHEMAS_DIR, renderSchemas } from '../../scripts/export-schemas.js';
 import { kindDefinitions } from '../../src/kinds/registry.js';
 import type { BridgeSpec } from '../../src/kinds/bridge/schema.js';
 

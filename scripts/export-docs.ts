@@ -5,9 +5,9 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { KindDefinition } from '../core/kind.js';
-import { asRecord, isRecord } from '../core/records.js';
-import { kindDefinitions } from '../kinds/registry.js';
+import type { KindDefinition } from '../src/core/kind.js';
+import { asRecord, isRecord } from '../src/core/records.js';
+import { kindDefinitions } from '../src/kinds/registry.js';
 
 interface Row {
   field: string;
@@ -102,7 +102,7 @@ export async function renderReadme(
 }
 
 /** The README of this repository. */
-export const README_PATH = fileURLToPath(new URL('../../README.md', import.meta.url));
+export const README_PATH = fileURLToPath(new URL('../README.md', import.meta.url));
 
 export async function writeReadme(path: string = README_PATH): Promise<boolean> {
   const before = await readFile(path, 'utf8');

@@ -6,9 +6,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { KindDefinition } from '../core/kind.js';
-import { kindDefinitions } from '../kinds/registry.js';
-import { documentSchema, schemaFileName } from './document-schema.js';
+import type { KindDefinition } from '../src/core/kind.js';
+import { kindDefinitions } from '../src/kinds/registry.js';
+import { documentSchema, schemaFileName } from '../src/source/document-schema.js';
 
 /** File name → exact file content, for every kind. */
 export function renderSchemas(
@@ -26,7 +26,7 @@ export function renderSchemas(
 }
 
 /** The checked-in schemas folder of this repository. */
-export const SCHEMAS_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));
+export const SCHEMAS_DIR = fileURLToPath(new URL('../schemas/', import.meta.url));
 
 export async function writeSchemas(dir: string = SCHEMAS_DIR): Promise<string[]> {
   await mkdir(dir, { recursive: true });
