@@ -7,8 +7,7 @@ import type { Clock } from './clock.js';
 import type { DriftItem, DriftPolicy, DriftSettings } from './drift-policy.js';
 import type { ManifestDoc, SourceIssue } from './manifest.js';
 import type { PrinterColumn } from './object-view.js';
-
-import type { Condition, ObjectRef, Ownership, ResourceRef, StoredObject } from './object.js';
+import type { Condition, ObjectRef, Ownership, StoredObject } from './object.js';
 
 export type { DriftItem } from './drift-policy.js';
 export type {
