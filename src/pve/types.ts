@@ -53,6 +53,9 @@ export interface NetworkIface {
   comments?: string;
   /** Read back from the file as a string (`"9000"`), sent as an integer. */
   mtu?: number | string;
+  /** VLAN interfaces: the interface it tags and the tag (read back as a string). */
+  'vlan-raw-device'?: string;
+  'vlan-id'?: number | string;
   [key: string]: unknown;
 }
 
@@ -73,6 +76,8 @@ export interface NetworkParams {
   gateway?: string;
   comments?: string;
   mtu?: number;
+  'vlan-raw-device'?: string;
+  'vlan-id'?: number;
   /** PUT only: comma-separated keys to remove. */
   delete?: string;
 }

@@ -151,9 +151,31 @@ describe('Bridge semantic checks', () => {
       [['spec.vids[0]', /invalid VLAN tag '4095'/]],
     ],
     [
-      'a bridge name with a VLAN suffix',
-      { iface: 'vmbr1.10' },
-      [['spec.iface', /VLAN or alias interface, not a bridge; try 'vmbr1'/]],
+      'an alias name (vmbr1:1) is no interface of its own',
+      { iface: 'vmbr1:1' },
+      [['spec.iface', /alias interface; try 'vmbr1'/]],
+    ],
+    [
+      'a dotted name is a VLAN interface: no ports, not VLAN-aware',
+      { iface: 'vmbr1.10', ports: ['eno1'], vlanAware: true },
+      [
+        ['spec.ports', /'vmbr1.10' is a VLAN interface: it has no ports/],
+        ['spec.vlanAware', /only a bridge can be VLAN-aware/],
+      ],
+    ],
+    [
+      'vlan: must agree with a dotted name',
+      { iface: 'vmbr1.10', vlan: { device: 'vmbr0', id: 20 } },
+      [
+        ['spec.vlan.device', /'vmbr1.10' tags vmbr1, not vmbr0/],
+        ['spec.vlan.id', /'vmbr1.10' carries VLAN 10, not 20/],
+      ],
+    ],
+    ['a named VLAN interface', { iface: 'public', vlan: { device: 'vmbr0', id: 20 } }, []],
+    [
+      'a VLAN id outside 1..4094 in the name',
+      { iface: 'vmbr1.4095' },
+      [['spec.iface', /must be 1 to 4094/]],
     ],
     [
       'values of the wrong type are left to the schema',

@@ -4,9 +4,9 @@
  * PUT without `cidr` would silently turn a static bridge into `inet manual`.
  */
 import type { NetworkParams } from '../../pve/types.js';
-import type { BridgeState } from './normalize.js';
+import { dottedVlan, type BridgeState } from './normalize.js';
 
-export type BridgeField = Exclude<keyof BridgeState, 'iface'>;
+export type BridgeField = Exclude<keyof BridgeState, 'iface' | 'type'>;
 
 export interface FieldChange {
   field: BridgeField;
@@ -22,7 +22,12 @@ export interface BridgeChange {
   params: NetworkParams;
 }
 
+const BRIDGE_ONLY: readonly BridgeField[] = ['bridge_ports', 'bridge_vlan_aware', 'bridge_vids'];
+const VLAN_ONLY: readonly BridgeField[] = ['vlan_raw_device', 'vlan_id'];
+
 const FIELDS: readonly BridgeField[] = [
+  'vlan_raw_device',
+  'vlan_id',
   'bridge_ports',
   'cidr',
   'gateway',
@@ -35,13 +40,19 @@ const FIELDS: readonly BridgeField[] = [
 
 /** Fields whose "unset" is expressed with `delete=` rather than an empty value. */
 function isUnset(field: BridgeField, v: unknown): boolean {
+  if (field === 'vlan_raw_device' || field === 'vlan_id') return false;
   if (field === 'bridge_vlan_aware') return v === 0;
   return v === '' || v === null;
 }
 
 /** The POST/PUT parameters that produce `d`. Unset fields are left out. */
 export function desiredParams(d: BridgeState): NetworkParams {
-  const p: NetworkParams = { type: 'bridge', autostart: d.autostart };
+  const p: NetworkParams = { type: d.type, autostart: d.autostart };
+  // A dotted name (`vmbr0.20`) says both itself; Proxmox derives them from it.
+  if (d.type === 'vlan' && !dottedVlan(d.iface)) {
+    p['vlan-raw-device'] = d.vlan_raw_device;
+    p['vlan-id'] = Number(d.vlan_id);
+  }
   if (d.bridge_ports) p.bridge_ports = d.bridge_ports;
   if (d.cidr) p.cidr = d.cidr;
   if (d.gateway) p.gateway = d.gateway;
@@ -58,6 +69,7 @@ export function desiredParams(d: BridgeState): NetworkParams {
 export function diffFields(desired: BridgeState, actual: BridgeState): FieldChange[] {
   const out: FieldChange[] = [];
   for (const f of FIELDS) {
+    if ((desired.type === 'vlan' ? BRIDGE_ONLY : VLAN_ONLY).includes(f)) continue;
     if (f === 'bridge_vids' && !desired.bridge_vlan_aware) continue;
     if (desired[f] !== actual[f]) out.push({ field: f, desired: desired[f], actual: actual[f] });
   }
@@ -71,10 +83,13 @@ export function diffBridge(
 ): BridgeChange | undefined {
   if (!desired && !actual) return undefined;
   if (!desired)
-    return { op: 'delete', iface: actual!.iface, fields: [], params: { type: 'bridge' } };
+    return { op: 'delete', iface: actual!.iface, fields: [], params: { type: actual!.type } };
   if (!actual) {
     const empty: BridgeState = {
       iface: desired.iface,
+      type: desired.type,
+      vlan_raw_device: '',
+      vlan_id: '',
       bridge_ports: '',
       cidr: '',
       gateway: '',

@@ -10,7 +10,7 @@ import type { ObjectOutcome, ReconcileContext } from '../../core/kind.js';
 import type { PveClient } from '../../pve/types.js';
 import { recordedApplyState } from './network-ops.js';
 import { prevOf, type NodeApply, type Obj } from './node-apply.js';
-import { bridgeRef, inventoryBridges, ownedOnNode } from './owned.js';
+import { bridgeRef, inventoryBridges, isManagedType, ownedOnNode } from './owned.js';
 import { isApiBridge } from './protect.js';
 
 export function createFinalize(
@@ -56,10 +56,10 @@ export function createFinalize(
       }
       // Confirmed gone (deleted by our last apply, or by hand): the record goes.
       for (const iface of mine) {
-        if (ifaces.get(iface)?.type !== 'bridge')
+        if (!isManagedType(ifaces.get(iface)?.type))
           ctx.ownership?.release(o.name, bridgeRef(node, iface));
       }
-      const present = mine.filter((i) => ifaces.get(i)?.type === 'bridge');
+      const present = mine.filter((i) => isManagedType(ifaces.get(i)?.type));
       if (present.length === 0) {
         out.set(o.name, 'done');
         continue;

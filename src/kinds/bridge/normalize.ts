@@ -7,9 +7,11 @@
 import type { NetworkIface, PveBool } from '../../pve/types.js';
 import type { BridgeSpecInput } from './spec.js';
 
-/** The fields pxr manages, named as the API names them. */
+/** The fields pxr manages, named as the API names them (`vlan_*` for `vlan-*`). */
 export interface BridgeState {
   iface: string;
+  /** A Linux bridge, or a host VLAN interface (`vmbr0.20`) that tags another interface. */
+  type: 'bridge' | 'vlan';
   /** Sorted, space-joined; '' for none. */
   bridge_ports: string;
   /** `a.b.c.d/n` (the host address with its prefix, not the network); '' for none. */
@@ -23,6 +25,20 @@ export interface BridgeState {
   autostart: PveBool;
   /** Trimmed; '' for none. */
   comments: string;
+  /** VLAN interfaces: the interface tagged and the tag; '' for a bridge. */
+  vlan_raw_device: string;
+  vlan_id: string;
+}
+
+/** `vmbr0.20` → `{ device: 'vmbr0', id: '20' }`: Proxmox derives both from a dotted name. */
+export function dottedVlan(iface: string): { device: string; id: string } | undefined {
+  const m = /^(\S+)\.(\d+)$/.exec(iface);
+  return m ? { device: m[1] ?? '', id: String(Number(m[2])) } : undefined;
+}
+
+/** Whether the spec asks for a VLAN interface (a dotted name, or `vlan:`). */
+export function isVlanSpec(spec: Pick<BridgeSpecInput, 'iface' | 'vlan'>): boolean {
+  return spec.vlan !== undefined || dottedVlan(spec.iface) !== undefined;
 }
 
 export const DEFAULT_VIDS = '2-4094';
@@ -90,11 +106,16 @@ function mtu(v: unknown): number | null {
 
 /** Desired state, with pxr's defaults (autostart on, VLAN-aware off, vids 2-4094 when aware). */
 export function normalizeSpec(spec: BridgeSpecInput): BridgeState {
-  const aware = bool(spec.vlanAware ?? false);
+  const vlan = isVlanSpec(spec);
+  const aware = vlan ? 0 : bool(spec.vlanAware ?? false);
   const vids = aware ? normalizeVids(spec.vids) || DEFAULT_VIDS : '';
+  const dotted = dottedVlan(spec.iface);
   return {
     iface: spec.iface,
-    bridge_ports: normalizePorts(spec.ports),
+    type: vlan ? 'vlan' : 'bridge',
+    vlan_raw_device: vlan ? (spec.vlan?.device ?? dotted?.device ?? '') : '',
+    vlan_id: vlan ? String(spec.vlan?.id ?? dotted?.id ?? '') : '',
+    bridge_ports: vlan ? '' : normalizePorts(spec.ports),
     cidr: canonicalCidr(spec.cidr),
     gateway: spec.gateway ? canonicalIp(spec.gateway) : '',
     bridge_vlan_aware: aware,
@@ -108,8 +129,13 @@ export function normalizeSpec(spec: BridgeSpecInput): BridgeState {
 /** Observed state of one `/network` item. */
 export function normalizeObserved(item: NetworkIface): BridgeState {
   const aware = bool(item.bridge_vlan_aware);
+  const vlan = item.type === 'vlan';
+  const id = item['vlan-id'];
   return {
     iface: item.iface,
+    type: vlan ? 'vlan' : 'bridge',
+    vlan_raw_device: vlan ? String(item['vlan-raw-device'] ?? '') : '',
+    vlan_id: vlan && id !== undefined && id !== '' ? String(Number(id)) : '',
     bridge_ports: normalizePorts(item.bridge_ports),
     cidr: canonicalCidr(item.cidr, item.address, item.netmask),
     gateway: item.gateway ? canonicalIp(item.gateway) : '',

@@ -61,7 +61,7 @@ export function classifyPending(
       continue;
     }
     if (!item) return { ours: false, reason: `${iface} is staged for removal` };
-    if (item.type !== 'bridge') {
+    if (item.type !== own.desired.type) {
       return { ours: false, reason: `${iface} is staged as a ${item.type}` };
     }
     const differ = diffFields(own.desired, normalizeObserved(item)).filter(

@@ -16,7 +16,8 @@ import { TerminalError } from '../../core/errors.js';
 import type { ResourceRef } from '../../core/ownership.js';
 import type { NetworkIface } from '../../pve/types.js';
 import { diffBridge, type BridgeChange, type BridgeField } from './diff.js';
-import { normalizeObserved, normalizeSpec, type BridgeState } from './normalize.js';
+import { isVlanSpec, normalizeObserved, normalizeSpec, type BridgeState } from './normalize.js';
+import { isManagedType } from './owned.js';
 import type { BridgeSpec } from './spec.js';
 
 /** What pxr keeps in status for a Bridge (stable across converged passes: no timestamps). */
@@ -33,6 +34,8 @@ export interface BridgeObserved {
 
 /** Spec names of the API fields, so `pxr/drift-ignore: ports` works as well as `bridge_ports`. */
 const SPEC_NAME: Record<BridgeField, string> = {
+  vlan_raw_device: 'vlan.device',
+  vlan_id: 'vlan.id',
   bridge_ports: 'ports',
   cidr: 'cidr',
   gateway: 'gateway',
@@ -89,10 +92,11 @@ export function planBridge(
     release: [],
   };
   const item = ifaces.get(iface);
-  if (item && item.type !== 'bridge') {
+  const want = isVlanSpec(obj.spec) ? 'vlan' : 'bridge';
+  if (item && item.type !== want) {
     plan.error = new TerminalError(
-      'NotABridge',
-      `${iface} on ${node} exists and is a ${item.type}, not a bridge; choose another iface`,
+      want === 'bridge' ? 'NotABridge' : 'NotAVlan',
+      `${iface} on ${node} exists and is a ${item.type}, not a ${want === 'bridge' ? 'bridge' : 'VLAN interface'}; choose another iface`,
       { context: { node, iface, type: item.type } },
     );
     return plan;
@@ -148,12 +152,12 @@ export function planBridge(
     // A renamed iface on the same node: the old bridge is ours, remove it with the same apply;
     // its record goes once a later read confirms it absent.
     const old = ifaces.get(r.resourceId);
-    if (old?.type === 'bridge') {
+    if (old && isManagedType(old.type)) {
       plan.changes.push({
         op: 'delete',
         iface: r.resourceId,
         fields: [],
-        params: { type: 'bridge' },
+        params: { type: old.type },
       });
     } else if (!old) {
       plan.release.push(r);

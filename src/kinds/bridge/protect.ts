@@ -9,7 +9,13 @@ import type { BridgeChange, BridgeField } from './diff.js';
 import { canonicalCidr } from './normalize.js';
 
 /** Fields whose change can sever connectivity through the bridge. */
-const DANGEROUS: readonly BridgeField[] = ['bridge_ports', 'cidr', 'gateway'];
+const DANGEROUS: readonly BridgeField[] = [
+  'bridge_ports',
+  'cidr',
+  'gateway',
+  'vlan_raw_device',
+  'vlan_id',
+];
 
 /** Whether `item` holds the default gateway or one of the node's API addresses. */
 export function isApiBridge(item: NetworkIface, apiAddresses: ReadonlySet<string>): boolean {

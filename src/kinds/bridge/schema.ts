@@ -24,7 +24,8 @@ const ifaceName = {
 
 export const bridgeSpecSchema = {
   type: 'object',
-  description: 'A Linux bridge in the network configuration of one Proxmox VE node.',
+  description:
+    'A Linux bridge — or a host VLAN interface such as `vmbr0.20` — in the network configuration of one Proxmox VE node. Both kinds of interface of a node are staged together and applied with one reload.',
   required: ['node', 'iface'],
   additionalProperties: false,
   properties: {
@@ -37,7 +38,27 @@ export const bridgeSpecSchema = {
     iface: {
       ...ifaceName,
       description:
-        'Interface name of the bridge, e.g. `vmbr1`. Proxmox allows `^[a-z][a-z0-9_]{1,20}([:.]\\d+)?$` (at most 20 characters): no dashes, so `proximity-lan` is rejected with a suggestion.',
+        'Interface name, e.g. `vmbr1`; a dotted name (`vmbr0.20`) is a host VLAN interface tagging `vmbr0` with VLAN 20. Proxmox allows `^[a-z][a-z0-9_]{1,20}([:.]\\d+)?$` (at most 20 characters): no dashes, so `proximity-lan` is rejected with a suggestion.',
+    },
+    vlan: {
+      type: 'object',
+      description:
+        'Makes this a host VLAN interface (Proxmox type `vlan`) instead of a bridge: the interface it tags and the tag. Not needed with a dotted `iface` (`vmbr0.20` says both); with one, it must agree. A VLAN interface has no `ports`, `vlanAware` or `vids`.',
+      required: ['device', 'id'],
+      additionalProperties: false,
+      properties: {
+        device: {
+          ...ifaceName,
+          description:
+            'The interface carrying the tagged frames (`vlan-raw-device`), e.g. `vmbr0` or `eno1`.',
+        },
+        id: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 4094,
+          description: 'The VLAN id (`vlan-id`), 1 to 4094.',
+        },
+      },
     },
     ports: {
       type: 'array',

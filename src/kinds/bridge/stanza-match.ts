@@ -47,6 +47,10 @@ export function stanzaLineMatches(line: string, item: NetworkIface): boolean {
       return value === (normalizeVids(item.bridge_vids) || DEFAULT_VIDS);
     case 'mtu':
       return value === str(item.mtu);
+    case 'vlan-raw-device':
+      return value === str(item['vlan-raw-device']);
+    case 'vlan-id':
+      return value === str(item['vlan-id']);
     default:
       return false;
   }

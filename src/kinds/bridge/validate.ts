@@ -11,6 +11,7 @@ import {
   checkIpv4,
   parseVlanList,
 } from '../../source/checks.js';
+import { isRecord } from '../../core/records.js';
 
 export type SemanticIssue = Omit<SourceIssue, 'file' | 'line' | 'column'>;
 
@@ -22,16 +23,44 @@ export function validateBridge(doc: ManifestDoc): SemanticIssue[] {
   };
 
   const iface = spec['iface'];
+  const vlan = spec['vlan'];
+  const dotted = typeof iface === 'string' ? /^(\S+)\.(\d+)$/.exec(iface) : null;
+  const isVlan = dotted !== null || vlan !== undefined;
   if (typeof iface === 'string') {
     const bad = checkIfaceName(iface);
     if (bad) add('iface', bad);
-    else if (/[:.]\d+$/.test(iface)) {
-      // `vmbr0.10` is a VLAN interface and `vmbr0:1` an alias to ifupdown, never a bridge.
-      add(
-        'iface',
-        `'${iface}' names a VLAN or alias interface, not a bridge; try '${iface.replace(/[:.]\d+$/, '')}'`,
-      );
+    else if (/:\d+$/.test(iface)) {
+      // `vmbr0:1` is an alias to ifupdown, never an interface of its own.
+      add('iface', `'${iface}' names an alias interface; try '${iface.replace(/:\d+$/, '')}'`);
+    } else if (dotted && (Number(dotted[2]) < 1 || Number(dotted[2]) > 4094)) {
+      add('iface', `VLAN id ${dotted[2]} of '${iface}' must be 1 to 4094`);
     }
+  }
+  if (isRecord(vlan)) {
+    const device = vlan['device'];
+    const id = vlan['id'];
+    if (typeof device === 'string') {
+      const bad = checkIfaceName(device);
+      if (bad) add('vlan.device', bad);
+      if (device === iface) add('vlan.device', `a VLAN interface cannot tag itself ('${device}')`);
+      if (dotted && dotted[1] !== device) {
+        add(
+          'vlan.device',
+          `'${iface}' tags ${dotted[1]}, not ${device}: drop vlan or rename iface`,
+        );
+      }
+    }
+    const numbered = typeof iface === 'string' ? /^vlan(\d+)$/.exec(iface) : null;
+    const carried = dotted?.[2] ?? numbered?.[1];
+    if (carried !== undefined && typeof id === 'number' && Number(carried) !== id) {
+      add('vlan.id', `'${String(iface)}' carries VLAN ${Number(carried)}, not ${id}`);
+    }
+  }
+  if (isVlan) {
+    const what = `'${String(iface)}' is a VLAN interface`;
+    if (Array.isArray(spec['ports']) && spec['ports'].length > 0)
+      add('ports', `${what}: it has no ports (set vlan.device to the interface it tags)`);
+    if (spec['vlanAware'] === true) add('vlanAware', `${what}: only a bridge can be VLAN-aware`);
   }
 
   const ports = spec['ports'];
@@ -66,7 +95,9 @@ export function validateBridge(doc: ManifestDoc): SemanticIssue[] {
 
   const vids = spec['vids'];
   if (vids !== undefined) {
-    if (spec['vlanAware'] !== true) {
+    if (isVlan)
+      add('vids', `'${String(iface)}' is a VLAN interface: vids belong to a VLAN-aware bridge`);
+    else if (spec['vlanAware'] !== true) {
       add('vids', 'vids only applies to a VLAN-aware bridge: set vlanAware: true or remove vids');
     }
     for (const e of parseVlanList(vids).errors) {

@@ -45,6 +45,9 @@ describe('bridge normalisation', () => {
   test('spec defaults: autostart on, VLAN-unaware, vids 2-4094 once VLAN-aware', () => {
     assert.deepEqual(normalizeSpec({ node: 'pve', iface: 'vmbr1' }), {
       iface: 'vmbr1',
+      type: 'bridge',
+      vlan_raw_device: '',
+      vlan_id: '',
       bridge_ports: '',
       cidr: '',
       gateway: '',
