@@ -46,7 +46,7 @@ export function validateBridge(doc: ManifestDoc): SemanticIssue[] {
       if (dotted && dotted[1] !== device) {
         add(
           'vlan.device',
-          `'${iface}' tags ${dotted[1]}, not ${device}: drop vlan or rename iface`,
+          `'${String(iface)}' tags ${dotted[1]}, not ${device}: drop vlan or rename iface`,
         );
       }
     }

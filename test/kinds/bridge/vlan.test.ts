@@ -25,7 +25,7 @@ describe('host VLAN interfaces', () => {
   const iface = async (name: string): Promise<NetworkIface | undefined> =>
     (await pve.listNetwork('pve')).ifaces.find((i) => i.iface === name);
   const outcome = (v: ObjectOutcome | Error | 'done' | undefined): ObjectOutcome => {
-    assert.ok(v && v !== 'done' && !(v instanceof Error), `got ${String(v)}`);
+    assert.ok(v && v !== 'done' && !(v instanceof Error), `got ${JSON.stringify(v)}`);
     return v;
   };
   const applyByHand = async (): Promise<void> => {
