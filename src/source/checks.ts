@@ -51,6 +51,25 @@ export function suggestIfaceName(name: string): string {
 }
 
 /** Checks a PVE interface name; the message quotes the rule and suggests a valid name. */
+/**
+ * What a guest NIC may name as its bridge (pve-container and qemu-server: `[-_.\w\d]+`): wider than
+ * what the network API creates, since a bridge written by hand in /etc/network/interfaces
+ * (`proximity-lan`) is legitimate; Linux caps interface names at 15 characters.
+ */
+export const NIC_BRIDGE_PATTERN = '^[-_.\\w]+$';
+export const NIC_BRIDGE_MAX_LENGTH = 15;
+const NIC_BRIDGE_RE = new RegExp(NIC_BRIDGE_PATTERN);
+
+export function checkNicBridge(name: string): string | undefined {
+  if (!NIC_BRIDGE_RE.test(name)) {
+    return `invalid bridge name '${name}' (a NIC's bridge is letters, digits, '-', '_' and '.'); try '${name.replace(/[^-_.\w]/g, '')}'`;
+  }
+  if (name.length > NIC_BRIDGE_MAX_LENGTH) {
+    return `invalid bridge name '${name}': Linux interface names have at most ${NIC_BRIDGE_MAX_LENGTH} characters`;
+  }
+  return undefined;
+}
+
 export function checkIfaceName(name: string): string | undefined {
   if (PVE_IFACE_RE.test(name) && name.length <= PVE_IFACE_MAX_LENGTH && name.length >= 2) {
     return undefined;

@@ -9,8 +9,8 @@ import type { FromSchema } from 'json-schema-to-ts';
 import {
   IPV4_PATTERN,
   MAX_MEMORY_MIB,
-  PVE_IFACE_MAX_LENGTH,
-  PVE_IFACE_PATTERN,
+  NIC_BRIDGE_MAX_LENGTH,
+  NIC_BRIDGE_PATTERN,
   PVE_NODE_PATTERN,
 } from '../../source/checks.js';
 
@@ -135,11 +135,11 @@ export const appContainerSpecSchema = {
       properties: {
         bridge: {
           type: 'string',
-          pattern: PVE_IFACE_PATTERN,
-          minLength: 2,
-          maxLength: PVE_IFACE_MAX_LENGTH,
+          pattern: NIC_BRIDGE_PATTERN,
+          minLength: 1,
+          maxLength: NIC_BRIDGE_MAX_LENGTH,
           description:
-            'Bridge on the same node, e.g. `vmbr10`. pxr waits for the Bridge object that manages it to be Ready, or for the bridge to exist when pxr does not manage it.',
+            'Bridge on the same node, e.g. `vmbr10` (any name a NIC accepts, so a bridge made by hand such as `proximity-lan` works too). pxr waits for the Bridge object that manages it to be Ready, or for the bridge to exist when pxr does not manage it.',
         },
         appliance: {
           type: 'string',

@@ -4,7 +4,7 @@
  * when the schema failed, so it only trusts values it has type-checked.
  */
 import type { ManifestDoc, SourceIssue } from '../../source/types.js';
-import { checkCidrV4, checkGatewayInCidr, checkIfaceName, checkIpv4 } from '../../source/checks.js';
+import { checkCidrV4, checkGatewayInCidr, checkIpv4, checkNicBridge } from '../../source/checks.js';
 import { recordOrUndefined as obj } from '../../core/records.js';
 
 export type SemanticIssue = Omit<SourceIssue, 'file' | 'line' | 'column'>;
@@ -25,7 +25,7 @@ export function validateAppContainer(doc: ManifestDoc): SemanticIssue[] {
     if (bridge !== undefined && appliance !== undefined)
       add('network', 'set either network.bridge or network.appliance, not both');
     if (typeof bridge === 'string') {
-      const bad = checkIfaceName(bridge);
+      const bad = checkNicBridge(bridge);
       if (bad) add('network.bridge', bad);
     }
     const ip = net['ip'];

@@ -10,8 +10,8 @@ import {
   CIDR_V4_PATTERN,
   IPV4_PATTERN,
   MAX_MEMORY_MIB,
-  PVE_IFACE_MAX_LENGTH,
-  PVE_IFACE_PATTERN,
+  NIC_BRIDGE_MAX_LENGTH,
+  NIC_BRIDGE_PATTERN,
   PVE_NODE_PATTERN,
 } from '../../source/checks.js';
 
@@ -38,11 +38,12 @@ export const APPLIANCE_DEFAULTS = {
 } as const;
 const D = APPLIANCE_DEFAULTS;
 
+/** A NIC's bridge: any name a NIC accepts (a bridge made by hand such as `proximity-lan` too). */
 const bridge = {
   type: 'string',
-  pattern: PVE_IFACE_PATTERN,
-  minLength: 2,
-  maxLength: PVE_IFACE_MAX_LENGTH,
+  pattern: NIC_BRIDGE_PATTERN,
+  minLength: 1,
+  maxLength: NIC_BRIDGE_MAX_LENGTH,
 } as const;
 
 const DOMAIN_PATTERN =

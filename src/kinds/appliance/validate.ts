@@ -6,7 +6,7 @@
  */
 import { validateDesired } from '../../appliance/desired.js';
 import type { ManifestDoc, SourceIssue } from '../../source/types.js';
-import { checkCidrV4, checkGatewayInCidr, checkIfaceName, checkIpv4 } from '../../source/checks.js';
+import { checkCidrV4, checkGatewayInCidr, checkNicBridge, checkIpv4 } from '../../source/checks.js';
 import { buildModel } from './members.js';
 import { resolveAppliance, type ApplianceSpec } from './spec.js';
 import { recordOrUndefined as obj } from '../../core/records.js';
@@ -37,7 +37,7 @@ export function validateAppliance(doc: ManifestDoc): SemanticIssue[] {
   ] as const) {
     const b = nic?.['bridge'];
     if (typeof b === 'string') {
-      const bad = checkIfaceName(b);
+      const bad = checkNicBridge(b);
       if (bad) add(`${side}.bridge`, bad);
     }
   }

@@ -45,10 +45,10 @@ describe('Appliance validation', () => {
 
   const cases: Array<[string, string, string, RegExp]> = [
     [
-      'a LAN bridge Proxmox rejects, with a suggestion',
-      BASE + '  lan: { bridge: proximity-lan, cidr: 10.20.0.1/24 }\n' + DHCP + SIM,
+      'a LAN bridge no NIC accepts, with a suggestion',
+      BASE + '  lan: { bridge: "prox lan", cidr: 10.20.0.1/24 }\n' + DHCP + SIM,
       'spec.lan.bridge',
-      /proximity-lan|pattern/,
+      /prox lan|pattern/,
     ],
     [
       'the LAN on the WAN bridge',
