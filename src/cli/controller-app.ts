@@ -14,6 +14,11 @@ import { kindDefinitions } from '../kinds/registry.js';
 import type { PveClient } from '../pve/types.js';
 import { watchManifests, type ManifestWatcher } from '../source/watcher.js';
 import { formatIssue } from '../source/format.js';
+import {
+  addressConflicts,
+  conflictMessage,
+  type AddressConflict,
+} from '../source/address-conflicts.js';
 import type { SourceIssue } from '../source/types.js';
 import { SOURCE_REF } from '../core/ingest.js';
 import { openStore, type Store } from '../store/store.js';
@@ -139,6 +144,25 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
     });
     reported = now;
   };
+  // Two documents claiming one address on one network: a Warning event on both, said once.
+  const reportConflicts = (conflicts: readonly AddressConflict[], log: Logger): void => {
+    store.transaction(() => {
+      for (const c of conflicts) {
+        for (const side of ['first', 'other'] as const) {
+          const h = c[side];
+          const ref = { kind: h.kind, name: h.name };
+          const event = {
+            type: 'Warning' as const,
+            reason: 'AddressConflict',
+            message: `${h.field}: ${conflictMessage(c, side)}`,
+          };
+          if (!store.objects.get(ref) || store.events.exists(ref, event)) continue;
+          store.events.record(ref, event, o.clock.now());
+          log.warn({ kind: h.kind, name: h.name, field: h.field }, event.message);
+        }
+      }
+    });
+  };
   const health = new SourceHealth(store, o.clock);
   const watcher = watchManifests({
     root: o.manifests,
@@ -150,6 +174,7 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
       const r = manager.applySnapshot(snapshot);
       const log = o.log.child({ component: 'source' });
       reportIssues(snapshot.issues);
+      reportConflicts(addressConflicts(snapshot.docs, kinds), log);
       for (const issue of snapshot.issues) {
         log.warn(
           {

@@ -191,6 +191,20 @@ export interface Reconciler<Spec = Record<string, unknown>> {
   close?(): Promise<void>;
 }
 
+/** An IPv4 host address a document claims on one L2 segment (`node/bridge`, `appliance:NAME`). */
+export interface AddressClaim {
+  ip: string;
+  /** Where the document says it, e.g. `spec.cidr`. */
+  field: string;
+  segment: string;
+}
+
+export interface AddressClaims {
+  claims: AddressClaim[];
+  /** Segments that are one network (an appliance's LAN and the bridge it sits on). */
+  same?: [string, string][];
+}
+
 export interface KindDefinition<Spec = Record<string, unknown>> {
   kind: string;
   /** `bridges` — used by the CLI (`pxr get bridges`). */
@@ -201,6 +215,8 @@ export interface KindDefinition<Spec = Record<string, unknown>> {
   schema: Record<string, unknown>;
   /** Semantic checks beyond the schema (names Proxmox rejects, CIDR validity...). */
   validate?(doc: ManifestDoc): Omit<SourceIssue, 'file' | 'line' | 'column'>[];
+  /** Addresses the document claims, for conflict warnings across documents (validated docs only). */
+  addresses?(doc: ManifestDoc): AddressClaims;
   /** Kinds that must be created before (and deleted after) this one. */
   dependsOn?: string[];
   /** Changes of other kinds that queue objects of this one. */

@@ -4,6 +4,7 @@ import type { KindDefinition } from '../core/kind.js';
 import { readManifestDir } from './reader.js';
 import type { SourceIssue } from './types.js';
 import { ManifestValidator } from './validate.js';
+import { addressConflicts, type AddressConflict } from './address-conflicts.js';
 
 export interface ValidateDirResult {
   /** Every problem found, located; empty when the folder is valid. */
@@ -12,6 +13,8 @@ export interface ValidateDirResult {
   docs: number;
   /** Manifest files seen. */
   files: number;
+  /** Addresses claimed twice on one network: warnings, not errors. */
+  conflicts: AddressConflict[];
 }
 
 /** Reads and validates `dir`; throws a `SOURCE_UNREADABLE` PxrError when the folder cannot be read. */
@@ -21,5 +24,10 @@ export async function validateDir(
 ): Promise<ValidateDirResult> {
   const validator = new ManifestValidator(kinds);
   const { snapshot } = await readManifestDir(dir, { validator, clock: systemClock });
-  return { issues: snapshot.issues, docs: snapshot.docs.length, files: snapshot.fileCount };
+  return {
+    issues: snapshot.issues,
+    docs: snapshot.docs.length,
+    files: snapshot.fileCount,
+    conflicts: addressConflicts(snapshot.docs, kinds),
+  };
 }

@@ -1,4 +1,5 @@
 /** The AppContainer kind as the registry lists it: schema, checks, CLI names, columns, watches, reconciler. */
+import { appContainerAddresses } from './addresses.js';
 import type { KindModule } from '../kind-module.js';
 import { appContainerColumns } from './columns.js';
 import { sharedLxcEngine } from './engine.js';
@@ -14,6 +15,7 @@ export const appContainerKind: KindModule<AppContainerSpec> = {
   aliases: ['appcontainer', 'ct'],
   schema: appContainerSpecSchema,
   validate: validateAppContainer,
+  addresses: appContainerAddresses,
   dependsOn: ['Bridge', 'Appliance'],
   watches: appContainerWatches,
   columns: appContainerColumns,

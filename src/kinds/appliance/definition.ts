@@ -1,4 +1,5 @@
 /** The Appliance kind as the registry lists it: schema, checks, CLI names, columns, watches, reconciler. */
+import { applianceAddresses } from './addresses.js';
 import type { Reconciler } from '../../core/kind.js';
 import { sharedLxcEngine } from '../app-container/engine.js';
 import type { KindModule } from '../kind-module.js';
@@ -16,6 +17,7 @@ export const applianceKind: KindModule<ApplianceSpec> = {
   aliases: ['appliance'],
   schema: applianceSpecSchema,
   validate: validateAppliance,
+  addresses: applianceAddresses,
   dependsOn: ['Bridge'],
   watches: applianceWatches,
   columns: applianceColumns,

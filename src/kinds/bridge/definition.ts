@@ -1,4 +1,5 @@
 /** The Bridge kind as the registry lists it: schema, checks, CLI names, columns, and its reconciler. */
+import { bridgeAddresses } from './addresses.js';
 import type { KindModule } from '../kind-module.js';
 import { bridgeColumns } from './columns.js';
 import { createBridgeReconciler, type BridgeReconcilerDeps } from './reconciler.js';
@@ -12,6 +13,7 @@ export const bridgeKind: KindModule<BridgeSpec> = {
   aliases: ['bridge', 'br'],
   schema: bridgeSpecSchema,
   validate: validateBridge,
+  addresses: bridgeAddresses,
   columns: bridgeColumns,
   createReconciler: (deps, tuning) =>
     createBridgeReconciler({
