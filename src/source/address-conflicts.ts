@@ -36,7 +36,9 @@ function unionFind(): { join(a: string, b: string): void; root(a: string): strin
       const ra = root(a);
       const rb = root(b);
       // Keep a readable name (`pve/vmbr10`) as the root rather than `appliance:gw`.
-      if (ra !== rb) ra.includes(':') ? parent.set(ra, rb) : parent.set(rb, ra);
+      if (ra === rb) return;
+      if (ra.includes(':')) parent.set(ra, rb);
+      else parent.set(rb, ra);
     },
   };
 }
