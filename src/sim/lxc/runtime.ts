@@ -74,22 +74,56 @@ function maskBits(netmask: string): number {
   return ipToInt(netmask).toString(2).replace(/0+$/, '').length;
 }
 
-/**
- * The DHCP pool of a bridge: `.100`-`.249` of the bridge's own IPv4 subnet when it has an address,
- * else of `10.<n>.0.0/24` where n is the bridge number (`vmbr3` -> 10.3.0.0/24).
- */
-export function dhcpPool(node: NodeState, bridge: string): { base: number; prefix: number } {
-  const iface = node.network.active[bridge];
-  const cidr =
-    iface?.cidr ?? (iface?.address ? `${iface.address}/${iface.netmask ?? '24'}` : undefined);
+/** The L2 segment of a NIC: its bridge and VLAN tag (a tagged NIC is on another network). */
+function segmentOf(n: { bridge?: string; tag?: number }): string {
+  return `${n.bridge ?? ''}#${n.tag ?? ''}`;
+}
+
+function subnetOf(cidr: string | undefined): { base: number; prefix: number } | undefined {
   const m = cidr ? /^(\d+\.\d+\.\d+\.\d+)\/(\S+)$/.exec(cidr) : null;
-  if (m?.[1] && m[2]) {
-    const prefix = maskBits(m[2]);
-    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-    return { base: (ipToInt(m[1]) & mask) >>> 0, prefix };
+  if (!m?.[1] || !m[2]) return undefined;
+  const prefix = maskBits(m[2]);
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return { base: (ipToInt(m[1]) & mask) >>> 0, prefix };
+}
+
+/** A small stable number for a name without digits (`lan` -> 1..254), so pools differ by bridge. */
+function nameNumber(name: string): number {
+  const digits = /(\d+)$/.exec(name)?.[1];
+  if (digits !== undefined) return Number(digits) % 256;
+  let h = 0;
+  for (const c of name) h = (h * 31 + c.charCodeAt(0)) % 254;
+  return h + 1;
+}
+
+/**
+ * The DHCP pool of a segment (bridge + VLAN tag), as the network's own router would serve it:
+ * `.100`-`.249` of the subnet of the host's address on that segment (the bridge, or `bridge.tag` for
+ * a tagged one); else of the subnet of a running guest with a static address there (an appliance
+ * serving its LAN, lowest VMID first); else `10.<bridge>.<tag>.0/24`.
+ */
+export function dhcpPool(
+  node: NodeState,
+  bridge: string,
+  tag?: number,
+): { base: number; prefix: number } {
+  const host = node.network.active[tag === undefined ? bridge : `${bridge}.${tag}`];
+  const hostNet = subnetOf(
+    host?.cidr ?? (host?.address ? `${host.address}/${host.netmask ?? '24'}` : undefined),
+  );
+  if (hostNet) return hostNet;
+  const segment = segmentOf({ bridge, ...(tag !== undefined ? { tag } : {}) });
+  const guests = Object.values(node.lxc)
+    .filter((g) => g.status === 'running')
+    .sort((a, b) => a.vmid - b.vmid);
+  for (const g of guests) {
+    for (const o of nets(g)) {
+      if (segmentOf(o) !== segment || o.ip === undefined || o.ip === 'dhcp') continue;
+      const net = subnetOf(o.ip);
+      if (net) return net;
+    }
   }
-  const n = Number(/(\d+)$/.exec(bridge)?.[1] ?? 0) % 256;
-  return { base: ipToInt(`10.${n}.0.0`), prefix: 24 };
+  return { base: ipToInt(`10.${nameNumber(bridge)}.${(tag ?? 0) % 256}.0`), prefix: 24 };
 }
 
 interface NetInfo {
@@ -97,6 +131,7 @@ interface NetInfo {
   name: string;
   hwaddr: string;
   bridge?: string;
+  tag?: number;
   ip?: string;
   ip6?: string;
   linkDown: boolean;
@@ -115,6 +150,7 @@ function nets(ct: LxcState): NetInfo[] {
         name: String(n.name),
         hwaddr: String(n.hwaddr ?? '').toLowerCase(),
         ...(n.bridge !== undefined ? { bridge: String(n.bridge) } : {}),
+        ...(n.tag !== undefined ? { tag: Number(n.tag) } : {}),
         ...(n.ip !== undefined ? { ip: String(n.ip) } : {}),
         ...(n.ip6 !== undefined ? { ip6: String(n.ip6) } : {}),
         linkDown: n.link_down === 1,
@@ -128,16 +164,23 @@ function nets(ct: LxcState): NetInfo[] {
 }
 
 /**
- * Gives every `ip=dhcp` interface of a running container a lease (kept while the MAC and bridge
- * stay the same), avoiding addresses leased or statically used on the same bridge of this node.
+ * Gives every `ip=dhcp` interface of a running container a lease (kept while the MAC and segment
+ * stay the same) from its segment's pool, avoiding addresses leased or statically used on the same
+ * segment (bridge and VLAN tag) of this node.
  */
 export function refreshLeases(node: NodeState, ct: LxcState): void {
   const leases = ct.leases ?? {};
   const next: NonNullable<LxcState['leases']> = {};
   for (const n of nets(ct)) {
     if (n.ip !== 'dhcp' || n.bridge === undefined || n.linkDown) continue;
+    const segment = segmentOf(n);
     const old = leases[n.key];
-    if (old && old.hwaddr === n.hwaddr && old.bridge === n.bridge) {
+    const pool = dhcpPool(node, n.bridge, n.tag);
+    const inPool = (cidr: string): boolean => {
+      const net = subnetOf(cidr);
+      return net?.base === pool.base && net.prefix === pool.prefix;
+    };
+    if (old && old.hwaddr === n.hwaddr && segmentOf(old) === segment && inPool(old.cidr)) {
       next[n.key] = old;
       continue;
     }
@@ -145,20 +188,24 @@ export function refreshLeases(node: NodeState, ct: LxcState): void {
     for (const other of Object.values(node.lxc)) {
       if (other.status !== 'running') continue;
       for (const o of nets(other)) {
-        if (o.bridge !== n.bridge) continue;
+        if (segmentOf(o) !== segment) continue;
         const lease = other === ct ? next[o.key] : other.leases?.[o.key];
         const addr = o.ip === 'dhcp' ? lease?.cidr : o.ip;
         const ip = addr ? /^(\d+\.\d+\.\d+\.\d+)\//.exec(addr)?.[1] : undefined;
         if (ip) taken.add(ipToInt(ip));
       }
     }
-    const pool = dhcpPool(node, n.bridge);
     // Start at a MAC-derived offset so leases do not depend on start order more than needed.
     const macSeed = parseInt(n.hwaddr.replace(/:/g, '').slice(-4) || '0', 16);
     for (let i = 0; i < 150; i++) {
       const host = pool.base + 100 + ((macSeed + i) % 150);
       if (taken.has(host)) continue;
-      next[n.key] = { hwaddr: n.hwaddr, bridge: n.bridge, cidr: `${intToIp(host)}/${pool.prefix}` };
+      next[n.key] = {
+        hwaddr: n.hwaddr,
+        bridge: n.bridge,
+        ...(n.tag !== undefined ? { tag: n.tag } : {}),
+        cidr: `${intToIp(host)}/${pool.prefix}`,
+      };
       break;
     }
   }

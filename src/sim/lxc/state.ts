@@ -14,8 +14,9 @@ export interface LxcState {
   startedAt?: number;
   /** Simulated process id while running. */
   pid?: number;
-  /** DHCP leases per interface (net0 -> lease) while running; kept while MAC and bridge stay. */
-  leases?: Record<string, { hwaddr: string; bridge: string; cidr: string }>;
+  /** DHCP leases per interface (net0 -> lease) while running; kept while MAC and segment (bridge and VLAN tag) stay. */
+  leases?: Record<string, { hwaddr: string; bridge: string; tag?: number; cidr: string }>;
+
   /** Set by `status/suspend` (a checkpoint was written); `status/resume` restores from it. */
   suspended?: boolean;
   /**

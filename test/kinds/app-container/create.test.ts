@@ -95,7 +95,8 @@ describe('AppContainer create', () => {
     assert.equal(delta('GET /nodes/{node}/lxc/{vmid}/pending'), 1);
     assert.equal(delta('GET /cluster/resources'), 1);
     assert.equal(delta('GET /nodes/{node}/lxc/{vmid}/interfaces'), 0, 'the lease was read once');
-    assert.match(String(r.h.status.get('web2')?.observed['ip']), /^10\.1\.0\.\d+\/24$/);
+    // The lease comes from the LAN its neighbour (web, 10.10.0.20/24) is on: the same segment.
+    assert.match(String(r.h.status.get('web2')?.observed['ip']), /^10\.10\.0\.\d+\/24$/);
   });
 
   test('an explicit VMID is used as given', async () => {
@@ -250,7 +251,7 @@ describe('AppContainer create', () => {
       r.clock.advance(60_000);
       await r.h.pass(obj);
       assert.equal(reads() - before, 2);
-      assert.match(String(r.h.status.get('lease')?.observed['ip']), /^10\.1\.0\.\d+\/24$/);
+      assert.match(String(r.h.status.get('lease')?.observed['ip']), /^10\.10\.0\.\d+\/24$/);
     } finally {
       r.h.reconciler = old;
     }
