@@ -308,48 +308,59 @@ export class Controller {
    * claimed or written.
    */
   async planAll(): Promise<PlannedObject[]> {
-    const out: PlannedObject[] = [];
-    const keys = new Set(this.o.store.objects.list(this.kind).map((o) => this.groupKeyOf(o)));
-    for (const key of keys) {
-      const group = this.loadGroup(key);
-      const live: StoredObject[] = [];
-      for (const obj of group) {
-        if (obj.deletionRequested) out.push({ obj, state: 'deleting' });
-        else if (isSuspended(obj.annotations)) out.push({ obj, state: 'suspended' });
-        else live.push(obj);
+    const keys = [...new Set(this.o.store.objects.list(this.kind).map((o) => this.groupKeyOf(o)))];
+    const results: PlannedObject[][] = [];
+    // As many groups at once as the controller reconciles at once (a diff of 1,000 containers is
+    // as fast as a sweep), each result kept in key order.
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < keys.length) {
+        const i = next++;
+        results[i] = await this.planGroup(keys[i]!);
       }
-      if (live.length === 0) continue;
-      const rec = this.reconciler;
-      if (!rec.plan) {
-        const error = new Error(`${this.kind} cannot plan yet (single-step reconciler)`);
-        for (const obj of live) out.push({ obj, state: 'error', error });
+    };
+    await Promise.all(Array.from({ length: this.o.concurrency ?? 4 }, worker));
+    return results.flat();
+  }
+
+  private async planGroup(key: string): Promise<PlannedObject[]> {
+    const out: PlannedObject[] = [];
+    const live: StoredObject[] = [];
+    for (const obj of this.loadGroup(key)) {
+      if (obj.deletionRequested) out.push({ obj, state: 'deleting' });
+      else if (isSuspended(obj.annotations)) out.push({ obj, state: 'suspended' });
+      else live.push(obj);
+    }
+    if (live.length === 0) return out;
+    const rec = this.reconciler;
+    if (!rec.plan) {
+      const error = new Error(`${this.kind} cannot plan yet (single-step reconciler)`);
+      return [...out, ...live.map((obj) => ({ obj, state: 'error' as const, error }))];
+    }
+    const reconcileId = randomUUID();
+    const log = this.o.log.child({ controller: this.kind, key, reconcileId, diff: true });
+    const r = await this.call<ObjectPlan>(live, reconcileId, log, [], (ctx) => {
+      const own = ctx.ownership;
+      // Read-only: a plan may ask who owns what, never claim or release, nor record events.
+      const ro: PlanContext = Object.assign({}, ctx, {
+        recordEvent: undefined,
+        ownership: own && {
+          owns: (name: string, res: ResourceRef) => own.owns(name, res),
+          owned: (name: string) => own.owned(name),
+        },
+      });
+      return rec.plan ? rec.plan(ro, live) : Promise.resolve(new Map<string, ObjectPlan>());
+    });
+    for (const obj of live) {
+      const v = r.ok ? (r.map.get(obj.name) ?? missing(obj)) : r.error;
+      if (v instanceof Error) {
+        out.push({ obj, state: 'error', error: v });
         continue;
       }
-      const reconcileId = randomUUID();
-      const log = this.o.log.child({ controller: this.kind, key, reconcileId, diff: true });
-      const r = await this.call<ObjectPlan>(live, reconcileId, log, [], (ctx) => {
-        const own = ctx.ownership;
-        // Read-only: a plan may ask who owns what, never claim or release, nor record events.
-        const ro: PlanContext = Object.assign({}, ctx, {
-          recordEvent: undefined,
-          ownership: own && {
-            owns: (name: string, res: ResourceRef) => own.owns(name, res),
-            owned: (name: string) => own.owned(name),
-          },
-        });
-        return rec.plan ? rec.plan(ro, live) : Promise.resolve(new Map<string, ObjectPlan>());
-      });
-      for (const obj of live) {
-        const v = r.ok ? (r.map.get(obj.name) ?? missing(obj)) : r.error;
-        if (v instanceof Error) {
-          out.push({ obj, state: 'error', error: v });
-          continue;
-        }
-        const a = admit(v, driftSettings(obj.annotations));
-        out.push({ obj, state: 'planned', plan: a.plan, drift: a.drift });
-      }
-      if (!r.ok && r.settled) await r.settled;
+      const a = admit(v, driftSettings(obj.annotations));
+      out.push({ obj, state: 'planned', plan: a.plan, drift: a.drift });
     }
+    if (!r.ok && r.settled) await r.settled;
     return out;
   }
 
