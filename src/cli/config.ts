@@ -221,7 +221,7 @@ export interface ResolveInput {
   flags: RawSettings & { sim?: boolean; pretty?: boolean };
   env: Record<string, string | undefined>;
   /** Text of pxr.yaml (or the file given with --config), if any. */
-  file?: { path: string; text: string };
+  file?: { path: string; text: string } | undefined;
   /** Reads a secret file; injected for tests. */
   readFile(path: string): string;
   /** The permission bits of a secret file (for the "readable by others" warning); injected for tests. */

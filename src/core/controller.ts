@@ -342,13 +342,16 @@ export class Controller {
     const r = await this.call<ObjectPlan>(live, reconcileId, log, [], (ctx) => {
       const own = ctx.ownership;
       // Read-only: a plan may ask who owns what, never claim or release, nor record events.
-      const ro: PlanContext = Object.assign({}, ctx, {
-        recordEvent: undefined,
-        ownership: own && {
-          owns: (name: string, res: ResourceRef) => own.owns(name, res),
-          owned: (name: string) => own.owned(name),
-        },
-      });
+      const ro: PlanContext = {
+        ...ctx,
+        ...(own && {
+          ownership: {
+            owns: (name: string, res: ResourceRef) => own.owns(name, res),
+            owned: (name: string) => own.owned(name),
+          },
+        }),
+      };
+      delete (ro as { recordEvent?: unknown }).recordEvent;
       return rec.plan ? rec.plan(ro, live) : Promise.resolve(new Map<string, ObjectPlan>());
     });
     for (const obj of live) {

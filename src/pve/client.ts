@@ -107,7 +107,7 @@ export function createPveClient(opts: PveClientOptions): PveClient {
     path: string,
     params?: Params,
     o: { route?: string; captureBody?: boolean } = {},
-  ): Promise<{ data: T; body?: string }> {
+  ): Promise<{ data: T; body?: string | undefined }> {
     const route = o.route ?? routeTemplate(path);
     // The reconcile's signal (a timeout, pxr stopping): a call not yet sent is never sent, one in
     // flight is aborted, and the caller gets the signal's reason rather than a network error.

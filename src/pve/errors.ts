@@ -27,9 +27,9 @@ export interface FailedCall {
   status: number;
   statusText: string;
   /** Raw response body, when there was one. */
-  body?: string;
+  body?: string | undefined;
   /** The network/TLS error that the transport turned into a 595/596. */
-  networkError?: Error;
+  networkError?: Error | undefined;
 }
 
 export class PveApiError extends PxrError {

@@ -11,11 +11,11 @@ import { TlsPinError } from './errors.js';
 
 export interface TlsOptions {
   /** PEM file of the CA that signed the server certificate. */
-  caFile?: string;
+  caFile?: string | undefined;
   /** SHA-256 fingerprint of the server certificate, `AA:BB:...` (case and colons are not significant). */
-  fingerprint?: string;
+  fingerprint?: string | undefined;
   /** Accept any certificate. Only when explicitly asked for. */
-  insecure?: boolean;
+  insecure?: boolean | undefined;
   /** Connect timeout in ms. @default 10000 */
   connectTimeoutMs?: number;
   /** Concurrent connections per origin. @default 8 */

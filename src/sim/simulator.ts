@@ -63,7 +63,7 @@ export interface SimulatorOptions {
    * it (pveproxy-ssl.pem when uploaded, else pve-ssl.pem), re-read when a certificate upload or
    * delete passes `restart=1`, so what `certificates/info` reports is what the TLS client sees.
    */
-  tls?: { cert: string; key: string } | 'node';
+  tls?: { cert: string; key: string } | 'node' | undefined;
   /** @default '127.0.0.1' */
   host: string;
   /** 0 = any free port. @default 0 */

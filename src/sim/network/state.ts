@@ -59,6 +59,6 @@ export interface NodeNetworkState {
   /** Interfaces that are up in the kernel (`active: 1` when read). Set by the reload task. */
   up?: string[];
   /** mtimes (ms on the sim clock) of the two files, for the `diff -u` headers. */
-  activeMtime?: number;
-  pendingMtime?: number;
+  activeMtime?: number | undefined;
+  pendingMtime?: number | undefined;
 }

@@ -8,7 +8,7 @@ export interface DiffSide {
   label: string;
   text: string;
   /** Modification time (ms since the epoch) printed after the label, in UTC. */
-  mtimeMs?: number;
+  mtimeMs?: number | undefined;
 }
 
 export interface DiffOptions {

@@ -100,10 +100,11 @@ describe('staged changes: ours or foreign (simulator diffs)', () => {
 
   test('when the staged lines fit two bridges, the change is not attributed (foreign)', async () => {
     // vmbr2 already has the comment vmbr3 is getting: the staged lines fit both.
-    await pve.createNetwork('pve', 'vmbr2', { ...LONG, cidr: undefined, comments: 'two' });
-    await pve.createNetwork('pve', 'vmbr3', { ...LONG, cidr: undefined });
+    const { cidr: _cidr, ...noCidr } = LONG;
+    await pve.createNetwork('pve', 'vmbr2', { ...noCidr, comments: 'two' });
+    await pve.createNetwork('pve', 'vmbr3', noCidr);
     await apply();
-    await pve.updateNetwork('pve', 'vmbr3', { ...LONG, cidr: undefined, comments: 'two' });
+    await pve.updateNetwork('pve', 'vmbr3', { ...noCidr, comments: 'two' });
     const spec = { vlanAware: true, mtu: 9000 };
     const v = await classify([
       owns('vmbr2', { ...spec, comment: 'two' }),
