@@ -1,0 +1,5 @@
+/** Reachability matrix of the Proxmox firewall: `reachability(world)` and `renderMatrix(matrix)`. */
+export { reachability, ALWAYS_ALLOWED, type ReachabilityOptions } from './reachability.js';
+export { renderMatrix, describeStep } from './render.js';
+export type * from './matrix.js';
+export type * from './world.js';
