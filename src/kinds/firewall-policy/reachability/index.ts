@@ -3,3 +3,4 @@ export { reachability, ALWAYS_ALLOWED, type ReachabilityOptions } from './reacha
 export { renderMatrix, describeStep } from './render.js';
 export type * from './matrix.js';
 export type * from './world.js';
+export { guestNics } from './nics.js';

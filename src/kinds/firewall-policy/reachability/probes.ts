@@ -73,7 +73,7 @@ export function probesFor(rules: ChainRule[]): Probe[] {
       const types = new Set(list.map((r) => r.icmpType ?? r.dport).filter((t) => t !== undefined));
       for (const t of [...types].sort())
         probes.push({ label: `${name}/${t}`, proto: name, icmpType: t });
-      probes.push({ label: name, proto: name });
+      probes.push({ label: types.size > 0 ? `${name}/other` : name, proto: name });
     } else if (PROTOCOLS_WITH_PORTS.has(name)) {
       const items = list.flatMap((r) => (r.dport ? [portItems(r.dport)] : []));
       const names = [...new Set(items.flatMap((i) => i.names))].sort();

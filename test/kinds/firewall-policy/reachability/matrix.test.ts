@@ -1,0 +1,149 @@
+/**
+ * The matrix as a whole: which probes a cell gets, ranges split where rules differ, skipped rules
+ * noted, destinations narrowed to a policy's guests, the text table and the JSON form.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  guestNics,
+  reachability,
+  renderMatrix,
+} from '../../../../src/kinds/firewall-policy/reachability/index.js';
+import { baseWorld, byVmid, result, rules } from './world-builder.js';
+
+function world() {
+  const w = baseWorld();
+  w.cluster.ipsets = { clients: [{ cidr: '10.1.0.0/24' }, { cidr: '10.1.0.20', nomatch: 1 }] };
+  w.cluster.groups = { base: rules({ type: 'in', action: 'ACCEPT', macro: 'Ping' }) };
+  byVmid(w, 100).rules = rules(
+    { type: 'group', action: 'base' },
+    { type: 'in', action: 'ACCEPT', proto: 'tcp', dport: '6800:7300', source: '+clients' },
+    { type: 'in', action: 'ACCEPT', macro: 'SSH', source: '+nosuch' },
+    { type: 'in', action: 'DROP', proto: 'tcp', dport: '7000', comment: 'no 7000' },
+  );
+  byVmid(w, 200).options = {};
+  return w;
+}
+
+describe('reachability: the matrix', () => {
+  test('probes: one per port class the rules cut, the unnamed ports, ICMP types, other protocols', () => {
+    const m = reachability(world());
+    const cell = m.cells.find((c) => c.from === 'bridge:vmbr1' && c.to === 'guest:100/net0');
+    assert.deepEqual(
+      cell?.results.map((r) => r.probe.label),
+      [
+        'icmp/echo-request',
+        'icmp/other',
+        'tcp/6800:6999',
+        'tcp/7000',
+        'tcp/7001:7300',
+        'tcp/other',
+        'other',
+      ],
+    );
+  });
+
+  test('a source range split by an IP set nomatch entry shows each part and what decided it', () => {
+    const r = result(reachability(world()), 'bridge:vmbr1', 'guest:100/net0', 'tcp/7000');
+    assert.equal(r.verdict, 'mixed');
+    assert.deepEqual(
+      r.parts?.map((p) => [p.from, p.verdict, p.steps.at(-1)?.by]),
+      [
+        [['10.1.0.0-10.1.0.19', '10.1.0.21-10.1.0.255'], 'allow', 'rule'],
+        [['10.1.0.20'], 'deny', 'rule'],
+      ],
+    );
+  });
+
+  test('the IP set row holds only its members, so it is not split', () => {
+    const r = result(reachability(world()), 'ipset:clients', 'guest:100/net0', 'tcp/7000');
+    assert.equal(r.verdict, 'allow');
+  });
+
+  test('a rule naming a missing IP set is skipped and noted, as pve-firewall warns', () => {
+    const m = reachability(world());
+    assert.deepEqual(m.notes, ["CT/VM 100: rule 2: no such ipset 'nosuch', skipped"]);
+    const cell = m.cells.find((c) => c.from === 'bridge:vmbr1' && c.to === 'guest:100/net0');
+    assert.ok(!cell?.results.some((r) => r.probe.label === 'tcp/22'), 'the SSH rule is gone');
+    assert.equal(result(m, 'bridge:vmbr1', 'guest:100/net0', 'tcp/other').verdict, 'deny');
+  });
+
+  test('rows: bridges, guest NICs, cluster IP sets and aliases, any other address', () => {
+    const w = world();
+    w.cluster.aliases = [{ name: 'gw', cidr: '10.1.0.1' }];
+    const m = reachability(w, { vmids: [100] });
+    assert.deepEqual(
+      m.sources.map((s) => s.id),
+      [
+        'bridge:vmbr0',
+        'bridge:vmbr1',
+        'guest:100/net0',
+        'guest:200/net0',
+        'ipset:clients',
+        'alias:gw',
+        'other',
+      ],
+    );
+    assert.deepEqual(
+      m.destinations.map((d) => d.id),
+      ['guest:100/net0'],
+    );
+    assert.ok(!m.cells.some((c) => c.from === c.to), 'no cell from a NIC to itself');
+  });
+
+  test('the text table names the deciding rule, the group and the unfiltered guest', () => {
+    const text = renderMatrix(reachability(world()));
+    assert.match(
+      text,
+      /ct 200 \(client\) net0 \(10\.1\.0\.20\) on vmbr1 \(node pve\): NOT FILTERED: guest firewall option off/,
+    );
+    assert.match(
+      text,
+      /icmp\/echo-request +allow +in 100\/net0: rule #0 > group base #0 ACCEPT Ping/,
+    );
+    assert.match(text, /from 10\.1\.0\.20 +deny +in 100\/net0: rule #3 DROP "no 7000"/);
+    assert.match(text, /vmbr1 subnet +ct 200 \(client\) net0 \(10\.1\.0\.20\) +any +allow/);
+    assert.match(text, /no such ipset 'nosuch'/);
+  });
+
+  test('the matrix survives JSON unchanged', () => {
+    const m = reachability(world());
+    assert.deepEqual(JSON.parse(JSON.stringify(m)), m);
+  });
+
+  test('NICs from a config: netN property strings, a VM address from ipconfigN', () => {
+    assert.deepEqual(
+      guestNics('lxc', {
+        net1: 'name=eth1,bridge=vmbr1,hwaddr=BC:24:11:00:00:01,ip=dhcp,type=veth',
+        net0: 'name=eth0,bridge=vmbr0,firewall=1,hwaddr=BC:24:11:00:00:00,ip=10.0.0.5/24,type=veth',
+        hostname: 'x',
+      }),
+      [
+        { name: 'net0', bridge: 'vmbr0', firewall: true, ip: '10.0.0.5/24' },
+        { name: 'net1', bridge: 'vmbr1', firewall: false, ip: 'dhcp' },
+      ],
+    );
+    assert.deepEqual(
+      guestNics('qemu', {
+        net0: 'virtio=BC:24:11:00:00:02,bridge=vmbr0,firewall=1',
+        ipconfig0: 'ip=10.0.0.9/24,gw=10.0.0.1',
+      }),
+      [{ name: 'net0', bridge: 'vmbr0', firewall: true, ip: '10.0.0.9/24' }],
+    );
+  });
+
+  test('a NIC on dhcp: its address is anywhere in its bridge subnet', () => {
+    const w = world();
+    byVmid(w, 100).nics = [{ name: 'net0', bridge: 'vmbr0', ip: 'dhcp', firewall: true }];
+    byVmid(w, 100).rules = rules({ type: 'in', action: 'ACCEPT', dest: '192.168.1.10' });
+    const r = result(reachability(w), 'bridge:vmbr1', 'guest:100/net0', 'other');
+    assert.equal(r.verdict, 'mixed');
+    assert.deepEqual(
+      r.parts?.map((p) => [p.to, p.verdict]),
+      [
+        [['192.168.1.0-192.168.1.9', '192.168.1.11-192.168.1.255'], 'deny'],
+        [['192.168.1.10'], 'allow'],
+      ],
+    );
+  });
+});
