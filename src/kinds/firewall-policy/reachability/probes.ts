@@ -70,7 +70,9 @@ export function probesFor(rules: ChainRule[]): Probe[] {
   const probes: Probe[] = [];
   for (const { name, rules: list } of byProto.values()) {
     if (name === 'icmp' || name === 'icmpv6' || name === 'ipv6-icmp') {
-      const types = new Set(list.map((r) => r.icmpType ?? r.dport).filter((t) => t !== undefined));
+      const types = new Set(
+        list.map((r) => r.icmpType ?? r.dport).filter((t) => t !== undefined && t !== 'any'),
+      );
       for (const t of [...types].sort())
         probes.push({ label: `${name}/${t}`, proto: name, icmpType: t });
       probes.push({ label: types.size > 0 ? `${name}/other` : name, proto: name });
@@ -106,7 +108,8 @@ export function matchesProbe(rule: ChainRule, probe: Probe): boolean {
   const icmp = rule.proto ? ['1', '58'].includes(protoKey(rule.proto)) : false;
   if (icmp) {
     const type = rule.icmpType ?? rule.dport;
-    return type === undefined || type === probe.icmpType;
+    // `any` is iptables' name for every ICMP type.
+    return type === undefined || type === 'any' || type === probe.icmpType;
   }
   if (rule.dport && !portMatches(rule.dport, probe.port, probe.service)) return false;
   if (rule.sport && !portMatches(rule.sport, PROBE_SOURCE_PORT)) return false;

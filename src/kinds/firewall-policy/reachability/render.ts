@@ -32,23 +32,27 @@ function by(steps: Step[]): string {
   return steps.map(describeStep).join('; ');
 }
 
-/** One line per probe, or one `any` line when every probe of the cell ends alike. */
+/** Probes that end alike share a line; a cell where every probe ends alike says `any`. */
 function cellLines(cell: MatrixCell, from: string, to: string): string[][] {
-  const keys = new Set(cell.results.map((r) => JSON.stringify([r.verdict, r.steps, r.parts])));
-  const first = cell.results[0];
-  const results: ProbeResult[] =
-    keys.size === 1 && first ? [{ ...first, probe: { label: 'any' } }] : cell.results;
+  const groups = new Map<string, { labels: string[]; result: ProbeResult }>();
+  for (const r of cell.results) {
+    const key = JSON.stringify([r.verdict, r.steps, r.parts]);
+    const g = groups.get(key) ?? { labels: [], result: r };
+    g.labels.push(r.probe.label);
+    groups.set(key, g);
+  }
   const lines: string[][] = [];
-  results.forEach((r, i) => {
+  [...groups.values()].forEach(({ labels, result: r }, i) => {
     const lead = i === 0 ? [from, to] : ['', ''];
+    const what = groups.size === 1 ? 'any' : labels.join(' ');
     if (r.verdict !== 'mixed') {
-      lines.push([...lead, r.probe.label, r.verdict, by(r.steps ?? [])]);
+      lines.push([...lead, what, r.verdict, by(r.steps ?? [])]);
       return;
     }
-    lines.push([...lead, r.probe.label, 'mixed', '']);
+    lines.push([...lead, what, 'mixed', '']);
     for (const part of r.parts ?? []) {
-      const what = `  from ${part.from.join(',')}${part.to.length === 1 ? '' : ` to ${part.to.join(',')}`}`;
-      lines.push(['', '', what, part.verdict, by(part.steps)]);
+      const where = `  from ${part.from.join(',')}${part.to.length === 1 ? '' : ` to ${part.to.join(',')}`}`;
+      lines.push(['', '', where, part.verdict, by(part.steps)]);
     }
   });
   return lines;

@@ -161,7 +161,7 @@ const cases: Case[] = [
   {
     name: 'a rule without enable (as POST creates it) is disabled',
     setup: (w) => {
-      byVmid(w, 100).rules = [{ pos: 0, type: 'in', action: 'ACCEPT', proto: 'tcp', dport: '22' }];
+      byVmid(w, 100).rules = [{ pos: 0, type: 'in', action: 'ACCEPT' }];
     },
     from: CLIENTS,
     to: MGMT,
