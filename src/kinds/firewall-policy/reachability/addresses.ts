@@ -45,6 +45,16 @@ export function parseSpan(elem: string): Span {
   return { v, lo, hi: lo | host };
 }
 
+/** `parseSpan` for values read from configs: undefined instead of a throw. */
+export function tryParseSpan(elem: string): Span | undefined {
+  try {
+    return parseSpan(elem);
+  } catch {
+    // The caller reports the value as unusable; nothing else to do with it here.
+    return undefined;
+  }
+}
+
 function inSpan(s: Span, v: IpVersion, n: bigint): boolean {
   return s.v === v && s.lo <= n && n <= s.hi;
 }

@@ -12,6 +12,7 @@ import {
   type AddrSet,
   type IpSetEntry,
 } from './addresses.js';
+import { ipVersionOf } from '../../../sim/firewall/addr.js';
 import { guestChain, type ChainContext } from './chain.js';
 import type { NicChain } from './evaluate.js';
 import type { NotFilteredReason } from './matrix.js';
@@ -41,7 +42,7 @@ function aliasMap(aliases: PveAlias[] | undefined): Map<string, string> {
 /** A NIC's own address (`ip=10.0.0.5/24` -> `10.0.0.5`), or undefined for dhcp/manual/none. */
 export function nicAddress(nic: GuestNic): string | undefined {
   const ip = nic.ip?.split('/')[0];
-  return ip && /^[\d.]+$|:/.test(ip) ? ip : undefined;
+  return ip && ipVersionOf(ip) ? ip : undefined;
 }
 
 export class NicChains {

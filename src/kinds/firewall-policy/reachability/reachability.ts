@@ -70,7 +70,8 @@ function probeResult(
   };
 }
 
-function cell(source: SourceRow, dest: Dest, chains: NicChains): MatrixCell {
+/** Undefined when the two share no IP version (an IPv6-only NIC and an IPv4 row). */
+function cell(source: SourceRow, dest: Dest, chains: NicChains): MatrixCell | undefined {
   const out = source.guest ? chains.chain(source.guest.guest, source.guest.nic, 'out') : undefined;
   const rules = [...(out?.rules ?? []), ...dest.into.rules];
   const edges = edgesOf(rules, out ? [out, dest.into] : [dest.into], [source.region, dest.region]);
@@ -82,6 +83,7 @@ function cell(source: SourceRow, dest: Dest, chains: NicChains): MatrixCell {
   const pairs = srcClasses.flatMap((src) =>
     dstClasses.filter((dst) => dst.v === src.v).map((dst) => ({ src, dst })),
   );
+  if (pairs.length === 0) return undefined;
   const results = probesFor(rules).map((p) => probeResult(p, pairs, out, dest.into));
   return { from: source.row.id, to: dest.row.id, results };
 }
@@ -118,7 +120,8 @@ export function reachability(
   for (const source of sources) {
     for (const dest of dests) {
       if (source.row.id === dest.row.id) continue;
-      cells.push(cell(source, dest, chains));
+      const c = cell(source, dest, chains);
+      if (c) cells.push(c);
     }
   }
   return {

@@ -4,6 +4,7 @@
  */
 import {
   parseSpan,
+  tryParseSpan,
   resolveAddr,
   subtract,
   type AddrScope,
@@ -24,7 +25,7 @@ export interface SourceRow {
 
 function bridgeSpan(world: FirewallWorld, bridge: string): Span | undefined {
   const cidr = world.bridges.find((b) => b.name === bridge)?.cidr;
-  return cidr ? parseSpan(cidr) : undefined;
+  return cidr ? tryParseSpan(cidr) : undefined;
 }
 
 /** Where a NIC's address lies: its static IP, else anywhere in its bridge's subnet. */
@@ -50,7 +51,11 @@ export function sourceRows(
   const rows: SourceRow[] = [];
   for (const b of world.bridges) {
     if (!b.cidr) continue;
-    const span = parseSpan(b.cidr);
+    const span = tryParseSpan(b.cidr);
+    if (!span) {
+      warn(`bridge ${b.name}: cidr '${b.cidr}' is not an address, left out`);
+      continue;
+    }
     rows.push({
       row: {
         id: `bridge:${b.name}`,

@@ -146,4 +146,14 @@ describe('reachability: the matrix', () => {
       ],
     );
   });
+  test('unusable input is left out and noted; an IPv6 NIC gets no cell with IPv4 rows', () => {
+    const w = world();
+    w.bridges.push({ name: 'vmbr9', cidr: 'not-a-cidr' });
+    byVmid(w, 200).nics = [{ name: 'net0', bridge: 'vmbr1', ip: 'fd00::20/64', firewall: true }];
+    const m = reachability(w);
+    assert.ok(m.notes.includes("bridge vmbr9: cidr 'not-a-cidr' is not an address, left out"));
+    assert.ok(!m.sources.some((s) => s.id === 'bridge:vmbr9'));
+    assert.ok(!m.cells.some((c) => c.from === 'bridge:vmbr1' && c.to === 'guest:200/net0'));
+    assert.ok(!m.cells.some((c) => c.from === 'guest:100/net0' && c.to === 'guest:200/net0'));
+  });
 });
