@@ -4,3 +4,11 @@ export { renderMatrix, describeStep } from './render.js';
 export type * from './matrix.js';
 export type * from './world.js';
 export { guestNics } from './nics.js';
+export {
+  worldFromApi,
+  ruleFromApi,
+  type ApiWorldLike,
+  type ApiGuestLike,
+  type ApiIpSetLike,
+  type ApiRuleLike,
+} from './api-world.js';

@@ -6,51 +6,54 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../../../src/core/clock.js';
 import {
-  guestNics,
   reachability,
   renderMatrix,
-  type FirewallGuest,
+  worldFromApi,
+  type ApiIpSetLike,
+  type ApiRuleLike,
+  type ApiWorldLike,
   type FirewallWorld,
-  type PveFwRule,
-  type PveIpSets,
 } from '../../../../src/kinds/firewall-policy/reachability/index.js';
 import { startSim, type StartedSim } from '../../../helpers/sim.js';
 import { decided, result } from './world-builder.js';
 
 const TEMPLATE = 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst';
 
+/** Reads as a reader would (raw items, raw `netN` strings) and converts with `worldFromApi`. */
 async function readWorld(s: StartedSim, node: string): Promise<FirewallWorld> {
   const fw = s.api.cluster.firewall;
-  const groups: Record<string, PveFwRule[]> = {};
+  const groups: ApiWorldLike['cluster']['groups'] = [];
   for (const g of (await fw.groups.$get()) as { group: string }[]) {
-    groups[g.group] = (await fw.groups.$(g.group).$get()) as PveFwRule[];
+    groups.push({ group: g.group, rules: (await fw.groups.$(g.group).$get()) as ApiRuleLike[] });
   }
-  const ipsets: PveIpSets = {};
+  const ipsets: ApiIpSetLike[] = [];
   for (const set of (await fw.ipset.$get()) as { name: string }[]) {
-    ipsets[set.name] = await fw.ipset.$(set.name).$get();
+    ipsets.push({ name: set.name, entries: await fw.ipset.$(set.name).$get() });
   }
-  const guests: FirewallGuest[] = [];
+  const guests: ApiWorldLike['guests'] = {};
   for (const ct of await s.api.nodes.$(node).lxc.$get()) {
-    const api = s.api.nodes.$(node).lxc.$(Number(ct.vmid));
+    const vmid = Number(ct.vmid);
+    const api = s.api.nodes.$(node).lxc.$(vmid);
     const config = (await api.config.$get()) as Record<string, unknown>;
-    const gIpsets: PveIpSets = {};
+    const gIpsets: ApiIpSetLike[] = [];
     for (const set of (await api.firewall.ipset.$get()) as { name: string }[]) {
-      gIpsets[set.name] = await api.firewall.ipset.$(set.name).$get();
+      gIpsets.push({ name: set.name, entries: await api.firewall.ipset.$(set.name).$get() });
     }
-    guests.push({
-      vmid: Number(ct.vmid),
-      name: typeof config['hostname'] === 'string' ? config['hostname'] : '',
+    const nics = Object.fromEntries(
+      Object.entries(config).filter((e): e is [string, string] => /^net\d+$/.test(e[0])),
+    );
+    guests[String(vmid)] = {
+      vmid,
       node,
-      type: 'lxc',
       options: await api.firewall.options.$get(),
-      rules: (await api.firewall.rules.$get()) as PveFwRule[],
+      rules: (await api.firewall.rules.$get()) as ApiRuleLike[],
       ipsets: gIpsets,
       aliases: await api.firewall.aliases.$get(),
-      nics: guestNics('lxc', config),
-    });
+      nics,
+    };
   }
   const network = await s.api.nodes.$(node).network.$get({ type: 'any_bridge' });
-  return {
+  return worldFromApi({
     cluster: {
       options: await fw.options.$get(),
       groups,
@@ -59,7 +62,7 @@ async function readWorld(s: StartedSim, node: string): Promise<FirewallWorld> {
     },
     guests,
     bridges: network.map((n) => ({ name: n.iface, ...(n.cidr ? { cidr: n.cidr } : {}) })),
-  };
+  });
 }
 
 describe('reachability from the simulator over HTTP', () => {

@@ -8,6 +8,7 @@ import {
   guestNics,
   reachability,
   renderMatrix,
+  worldFromApi,
 } from '../../../../src/kinds/firewall-policy/reachability/index.js';
 import { baseWorld, byVmid, result, rules } from './world-builder.js';
 
@@ -155,5 +156,38 @@ describe('reachability: the matrix', () => {
     assert.ok(!m.sources.some((s) => s.id === 'bridge:vmbr9'));
     assert.ok(!m.cells.some((c) => c.from === 'bridge:vmbr1' && c.to === 'guest:200/net0'));
     assert.ok(!m.cells.some((c) => c.from === 'guest:100/net0' && c.to === 'guest:200/net0'));
+  });
+  test('worldFromApi: raw reader items become the input; odd field types are dropped', () => {
+    const w = worldFromApi({
+      cluster: {
+        options: { enable: 1, digest: 'x' },
+        groups: [
+          {
+            group: 'base',
+            rules: [{ pos: 0, type: 'in', action: 'ACCEPT', macro: 'SSH', enable: 1, digest: 'd' }],
+          },
+        ],
+        ipsets: [{ name: 'admins', entries: [{ cidr: '10.1.0.0/24' }] }],
+        aliases: [],
+      },
+      guests: {
+        '100': {
+          vmid: 100,
+          node: 'pve',
+          options: { enable: 1 },
+          rules: [
+            { pos: 0, type: 'group', action: 'base', enable: 1, comment: 7, dport: { x: 1 } },
+          ],
+          nics: { net0: 'name=eth0,bridge=vmbr0,firewall=1,ip=192.168.1.10/24,type=veth' },
+        },
+      },
+      bridges: [{ name: 'vmbr1', cidr: '10.1.0.1/24' }],
+    });
+    assert.deepEqual(w.guests[0]?.rules, [{ pos: 0, type: 'group', action: 'base', enable: 1 }]);
+    assert.deepEqual(w.cluster.groups['base'], [
+      { pos: 0, type: 'in', action: 'ACCEPT', macro: 'SSH', enable: 1 },
+    ]);
+    const r = result(reachability(w), 'ipset:admins', 'guest:100/net0', 'tcp/22');
+    assert.equal(r.verdict, 'allow');
   });
 });
