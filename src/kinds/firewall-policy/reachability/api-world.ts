@@ -66,6 +66,8 @@ export function ruleFromApi(item: ApiRuleLike): PveFwRule {
     const v = item[k];
     if (typeof v === 'string' || typeof v === 'number') rule[k] = v;
   }
+  const ipversion = item['ipversion'];
+  if (typeof ipversion === 'number') rule.ipversion = ipversion;
   const icmp = item['icmp-type'];
   if (typeof icmp === 'string') rule['icmp-type'] = icmp;
   return rule;

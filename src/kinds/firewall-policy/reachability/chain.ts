@@ -87,6 +87,11 @@ function expand(rule: PveFwRule, ref: RuleRef, scope: AddrScope, ctx: ChainConte
   });
 }
 
+/** pve-firewall builds an IPv6 rule (`ipversion` 6, from its addresses or icmpv6) only into ip6tables. */
+function isV6(rule: PveFwRule): boolean {
+  return Number(rule.ipversion) === 6 || rule.proto?.toLowerCase() === 'icmpv6';
+}
+
 /** The rules of `guest`'s chain for `nic` in direction `dir`, in the order they are tried. */
 export function guestChain(
   guest: FirewallGuest,
@@ -97,14 +102,14 @@ export function guestChain(
   const out: ChainRule[] = [];
   for (const rule of byPos(guest.rules)) {
     if (rule.iface && rule.iface !== nic) continue;
-    if (!flag(rule.enable, false)) continue;
+    if (!flag(rule.enable, false) || isV6(rule)) continue;
     const ref: RuleRef = { level: 'guest', vmid: guest.vmid, pos: rule.pos, action: rule.action };
     if (rule.comment) ref.comment = rule.comment;
     if (rule.type === 'group') {
       const members = ctx.groups.get(rule.action.toLowerCase());
       if (!members) ctx.warn(`CT/VM ${guest.vmid}: no such security group '${rule.action}'`);
       for (const g of byPos(members ?? [])) {
-        if (g.type !== dir || !flag(g.enable, false)) continue;
+        if (g.type !== dir || !flag(g.enable, false) || isV6(g)) continue;
         const gref: RuleRef = { ...ref, group: rule.action, groupPos: g.pos, action: g.action };
         if (g.comment) gref.comment = g.comment;
         else delete gref.comment;

@@ -190,4 +190,18 @@ describe('reachability: the matrix', () => {
     const r = result(reachability(w), 'ipset:admins', 'guest:100/net0', 'tcp/22');
     assert.equal(r.verdict, 'allow');
   });
+  test('IPv6 rules (ipversion 6, icmpv6) are not in the IPv4 chains, so they add no probe', () => {
+    const w = world();
+    byVmid(w, 100).rules = rules(
+      { type: 'in', action: 'ACCEPT', source: 'fd00::/64', ipversion: 6, proto: 'udp' },
+      { type: 'in', action: 'ACCEPT', proto: 'icmpv6' },
+    );
+    const cell = reachability(w).cells.find(
+      (c) => c.from === 'bridge:vmbr1' && c.to === 'guest:100/net0',
+    );
+    assert.deepEqual(
+      cell?.results.map((r) => r.probe.label),
+      ['other'],
+    );
+  });
 });
