@@ -174,3 +174,18 @@ export function subtract(whole: Span, holes: Span[]): Span[] {
   }
   return parts;
 }
+
+/** The same addresses as non-overlapping sorted spans (overlapping IP set entries cut once). */
+export function union(spans: Span[]): Span[] {
+  const sorted = [...spans].sort((a, b) => a.v - b.v || (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+  const out: Span[] = [];
+  for (const s of sorted) {
+    const last = out.at(-1);
+    if (last && last.v === s.v && s.lo <= last.hi + 1n) {
+      if (s.hi > last.hi) last.hi = s.hi;
+    } else {
+      out.push({ ...s });
+    }
+  }
+  return out;
+}

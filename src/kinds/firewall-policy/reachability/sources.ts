@@ -1,12 +1,14 @@
 /**
  * The rows of the matrix: each bridge's subnet, each guest NIC, each cluster IP set and alias, and
- * "any other address" (IPv4 outside every bridge subnet and guest address).
+ * "any other address" (IPv4 outside every bridge subnet and guest address; IP sets and aliases
+ * may overlap it).
  */
 import {
   parseSpan,
   tryParseSpan,
   resolveAddr,
   subtract,
+  union,
   type AddrScope,
   type AddrSet,
   type Span,
@@ -83,7 +85,7 @@ export function sourceRows(
     if (entries.length === 0) continue;
     try {
       const member = resolveAddr(`+dc/${name}`, scope);
-      const region = member.spans;
+      const region = union(member.spans);
       const addresses = entries.map((e) => (e.nomatch ? `!${e.cidr}` : e.cidr));
       rows.push({
         row: { id: `ipset:${name}`, kind: 'ipset', label: `+${name}`, addresses },
@@ -116,7 +118,7 @@ export function sourceRows(
       id: 'other',
       kind: 'other',
       label: 'any other address',
-      addresses: ['IPv4 outside the rows above'],
+      addresses: ['IPv4 outside every bridge subnet and guest address'],
     },
     region: other,
   });

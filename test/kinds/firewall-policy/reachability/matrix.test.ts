@@ -204,4 +204,17 @@ describe('reachability: the matrix', () => {
       ['other'],
     );
   });
+  test('an IP set row with overlapping entries is cut once', () => {
+    const w = world();
+    w.cluster.ipsets = { wide: [{ cidr: '10.0.0.0/8' }, { cidr: '10.1.0.0/16' }] };
+    byVmid(w, 100).rules = rules({ type: 'in', action: 'ACCEPT', source: '10.1.0.0/16' });
+    const r = result(reachability(w), 'ipset:wide', 'guest:100/net0', 'other');
+    assert.deepEqual(
+      r.parts?.map((p) => [p.from, p.verdict]),
+      [
+        [['10.0.0.0/16', '10.2.0.0-10.255.255.255'], 'deny'],
+        [['10.1.0.0/16'], 'allow'],
+      ],
+    );
+  });
 });
