@@ -188,3 +188,14 @@ export function checkMacroConflicts(
     });
   }
 }
+
+/**
+ * The rules a macro expands to for one IP version, as `"proto dport [sport]"` templates (`-` for
+ * none); `[]` for a macro of the other version only, undefined for an unknown macro.
+ */
+export function macroTemplates(name: string, ipversion: 4 | 6): readonly string[] | undefined {
+  const macro = MACROS[preferredMacroName(name) ?? ''];
+  if (!macro) return undefined;
+  if (macro.only && macro.only !== ipversion) return [];
+  return ipversion === 6 && macro.v6 ? macro.v6 : macro.rules;
+}
