@@ -126,6 +126,7 @@ export async function applyPolicy(
       hold: h.hold,
       keepOrder: h.keepOrder,
       keepForeign: h.keepForeign,
+      otherPolicies: level.otherPolicies,
     });
     res.calls.push(...r.calls);
     res.races += r.races;

@@ -35,6 +35,10 @@ export interface DesiredWorld {
   guests: DesiredGuest[];
   /** Selected containers that do not exist (yet): waited for. */
   waitingFor: string[];
+  /** Other FirewallPolicies (their marked rules are never this policy's to remove). */
+  otherPolicies: string[];
+  /** Options another policy sets differently and wins (it comes first by name): left to it. */
+  conflicts: string[];
 }
 
 const rulesOf = (policy: string, rules: readonly FirewallRuleSpec[] | undefined): DesiredRule[] =>
@@ -72,7 +76,48 @@ export function policySelects(policy: StoredObject<FirewallPolicySpec>, ct: Stor
   );
 }
 
+/**
+ * Several policies may select one guest (or set cluster options): their rules live side by side
+ * (each manages its own markers), and an option two of them set differently goes to the policy
+ * that comes first by name; the others leave it alone and report the conflict.
+ */
 export function desiredWorld(
+  obj: StoredObject<FirewallPolicySpec>,
+  reader: Pick<ObjectReader, 'list' | 'get' | 'getStatus'>,
+): DesiredWorld {
+  const own = ownDesiredWorld(obj, reader);
+  const others = reader
+    .list('FirewallPolicy')
+    .filter(
+      (o) => o.name !== obj.name && !o.deletionRequested,
+    ) as StoredObject<FirewallPolicySpec>[];
+  own.otherPolicies = others.map((o) => o.name).sort();
+  for (const other of others.filter((o) => o.name < obj.name)) {
+    const theirs = ownDesiredWorld(other, reader);
+    const clash = (
+      target: string,
+      mine: Record<string, string | number>,
+      them: Record<string, string | number>,
+    ): void => {
+      for (const [k, v] of Object.entries(mine)) {
+        const t = them[k];
+        if (t === undefined || String(t) === String(v)) continue;
+        delete mine[k];
+        own.conflicts.push(
+          `${target} option ${k}: FirewallPolicy/${other.name} sets ${String(t)} (it comes first by name), this policy ${String(v)}`,
+        );
+      }
+    };
+    clash('cluster', own.clusterOptions, theirs.clusterOptions);
+    for (const g of own.guests) {
+      const t = theirs.guests.find((x) => x.name === g.name);
+      if (t) clash(`guest ${g.name}`, g.options, t.options);
+    }
+  }
+  return own;
+}
+
+function ownDesiredWorld(
   obj: StoredObject<FirewallPolicySpec>,
   reader: Pick<ObjectReader, 'list' | 'get' | 'getStatus'>,
 ): DesiredWorld {
@@ -86,6 +131,8 @@ export function desiredWorld(
     hosts: [],
     guests: [],
     waitingFor: [],
+    otherPolicies: [],
+    conflicts: [],
   };
   const co = spec.cluster?.options ?? {};
   if (co.enable !== undefined) out.clusterOptions['enable'] = bool(co.enable);

@@ -9,6 +9,7 @@
  * `ipsets.mgmt.entries.10.99.0.0/24`, `aliases.proxy`. A difference is drift when pxr had applied
  * this spec (`appliedSpecHash`) at that place (`levels`): a new spec or a newly selected guest is not.
  */
+import { TerminalError } from '../../core/errors.js';
 import type { PlannedChange } from '../../core/kind.js';
 import type { DesiredWorld } from './desired.js';
 import { parseRuleComment, ownerOf } from './marker.js';
@@ -45,6 +46,8 @@ export interface LevelWork {
   path: string;
   desired: DesiredRule[];
   authoritative: boolean;
+  /** Policies whose marked rules here are theirs (never removed by this one). */
+  otherPolicies: ReadonlySet<string>;
   ops: RuleOp[];
 }
 
@@ -63,12 +66,27 @@ export interface FwPlanState {
   notEnforced: string[];
 }
 
-export function currentRules(rules: readonly ApiRule[], policy: string): CurrentRule[] {
+export function currentRules(
+  rules: readonly ApiRule[],
+  policy: string,
+  others: ReadonlySet<string> = new Set(),
+): CurrentRule[] {
   return rules.map((r) => {
     const rule = fromApiRule(r);
     const mark = parseRuleComment(rule.comment);
-    return mark?.policy === policy ? { rule, key: mark.rule } : { rule };
+    if (mark?.policy === policy) return { rule, key: mark.rule };
+    return mark && others.has(mark.policy) ? { rule, otherPolicy: mark.policy } : { rule };
   });
+}
+
+/** A name taken by something pxr did not create for this policy: never taken over. */
+function notOwned(what: string, name: string, comment: string | undefined): TerminalError {
+  const owner = ownerOf(comment);
+  return new TerminalError(
+    'NotOwned',
+    `${what} ${name} already exists and is ${owner ? `FirewallPolicy/${owner}'s` : 'not managed by pxr'}; rename it in this policy`,
+    { context: { name } },
+  );
 }
 
 const on = (v: unknown): boolean => v !== undefined && Number(v) === 1;
@@ -83,6 +101,7 @@ export function planPolicy(input: {
   specHash: string;
 }): { changes: PlannedChange[]; state: FwPlanState } {
   const { policy, world, desired, observed } = input;
+  const others = new Set(desired.otherPolicies);
   const applied = observed.appliedSpecHash === input.specHash;
   const knownLevels = observed.levels ?? {};
   const changes: PlannedChange[] = [];
@@ -91,14 +110,13 @@ export function planPolicy(input: {
   const drift = (label?: string): boolean =>
     applied && (label === undefined || knownLevels[label] !== undefined);
 
+  const notEnforced: string[] = [];
   // Aliases and IP sets (cluster, owned through their comment).
   const aliasByName = new Map(world.cluster.aliases.map((a) => [a.name.toLowerCase(), a]));
   for (const a of desired.aliases) {
     const cur = aliasByName.get(a.name.toLowerCase());
     if (cur && ownerOf(cur.comment) !== policy) {
-      throw new Error(
-        `alias ${a.name} exists and is not this policy's (comment '${cur.comment ?? ''}')`,
-      );
+      throw notOwned('alias', a.name, cur.comment);
     }
     if (!cur || cur.cidr !== a.cidr || (cur.comment ?? '') !== a.comment) {
       changes.push({
@@ -114,9 +132,7 @@ export function planPolicy(input: {
   for (const s of desired.ipsets) {
     const cur = setByName.get(s.name);
     if (cur && ownerOf(cur.comment) !== policy) {
-      throw new Error(
-        `IP set ${s.name} exists and is not this policy's (comment '${cur.comment ?? ''}')`,
-      );
+      throw notOwned('IP set', s.name, cur.comment);
     }
     if (!cur) {
       changes.push({
@@ -164,9 +180,7 @@ export function planPolicy(input: {
   for (const g of desired.groups) {
     const cur = groupByName.get(g.name);
     if (cur && ownerOf(cur.comment) !== policy) {
-      throw new Error(
-        `security group ${g.name} exists and is not this policy's (comment '${cur.comment ?? ''}')`,
-      );
+      throw notOwned('security group', g.name, cur.comment);
     }
     if (!cur) {
       changes.push({
@@ -184,15 +198,31 @@ export function planPolicy(input: {
   for (const h of desired.hosts) {
     const cur = world.hosts[h.node]?.rules ?? [];
     const label = `hosts.${h.node}`;
-    levels.push(levelWork(policy, label, hostRulesPath(h.node), cur, h.rules, input.authoritative));
+    levels.push(
+      levelWork(
+        { policy, others },
+        label,
+        hostRulesPath(h.node),
+        cur,
+        h.rules,
+        input.authoritative,
+      ),
+    );
+    // Proxmox's default for a host is on; someone may have switched it off.
+    const hostEnable = world.hosts[h.node]?.options['enable'];
+    if (hostEnable !== undefined && !on(hostEnable))
+      notEnforced.push(
+        `the host firewall of ${h.node} is off (/nodes/${h.node}/firewall/options enable)`,
+      );
   }
-  const notEnforced: string[] = [];
   for (const g of desired.guests) {
     const read = world.guests[String(g.vmid)];
     if (!read) continue;
     const label = `guests.${g.name}`;
     const path = `${guestFwPath(g)}/rules`;
-    levels.push(levelWork(policy, label, path, read.rules, g.rules, input.authoritative));
+    levels.push(
+      levelWork({ policy, others }, label, path, read.rules, g.rules, input.authoritative),
+    );
     const set: Record<string, string | number> = {};
     for (const [k, v] of Object.entries(g.options)) {
       const actual = read.options[k];
@@ -242,7 +272,7 @@ export function planPolicy(input: {
   for (const [label, path] of Object.entries(knownLevels)) {
     if (targeted.has(label) || label.startsWith('groups.')) continue;
     const cur = ruleListAt(world, path);
-    if (cur) levels.push(levelWork(policy, label, path, cur, [], false));
+    if (cur) levels.push(levelWork({ policy, others }, label, path, cur, [], false));
   }
   // Groups, IP sets and aliases this policy owns and no longer names: removed after the rules.
   for (const g of world.cluster.groups) {
@@ -294,20 +324,23 @@ function ruleListAt(world: FirewallWorld, path: string): ApiRule[] | undefined {
 }
 
 function levelWork(
-  policy: string,
+  policy: string | { policy: string; others: ReadonlySet<string> },
   label: string,
   path: string,
   current: readonly ApiRule[],
   desired: DesiredRule[],
   authoritative: boolean,
 ): LevelWork & { current: CurrentRule[] } {
-  const cur = currentRules(current, policy);
+  const { policy: name, others } =
+    typeof policy === 'string' ? { policy, others: new Set<string>() } : policy;
+  const cur = currentRules(current, name, others);
   return {
     label,
     path,
     desired,
     authoritative,
     current: cur,
+    otherPolicies: others,
     ops: planRuleList(cur, desired, { authoritative }).ops,
   };
 }

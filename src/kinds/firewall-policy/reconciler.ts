@@ -130,6 +130,8 @@ export function createFirewallPolicyReconciler(
             reason: 'NotRemoved',
             message,
           }));
+          for (const message of plan.state.desired.conflicts)
+            events.push({ type: 'Warning', reason: 'PolicyConflict', message });
           if (r.races > 0)
             events.push({
               type: 'Warning',

@@ -25,6 +25,8 @@ export interface CurrentRule {
   rule: StoredRule;
   /** This policy's rule name, from the marker; undefined for any other rule. */
   key?: string;
+  /** Marked by another FirewallPolicy that exists: never removed, even by an authoritative policy. */
+  otherPolicy?: string;
 }
 
 export interface DesiredRule {
@@ -41,6 +43,8 @@ export interface RulePlanOptions {
   keepForeign?: boolean;
   /** Do not move existing rules (order drift held); missing rules are still placed. */
   keepOrder?: boolean;
+  /** Other FirewallPolicies: their marked rules are read as theirs (see `CurrentRule`). */
+  otherPolicies?: ReadonlySet<string>;
 }
 
 export type RuleOp =
@@ -63,6 +67,7 @@ interface Item {
   id: string;
   rule: StoredRule;
   key?: string;
+  otherPolicy?: string;
 }
 
 /** Longest increasing subsequence (indices into `xs`). */
@@ -101,6 +106,7 @@ export function planRuleList(
     id: `c${i}`,
     rule: c.rule,
     ...(c.key ? { key: c.key } : {}),
+    ...(c.otherPolicy ? { otherPolicy: c.otherPolicy } : {}),
   }));
   const desiredKeys = new Set(desiredIn.map((d) => d.key));
   // A held rule that is absent is not created; a held rule present keeps its fields.
@@ -111,7 +117,7 @@ export function planRuleList(
   const byKey = new Map<string, Item>();
   for (const it of items) {
     if (it.key === undefined) {
-      if (opts.authoritative && !opts.keepForeign) deletes.add(it.id);
+      if (opts.authoritative && !opts.keepForeign && !it.otherPolicy) deletes.add(it.id);
       continue;
     }
     if (hold.has(it.key) && !desiredKeys.has(it.key)) continue;

@@ -34,6 +34,7 @@ export async function readRuleList(
   pve: PveClient,
   path: string,
   policy: string,
+  others: ReadonlySet<string> = new Set(),
 ): Promise<RuleListRead> {
   const raw = (await pve.get<Record<string, unknown>[]>(path)) ?? [];
   const sorted = [...raw].sort((a, b) => Number(a['pos']) - Number(b['pos']));
@@ -42,7 +43,8 @@ export async function readRuleList(
     rules: sorted.map((r) => {
       const rule = fromApiRule(r);
       const mark = parseRuleComment(rule.comment);
-      return mark?.policy === policy ? { rule, key: mark.rule } : { rule };
+      if (mark?.policy === policy) return { rule, key: mark.rule };
+      return mark && others.has(mark.policy) ? { rule, otherPolicy: mark.policy } : { rule };
     }),
   };
 }
@@ -103,7 +105,7 @@ export async function syncRuleList(
   hooks: { beforeWrite?: (op: RuleOp) => Promise<void> | void } = {},
 ): Promise<SyncResult> {
   const out: SyncResult = { calls: [], races: 0, unsafe: 0 };
-  let read = await readRuleList(pve, path, policy);
+  let read = await readRuleList(pve, path, policy, opts.otherPolicies);
   // Bounded: a person editing faster than pxr gets the remaining work in the next pass.
   for (let replans = 0; replans <= 20; replans++) {
     const plan = planRuleList(read.rules, desired, opts);
@@ -118,10 +120,10 @@ export async function syncRuleList(
       } catch (err) {
         if (!isPveApiError(err, 'DIGEST_MISMATCH')) throw err;
         out.races++;
-        read = await readRuleList(pve, path, policy);
+        read = await readRuleList(pve, path, policy, opts.otherPolicies);
         break;
       }
-      read = await readRuleList(pve, path, policy);
+      read = await readRuleList(pve, path, policy, opts.otherPolicies);
       if (
         !sameList(
           read.rules.map((r) => r.rule),

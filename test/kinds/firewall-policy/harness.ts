@@ -62,6 +62,8 @@ export function policy(
 export class FwHarness {
   readonly status = new Map<string, Status>();
   readonly containers = new Map<string, StoredObject>();
+  /** Other FirewallPolicies the store holds (as `ctx.list` shows them). */
+  readonly policies = new Map<string, StoredObject<FirewallPolicySpec>>();
   readonly events: { name: string; reason: string; message: string }[] = [];
   pve: PveClient;
   rec = createFirewallPolicyReconciler({ pve: undefined as unknown as PveClient });
@@ -155,7 +157,7 @@ export class FwHarness {
           kind === 'AppContainer'
             ? [...this.containers.values()]
             : kind === 'FirewallPolicy'
-              ? objs
+              ? [...[...this.policies.values()].filter((p) => !byName.has(p.name)), ...objs]
               : [];
         return all.filter((o) =>
           Object.entries(selector ?? {}).every(([k, v]) => o.labels[k] === v),

@@ -369,3 +369,54 @@ describe('FirewallPolicy selection and enforcement', () => {
     );
   });
 });
+
+describe('FirewallPolicy: several policies on one guest, names taken by others', () => {
+  let h: FwHarness;
+  before(async () => {
+    h = await FwHarness.start();
+    await h.container('app-01', 501, { tier: 'app' });
+  });
+  after(() => h.close());
+
+  const entry = (rule: string, policyIn: 'DROP' | 'REJECT', dport: string) => ({
+    name: 'apps',
+    select: { labels: { tier: 'app' } },
+    options: { policy_in: policyIn },
+    rules: [
+      { name: rule, type: 'in' as const, action: 'ACCEPT', proto: 'tcp', dport, enable: true },
+    ],
+  });
+
+  it("rules of two policies live side by side; an authoritative one leaves the other policy's rules; an option both set goes to the first by name", async () => {
+    const a = policy('a-base', { guests: [entry('http', 'DROP', '80')] });
+    const b = policy('b-extra', {
+      mode: 'authoritative',
+      guests: [entry('metrics', 'REJECT', '9100')],
+    });
+    h.policies.set(a.name, a);
+    h.policies.set(b.name, b);
+    await h.pass(a);
+    h.guestFw(501)!.rules.push({ type: 'in', action: 'ACCEPT', enable: 1, comment: 'by hand' });
+    await h.pass(b);
+    assert.deepEqual(comments(h.guestFw(501)!.rules), ['pxr:b-extra/metrics', 'pxr:a-base/http']);
+    assert.equal(h.guestFw(501)!.options['policy_in'], 'DROP', 'a-base comes first by name');
+    assert.ok(
+      h.events.some(
+        (e) => e.name === 'b-extra' && e.reason === 'PolicyConflict' && /policy_in/.test(e.message),
+      ),
+    );
+    // Both converged: neither undoes the other.
+    assert.deepEqual((await h.plan(a)).changes, []);
+    assert.deepEqual((await h.plan(b)).changes, []);
+  });
+
+  it('a group, IP set or alias of the same name that pxr did not create for this policy stalls it (NotOwned)', async () => {
+    await h.pve.post('/cluster/firewall/groups', { group: 'web', comment: 'made by hand' });
+    const p = policy('c-web', { groups: [{ name: 'web', rules: [] }] });
+    const r = await h.rec.plan!(h.ctx([p]), [p]);
+    const err = r.get('c-web');
+    assert.ok(err instanceof Error);
+    assert.match(err.message, /security group web already exists and is not managed by pxr/);
+    assert.equal((err as { reason?: string }).reason, 'NotOwned');
+  });
+});
