@@ -23,7 +23,7 @@ const MATCH_FIELDS = [
 ] as const;
 const NONE = '\u0000none';
 /** Above this many probes, only single rules and pairs are probed. */
-const MAX_PROBES = 4096;
+const MAX_PROBES = 1024;
 
 export type Probe = Record<string, string>;
 export type Verdict = string;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { PveClient } from '../../../src/pve/types.js';
 import type { FirewallPolicySpec } from '../../../src/kinds/firewall-policy/spec.js';
+import { readPolicyWorld } from '../../../src/kinds/firewall-policy/world-for-policy.js';
 import { FwHarness, policy } from './harness.js';
 
 const SPEC: Partial<FirewallPolicySpec> = {
@@ -183,6 +184,23 @@ describe('FirewallPolicy reconciler (simulator, real client)', () => {
       assert.deepEqual((await h.plan(p)).changes, []);
     });
   }
+
+  it('readPolicyWorld (the describe seam) gives the Proxmox-shaped state the policy concerns', async () => {
+    const w = await readPolicyWorld(h.pve, p, h.ctx([p]));
+    assert.deepEqual(w.guestNames, { '301': 'web-01' });
+    const g = w.world.guests['301']!;
+    assert.deepEqual(
+      g.rules.map((r) => [r.pos, r.type, r.action]),
+      [
+        [0, 'in', 'DROP'],
+        [1, 'group', 'web'],
+        [2, 'in', 'ACCEPT'],
+      ],
+    );
+    assert.match(g.nics['net0']!, /firewall=1/);
+    assert.equal(w.world.cluster.groups.find((x) => x.group === 'web')?.rules.length, 2);
+    assert.ok(w.world.cluster.ipsets.some((s) => s.name === 'mgmt' && s.entries.length === 2));
+  });
 
   it('drift under pxr/drift: alert is reported, not corrected', async () => {
     const alerting = policy('tenants', SPEC, { annotations: { 'pxr/drift': 'alert' } });

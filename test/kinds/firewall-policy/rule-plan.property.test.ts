@@ -94,7 +94,7 @@ describe('rule list planner (property, on the simulator)', () => {
     let total = 0;
     let baseline = 0;
     let fallbacks = 0;
-    for (let round = 0; round < 60; round++) {
+    for (let round = 0; round < 150; round++) {
       const { current, desired, packets } = randomLists(rng);
       const authoritative = rng() < 0.3;
       s.sim.state.firewall.groups['proptest'] = { rules: current.map((r) => ({ ...r })) as never };
