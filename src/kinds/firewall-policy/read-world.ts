@@ -62,6 +62,22 @@ export const hostRulesPath = (node: string): string =>
 export const guestFwPath = (g: GuestRef): string =>
   apiPath('/nodes/{node}/lxc/{vmid}/firewall', { node: g.node, vmid: g.vmid });
 
+/** At most this many reads in flight per step: kind to pveproxy, and to the pass's abort signal. */
+const READS_IN_FLIGHT = 3;
+
+async function mapLimited<T, R>(items: readonly T[], fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, items.length) }, worker));
+  return out;
+}
+
 const sorted = (rules: ApiRule[] | null | undefined): ApiRule[] =>
   [...(rules ?? [])].sort((a, b) => Number(a.pos) - Number(b.pos));
 
@@ -86,20 +102,16 @@ export async function readFirewallWorld(
     pve.get<{ name: string; comment?: string }[]>(`${clusterPath}/ipset`),
     pve.get<ApiAlias[]>(`${clusterPath}/aliases`),
   ]);
-  const groups = await Promise.all(
-    (groupList ?? []).map(async (g) => ({
-      group: g.group,
-      ...(g.comment ? { comment: g.comment } : {}),
-      rules: sorted(await pve.get<ApiRule[]>(groupPath(g.group))),
-    })),
-  );
-  const ipsets = await Promise.all(
-    (setList ?? []).map(async (s) => ({
-      name: s.name,
-      ...(s.comment ? { comment: s.comment } : {}),
-      entries: (await pve.get<ApiIpSet['entries']>(`${clusterPath}/ipset/${s.name}`)) ?? [],
-    })),
-  );
+  const groups = await mapLimited(groupList ?? [], async (g) => ({
+    group: g.group,
+    ...(g.comment ? { comment: g.comment } : {}),
+    rules: sorted(await pve.get<ApiRule[]>(groupPath(g.group))),
+  }));
+  const ipsets = await mapLimited(setList ?? [], async (s) => ({
+    name: s.name,
+    ...(s.comment ? { comment: s.comment } : {}),
+    entries: (await pve.get<ApiIpSet['entries']>(`${clusterPath}/ipset/${s.name}`)) ?? [],
+  }));
   const world: FirewallWorld = {
     cluster: {
       options: options ?? {},
@@ -115,36 +127,32 @@ export async function readFirewallWorld(
     hosts: {},
     guests: {},
   };
-  await Promise.all(
-    [...new Set(scope.nodes)].map(async (node) => {
-      const base = apiPath('/nodes/{node}/firewall', { node });
-      const [o, r] = await Promise.all([
+  await mapLimited([...new Set(scope.nodes)], async (node) => {
+    const base = apiPath('/nodes/{node}/firewall', { node });
+    const [o, r] = await Promise.all([
+      pve.get<ApiOptions>(`${base}/options`),
+      pve.get<ApiRule[]>(`${base}/rules`),
+    ]);
+    world.hosts[node] = { options: o ?? {}, rules: sorted(r) };
+  });
+  await mapLimited(scope.guests, async (g) => {
+    const base = guestFwPath(g);
+    const read = await guestOrGone(() =>
+      Promise.all([
         pve.get<ApiOptions>(`${base}/options`),
         pve.get<ApiRule[]>(`${base}/rules`),
-      ]);
-      world.hosts[node] = { options: o ?? {}, rules: sorted(r) };
-    }),
-  );
-  await Promise.all(
-    scope.guests.map(async (g) => {
-      const base = guestFwPath(g);
-      const read = await guestOrGone(() =>
-        Promise.all([
-          pve.get<ApiOptions>(`${base}/options`),
-          pve.get<ApiRule[]>(`${base}/rules`),
-          pve.get<Record<string, unknown>>(
-            apiPath('/nodes/{node}/lxc/{vmid}/config', { node: g.node, vmid: g.vmid }),
-          ),
-        ]),
-      );
-      if (!read) return;
-      const [o, r, config] = read;
-      const nics: Record<string, string> = {};
-      for (const [k, v] of Object.entries(config ?? {})) {
-        if (/^net\d+$/.test(k) && typeof v === 'string') nics[k] = v;
-      }
-      world.guests[String(g.vmid)] = { ...g, options: o ?? {}, rules: sorted(r), nics };
-    }),
-  );
+        pve.get<Record<string, unknown>>(
+          apiPath('/nodes/{node}/lxc/{vmid}/config', { node: g.node, vmid: g.vmid }),
+        ),
+      ]),
+    );
+    if (!read) return;
+    const [o, r, config] = read;
+    const nics: Record<string, string> = {};
+    for (const [k, v] of Object.entries(config ?? {})) {
+      if (/^net\d+$/.test(k) && typeof v === 'string') nics[k] = v;
+    }
+    world.guests[String(g.vmid)] = { ...g, options: o ?? {}, rules: sorted(r), nics };
+  });
   return world;
 }
