@@ -27,6 +27,11 @@ const entryPath = (name: string, cidr: string): string =>
   apiPath('/cluster/firewall/ipset/{name}/{cidr}', { name, cidr });
 const aliasPath = (name: string): string => apiPath('/cluster/firewall/aliases/{name}', { name });
 
+/**
+ * What a level's sync must leave alone: every rule whose change the runtime did not admit — held
+ * (drift under `alert`) or dropped (an ignored field) — keeps its fields and place; moves and the
+ * removal of unmanaged rules happen only when admitted.
+ */
 function heldFor(
   level: LevelWork,
   plan: AdmittedPlan,
@@ -37,17 +42,15 @@ function heldFor(
   keepForeign: boolean;
 } {
   const prefix = `${level.label}.rules.`;
-  const admitted = plan.changes.filter((c) => c.field.startsWith(prefix)).map((c) => c.field);
-  const held = plan.held
-    .filter((c) => c.field.startsWith(prefix))
-    .map((c) => c.field.slice(prefix.length));
-  // Changes dropped altogether (ignored fields) are neither admitted nor held: keep them too.
-  const hold = new Set(held.filter((k) => k !== 'order' && k !== 'unmanaged'));
+  const admitted = new Set(
+    plan.changes.filter((c) => c.field.startsWith(prefix)).map((c) => c.field.slice(prefix.length)),
+  );
+  const planned = new Set(level.ops.flatMap((o) => (o.op !== 'move' && o.key ? [o.key] : [])));
   return {
-    any: admitted.length > 0,
-    hold,
-    keepOrder: held.includes('order') || !admitted.includes(`${prefix}order`),
-    keepForeign: held.includes('unmanaged') || !admitted.includes(`${prefix}unmanaged`),
+    any: admitted.size > 0,
+    hold: new Set([...planned].filter((k) => !admitted.has(k))),
+    keepOrder: !admitted.has('order'),
+    keepForeign: !admitted.has('unmanaged'),
   };
 }
 

@@ -212,6 +212,23 @@ describe('FirewallPolicy reconciler (simulator, real client)', () => {
     assert.equal(h.guestFw(301)!.rules[2]!.source, '10.10.0.5');
   });
 
+  it('pxr/drift-ignore on one rule: that rule is left as edited, the others still corrected', async () => {
+    const ignoring = policy('tenants', SPEC, {
+      annotations: { 'pxr/drift-ignore': 'guests.web-01.rules.ssh' },
+    });
+    h.guestFw(301)!.rules[2]!.source = '10.10.0.99';
+    h.guestFw(301)!.rules[0]!.enable = 0;
+    const out = await h.pass(ignoring);
+    assert.deepEqual(
+      (out.drift ?? []).map((d) => d.field),
+      ['guests.web-01.rules.no-mgmt'],
+    );
+    assert.equal(h.guestFw(301)!.rules[2]!.source, '10.10.0.99');
+    assert.equal(h.guestFw(301)!.rules[0]!.enable, 1);
+    await h.pass(p);
+    assert.equal(h.guestFw(301)!.rules[2]!.source, '10.10.0.5');
+  });
+
   it('merge keeps a hand-made rule where it is; authoritative removes it as drift', async () => {
     h.guestFw(301)!.rules.splice(1, 0, {
       type: 'in',
