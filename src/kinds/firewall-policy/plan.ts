@@ -269,14 +269,17 @@ export function planPolicy(input: {
 
   // Levels pxr wrote to before and no longer targets (a guest deselected, a host dropped).
   const targeted = new Set(levels.map((l) => l.label));
+  const stale = new Set<string>();
   for (const [label, path] of Object.entries(knownLevels)) {
     if (targeted.has(label) || label.startsWith('groups.')) continue;
     const cur = ruleListAt(world, path);
+    stale.add(label);
     if (cur) levels.push(levelWork({ policy, others }, label, path, cur, [], false));
   }
   // Groups, IP sets and aliases this policy owns and no longer names: removed after the rules.
   for (const g of world.cluster.groups) {
     if (ownerOf(g.comment) !== policy || desired.groups.some((d) => d.name === g.group)) continue;
+    stale.add(`groups.${g.group}`);
     levels.push(levelWork(policy, `groups.${g.group}`, groupPath(g.group), g.rules, [], true));
     changes.push({
       field: `groups.${g.group}`,
@@ -310,8 +313,12 @@ export function planPolicy(input: {
       drift: false,
     });
   }
-  for (const l of levels)
-    changes.push(...levelChanges(l, knownLevels[l.label] !== undefined && applied));
+  // Leaving a guest that is no longer selected (or a group no longer named) follows a change of
+  // the selection, not of Proxmox: never drift.
+  for (const l of levels) {
+    const known = knownLevels[l.label] !== undefined && !stale.has(l.label);
+    changes.push(...levelChanges(l, known && applied));
+  }
   return { changes, state: { world, desired, levels, options, notEnforced } };
 }
 

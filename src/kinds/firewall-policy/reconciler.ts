@@ -109,6 +109,11 @@ export function createFirewallPolicyReconciler(
             else if (!t.empty) levels[t.label] = t.path;
             else delete levels[t.label];
           }
+          // A container destroyed took its rules with it: nothing left to find there.
+          for (const [label, path] of Object.entries(levels)) {
+            const gone = scopeOfPaths([path]).guests[0];
+            if (gone && !plan.state.world.guests[String(gone.vmid)]) delete levels[label];
+          }
           const observed: FwObserved = { appliedSpecHash: o.specHash, levels };
           const missing = plan.state.notEnforced;
           const outcome: ObjectOutcome = {

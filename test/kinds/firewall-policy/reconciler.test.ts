@@ -382,6 +382,22 @@ describe('FirewallPolicy selection and enforcement', () => {
     assert.deepEqual(comments(h.guestFw(402)?.rules), ['pxr:dbs/pg']);
   });
 
+  it("a container relabelled out of the selector loses the policy's rules; a destroyed one is forgotten", async () => {
+    const p = policy('dbs', spec);
+    await h.pass(p);
+    assert.deepEqual(comments(h.guestFw(402)?.rules), ['pxr:dbs/pg']);
+    h.guestFw(402)!.rules.push({ type: 'in', action: 'DROP', enable: 1, comment: 'by hand' });
+    h.object('db-02', { tier: 'retired' });
+    const plan = await h.plan(p);
+    const c = plan.changes.find((x) => x.field === 'guests.db-02.rules.pg');
+    assert.equal(c?.drift, false);
+    await h.pass(p);
+    assert.deepEqual(comments(h.guestFw(402)?.rules), ['by hand']);
+    const levels = h.status.get('dbs')!.observed['levels'] as Record<string, string>;
+    assert.equal(levels['guests.db-02'], undefined);
+    assert.ok(levels['guests.db-01']);
+  });
+
   it('without enforce: Ready, NotEnforced names the cluster switch, the guest switch and the NIC', async () => {
     await h.container('db-03', 403, { tier: 'db' }, false);
     const p = policy('dbs', spec);
