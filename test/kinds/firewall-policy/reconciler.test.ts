@@ -382,7 +382,7 @@ describe('FirewallPolicy selection and enforcement', () => {
     assert.deepEqual(comments(h.guestFw(402)?.rules), ['pxr:dbs/pg']);
   });
 
-  it("a container relabelled out of the selector loses the policy's rules; a destroyed one is forgotten", async () => {
+  it("a container relabelled out of the selector loses the policy's rules (not drift), hand-made ones stay", async () => {
     const p = policy('dbs', spec);
     await h.pass(p);
     assert.deepEqual(comments(h.guestFw(402)?.rules), ['pxr:dbs/pg']);
