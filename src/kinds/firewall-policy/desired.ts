@@ -55,6 +55,15 @@ export function normalEntryCidr(cidr: string): string {
   }
 }
 
+/** The stored form of an alias (`/32` dropped, host bits kept as Proxmox keeps them). */
+export function normalAliasCidr(cidr: string): string {
+  try {
+    return parseIpOrCidr(cidr).cidr;
+  } catch {
+    return cidr;
+  }
+}
+
 export function selectedContainers(
   entry: NonNullable<FirewallPolicySpec['guests']>[number],
   reader: Pick<ObjectReader, 'list'>,
@@ -160,12 +169,16 @@ function ownDesiredWorld(
       entries: (s.entries ?? []).map((e) => ({
         cidr: normalEntryCidr(e.cidr),
         ...(e.nomatch ? { nomatch: 1 as const } : {}),
-        ...(e.comment ? { comment: e.comment } : {}),
+        ...(e.comment?.trim() ? { comment: e.comment.trim() } : {}),
       })),
     });
   }
   for (const a of spec.aliases ?? []) {
-    out.aliases.push({ name: a.name, cidr: a.cidr, comment: ownerComment(policy, a.comment) });
+    out.aliases.push({
+      name: a.name,
+      cidr: normalAliasCidr(a.cidr),
+      comment: ownerComment(policy, a.comment),
+    });
   }
   for (const h of spec.hosts ?? [])
     out.hosts.push({ node: h.node, rules: rulesOf(policy, h.rules) });

@@ -12,11 +12,15 @@ import { FwHarness, policy } from './harness.js';
 
 const SPEC: Partial<FirewallPolicySpec> = {
   enforce: true,
-  aliases: [{ name: 'proxy', cidr: '10.20.0.1' }],
+  // Written as Proxmox would not store them: pxr compares the stored forms (no endless diff).
+  aliases: [{ name: 'proxy', cidr: '10.20.0.1/32' }],
   ipsets: [
     {
       name: 'mgmt',
-      entries: [{ cidr: '10.99.0.0/24' }, { cidr: '10.99.0.7', nomatch: true, comment: 'printer' }],
+      entries: [
+        { cidr: '10.99.0.5/24' },
+        { cidr: '10.99.0.7/32', nomatch: true, comment: ' printer ' },
+      ],
     },
   ],
   groups: [
