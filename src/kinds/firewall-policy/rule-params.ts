@@ -41,7 +41,7 @@ export function toStoredRule(policy: string, r: FirewallRuleSpec): StoredRule {
     if (r.macro) out.macro = preferredMacroName(r.macro) ?? r.macro;
     for (const k of ['source', 'dest', 'proto', 'dport', 'sport', 'log', 'icmp-type'] as const) {
       const v = r[k];
-      if (v !== undefined && v !== '') out[k] = v;
+      if (v !== undefined && v !== '') out[k] = String(v);
     }
   }
   if (r.iface) out.iface = r.iface;

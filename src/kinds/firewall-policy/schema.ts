@@ -59,12 +59,18 @@ export const firewallRuleSchema = {
     },
     dest: { type: 'string', description: 'Destination addresses, in the same forms as `source`.' },
     sport: {
-      type: 'string',
+      anyOf: [
+        { type: 'string', description: 'Ports, ranges or service names.' },
+        { type: 'integer', minimum: 0, maximum: 65535, description: 'One port.' },
+      ],
       description: 'Source ports or ranges (`80`, `8000:8080`, `http,https`); needs `proto`.',
     },
     dport: {
-      type: 'string',
-      description: 'Destination ports or ranges (`22`, `8000:8080`); needs `proto`.',
+      anyOf: [
+        { type: 'string', description: 'Ports, ranges or service names.' },
+        { type: 'integer', minimum: 0, maximum: 65535, description: 'One port.' },
+      ],
+      description: 'Destination ports or ranges (`22`, `8000:8080`, or a number); needs `proto`.',
     },
     iface: {
       type: 'string',

@@ -142,6 +142,7 @@ export function validateFirewallPolicy(doc: ManifestDoc): SemanticIssue[] {
         if (k === 'name') continue;
         if (k === 'enable') raw.enable = v === false ? 0 : 1;
         else if (typeof v === 'string') raw[k] = v;
+        else if (typeof v === 'number') raw[k] = String(v);
       }
       try {
         verifyRule(raw, env, refs);
