@@ -31,6 +31,11 @@ const benches: Bench[] = [
     title: 'AppContainer: 1,000 containers on 4 nodes, 10 ms API latency',
     load: async () => (await import('./app-container-sweep.js')).benchAppContainers,
   },
+  {
+    name: 'firewall',
+    title: 'FirewallPolicy: writes per edit of a 30-rule group vs delete-all-and-recreate',
+    load: async () => (await import('./firewall-rules.js')).benchFirewallRules,
+  },
 ];
 
 const usage = `usage: npm run bench [-- NAME ...]   (default: all)
