@@ -208,6 +208,8 @@ describe('the periodic re-list', () => {
     clock.advance(1_000);
     await waitFor('the re-list', () => snapshots.length === 3);
     assert.equal(snapshots[2]?.readAt, clock.now());
+    // The next re-list is armed once the delivery has settled, a few turns after the snapshot.
+    await waitFor('the next re-list armed on the clock', () => clock.pending() > 0);
     clock.advance(60_000);
     await waitFor('the next re-list', () => snapshots.length === 4);
   });
