@@ -209,13 +209,16 @@ describe('manager', () => {
     };
     const x = rig([kind('Bridge', r)]);
     x.manager.applySnapshot(snap([doc('Bridge', 'a')]));
-    await waitFor('the reconcile started', () => started);
+    await waitFor('the reconcile started', () => started, 20_000, 0);
     const stopping = x.manager.stop(5000);
     x.clock.advance(5000);
     assert.equal(await stopping, false);
     assert.equal(signal?.aborted, true);
-    await waitFor('the aborted pass recorded', () =>
-      x.store.status.get({ kind: 'Bridge', name: 'a' }),
+    await waitFor(
+      'the aborted pass recorded',
+      () => x.store.status.get({ kind: 'Bridge', name: 'a' }),
+      20_000,
+      0,
     );
     assert.deepEqual(conditionsOf(x.store, 'Bridge', 'a').Ready, ['False', 'ReconcileError']);
   });

@@ -32,7 +32,7 @@ function gatedHandler(): {
       next?.();
     },
     waitStarted: async (n) => {
-      await waitFor(`${n} reconciles started`, () => started.length >= n);
+      await waitFor(`${n} reconciles started`, () => started.length >= n, 20_000, 0);
     },
     maxActivePerKey: () => maxPerKey,
   };

@@ -1,4 +1,7 @@
-/** Polls `cond` until it holds (no fixed sleeps in tests); fails naming `what` after `timeoutMs`. */
+/**
+ * Polls `cond` every `everyMs` (0: every turn of the event loop) until it holds (no fixed sleeps in
+ * tests); fails naming `what` after `timeoutMs`.
+ */
 export async function waitFor<T>(
   what: string,
   cond: () => T | undefined | false | Promise<T | undefined | false>,
@@ -7,9 +10,6 @@ export async function waitFor<T>(
 ): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
-  // The first tries only yield to the event loop: in-process work (a manual clock, a queue) usually
-  // gets there within a few turns, and a 25 ms timer per try would dominate such tests.
-  let quick = 50;
   for (;;) {
     try {
       const v = await cond();
@@ -21,6 +21,8 @@ export async function waitFor<T>(
       throw new Error(
         `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
       );
-    await new Promise((r) => (quick-- > 0 ? setImmediate(r) : setTimeout(r, everyMs)));
+    // everyMs 0: only yield to the event loop between tries, for in-process work (a manual clock,
+    // a queue) that gets there within a few turns, where a timer per try would dominate the test.
+    await new Promise((r) => (everyMs === 0 ? setImmediate(r) : setTimeout(r, everyMs)));
   }
 }

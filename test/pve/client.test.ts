@@ -309,7 +309,7 @@ describe('Proxmox client transport', () => {
     let answered = 0;
     while (answered < 10) {
       const expected = Math.min(3, 10 - answered);
-      await waitFor('all requests held', () => held.length === expected);
+      await waitFor('all requests held', () => held.length === expected, 20_000, 0);
       // Give any request beyond the cap every chance to show up before checking.
       for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
       assert.equal(held.length, expected);
@@ -341,13 +341,13 @@ describe('Proxmox client transport', () => {
       let result: string | undefined;
       const waiting = waitTask(pve, 'pve', upid, { clock, pollMs: 1000 }).then((r) => (result = r));
       const polls = (): number => pve.calls()['GET /nodes/{node}/tasks/{upid}/status']?.count ?? 0;
-      await waitFor('the first status poll', () => polls() === 1);
+      await waitFor('the first status poll', () => polls() === 1, 20_000, 0);
       // Nothing happens until the clock moves: no real timer is involved.
       assert.equal(result, undefined);
       for (let i = 0; i < 120 && result === undefined; i++) {
         const n = polls();
         clock.advance(1000);
-        await waitFor('the next status poll', () => polls() > n || result !== undefined);
+        await waitFor('the next status poll', () => polls() > n || result !== undefined, 20_000, 0);
       }
       await waiting;
       assert.equal(result, 'OK');

@@ -167,7 +167,7 @@ void describe('authentication failure delay', () => {
         return r;
       });
       // Wait until the request is parked on the clock, then release it.
-      await waitFor('the request parked on the clock', () => clock.pending() > 0);
+      await waitFor('the request parked on the clock', () => clock.pending() > 0, 20_000, 0);
       assert.equal(done, false);
       clock.advance(3000);
       const r = await p;

@@ -43,7 +43,7 @@ void describe('fault injection and control', () => {
       done = true;
       return r;
     });
-    await waitFor('the request parked on the sim clock', () => clock.pending() > 0);
+    await waitFor('the request parked on the sim clock', () => clock.pending() > 0, 20_000, 0);
     clock.advance(799);
     await new Promise((r) => setImmediate(r));
     assert.equal(done, false);
