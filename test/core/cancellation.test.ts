@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPveClient } from '../../src/pve/client.js';
 import { startSim } from '../helpers/sim.js';
+import { waitFor } from '../helpers/wait.js';
 import { doc, FakeReconciler, kind, rig, silentLog, snap } from './helpers.js';
 
 describe('cancellation: ctx.signal reaches the Proxmox client', () => {
@@ -44,8 +45,7 @@ describe('cancellation: ctx.signal reaches the Proxmox client', () => {
       y.manager.applySnapshot(snap([doc('Bridge', 'a')]));
       // Two more timers on the clock: the reconcile timeout, and the simulator sleeping on the call.
       const inSim = (): boolean => y.clock.pending() >= base + 2;
-      for (let i = 0; i < 2000 && !inSim(); i++) await new Promise((res) => setTimeout(res, 5));
-      assert.ok(inSim(), 'the call reached the simulator');
+      await waitFor('the call reached the simulator', inSim);
       y.clock.advance(60_000);
       await y.manager.waitForIdle();
       assert.equal(failures.length, 1);

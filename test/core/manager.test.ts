@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitFor } from '../helpers/wait.js';
 import pino from 'pino';
 import { ManualClock } from '../../src/core/clock.js';
 import { dependentsOf, Manager } from '../../src/core/manager.js';
@@ -208,15 +209,17 @@ describe('manager', () => {
     };
     const x = rig([kind('Bridge', r)]);
     x.manager.applySnapshot(snap([doc('Bridge', 'a')]));
-    for (let i = 0; i < 1000 && !started; i++) await new Promise((res) => setImmediate(res));
-    assert.ok(started);
+    await waitFor('the reconcile started', () => started, 20_000, 0);
     const stopping = x.manager.stop(5000);
     x.clock.advance(5000);
     assert.equal(await stopping, false);
     assert.equal(signal?.aborted, true);
-    for (let i = 0; i < 1000 && !x.store.status.get({ kind: 'Bridge', name: 'a' }); i++) {
-      await new Promise((res) => setImmediate(res));
-    }
+    await waitFor(
+      'the aborted pass recorded',
+      () => x.store.status.get({ kind: 'Bridge', name: 'a' }),
+      20_000,
+      0,
+    );
     assert.deepEqual(conditionsOf(x.store, 'Bridge', 'a').Ready, ['False', 'ReconcileError']);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitFor } from '../helpers/wait.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { WorkQueue } from '../../src/core/work-queue.js';
 
@@ -31,9 +32,7 @@ function gatedHandler(): {
       next?.();
     },
     waitStarted: async (n) => {
-      for (let i = 0; i < 1000 && started.length < n; i++)
-        await new Promise((r) => setImmediate(r));
-      assert.ok(started.length >= n, `expected ${n} starts, got ${started.length}`);
+      await waitFor(`${n} reconciles started`, () => started.length >= n, 20_000, 0);
     },
     maxActivePerKey: () => maxPerKey,
   };

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bridgeDoc, startHarness, type Harness } from './harness.js';
 import { waitFor } from '../helpers/wait.js';
+import { waitForPasses } from '../helpers/passes.js';
 
 describe('the API bridge', () => {
   let h: Harness;
@@ -66,7 +67,9 @@ describe('the API bridge', () => {
       'object released',
       () => !h.app.store.describe({ kind: 'Bridge', name: 'uplink' }),
     );
-    await new Promise((r) => setTimeout(r, 500));
+    // Two more passes of the node (one key): at least one whole pass after the release, the one
+    // that would have deleted or re-ported vmbr0.
+    await waitForPasses(h.app.manager, 'Bridge', 2);
     assert.equal(vmbr0()?.bridge_ports, 'eno1', 'vmbr0 still there, still on eno1');
     assert.equal(vmbr0()?.cidr, '192.168.100.10/24');
   });

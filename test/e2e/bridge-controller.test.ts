@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bridgeDoc, startHarness, type Harness } from './harness.js';
 import { waitFor } from '../helpers/wait.js';
+import { waitForPasses } from '../helpers/passes.js';
 import { dyingClient, type DyingClient } from '../kinds/bridge/dying-client.js';
 import { waitTask } from '../helpers/wait-task.js';
 
@@ -188,7 +189,9 @@ describe('Bridge controller end to end', () => {
         .listEvents({ limit: 200 })
         .find((e) => e.reason === 'PruneRefused' && e.type === 'Warning'),
     );
-    await new Promise((r) => setTimeout(r, 600)); // more than one resync: still nothing pruned
+    // Two more Bridge passes of the node (one key here): at least one whole resync pass ran after the
+    // refusal, and still nothing is pruned.
+    await waitForPasses(h.app.manager, 'Bridge', 2);
     assert.ok(active(h, 'vmbr1') && active(h, 'vmbr2') && active(h, 'vmbr10'));
     assert.equal(
       h.app.store.listObjects('Bridge').filter((v) => v.object.deletionRequested).length,

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { runCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
+import { waitForPasses } from '../helpers/passes.js';
 import { waitTask } from '../helpers/wait-task.js';
 import { Receiver } from '../alerts/receiver.js';
 import { bridgeDoc, startHarness, type Harness } from './harness.js';
@@ -85,8 +86,17 @@ describe('drift left in place is seen everywhere, and told once', () => {
         .bridge_ports,
       'eno3',
     );
-    // Several resyncs and group intervals later: still one alert, one WARN.
-    await new Promise((r) => setTimeout(r, 2_000));
+    // Four more Bridge passes (one key, resyncs 300 ms apart on the clock) see the drift still
+    // there, and span more than a group wait plus a group interval (700 ms): whatever the passes or
+    // the notifier's clock (reminders) would announce is in the outbox by then, and the notifier fans
+    // the outbox out. A second alert would be a delivery, sent or held back by the group interval:
+    // there is one, sent. One WARN.
+    await waitForPasses(h.app.manager, 'Bridge', 4);
+    await waitFor('the outbox fanned out', () => h.app.store.alerts.pending().length === 0);
+    assert.deepEqual(
+      h.app.store.deliveries.list().map((d) => [d.sink, d.state]),
+      [['hook', 'sent']],
+    );
     assert.equal(sink.requests.length, 1);
     assert.equal(
       lines.slice(mark).filter((l) => l.level >= 40 && l.msg.startsWith('drift')).length,

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { waitFor } from '../helpers/wait.js';
+import { waitForPasses } from '../helpers/passes.js';
 import { waitTask } from '../helpers/wait-task.js';
 import { bridgeDoc, startHarness, type Harness } from './harness.js';
 
@@ -81,7 +82,9 @@ describe('logs a person can watch', () => {
       h.app.store.drift.list({ kind: 'Bridge', name: 'lan' }).some((d) => d.corrected),
     );
     await h.app.manager.waitForIdle();
-    await new Promise((r) => setTimeout(r, 3 * RESYNC_MS)); // and a few quiet resyncs after it
+    // And a few quiet resyncs after it: three more passes of the node's bridges (one key), so at
+    // least two whole passes after the correction had their chance to warn again.
+    await waitForPasses(h.app.manager, 'Bridge', 3);
     // The drift is one WARN. (A pass that lands between the person's staging and their apply also
     // warns, once, about their pending change: a different event, and a true one.)
     const warn = lines.slice(mark).filter((l) => l.level >= 40 && l.msg.startsWith('drift'));

@@ -13,6 +13,7 @@ import { parseUpid } from '../../src/pve/upid.js';
 import { ManualClock, systemClock } from '../../src/core/clock.js';
 import type { PveClient } from '../../src/pve/types.js';
 import { waitTask } from '../helpers/wait-task.js';
+import { waitFor } from '../helpers/wait.js';
 
 function captureLogger(): { logger: pino.Logger; text: () => string } {
   let buf = '';
@@ -24,12 +25,6 @@ function captureLogger(): { logger: pino.Logger; text: () => string } {
   });
   const logger = pino({ level: 'trace', redact: [...PVE_REDACT_PATHS] }, stream);
   return { logger, text: () => buf };
-}
-
-/** Polls `cond` (yielding to I/O between tries) until it holds or `max` tries are spent. */
-async function until(cond: () => boolean, max = 2000): Promise<void> {
-  for (let i = 0; i < max && !cond(); i++) await new Promise((r) => setImmediate(r));
-  assert.ok(cond(), 'condition not reached');
 }
 
 describe('Proxmox client against the simulator', () => {
@@ -314,7 +309,7 @@ describe('Proxmox client transport', () => {
     let answered = 0;
     while (answered < 10) {
       const expected = Math.min(3, 10 - answered);
-      await until(() => held.length === expected);
+      await waitFor('all requests held', () => held.length === expected, 20_000, 0);
       // Give any request beyond the cap every chance to show up before checking.
       for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
       assert.equal(held.length, expected);
@@ -346,13 +341,13 @@ describe('Proxmox client transport', () => {
       let result: string | undefined;
       const waiting = waitTask(pve, 'pve', upid, { clock, pollMs: 1000 }).then((r) => (result = r));
       const polls = (): number => pve.calls()['GET /nodes/{node}/tasks/{upid}/status']?.count ?? 0;
-      await until(() => polls() === 1);
+      await waitFor('the first status poll', () => polls() === 1, 20_000, 0);
       // Nothing happens until the clock moves: no real timer is involved.
       assert.equal(result, undefined);
       for (let i = 0; i < 120 && result === undefined; i++) {
         const n = polls();
         clock.advance(1000);
-        await until(() => polls() > n || result !== undefined);
+        await waitFor('the next status poll', () => polls() > n || result !== undefined, 20_000, 0);
       }
       await waiting;
       assert.equal(result, 'OK');

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitFor } from '../helpers/wait.js';
 import proxmoxApi from 'proxmox-api';
 import { ManualClock } from '../../src/core/clock.js';
 import type { EndpointDef } from '../../src/sim/types.js';
@@ -166,9 +167,7 @@ void describe('authentication failure delay', () => {
         return r;
       });
       // Wait until the request is parked on the clock, then release it.
-      for (let i = 0; i < 5000 && clock.pending() === 0; i++) {
-        await new Promise((r) => setImmediate(r));
-      }
+      await waitFor('the request parked on the clock', () => clock.pending() > 0, 20_000, 0);
       assert.equal(done, false);
       clock.advance(3000);
       const r = await p;

@@ -1,6 +1,7 @@
 /** `pxr sim`: what it prints, HTTPS with a pinnable fingerprint, bad arguments and bad state files. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitFor } from '../helpers/wait.js';
 import { PassThrough } from 'node:stream';
 import { request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
@@ -14,11 +15,6 @@ function capture(): { stream: PassThrough; text: () => string } {
   let buf = '';
   stream.on('data', (d: Buffer) => (buf += d.toString()));
   return { stream, text: () => buf };
-}
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(cond(), 'condition not reached');
 }
 
 function getTls(
@@ -56,7 +52,7 @@ void describe('pxr sim', () => {
       { stdout: out.stream, stderr: err.stream },
       { signal: ac.signal },
     );
-    await until(() => out.text().includes('example:'));
+    await waitFor('the example printed', () => out.text().includes('example:'));
     const text = out.text();
     const url = /listening on (https:\/\/127\.0\.0\.1:\d+)\/api2\/json/.exec(text)?.[1];
     assert.ok(url, text);
@@ -88,7 +84,7 @@ void describe('pxr sim', () => {
         },
         { signal: ac.signal },
       );
-      await until(() => out.text().includes('example:'));
+      await waitFor('the example printed', () => out.text().includes('example:'));
       const url = /listening on (http:\/\/127\.0\.0\.1:\d+\/api2\/json)/.exec(out.text())?.[1];
       assert.ok(url, out.text());
       const t0 = performance.now();

@@ -4,6 +4,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { createSimulator } from '../../src/sim/simulator.js';
 import { rawRequest, startSim } from '../helpers/sim.js';
 import type { StartedSim } from '../helpers/sim.js';
+import { waitFor } from '../helpers/wait.js';
 
 async function control(
   s: StartedSim,
@@ -27,12 +28,6 @@ async function get(s: StartedSim, path: string): ReturnType<typeof rawRequest> {
   return rawRequest(`${s.url}/api2/json${path}`, { headers: { Authorization: s.authHeader } });
 }
 
-/** Yields to the event loop until `cond` holds (bounded), for requests parked on a ManualClock. */
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 5000 && !cond(); i++) await new Promise((r) => setImmediate(r));
-  assert.ok(cond(), 'condition not reached');
-}
-
 void describe('fault injection and control', () => {
   let s: StartedSim;
   const clock = new ManualClock();
@@ -48,7 +43,7 @@ void describe('fault injection and control', () => {
       done = true;
       return r;
     });
-    await until(() => clock.pending() > 0);
+    await waitFor('the request parked on the sim clock', () => clock.pending() > 0, 20_000, 0);
     clock.advance(799);
     await new Promise((r) => setImmediate(r));
     assert.equal(done, false);

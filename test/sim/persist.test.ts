@@ -7,15 +7,10 @@ import { ManualClock } from '../../src/core/clock.js';
 import { PxrError } from '../../src/core/errors.js';
 import { createSimulator } from '../../src/sim/simulator.js';
 import { startSim } from '../helpers/sim.js';
+import { waitFor } from '../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pxr-sim-state-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Polls (bounded) until `cond` holds: file writes finish on the event loop. */
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(cond(), 'condition not reached');
-}
 
 void describe('--state FILE persistence', () => {
   void test('state survives a restart: stop writes it, the next start reads it', async () => {
@@ -56,17 +51,22 @@ void describe('--state FILE persistence', () => {
     const sim = createSimulator({ statePath: path, clock, persistDebounceMs: 1000 });
     await sim.init();
     clock.advance(1000);
-    await until(() => existsSync(path));
+    await waitFor('the first state file written', () => existsSync(path));
     sim.state.clusterName = 'changed';
     sim.context.touch();
+    // The debounce is a timer on the manual clock: 999 ms on, it has not fired (still pending), so
+    // no write was started, whatever the event loop does next.
+    const timers = clock.pending();
     clock.advance(999);
-    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(clock.pending(), timers, 'the debounce timer has not fired at 999 ms');
     assert.notEqual(
       (JSON.parse(readFileSync(path, 'utf8')) as { clusterName: string }).clusterName,
       'changed',
     );
     clock.advance(1);
-    await until(
+    assert.equal(clock.pending(), timers - 1, 'the debounce timer fired at 1000 ms');
+    await waitFor(
+      'the debounced write of the change',
       () =>
         (JSON.parse(readFileSync(path, 'utf8')) as { clusterName: string }).clusterName ===
         'changed',

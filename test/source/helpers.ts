@@ -1,4 +1,4 @@
-/** Temp folders of manifests and polling for the source tests. */
+/** Temp folders of manifests for the source tests (and the shared `waitFor`). */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,15 +18,5 @@ export function write(root: string, rel: string, text: string): void {
   writeFileSync(p, text);
 }
 
-/** Polls `cond` every 20 ms until it holds; fails with `what` after `timeoutMs`. */
-export async function waitFor(
-  what: string,
-  cond: () => boolean,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The one polling helper of the tests (kept importable from here for the source tests). */
+export { waitFor } from '../helpers/wait.js';

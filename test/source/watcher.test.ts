@@ -171,11 +171,13 @@ describe('watcher lifecycle', () => {
     const root = temp();
     write(root, 'a.yaml', bridgeYaml('a'));
     const { w, snapshots } = await started(root);
+    // A second, open watcher on the same folder with the same debounce is the witness: once it has
+    // delivered b.yaml, the file event happened and its debounce window passed.
+    const witness = await started(root);
     await w.close();
     const n = snapshots.length;
     write(root, 'b.yaml', bridgeYaml('b', 'vmbr2'));
-    // Nothing to poll for when nothing must happen: give a debounce-sized window a chance to fire.
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the open watcher delivered b.yaml', () => witness.names().includes('b=vmbr2'));
     assert.equal(snapshots.length, n);
   });
 });
@@ -206,6 +208,8 @@ describe('the periodic re-list', () => {
     clock.advance(1_000);
     await waitFor('the re-list', () => snapshots.length === 3);
     assert.equal(snapshots[2]?.readAt, clock.now());
+    // The next re-list is armed once the delivery has settled, a few turns after the snapshot.
+    await waitFor('the next re-list armed on the clock', () => clock.pending() > 0);
     clock.advance(60_000);
     await waitFor('the next re-list', () => snapshots.length === 4);
   });
