@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
-import type { KindDefinition, Reconciler } from '../core/kind.js';
+import type { KindDefinition, ObjectReader, Reconciler, StoredObject } from '../core/kind.js';
 import type { PveClient } from '../pve/types.js';
 
 export interface KindDeps {
@@ -20,7 +20,22 @@ export interface KindDeps {
   shared<T>(key: string, create: () => T): T;
 }
 
+/** A live view of an object that `pxr describe` computes from Proxmox (reads only). */
+export interface Inspection {
+  /** Section heading, e.g. `Reachability`. */
+  title: string;
+  /** The human text, as `pxr describe` prints it under the heading. */
+  text: string;
+  /** The same, JSON-serialisable, for `pxr describe -o json`. */
+  json: unknown;
+}
+
 export interface KindModule<Spec = Record<string, unknown>> extends KindDefinition<Spec> {
+  /** `pxr describe`'s live section for this kind, computed from Proxmox when one is configured. */
+  inspect?(
+    obj: StoredObject<Spec>,
+    deps: { pve: PveClient; reader: ObjectReader },
+  ): Promise<Inspection>;
   /** `tuning`: this kind's entry of the composition root's overrides ({} when none). */
   createReconciler(deps: KindDeps, tuning: Readonly<Record<string, unknown>>): Reconciler<Spec>;
 }

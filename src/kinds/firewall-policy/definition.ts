@@ -1,6 +1,7 @@
 /** The FirewallPolicy kind as the registry lists it: schema, checks, CLI names, columns, watches, reconciler. */
 import type { KindModule } from '../kind-module.js';
 import { firewallPolicyColumns } from './columns.js';
+import { inspectFirewallPolicy } from './inspect.js';
 import { createFirewallPolicyReconciler, type FirewallPolicyDeps } from './reconciler.js';
 import { firewallPolicySpecSchema } from './schema.js';
 import type { FirewallPolicySpec } from './spec.js';
@@ -17,6 +18,7 @@ export const firewallPolicyKind: KindModule<FirewallPolicySpec> = {
   dependsOn: ['AppContainer'],
   watches: firewallPolicyWatches,
   columns: firewallPolicyColumns,
+  inspect: inspectFirewallPolicy,
   createReconciler: (deps, tuning) =>
     createFirewallPolicyReconciler({ ...(tuning as Partial<FirewallPolicyDeps>), pve: deps.pve }),
 };
