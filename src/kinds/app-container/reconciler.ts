@@ -38,6 +38,7 @@ import {
   withSecrets,
 } from './create.js';
 import { applianceLan, joinSpec, memberMac } from './appliance-join.js';
+import type { LxcMachine } from './engine.js';
 import { finalizeOne } from './finalize.js';
 import { claimCt, claimedCt, releaseCt } from './ownership.js';
 import { readOrMissing, scanByMarker } from './locate.js';
@@ -78,7 +79,7 @@ function settled(p: Pass, extra: ObjectOutcome, waiting?: string): CtPlan {
   };
 }
 
-export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
+export class AppContainerReconciler implements Reconciler<AppContainerSpec>, LxcMachine {
   readonly cache: ObservationCache;
   private readonly sh: Shared;
 
@@ -101,7 +102,16 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
 
   async plan(ctx: PlanContext, objs: Obj[]): Promise<Map<string, ObjectPlan | Error>> {
     const out = new Map<string, ObjectPlan | Error>();
-    for (const obj of objs) out.set(obj.name, await this.planObject(ctx, obj, this.resolve(obj)));
+    for (const obj of objs) {
+      let spec: ResolvedSpec;
+      try {
+        spec = this.resolve(obj);
+      } catch (err) {
+        out.set(obj.name, asError(err));
+        continue;
+      }
+      out.set(obj.name, await this.planObject(ctx, obj, spec));
+    }
     return out;
   }
 

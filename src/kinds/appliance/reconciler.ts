@@ -34,7 +34,7 @@ import type { DnsmasqLayout } from '../../appliance/render/dnsmasq.js';
 import type { ApplianceService, ServiceName } from '../../appliance/services/types.js';
 import type { Transport } from '../../appliance/transport/types.js';
 import type { PveClient } from '../../pve/types.js';
-import { AppContainerReconciler } from '../app-container/reconciler.js';
+import { lxcMachine, type LxcMachine } from '../app-container/engine.js';
 import type { SecretReader } from '../app-container/create.js';
 import type { LxcEngine } from '../app-container/pass.js';
 import { buildModel, selectMembers } from './members.js';
@@ -111,12 +111,13 @@ function isApplianceState(v: unknown): v is ApplianceState {
 }
 
 export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
-  readonly ct: AppContainerReconciler;
+  /** The appliance's container, through the machinery shared with AppContainer. */
+  readonly ct: LxcMachine;
   /** Uids whose simulated appliance was already set up in this process (its state is in memory). */
   private readonly primed = new Set<string>();
 
   constructor(private readonly deps: ApplianceDeps) {
-    this.ct = new AppContainerReconciler({
+    this.ct = lxcMachine({
       pve: deps.pve,
       clock: deps.clock,
       ...(deps.readSecret ? { readSecret: deps.readSecret } : {}),

@@ -1,10 +1,10 @@
 /**
  * The appliance's three services through its transport: planned (observed and diffed, reading
- * only), then each applied whole from the desired model (or, when some difference was held by the
- * drift policy, only reported), and its result becomes
- * a condition (`DnsmasqReady`, `NftablesReady`, `CaddyReady`), drift items, actions and warning events.
- * A service that fails does not stop the others: each reports on its own. The lease file is read last
- * (actual addresses of DHCP members).
+ * only), then each applied whole from the desired model, or only reported when one of its
+ * differences was held by the drift policy. Each becomes a condition (`DnsmasqReady`,
+ * `NftablesReady`, `CaddyReady`), drift items, actions and warning events. A service that fails
+ * does not stop the others: each reports on its own. The lease file is read last (actual addresses
+ * of DHCP members).
  */
 import type { Clock } from '../../core/clock.js';
 import { PxrError, TerminalError } from '../../core/errors.js';
