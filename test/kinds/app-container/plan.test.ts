@@ -152,4 +152,24 @@ describe('AppContainer plan: observe → plan → apply', () => {
     ok(await r.h.pass(edited));
     assert.equal(simCt(r, VMID)?.config['swap'], 256);
   });
+
+  test('adopting plans the takeover without claiming; unreadable fields are unknown', async () => {
+    const upid = await r.pve.post<string>('/nodes/pve/lxc', {
+      vmid: 7301,
+      ostemplate: 'local:vztmpl/alpine-3.20-default_20240908_amd64.tar.xz',
+      rootfs: 'local-lvm:2',
+      hostname: 'handmade',
+    });
+    await waitTaskByHand(r, upid);
+    const adopter = ct('handmade', { vmid: 7301, adopt: true, state: 'stopped' });
+    const p = await plan(adopter);
+    assert.deepEqual(p.unknown, ['template', 'auth.password', 'auth.sshPublicKeys']);
+    assert.ok(
+      p.changes.some((c) => c.field === 'description' && !c.drift),
+      JSON.stringify(p.changes.map((c) => c.field)),
+    );
+    assert.deepEqual(r.h.store.inventory.listByOwner(adopter.uid), [], 'plan claims nothing');
+    ok(await r.h.pass(adopter));
+    assert.equal(r.h.store.inventory.listByOwner(adopter.uid).length, 1, 'apply claims it');
+  });
 });
