@@ -37,6 +37,7 @@ import {
 } from './normalize.js';
 import { parseProps } from './propstring.js';
 import { memberHost, memberIp, memberUrls } from './appliance-join.js';
+import { specAliases } from './spec-names.js';
 import { teardownStep } from './teardown.js';
 import {
   alreadyInState,
@@ -154,9 +155,12 @@ export async function planConverge(
   if (!recreate) {
     for (const f of config.fields) {
       const resize = /\.size$/.test(f.field);
+      // Spec paths are the AppContainer's; another kind's container (Appliance) names them its way.
+      const aliases = p.obj.kind === 'AppContainer' ? specAliases(f.field) : undefined;
       changes.push({
         ...f,
         calls: [resize ? `PUT ${path(loc, '/resize')}` : `PUT ${path(loc, '/config')}`],
+        ...(aliases ? { aliases } : {}),
         drift: isDrift,
       });
     }

@@ -84,7 +84,14 @@ describe('AppContainer plan: observe → plan → apply', () => {
     const edited = withSpec(obj, { resources: { memory: 1024 } });
     const p = await plan(edited);
     assert.deepEqual(p.changes, [
-      { field: 'memory', desired: '1024', actual: '512', calls: [CONFIG], drift: false },
+      {
+        field: 'memory',
+        desired: '1024',
+        actual: '512',
+        calls: [CONFIG],
+        aliases: ['resources.memory'],
+        drift: false,
+      },
     ]);
     assert.equal(simCt(r, VMID)?.config['memory'], 512, 'planning changed nothing');
     ok(await r.h.pass(edited));
@@ -96,8 +103,20 @@ describe('AppContainer plan: observe → plan → apply', () => {
     await byHand({ cores: 3 });
     const p = await plan(obj);
     assert.deepEqual(p.changes, [
-      { field: 'cores', desired: '1', actual: '3', calls: [CONFIG], drift: true },
+      {
+        field: 'cores',
+        desired: '1',
+        actual: '3',
+        calls: [CONFIG],
+        aliases: ['resources.cores'],
+        drift: true,
+      },
     ]);
+    // pxr/drift-ignore by the manifest's name of the field: neither reported nor corrected.
+    const ignoring = { ...obj, annotations: { 'pxr/drift-ignore': 'resources.cores' } };
+    const left = ok(await r.h.pass(ignoring));
+    assert.equal(left.drift, undefined);
+    assert.equal(simCt(r, VMID)?.config['cores'], 3);
     assert.equal(simCt(r, VMID)?.config['cores'], 3);
     const o = ok(await r.h.pass(obj));
     assert.deepEqual(o.drift, [{ field: 'cores', desired: '1', actual: '3' }]);
@@ -147,7 +166,14 @@ describe('AppContainer plan: observe → plan → apply', () => {
     // Not drift: the spec changed since the last converged pass, so swap is set to the new value.
     const p = await plan(edited);
     assert.deepEqual(p.changes, [
-      { field: 'swap', desired: '256', actual: '0', calls: [CONFIG], drift: false },
+      {
+        field: 'swap',
+        desired: '256',
+        actual: '0',
+        calls: [CONFIG],
+        aliases: ['resources.swap'],
+        drift: false,
+      },
     ]);
     ok(await r.h.pass(edited));
     assert.equal(simCt(r, VMID)?.config['swap'], 256);
