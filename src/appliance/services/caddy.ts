@@ -47,12 +47,12 @@ export class CaddyService implements ApplianceService<unknown> {
     return diffJson(renderCaddy(desired, this.layout), observed, 'caddy');
   }
 
-  async apply(desired: ApplianceDesired): Promise<ServiceReport> {
+  async apply(desired: ApplianceDesired, observed?: unknown): Promise<ServiceReport> {
     const issues = validateDesired(desired);
     if (issues.length > 0)
       throw new TerminalError('InvalidApplianceSpec', issues.join('; '), { context: { issues } });
     const config = renderCaddy(desired, this.layout);
-    const drift = diffJson(config, await this.observe(), 'caddy');
+    const drift = diffJson(config, observed ?? (await this.observe()), 'caddy');
     const actions: string[] = [];
     if (drift.length > 0) {
       const r = await this.admin.load(config);

@@ -96,12 +96,12 @@ export class DnsmasqService implements ApplianceService<DnsmasqObserved> {
     return diffDnsmasq(renderDnsmasq(desired, this.layout), observed);
   }
 
-  async apply(desired: ApplianceDesired): Promise<ServiceReport> {
+  async apply(desired: ApplianceDesired, observed?: DnsmasqObserved): Promise<ServiceReport> {
     const issues = validateDesired(desired);
     if (issues.length > 0)
       throw new TerminalError('InvalidApplianceSpec', issues.join('; '), { context: { issues } });
     const files = renderDnsmasq(desired, this.layout);
-    const before = await this.observe();
+    const before = observed ?? (await this.observe());
     const drift = diffDnsmasq(files, before);
     const actions: string[] = [];
     const mainChanged = before.main !== files.main;

@@ -84,13 +84,13 @@ export class NftService implements ApplianceService<NftObserved> {
     return diffNft(nftModel(desired), wantsIpForward(desired), observed);
   }
 
-  async apply(desired: ApplianceDesired): Promise<ServiceReport> {
+  async apply(desired: ApplianceDesired, observed?: NftObserved): Promise<ServiceReport> {
     const issues = validateDesired(desired);
     if (issues.length > 0)
       throw new TerminalError('InvalidApplianceSpec', issues.join('; '), { context: { issues } });
     const model = nftModel(desired);
     const forward = wantsIpForward(desired);
-    const before = await this.observe();
+    const before = observed ?? (await this.observe());
     const drift = diffNft(model, forward, before);
     const actions: string[] = [];
     if (drift.some((d) => d.field.startsWith('nftables.'))) {

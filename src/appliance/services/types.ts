@@ -37,7 +37,8 @@ export interface ApplianceService<Observed> {
   readonly name: ServiceName;
   observe(): Promise<Observed>;
   diff(desired: ApplianceDesired, observed: Observed): DriftItem[];
-  apply(desired: ApplianceDesired): Promise<ServiceReport>;
+  /** `observed`: what `observe` returned just before (a plan's read), to skip reading again. */
+  apply(desired: ApplianceDesired, observed?: Observed): Promise<ServiceReport>;
 }
 
 /** Lines of `a` not in `b` (order kept), for drift items that name only what changed in a file. */

@@ -1,13 +1,14 @@
 /**
- * Converging a container that exists and is ours: compare the normalised config (pending-merged)
- * with the spec, apply the difference with ONE digest-guarded `PUT /config` (re-read and re-planned
- * once when someone edited in between), grow disks through `PUT /resize` tasks, surface pending
- * changes (`PendingRestart`, or a reboot under `restartPolicy: onChange`), refuse impossible changes
- * (shrink: terminal; create-only fields: `RequiresReplace`), then match the power state.
+ * A container that exists and is ours, in two steps. `planConverge` (read-only) compares the
+ * normalised config (pending-merged) with the spec and lists every difference as a planned change:
+ * config fields (ONE `PUT /config`), disk growth (`PUT /resize`), create-only fields (replacement),
+ * pending changes waiting for a reboot, and the power state. `applyConverge` carries out only what
+ * the runtime admitted: the digest-guarded PUT (re-read and re-planned once when someone edited in
+ * between), one resize task, a reboot under `restartPolicy: onChange`, start/shutdown; it refuses
+ * impossible changes (shrink: terminal; create-only fields: `RequiresReplace`).
  */
-import { isFieldIgnored } from '../../core/drift-policy.js';
 import { TerminalError } from '../../core/errors.js';
-import type { Condition, DriftItem, ObjectOutcome } from '../../core/kind.js';
+import type { AdmittedPlan, Condition, ObjectOutcome, PlannedChange } from '../../core/kind.js';
 import { isPveApiError } from '../../pve/errors.js';
 import {
   lxcInterfaces,
@@ -21,9 +22,8 @@ import {
 import type { Params } from '../../pve/types.js';
 import {
   describeFields,
-  isEmptyPlan,
+  onlyFields,
   planChanges,
-  withoutIgnored,
   type ConfigPlan,
   type FieldChange,
 } from './diff.js';
@@ -35,9 +35,9 @@ import {
   MANAGED_KEYS,
   observedState,
 } from './normalize.js';
-import type { GuestEntry } from './observe-cache.js';
 import { parseProps } from './propstring.js';
 import { memberHost, memberIp, memberUrls } from './appliance-join.js';
+import { specAliases } from './spec-names.js';
 import { teardownStep } from './teardown.js';
 import {
   alreadyInState,
@@ -47,15 +47,9 @@ import {
   taskStarted,
   type Pass,
 } from './pass.js';
+import type { ConvergeFacts, Located } from './plan-state.js';
 
-export interface Located {
-  vmid: number;
-  node: string;
-  entry: GuestEntry | undefined;
-  /** Whether `entry` was read after pxr last changed this container. */
-  entryFresh: boolean;
-  read: LxcConfigRead;
-}
+export type { Located } from './plan-state.js';
 
 type Cond = Omit<Condition, 'lastTransitionTime'>;
 
@@ -97,34 +91,147 @@ function updateParams(pl: ConfigPlan, digest: string): Params {
   return params;
 }
 
-/** Applies the config part of the plan; returns the fresh read afterwards (or the same one). */
+function pendingManaged(read: LxcConfigRead, withNet1: boolean): string[] {
+  const managed = new Set<string>(MANAGED_KEYS);
+  if (!withNet1) managed.delete('net1');
+  return read.pendingKeys.filter((k) => managed.has(k) || /^(mp\d+|rootfs)$/.test(k));
+}
+
+const path = (loc: Located, tail = ''): string => `/nodes/${loc.node}/lxc/${loc.vmid}${tail}`;
+
+/** Whether the shared list's power state is worth asking again before acting on it. */
+function wrongState(p: Pass, st: string | undefined): boolean {
+  return p.spec.state === 'running' ? st !== 'running' : st === 'running';
+}
+
+/** Reads nothing but the power state (when the shared list may be stale) and plans. */
+export async function planConverge(
+  p: Pass,
+  loc: Located,
+): Promise<{ changes: PlannedChange[]; facts: ConvergeFacts }> {
+  const s = p.spec;
+  const obs = p.obs;
+  obs.vmid = loc.vmid;
+  obs.node = loc.node;
+  delete obs.phase;
+  const seen = observedState(loc.read.effective, true);
+  if (obs.mac === undefined && seen.mac !== undefined) obs.mac = seen.mac;
+
+  const isDrift = obs.appliedSpecHash === p.obj.specHash;
+  const config = plan(p, loc.read);
+  if (config.shrink.length > 0) {
+    throw new TerminalError(
+      'DiskShrink',
+      `cannot shrink a disk of CT ${loc.vmid} (${describeFields(config.shrink)}): Proxmox can only grow disks; restore the size in git`,
+    );
+  }
+  const replace = [...identityReplace(p, loc), ...config.replace];
+  const recreate = replace.length > 0 && s.replacePolicy === 'recreate';
+  const pending = pendingManaged(loc.read, s.net1 !== undefined);
+  let status = loc.entryFresh && loc.entry ? loc.entry.status : undefined;
+  let statusFresh = false;
+  // The shared list may be seconds old: before acting on it (or calling it drift), ask again; a
+  // destructive act (replacement) always asks.
+  if (
+    recreate ||
+    status === undefined ||
+    status === 'unknown' ||
+    wrongState(p, status) ||
+    pending.length > 0
+  ) {
+    status = (await lxcStatus(p.sh.deps.pve, loc.node, loc.vmid)).status;
+    statusFresh = true;
+  }
+  const changes: PlannedChange[] = [];
+  const replaceCalls = recreate
+    ? [
+        ...(status === 'running' ? [`POST ${path(loc, '/status/shutdown')}`] : []),
+        `DELETE ${path(loc)}`,
+        `POST /nodes/${s.node}/lxc`,
+      ]
+    : [];
+  // Create-only fields are spec changes: without `recreate` they only raise RequiresReplace.
+  for (const f of replace) changes.push({ ...f, calls: replaceCalls, drift: false });
+  if (!recreate) {
+    for (const f of config.fields) {
+      const resize = /\.size$/.test(f.field);
+      // Spec paths are the AppContainer's; another kind's container (Appliance) names them its way.
+      const aliases = p.obj.kind === 'AppContainer' ? specAliases(f.field) : undefined;
+      changes.push({
+        ...f,
+        calls: [resize ? `PUT ${path(loc, '/resize')}` : `PUT ${path(loc, '/config')}`],
+        ...(aliases ? { aliases } : {}),
+        drift: isDrift,
+      });
+    }
+    if (status === 'running' && pending.length > 0 && s.restartPolicy === 'onChange') {
+      if (s.state === 'running')
+        changes.push({
+          field: 'pending',
+          desired: [],
+          actual: pending,
+          calls: [`POST ${path(loc, '/status/reboot')}`],
+          drift: false,
+        });
+    }
+    if (s.state === 'running' && status !== 'running') {
+      changes.push({
+        field: 'state',
+        desired: 'running',
+        actual: status,
+        calls: [`POST ${path(loc, '/status/start')}`],
+        drift: isDrift,
+      });
+    } else if (s.state === 'stopped' && status === 'running') {
+      changes.push({
+        field: 'state',
+        desired: 'stopped',
+        actual: status,
+        calls: [`POST ${path(loc, '/status/shutdown')}`],
+        drift: isDrift,
+      });
+    }
+  }
+  return {
+    changes,
+    facts: {
+      config,
+      replace,
+      status,
+      statusFresh,
+      planned: changes.map((c) => c.field),
+      isDrift,
+    },
+  };
+}
+
+/**
+ * Applies the admitted config fields with one PUT; returns the fresh read afterwards (or the same
+ * one). On a digest mismatch the config is read again and re-planned once, kept to what was
+ * admitted: a difference that appeared meanwhile joins only when every difference of this pass was
+ * drift the runtime admitted (policy `correct`, nothing ignored); else the next pass plans it.
+ */
 async function applyConfig(
   p: Pass,
   loc: Located,
-  alert: boolean,
-): Promise<{
-  read: LxcConfigRead;
-  plan: ConfigPlan;
-  drift: FieldChange[];
-}> {
+  facts: ConvergeFacts,
+  admitted: ReadonlySet<string>,
+): Promise<{ read: LxcConfigRead; plan: ConfigPlan; wrote: boolean }> {
   const { pve } = p.sh.deps;
-  const isDrift = p.obs.appliedSpecHash === p.obj.specHash;
-  // Fields the object says to ignore are neither reported (the runtime drops them) nor corrected.
-  const ignoreFields = isDrift ? ignoredFields(p) : [];
   let read = loc.read;
-  let pl = withoutIgnored(plan(p, read), ignoreFields);
-  const drift: FieldChange[] = [];
+  let pl = onlyFields(facts.config, (f) => admitted.has(f));
+  const planned = new Set(facts.planned);
+  const all = facts.isDrift && facts.planned.every((f) => admitted.has(f));
   for (let attempt = 0; ; attempt++) {
     const settable = Object.keys(pl.set).length > 0 || pl.delete.length > 0;
-    if (isDrift && attempt === 0) drift.push(...pl.fields);
-    if (!settable || (isDrift && alert)) return { read, plan: pl, drift };
+    if (!settable) return { read, plan: pl, wrote: false };
     try {
       await lxcUpdateConfig(pve, loc.node, loc.vmid, updateParams(pl, read.digest));
     } catch (err) {
       // Someone edited between our read and our write: read again and apply what is still needed.
       if (attempt === 0 && isPveApiError(err, 'DIGEST_MISMATCH')) {
         read = await lxcReadConfig(pve, loc.node, loc.vmid);
-        pl = withoutIgnored(plan(p, read), ignoreFields);
+        pl = onlyFields(plan(p, read), (f) => admitted.has(f) || (all && !planned.has(f)));
         p.events.push({
           type: 'Normal',
           reason: 'DigestRetry',
@@ -138,54 +245,29 @@ async function applyConfig(
     const settled = pl.fields.filter((f) => !/\.size$/.test(f.field));
     p.actions.push(`updated CT ${loc.vmid}: ${describeFields(settled)}`);
     read = await lxcReadConfig(pve, loc.node, loc.vmid);
-    return { read, plan: { ...pl, set: {}, delete: [] }, drift };
+    return { read, plan: { ...pl, set: {}, delete: [] }, wrote: true };
   }
 }
 
-function ignoredFields(p: Pass): readonly string[] {
-  return p.ctx.driftSettings?.(p.obj.name).ignoreFields ?? [];
-}
-
-function pendingManaged(read: LxcConfigRead, withNet1: boolean): string[] {
-  const managed = new Set<string>(MANAGED_KEYS);
-  if (!withNet1) managed.delete('net1');
-  return read.pendingKeys.filter((k) => managed.has(k) || /^(mp\d+|rootfs)$/.test(k));
-}
-
-function toDrift(items: readonly FieldChange[]): DriftItem[] {
-  return items.map((f) => ({ field: f.field, desired: f.desired, actual: f.actual }));
-}
-
-export async function convergeExisting(p: Pass, loc: Located): Promise<ObjectOutcome> {
+export async function applyConverge(
+  p: Pass,
+  loc: Located,
+  facts: ConvergeFacts,
+  admittedPlan: AdmittedPlan,
+): Promise<ObjectOutcome> {
   const { pve } = p.sh.deps;
   const s = p.spec;
   const obs = p.obs;
-  obs.vmid = loc.vmid;
-  obs.node = loc.node;
-  delete obs.phase;
-  const seen = observedState(loc.read.effective, true);
-  if (obs.mac === undefined && seen.mac !== undefined) obs.mac = seen.mac;
-
-  // `alert` and `ignore` both leave a drifted container alone (the runtime drops ignored drift).
-  const alert = p.ctx.driftPolicy !== 'correct';
-  const isDrift = obs.appliedSpecHash === p.obj.specHash;
-  const first = plan(p, loc.read);
-  if (first.shrink.length > 0) {
-    throw new TerminalError(
-      'DiskShrink',
-      `cannot shrink a disk of CT ${loc.vmid} (${describeFields(first.shrink)}): Proxmox can only grow disks; restore the size in git`,
-    );
-  }
-  const replace = [...identityReplace(p, loc), ...first.replace];
+  const admitted = new Set(admittedPlan.changes.map((c) => c.field));
+  const replace = facts.replace;
   const conditions: Cond[] = [];
   if (replace.length > 0 && s.replacePolicy === 'recreate') {
-    const status = (await lxcStatus(pve, loc.node, loc.vmid)).status;
     const step = await teardownStep(pve, {
       node: loc.node,
       vmid: loc.vmid,
       uid: p.obj.uid,
       read: loc.read,
-      status,
+      status: facts.status ?? 'unknown',
       timeoutS: s.shutdownTimeoutSeconds,
     });
     if (step.kind === 'wait') {
@@ -203,12 +285,11 @@ export async function convergeExisting(p: Pass, loc: Located): Promise<ObjectOut
     };
   }
 
-  const applied = await applyConfig(p, loc, alert);
-  const drift = [...applied.drift];
+  const applied = await applyConfig(p, loc, facts, admitted);
 
   // Disks grow one task at a time; the next pass plans the rest.
   const resize = applied.plan.resizes[0];
-  if (resize && !(isDrift && alert)) {
+  if (resize) {
     const upid = await lxcResize(
       pve,
       loc.node,
@@ -218,15 +299,17 @@ export async function convergeExisting(p: Pass, loc: Located): Promise<ObjectOut
       applied.read.digest,
     );
     p.actions.push(`resizing ${resize.disk} of CT ${loc.vmid} to ${resize.size}`);
-    return { ...taskStarted(p, 'resize', loc.node, upid), ...driftOut(drift, !alert) };
+    return taskStarted(p, 'resize', loc.node, upid);
   }
 
   const pending = pendingManaged(applied.read, s.net1 !== undefined);
-  let status = loc.entryFresh && loc.entry ? loc.entry.status : undefined;
-  // The shared list may be seconds old: before acting on it (or calling it drift), ask again.
-  const wrong = (st: string | undefined): boolean =>
-    s.state === 'running' ? st !== 'running' : st === 'running';
-  if (status === undefined || status === 'unknown' || wrong(status) || pending.length > 0) {
+  let status = facts.status;
+  // A PUT may have left pending changes: the power state then matters, asked fresh.
+  if (
+    (!facts.statusFresh &&
+      (status === undefined || status === 'unknown' || wrongState(p, status))) ||
+    (applied.wrote && pending.length > 0)
+  ) {
     status = (await lxcStatus(pve, loc.node, loc.vmid)).status;
   }
   if (status === 'running' && pending.length > 0) {
@@ -237,7 +320,7 @@ export async function convergeExisting(p: Pass, loc: Located): Promise<ObjectOut
       p.actions.push(`rebooting CT ${loc.vmid} to apply pending ${pending.join(', ')}`);
       delete obs.ip;
       p.sh.ipProbes.delete(loc.vmid);
-      return { ...taskStarted(p, 'reboot', loc.node, upid), ...driftOut(drift, !alert) };
+      return taskStarted(p, 'reboot', loc.node, upid);
     }
     conditions.push({
       type: 'PendingRestart',
@@ -254,53 +337,44 @@ export async function convergeExisting(p: Pass, loc: Located): Promise<ObjectOut
     });
   }
 
-  // Power state. A container stopped (or started) by hand is drift once we had converged.
-  const leaveState = isDrift && (alert || isFieldIgnored('state', ignoredFields(p)));
-  if (s.state === 'running' && status !== 'running') {
-    if (isDrift) drift.push({ field: 'state', desired: 'running', actual: status });
-    if (!leaveState) {
-      const br = await checkBridge(p);
-      if (!br.ok) {
-        return outcome(p, {
-          notReady: { reason: 'DependencyNotReady', message: br.message },
-          conditions,
-          ...driftOut(drift, false),
-        });
-      }
-      try {
-        const upid = await lxcPower(pve, loc.node, loc.vmid, 'start');
-        p.actions.push(`starting CT ${loc.vmid}`);
-        delete obs.ip;
-        p.sh.ipProbes.delete(loc.vmid);
-        return { ...taskStarted(p, 'start', loc.node, upid), conditions, ...driftOut(drift, true) };
-      } catch (err) {
-        if (!alreadyInState(err)) throw err;
-        status = 'running';
-      }
+  // Power state, when admitted (a container stopped by hand under `alert` stays stopped).
+  const power = admitted.has('state');
+  if (power && s.state === 'running' && status !== 'running') {
+    const br = await checkBridge(p);
+    if (!br.ok) {
+      return outcome(p, {
+        notReady: { reason: 'DependencyNotReady', message: br.message },
+        conditions,
+        driftCorrected: false,
+      });
     }
-  } else if (s.state === 'stopped' && status === 'running') {
-    if (isDrift) drift.push({ field: 'state', desired: 'stopped', actual: status });
-    if (!leaveState) {
-      try {
-        const upid = await lxcPower(pve, loc.node, loc.vmid, 'shutdown', {
-          timeout: s.shutdownTimeoutSeconds,
-          forceStop: 1,
-        });
-        p.actions.push(`shutting down CT ${loc.vmid}`);
-        return {
-          ...taskStarted(p, 'shutdown', loc.node, upid),
-          conditions,
-          ...driftOut(drift, true),
-        };
-      } catch (err) {
-        if (!alreadyInState(err)) throw err;
-        status = 'stopped';
-      }
+    try {
+      const upid = await lxcPower(pve, loc.node, loc.vmid, 'start');
+      p.actions.push(`starting CT ${loc.vmid}`);
+      delete obs.ip;
+      p.sh.ipProbes.delete(loc.vmid);
+      return { ...taskStarted(p, 'start', loc.node, upid), conditions };
+    } catch (err) {
+      if (!alreadyInState(err)) throw err;
+      status = 'running';
+    }
+  } else if (power && s.state === 'stopped' && status === 'running') {
+    try {
+      const upid = await lxcPower(pve, loc.node, loc.vmid, 'shutdown', {
+        timeout: s.shutdownTimeoutSeconds,
+        forceStop: 1,
+      });
+      p.actions.push(`shutting down CT ${loc.vmid}`);
+      return { ...taskStarted(p, 'shutdown', loc.node, upid), conditions };
+    } catch (err) {
+      if (!alreadyInState(err)) throw err;
+      status = 'stopped';
     }
   }
-  obs.state = status;
-  await observeIp(p, loc, status);
+  obs.state = status ?? 'unknown';
+  await observeIp(p, loc, obs.state);
 
+  obs.appliedSpecHash = p.obj.specHash;
   if (replace.length > 0) {
     const message = `create-only field(s) changed: ${describeFields(replace)}; set replacePolicy: recreate to destroy and re-create CT ${loc.vmid}, or revert the change`;
     conditions.push({
@@ -309,12 +383,10 @@ export async function convergeExisting(p: Pass, loc: Located): Promise<ObjectOut
       reason: 'CreateOnlyFieldChanged',
       message,
     });
-    obs.appliedSpecHash = p.obj.specHash;
     return outcome(p, {
       conditions,
       notReady: { reason: 'RequiresReplace', message },
       requeueAfterMs: p.sh.deps.blockedRequeueMs ?? 300_000,
-      ...driftOut(drift, !alert),
     });
   }
   conditions.push({
@@ -323,13 +395,7 @@ export async function convergeExisting(p: Pass, loc: Located): Promise<ObjectOut
     reason: 'NoReplaceNeeded',
     message: '',
   });
-  if (!(isDrift && alert && !isEmptyPlan(applied.plan))) obs.appliedSpecHash = p.obj.specHash;
-  return outcome(p, { conditions, ...driftOut(drift, !alert) });
-}
-
-function driftOut(items: readonly FieldChange[], corrected: boolean): Partial<ObjectOutcome> {
-  if (items.length === 0) return {};
-  return { drift: toDrift(items), driftCorrected: corrected };
+  return outcome(p, { conditions });
 }
 
 /** eth0's address: the static one from the spec, or the lease read once per start. */

@@ -4,7 +4,6 @@
  * task each); a shrink is impossible (terminal); create-only fields (template, unprivileged,
  * storage of a disk) can only change by replacing the container.
  */
-import { isFieldIgnored } from '../../core/drift-policy.js';
 import {
   MANAGED_KEYS,
   sizeArg,
@@ -157,21 +156,19 @@ export function planChanges(
 }
 
 /**
- * The plan without what `pxr/drift-ignore` names (applied to drift only): a key stays out of the PUT
- * when every difference in it is ignored (`net0.ip` alone keeps the whole net0 as it is), and a disk
- * whose size is ignored is not grown.
+ * The plan reduced to the fields `keep` accepts (what the runtime admitted): a key stays out of the
+ * PUT when none of its differences is kept (`net0.ip` held alone keeps the whole net0 as it is), and
+ * a disk whose size is not kept is not grown.
  */
-export function withoutIgnored(pl: ConfigPlan, ignoreFields: readonly string[]): ConfigPlan {
-  if (ignoreFields.length === 0) return pl;
-  const ignored = (field: string): boolean => isFieldIgnored(field, ignoreFields);
-  const fields = pl.fields.filter((f) => !ignored(f.field));
+export function onlyFields(pl: ConfigPlan, keep: (field: string) => boolean): ConfigPlan {
+  const fields = pl.fields.filter((f) => keep(f.field));
   const keys = new Set(fields.map((f) => f.field.split('.')[0]));
   return {
     ...pl,
     fields,
     set: Object.fromEntries(Object.entries(pl.set).filter(([k]) => keys.has(k))),
     delete: pl.delete.filter((k) => keys.has(k)),
-    resizes: pl.resizes.filter((r) => !ignored(`${r.disk}.size`)),
+    resizes: pl.resizes.filter((r) => keep(`${r.disk}.size`)),
   };
 }
 

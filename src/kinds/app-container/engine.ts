@@ -2,11 +2,23 @@
  * The container machinery's shared state, one per composition root: the `/cluster/resources`
  * observation cache and the VMID allocator serve every kind that runs containers (AppContainer,
  * Appliance), so a sweep reads the cluster once and two kinds never pick the same VMID at once.
+ * `LxcMachine` is the typed entry every such kind calls: it resolves its own object into a
+ * container spec and plans, applies and deletes through it (no casts between kinds' specs).
  */
+import type {
+  AdmittedPlan,
+  ObjectOutcome,
+  PlanContext,
+  ReconcileContext,
+  StoredObject,
+} from '../../core/kind.js';
 import type { KindDeps } from '../kind-module.js';
 import { VmidAllocator } from './create.js';
 import { ObservationCache } from './observe-cache.js';
-import type { LxcEngine } from './pass.js';
+import type { AppContainerDeps, LxcEngine } from './pass.js';
+import type { CtPlan } from './plan-state.js';
+import { AppContainerReconciler } from './reconciler.js';
+import type { ResolvedSpec } from './spec.js';
 
 /** @param resourcesTtlMs lifetime of the shared `/cluster/resources` read (first caller sets it). */
 export function sharedLxcEngine(deps: KindDeps, resourcesTtlMs = 15_000): LxcEngine {
@@ -14,4 +26,24 @@ export function sharedLxcEngine(deps: KindDeps, resourcesTtlMs = 15_000): LxcEng
     cache: new ObservationCache(deps.pve, deps.clock, resourcesTtlMs),
     allocator: new VmidAllocator(deps.pve),
   }));
+}
+
+/** One container per object, whatever the kind: plan (reads only), apply, delete. */
+export interface LxcMachine {
+  planObject(
+    ctx: PlanContext,
+    obj: StoredObject<unknown>,
+    spec: ResolvedSpec,
+  ): Promise<CtPlan | Error>;
+  applyObject(ctx: ReconcileContext, plan: AdmittedPlan): Promise<ObjectOutcome>;
+  finalizeObject(
+    ctx: ReconcileContext,
+    obj: StoredObject<unknown>,
+    spec: ResolvedSpec,
+  ): Promise<'done' | ObjectOutcome>;
+}
+
+/** The machinery for a kind other than AppContainer (pass `engine` to share cache and allocator). */
+export function lxcMachine(deps: AppContainerDeps): LxcMachine {
+  return new AppContainerReconciler(deps);
 }

@@ -43,7 +43,7 @@ export async function finalizeOne(p: Pass): Promise<'done' | ObjectOutcome> {
   const recorded = p.obs.vmid !== undefined && p.obs.phase === undefined;
   if (!recorded && markerOf(read.current['description']) !== uid) {
     // Never ours (e.g. refused as NotOwned): nothing to clean up, and nothing to destroy.
-    p.ctx.recordEvent?.(p.obj.name, {
+    p.rc?.recordEvent?.(p.obj.name, {
       type: 'Normal',
       reason: 'NothingToDelete',
       message: `CT ${vmid} on node ${node} was never created by this object; left untouched`,

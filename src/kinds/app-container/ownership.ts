@@ -3,7 +3,8 @@
  * bound to the object's uid, BEFORE the create call, so that a crash right after the call finds
  * the VMID to look at; claims are released once the container is gone or turned out to be someone
  * else's. Without `ctx.ownership` (hand-built contexts) these are no-ops and the reconciler records
- * an allocated VMID in status first instead.
+ * an allocated VMID in status first instead. While planning (no writing context), claims and
+ * releases are only recorded in the pass; apply carries them out.
  */
 import { PxrError } from '../../core/errors.js';
 import type { ResourceRef } from '../../core/ownership.js';
@@ -15,13 +16,25 @@ export function lxcRef(node: string, vmid: number): ResourceRef {
 
 /** Claims CT `vmid`; returns why not when another object (another uid) owns it. */
 export function claimCt(p: Pass, node: string, vmid: number): string | undefined {
+  const ref = lxcRef(node, vmid);
+  if (!p.rc) {
+    p.deferred.push({ op: 'claim', ref });
+    return undefined;
+  }
   try {
-    p.ctx.ownership?.claim(p.obj.name, lxcRef(node, vmid));
+    p.rc.ownership?.claim(p.obj.name, ref);
     return undefined;
   } catch (err) {
     if (err instanceof PxrError && err.code === 'INVENTORY_CONFLICT') return err.message;
     throw err;
   }
+}
+
+/** Releases the claim on CT `vmid` (deferred to apply while planning). */
+export function releaseCt(p: Pass, node: string, vmid: number): void {
+  const ref = lxcRef(node, vmid);
+  if (p.rc) p.rc.ownership?.release(p.obj.name, ref);
+  else p.deferred.push({ op: 'release', ref });
 }
 
 /** The container this object claimed, if any (the first, by node and VMID). */
@@ -33,7 +46,7 @@ export function claimedCt(p: Pass): { node: string; vmid: number } | undefined {
 
 /** Drops every container claim of this object (it is gone). */
 export function releaseAll(p: Pass): void {
-  const own = p.ctx.ownership;
+  const own = p.rc?.ownership;
   if (!own) return;
   for (const r of own.owned(p.obj.name)) if (r.resourceType === 'lxc') own.release(p.obj.name, r);
 }

@@ -4,7 +4,13 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { PxrError } from '../../core/errors.js';
-import type { ObjectOutcome, ReconcileContext, StoredObject } from '../../core/kind.js';
+import type {
+  ObjectOutcome,
+  PlanContext,
+  ReconcileContext,
+  StoredObject,
+} from '../../core/kind.js';
+import type { ResourceRef } from '../../core/ownership.js';
 import { isPveApiError } from '../../pve/errors.js';
 import { isTaskSuccess } from '../../pve/upid.js';
 import type { PveClient } from '../../pve/types.js';
@@ -12,7 +18,7 @@ import type { ApplianceLan } from './appliance-join.js';
 import type { SecretReader, VmidAllocator } from './create.js';
 import type { ObservationCache } from './observe-cache.js';
 import { cleanObserved, type CtObserved, type InFlightTask, type TaskOp } from './observed.js';
-import type { AppContainerSpec, ResolvedSpec } from './spec.js';
+import type { ResolvedSpec } from './spec.js';
 
 export interface AppContainerDeps {
   pve: PveClient;
@@ -31,11 +37,6 @@ export interface AppContainerDeps {
    * `/cluster/resources` read per sweep and one allocator for everyone). Default: its own.
    */
   engine?: LxcEngine;
-  /**
-   * Turns a stored object into the spec the container machinery converges. Default: the
-   * AppContainer's own spec with defaults applied. The Appliance kind passes its own mapping (two NICs).
-   */
-  resolve?: (obj: StoredObject) => ResolvedSpec;
 }
 
 /** What every kind running containers shares. */
@@ -53,10 +54,23 @@ export interface Shared {
   ipProbes: Map<number, number>;
 }
 
+/** An ownership change decided while planning, carried out by apply (plan never claims). */
+export interface OwnershipOp {
+  op: 'claim' | 'release';
+  ref: ResourceRef;
+  /** A claim taking over a container (`spec.adopt`): a conflict is terminal. */
+  adopting?: boolean;
+}
+
 export interface Pass {
   sh: Shared;
-  ctx: ReconcileContext;
-  obj: StoredObject<AppContainerSpec>;
+  /** Read-only while planning; the apply (or finalize) context afterwards. */
+  ctx: PlanContext;
+  /** The writing context: set by apply and finalize, absent while planning. */
+  rc?: ReconcileContext;
+  /** Claims and releases decided while planning, carried out first thing in apply. */
+  deferred: OwnershipOp[];
+  obj: StoredObject<unknown>;
   spec: ResolvedSpec;
   /** The appliance whose LAN a member joins (resolved from its spec each pass). */
   lan?: ApplianceLan;

@@ -1,22 +1,34 @@
 /**
- * The AppContainer reconciler. One object per group (`groupKey` = name). Each pass:
+ * The AppContainer reconciler. One object per group (`groupKey` = name). `plan` reads and decides,
+ * writing nothing (no Proxmox write, no claim, no event):
  *  1. polls the task in flight recorded in status (create, start, shutdown, reboot, resize,
- *     destroy) — never waiting on it: still running means requeue;
+ *     destroy) — never waiting on it: still running is a wait (requeue);
  *  2. locates the container: the VMID in status, else `spec.vmid`, else a scan of `pxr`-tagged
  *     containers for this object's marker (a crash between the create call and recording it);
- *  3. absent: waits for the bridge (DependencyNotReady), checks the template, allocates and records
- *     a VMID (one pass), then creates it as a task;
- *  4. present: verifies ownership (marker, or `spec.adopt`), then converges config, disks, pending
- *     changes and power state (see converge.ts).
+ *  3. absent: the `exists` change (drift when a converged container was removed outside pxr), after
+ *     the bridge (a wait: DependencyNotReady) and the template check;
+ *  4. present: verifies ownership (marker, or `spec.adopt`), then plans config, disks, create-only
+ *     fields, pending changes and power state (converge.ts).
+ * `apply` carries out what the runtime admitted: the ownership plan decided (claims, releases),
+ * VMID allocation and the write-ahead claim before a create, the config PUT, resize, reboot, power.
  * Reads per converged pass: the shared `/cluster/resources` list plus ONE `GET /pending`.
  * Conditions: PendingRestart, RequiresReplace (plus the runtime's Ready/Reconciling/Stalled/Drifted).
  * Deletion (finalize): shutdown, destroy with purge, verify gone; refused without the marker.
  */
 import { TerminalError } from '../../core/errors.js';
-import type { ObjectOutcome, ReconcileContext, Reconciler, StoredObject } from '../../core/kind.js';
+import type {
+  AdmittedPlan,
+  ObjectOutcome,
+  ObjectPlan,
+  PlanContext,
+  PlannedChange,
+  ReconcileContext,
+  Reconciler,
+  StoredObject,
+} from '../../core/kind.js';
 import { isPveApiError } from '../../pve/errors.js';
 import { lxcCreate } from '../../pve/lxc.js';
-import { convergeExisting } from './converge.js';
+import { applyConverge, planConverge } from './converge.js';
 import {
   checkTemplate,
   createParams,
@@ -26,8 +38,9 @@ import {
   withSecrets,
 } from './create.js';
 import { applianceLan, joinSpec, memberMac } from './appliance-join.js';
+import type { LxcMachine } from './engine.js';
 import { finalizeOne } from './finalize.js';
-import { claimCt, claimedCt, lxcRef } from './ownership.js';
+import { claimCt, claimedCt, releaseCt } from './ownership.js';
 import { readOrMissing, scanByMarker } from './locate.js';
 import { markerOf } from './marker.js';
 import { ObservationCache } from './observe-cache.js';
@@ -44,13 +57,29 @@ import {
   type Pass,
   type Shared,
 } from './pass.js';
-import { resolveSpec, type AppContainerSpec } from './spec.js';
+import { isCtState, type CtPlan, type CtState, type Step } from './plan-state.js';
+import { resolveSpec, type AppContainerSpec, type ResolvedSpec } from './spec.js';
 
 export type { AppContainerDeps };
+export type { CtPlan } from './plan-state.js';
 
 type Obj = StoredObject<AppContainerSpec>;
 
-export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** A plan with nothing to change: a wait, or a bookkeeping result apply hands back. */
+function settled(p: Pass, extra: ObjectOutcome, waiting?: string): CtPlan {
+  const reason = waiting ?? extra.notReady?.message;
+  return {
+    changes: [],
+    ...(reason !== undefined ? { waiting: reason } : {}),
+    state: { pass: p, step: { kind: 'outcome', extra } },
+  };
+}
+
+export class AppContainerReconciler implements Reconciler<AppContainerSpec>, LxcMachine {
   readonly cache: ObservationCache;
   private readonly sh: Shared;
 
@@ -71,13 +100,34 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     return obj.name;
   }
 
-  async reconcile(ctx: ReconcileContext, objs: Obj[]): Promise<Map<string, ObjectOutcome | Error>> {
+  async plan(ctx: PlanContext, objs: Obj[]): Promise<Map<string, ObjectPlan | Error>> {
+    const out = new Map<string, ObjectPlan | Error>();
+    for (const obj of objs) {
+      let spec: ResolvedSpec;
+      try {
+        spec = this.resolve(obj);
+      } catch (err) {
+        out.set(obj.name, asError(err));
+        continue;
+      }
+      out.set(obj.name, await this.planObject(ctx, obj, spec));
+    }
+    return out;
+  }
+
+  async apply(
+    ctx: ReconcileContext,
+    objs: Obj[],
+    plans: ReadonlyMap<string, AdmittedPlan>,
+  ): Promise<Map<string, ObjectOutcome | Error>> {
     const out = new Map<string, ObjectOutcome | Error>();
     for (const obj of objs) {
+      const plan = plans.get(obj.name);
+      if (!plan) continue;
       try {
-        out.set(obj.name, await this.reconcileOne(this.pass(ctx, obj)));
+        out.set(obj.name, await this.applyObject(ctx, plan));
       } catch (err) {
-        out.set(obj.name, err instanceof Error ? err : new Error(String(err)));
+        out.set(obj.name, asError(err));
       }
     }
     return out;
@@ -90,24 +140,83 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     const out = new Map<string, 'done' | ObjectOutcome | Error>();
     for (const obj of objs) {
       try {
-        out.set(obj.name, await finalizeOne(this.pass(ctx, obj)));
+        out.set(obj.name, await this.finalizeObject(ctx, obj, this.resolve(obj)));
       } catch (err) {
-        out.set(obj.name, err instanceof Error ? err : new Error(String(err)));
+        out.set(obj.name, asError(err));
       }
     }
     return out;
   }
 
-  private pass(ctx: ReconcileContext, obj: Obj): Pass {
+  /** Deletes the container of one object whose container spec the caller resolved. */
+  finalizeObject(
+    ctx: ReconcileContext,
+    obj: StoredObject<unknown>,
+    spec: ResolvedSpec,
+  ): Promise<'done' | ObjectOutcome> {
+    const p = this.pass(ctx, obj, spec);
+    p.rc = ctx;
+    return finalizeOne(p);
+  }
+
+  /**
+   * Plans one object whose container spec the caller resolved (the entry point of every kind
+   * running a container: the Appliance passes its own mapping). Reads only.
+   */
+  async planObject(
+    ctx: PlanContext,
+    obj: StoredObject<unknown>,
+    spec: ResolvedSpec,
+  ): Promise<CtPlan | Error> {
+    const p = this.pass(ctx, obj, spec);
+    try {
+      const plan = await this.planOne(p);
+      if (p.obs.adopted && p.obs.unknownFields && p.obs.unknownFields.length > 0)
+        plan.unknown = [...p.obs.unknownFields];
+      return plan;
+    } catch (err) {
+      const error = asError(err);
+      // Ownership decided before the failure (a release, a claim) is still carried out by apply.
+      if (p.deferred.length === 0) return error;
+      return {
+        changes: [],
+        waiting: error.message,
+        state: { pass: p, step: { kind: 'error', error } },
+      };
+    }
+  }
+
+  /** Carries out an admitted plan made by `planObject`. */
+  async applyObject(ctx: ReconcileContext, plan: AdmittedPlan): Promise<ObjectOutcome> {
+    if (!isCtState(plan.state)) throw new Error('the plan carries no container state');
+    const { pass: p, step } = plan.state;
+    p.ctx = ctx;
+    p.rc = ctx;
+    for (const op of p.deferred.splice(0)) {
+      if (op.op === 'release') {
+        ctx.ownership?.release(p.obj.name, op.ref);
+        continue;
+      }
+      const conflict = claimCt(p, op.ref.node, Number(op.ref.resourceId));
+      if (conflict && op.adopting)
+        throw new TerminalError('NotOwned', `cannot adopt CT ${op.ref.resourceId}: ${conflict}`);
+    }
+    return this.applyStep(p, step, plan);
+  }
+
+  private resolve(obj: Obj): ResolvedSpec {
+    return resolveSpec(obj.spec, obj.name);
+  }
+
+  private pass(ctx: PlanContext, obj: StoredObject<unknown>, own: ResolvedSpec): Pass {
     const raw = ctx.observedOf?.(obj.name) ?? ctx.observed;
-    const { resolve } = this.sh.deps;
-    const own = resolve ? resolve(obj) : resolveSpec(obj.spec, obj.name);
     const name = own.appliance;
     const app = name === undefined ? undefined : ctx.get({ kind: 'Appliance', name });
     const lan = app && !app.deletionRequested ? applianceLan(app) : undefined;
     return {
       sh: this.sh,
       ctx,
+      deferred: [],
       obj,
       spec: joinSpec(own, lan),
       ...(lan ? { lan } : {}),
@@ -117,13 +226,37 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     };
   }
 
-  private async reconcileOne(p: Pass): Promise<ObjectOutcome> {
+  private async applyStep(p: Pass, step: Step, plan: AdmittedPlan): Promise<ObjectOutcome> {
+    const admitted = (field: string): boolean => plan.changes.some((c) => c.field === field);
+    switch (step.kind) {
+      case 'outcome':
+        return outcome(p, step.extra);
+      case 'error':
+        throw step.error;
+      case 'create':
+        if (!admitted('exists')) {
+          // A converged container removed by hand, under `alert`: reported, not re-created.
+          return outcome(p, {
+            driftCorrected: false,
+            notReady: {
+              reason: 'Missing',
+              message: `CT ${step.vmid ?? '?'} was removed outside pxr`,
+            },
+          });
+        }
+        return this.create(p, step.bridge, step.vmid);
+      case 'converge':
+        return applyConverge(p, step.loc, step.facts, plan);
+    }
+  }
+
+  private async planOne(p: Pass): Promise<CtPlan> {
     const { obs, spec } = p;
     if (obs.task) {
       const t = obs.task;
       const r = await pollTask(this.sh.deps.pve, t);
       if (r.state === 'running') {
-        return outcome(p, {
+        return settled(p, {
           requeueAfterMs: this.sh.pollMs,
           notReady: taskProgress(t.op, obs.vmid),
         });
@@ -136,7 +269,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
         const message = new TaskFailedError(t.op, obs.vmid, r.exit).message;
         if (t.op === 'create' && spec.vmid === undefined) obs.phase = 'reserved';
         if (t.op === 'create') delete obs.template;
-        return outcome(p, {
+        return settled(p, {
           notReady: { reason: t.op === 'create' ? 'CreateFailed' : 'TaskFailed', message },
           requeueAfterMs: taskRetryDelay(n),
           events: [{ type: 'Warning', reason: 'TaskFailed', message }],
@@ -147,7 +280,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
       if (t.op === 'destroy') {
         // Replaced: re-create at spec.vmid, or at the same allocated VMID (the MAC is kept too).
         p.actions.push(`destroyed CT ${obs.vmid ?? '?'} to replace it`);
-        if (obs.vmid !== undefined) p.ctx.ownership?.release(p.obj.name, lxcRef(t.node, obs.vmid));
+        if (obs.vmid !== undefined) releaseCt(p, t.node, obs.vmid);
         if (spec.vmid !== undefined) delete obs.vmid;
         else obs.phase = 'reserved';
         delete obs.template;
@@ -159,7 +292,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
       // Nothing to compare net0 with until the appliance's LAN is known: touch nothing.
       const br = await checkBridge(p);
       if (!br.ok)
-        return outcome(p, { notReady: { reason: 'DependencyNotReady', message: br.message } });
+        return settled(p, { notReady: { reason: 'DependencyNotReady', message: br.message } });
     }
     const idx = await this.cache.guestIndex();
     if (obs.vmid === undefined) {
@@ -185,44 +318,32 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
         });
       }
     }
-    if (vmid === undefined) return this.createPath(p);
+    if (vmid === undefined) return this.planCreate(p, false);
 
     const entry = idx.byVmid.get(vmid);
     if (entry && entry.type !== 'lxc')
-      return this.vmidTaken(p, vmid, `a QEMU VM on node ${entry.node}`);
+      return settled(p, this.vmidTaken(p, vmid, `a QEMU VM on node ${entry.node}`));
     const node = entry?.node ?? obs.node ?? spec.node;
     const read = await readOrMissing(p, node, vmid);
     if (!read) {
       const wasOurs =
         obs.vmid !== undefined && obs.phase === undefined && obs.appliedSpecHash !== undefined;
-      if (wasOurs && obs.appliedSpecHash === p.obj.specHash) {
-        const drift = [{ field: 'exists', desired: true, actual: false }];
-        if (p.ctx.driftPolicy !== 'correct') {
-          return outcome(p, {
-            drift,
-            driftCorrected: false,
-            notReady: { reason: 'Missing', message: `CT ${vmid} was removed outside pxr` },
-          });
-        }
-        const o = await this.createPath(p, vmid);
-        return { ...o, drift, driftCorrected: true };
-      }
-      return this.createPath(p, vmid);
+      return this.planCreate(p, wasOurs && obs.appliedSpecHash === p.obj.specHash, vmid);
     }
     if (read.current['lock'] === 'create') {
-      return outcome(p, {
+      return settled(p, {
         requeueAfterMs: this.sh.pollMs,
         notReady: { reason: 'Progressing', message: `CT ${vmid} is being created (lock: create)` },
       });
     }
     const owner = markerOf(read.current['description'] ?? read.effective['description']);
     if (owner !== p.obj.uid) {
-      p.ctx.ownership?.release(p.obj.name, lxcRef(node, vmid));
+      releaseCt(p, node, vmid);
       if (obs.phase === 'reserved' && spec.vmid === undefined) {
         // The VMID we reserved went to someone else meanwhile: allocate another.
         delete obs.vmid;
         delete obs.phase;
-        return outcome(p, {
+        return settled(p, {
           requeueAfterMs: 0,
           notReady: { reason: 'Progressing', message: 'VMID taken, re-allocating' },
         });
@@ -234,8 +355,12 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
           { context: { vmid, node } },
         );
       }
-      const conflict = claimCt(p, node, vmid);
-      if (conflict) throw new TerminalError('NotOwned', `cannot adopt CT ${vmid}: ${conflict}`);
+      // Taken over in apply; a conflict there is terminal.
+      p.deferred.push({
+        op: 'claim',
+        ref: { resourceType: 'lxc', node, resourceId: String(vmid) },
+        adopting: true,
+      });
       if (!obs.adopted) {
         obs.adopted = true;
         obs.unknownFields = [...UNKNOWN_WHEN_ADOPTED];
@@ -254,25 +379,64 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
         message: `CT ${vmid} was created before a restart; resuming`,
       });
     }
-    return convergeExisting(p, {
+    const loc = {
       vmid,
       node,
       entry,
       entryFresh: entry !== undefined && this.cache.isFresh(idx, vmid),
       read,
-    });
+    };
+    const { changes, facts } = await planConverge(p, loc);
+    return { changes, state: { pass: p, step: { kind: 'converge', loc, facts } } };
+  }
+
+  /** The `exists` change, once the bridge and the template allow a create. */
+  private async planCreate(p: Pass, drift: boolean, vmid?: number): Promise<CtPlan> {
+    const { spec } = p;
+    let br;
+    try {
+      br = await checkBridge(p);
+      if (br.ok) await checkTemplate(this.sh.deps.pve, spec.node, spec.template);
+    } catch (err) {
+      throw nodeNotFound(err, spec.node);
+    }
+    const known = vmid ?? spec.vmid;
+    const change: PlannedChange = {
+      field: 'exists',
+      desired: true,
+      actual: false,
+      calls: [
+        ...(known === undefined ? ['GET /cluster/nextid'] : []),
+        `POST /nodes/${spec.node}/lxc`,
+      ],
+      drift,
+    };
+    if (!br.ok) {
+      const waiting = settled(p, {
+        notReady: { reason: 'DependencyNotReady', message: br.message },
+        ...(drift ? { driftCorrected: false } : {}),
+      });
+      // Drift (removed by hand) is still reported while the bridge is not ready.
+      return drift ? { ...waiting, changes: [change] } : waiting;
+    }
+    const step: CtState['step'] = {
+      kind: 'create',
+      bridge: br.bridge,
+      ...(vmid !== undefined ? { vmid } : {}),
+    };
+    return { changes: [change], state: { pass: p, step } };
   }
 
   private vmidTaken(p: Pass, vmid: number, by: string): ObjectOutcome {
     // Someone else's: a claim we wrote ahead of a create that never happened is dropped.
-    p.ctx.ownership?.release(p.obj.name, lxcRef(p.obs.node ?? p.spec.node, vmid));
+    releaseCt(p, p.obs.node ?? p.spec.node, vmid);
     if (p.spec.vmid === undefined) {
       delete p.obs.vmid;
       delete p.obs.phase;
-      return outcome(p, {
+      return {
         requeueAfterMs: 0,
         notReady: { reason: 'Progressing', message: 'VMID taken, re-allocating' },
-      });
+      };
     }
     throw new TerminalError(
       'VmidTaken',
@@ -307,26 +471,17 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     });
   }
 
-  private async createPath(p: Pass, knownVmid?: number): Promise<ObjectOutcome> {
+  /** The admitted `exists` change: allocate (when needed), claim, create. */
+  private async create(p: Pass, bridge: string, knownVmid?: number): Promise<ObjectOutcome> {
     const { spec, obs } = p;
     const { pve } = this.sh.deps;
-    let br;
-    try {
-      br = await checkBridge(p);
-      if (br.ok) await checkTemplate(pve, spec.node, spec.template);
-    } catch (err) {
-      throw nodeNotFound(err, spec.node);
-    }
-    if (!br.ok)
-      return outcome(p, { notReady: { reason: 'DependencyNotReady', message: br.message } });
     let vmid = knownVmid ?? spec.vmid;
-    const own = p.ctx.ownership;
     if (vmid === undefined) {
       vmid = await this.sh.allocator.allocate();
       obs.vmid = vmid;
       obs.node = spec.node;
       obs.phase = 'reserved';
-      if (!own) {
+      if (!p.rc?.ownership) {
         // No write-ahead inventory: record the allocation in status (one pass) before the call.
         return outcome(p, {
           requeueAfterMs: 0,
@@ -336,10 +491,10 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
     }
     // Durable before the create call: after a crash, this claim says where to look.
     const claimed = claimCt(p, spec.node, vmid);
-    if (claimed) return this.vmidTaken(p, vmid, claimed);
+    if (claimed) return outcome(p, this.vmidTaken(p, vmid, claimed));
     // A member's MAC is fixed up front: its appliance reserves the address before the first boot.
     const mac = obs.mac ?? (spec.appliance !== undefined ? memberMac(p.obj.uid) : undefined);
-    const params = createParams(spec, p.obj.uid, vmid, br.bridge, mac);
+    const params = createParams(spec, p.obj.uid, vmid, bridge, mac);
     let upid: string;
     try {
       upid = await lxcCreate(
@@ -356,10 +511,13 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec> {
         if (mine) return mine;
       }
       if (taken) {
-        return this.vmidTaken(
+        return outcome(
           p,
-          vmid,
-          `${taken.type === 'VM' ? 'a QEMU VM' : 'another container'} on node ${taken.node}`,
+          this.vmidTaken(
+            p,
+            vmid,
+            `${taken.type === 'VM' ? 'a QEMU VM' : 'another container'} on node ${taken.node}`,
+          ),
         );
       }
       if (isPveApiError(err, 'PARAM')) {

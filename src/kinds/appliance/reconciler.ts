@@ -1,14 +1,16 @@
 /**
- * The Appliance reconciler. One object per group (`groupKey` = name). Each pass:
- *  1. converges the appliance container with the AppContainer machinery (the same reconciler,
- *     given the appliance's mapping: net0 = WAN, net1 = LAN, always running) — create task, ownership
- *     marker, config drift, power state;
- *  2. once it runs: builds the desired service model from the spec and every AppContainer whose
- *     `network.appliance` names it (host name, MAC, reserved address, expose entries);
- *  3. applies dnsmasq, nftables and Caddy through the appliance's transport (each: observe → diff →
- *     check → apply → read back; under `pxr/drift: alert` only observe and diff), probes Caddy's
- *     routes (a route that does not answer is a Warning event), reads the lease file.
- * Differences found once the same model had converged are drift (recorded; corrected unless `alert` or `ignore`).
+ * The Appliance reconciler. One object per group (`groupKey` = name). `plan` (reads only):
+ *  1. plans the appliance container with the shared container machinery (AppContainerReconciler's
+ *     typed entry, given the appliance's mapping: net0 = WAN, net1 = LAN, always running) — create,
+ *     ownership marker, config, power state;
+ *  2. when the container runs: builds the desired service model from the spec and every
+ *     AppContainer whose `network.appliance` names it (host name, MAC, reserved address, expose
+ *     entries), observes dnsmasq, nftables and Caddy through the appliance's transport and plans each
+ *     difference (field `dnsmasq.hosts/web`, `caddy.routes[...]`...; alias `services.<name>`).
+ * `apply` carries out the container's admitted changes, then applies each service whose differences
+ * were all admitted (check → apply → read back), probes Caddy's routes (a route that does not answer
+ * is a Warning event) and reads the lease file. Differences found once the same model had converged
+ * are drift; the runtime decides what is admitted.
  * Status: the container's facts plus `servicesHash` (the model last converged), `members` (what was
  * rendered per member: members compare it with their own to ask for a re-render) and `leases`.
  * Members changing queue the appliance through its watch on AppContainer (registry); the periodic
@@ -18,15 +20,38 @@
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
-import type { ObjectOutcome, ReconcileContext, Reconciler, StoredObject } from '../../core/kind.js';
+import type {
+  AdmittedPlan,
+  ObjectOutcome,
+  ObjectPlan,
+  PlanContext,
+  PlannedChange,
+  ReconcileContext,
+  Reconciler,
+  StoredObject,
+} from '../../core/kind.js';
+import type { DnsmasqLayout } from '../../appliance/render/dnsmasq.js';
+import type { ApplianceService, ServiceName } from '../../appliance/services/types.js';
+import type { Transport } from '../../appliance/transport/types.js';
 import type { PveClient } from '../../pve/types.js';
-import { AppContainerReconciler } from '../app-container/reconciler.js';
-import type { AppContainerSpec } from '../app-container/spec.js';
+import { lxcMachine, type LxcMachine } from '../app-container/engine.js';
 import type { SecretReader } from '../app-container/create.js';
 import type { LxcEngine } from '../app-container/pass.js';
 import { buildModel, selectMembers } from './members.js';
-import { buildServices, readLeases, runServices, type ServiceLayouts } from './services.js';
-import { applianceCtSpec, resolveAppliance, type ApplianceSpec } from './spec.js';
+import {
+  buildServices,
+  planServices,
+  readLeases,
+  runServices,
+  type ServiceLayouts,
+  type ServicePlan,
+} from './services.js';
+import {
+  applianceCtSpec,
+  resolveAppliance,
+  type ApplianceSpec,
+  type ResolvedAppliance,
+} from './spec.js';
 import type { TransportFactory } from './transport-for.js';
 
 export interface ApplianceDeps {
@@ -56,16 +81,45 @@ function hashOf(v: unknown): string {
   return createHash('sha1').update(JSON.stringify(v)).digest('hex').slice(0, 16);
 }
 
+const SERVICE_CALLS: Record<ServiceName, string> = {
+  dnsmasq: 'appliance: write the dnsmasq files, check, restart dnsmasq',
+  nftables: 'appliance: nft -c -f, nft -f',
+  caddy: 'appliance: POST /load to the Caddy admin API',
+};
+
+/** What the services part planned: apply needs all of it and reads nothing again. */
+interface ServicesState {
+  spec: ResolvedAppliance;
+  model: ReturnType<typeof buildModel>;
+  servicesHash: string;
+  t: Transport;
+  services: ApplianceService<unknown>[];
+  dnsmasqLayout: DnsmasqLayout;
+  plans: Map<ServiceName, ServicePlan>;
+}
+
+interface ApplianceState {
+  ct: AdmittedPlan['state'];
+  /** Fields of the container's changes (the rest are the services'). */
+  ctFields: string[];
+  kept: Record<string, unknown>;
+  services?: ServicesState;
+}
+
+function isApplianceState(v: unknown): v is ApplianceState {
+  return typeof v === 'object' && v !== null && 'ctFields' in v && 'kept' in v;
+}
+
 export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
-  readonly ct: AppContainerReconciler;
+  /** The appliance's container, through the machinery shared with AppContainer. */
+  readonly ct: LxcMachine;
   /** Uids whose simulated appliance was already set up in this process (its state is in memory). */
   private readonly primed = new Set<string>();
 
   constructor(private readonly deps: ApplianceDeps) {
-    this.ct = new AppContainerReconciler({
+    this.ct = lxcMachine({
       pve: deps.pve,
       clock: deps.clock,
-      resolve: (o) => applianceCtSpec(o.spec as unknown as ApplianceSpec, o.name),
       ...(deps.readSecret ? { readSecret: deps.readSecret } : {}),
       ...(deps.taskPollMs !== undefined ? { taskPollMs: deps.taskPollMs } : {}),
       ...(deps.resourcesTtlMs !== undefined ? { resourcesTtlMs: deps.resourcesTtlMs } : {}),
@@ -77,11 +131,29 @@ export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
     return obj.name;
   }
 
-  async reconcile(ctx: ReconcileContext, objs: Obj[]): Promise<Map<string, ObjectOutcome | Error>> {
-    const out = new Map<string, ObjectOutcome | Error>();
+  async plan(ctx: PlanContext, objs: Obj[]): Promise<Map<string, ObjectPlan | Error>> {
+    const out = new Map<string, ObjectPlan | Error>();
     for (const obj of objs) {
       try {
-        out.set(obj.name, await this.reconcileOne(ctx, obj));
+        out.set(obj.name, await this.planOne(ctx, obj));
+      } catch (err) {
+        out.set(obj.name, err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    return out;
+  }
+
+  async apply(
+    ctx: ReconcileContext,
+    objs: Obj[],
+    plans: ReadonlyMap<string, AdmittedPlan>,
+  ): Promise<Map<string, ObjectOutcome | Error>> {
+    const out = new Map<string, ObjectOutcome | Error>();
+    for (const obj of objs) {
+      const plan = plans.get(obj.name);
+      if (!plan) continue;
+      try {
+        out.set(obj.name, await this.applyOne(ctx, obj, plan));
       } catch (err) {
         out.set(obj.name, err instanceof Error ? err : new Error(String(err)));
       }
@@ -93,31 +165,44 @@ export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
     ctx: ReconcileContext,
     objs: Obj[],
   ): Promise<Map<string, 'done' | ObjectOutcome | Error>> {
-    const r = await this.ct.finalize(ctx, objs as unknown as StoredObject<AppContainerSpec>[]);
+    const out = new Map<string, 'done' | ObjectOutcome | Error>();
     for (const obj of objs) {
-      if (r.get(obj.name) !== 'done') continue;
+      const r = await this.ct
+        .finalizeObject(ctx, obj, applianceCtSpec(obj.spec, obj.name))
+        .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      out.set(obj.name, r);
+      if (r !== 'done') continue;
       this.primed.delete(obj.uid);
       // Its ssh connection would otherwise stay open (to a destroyed container) until pxr stops.
       await this.deps.transportFor.close?.(obj.uid);
     }
-    return r;
+    return out;
   }
 
-  private async reconcileOne(ctx: ReconcileContext, obj: Obj): Promise<ObjectOutcome> {
+  private async planOne(ctx: PlanContext, obj: Obj): Promise<ObjectPlan> {
     const prev = ctx.observedOf?.(obj.name) ?? ctx.observed;
     const kept: Record<string, unknown> = {};
     for (const k of SERVICE_KEYS) if (prev[k] !== undefined) kept[k] = prev[k];
 
-    const asCt = obj as unknown as StoredObject<AppContainerSpec>;
-    const r = (await this.ct.reconcile(ctx, [asCt])).get(obj.name);
-    if (r === undefined) throw new Error(`no outcome for ${obj.name}`);
-    if (r instanceof Error) throw r;
-    const ctObserved = r.observed ?? {};
-    const vmid = ctObserved['vmid'];
-    if (r.notReady || ctObserved['state'] !== 'running' || typeof vmid !== 'number') {
-      // The container is not there yet: keep what the services part knew.
-      return { ...r, observed: { ...ctObserved, ...kept } };
-    }
+    const ct = await this.ct.planObject(ctx, obj, applianceCtSpec(obj.spec, obj.name));
+    if (ct instanceof Error) throw ct;
+    const state: ApplianceState = {
+      ct: ct.state,
+      ctFields: ct.changes.map((c) => c.field),
+      kept,
+    };
+    const plan: ObjectPlan<ApplianceState> = { ...ct, state };
+    const step = ct.state?.step;
+    const vmid = step?.kind === 'converge' ? step.loc.vmid : undefined;
+    // Services are planned once the container runs (and is not about to be replaced).
+    if (
+      ct.waiting !== undefined ||
+      step?.kind !== 'converge' ||
+      step.facts.status !== 'running' ||
+      vmid === undefined ||
+      (step.facts.replace.length > 0 && ct.state?.pass.spec.replacePolicy === 'recreate')
+    )
+      return plan;
 
     const spec = resolveAppliance(obj.spec);
     const cts = ctx.list('AppContainer');
@@ -142,21 +227,68 @@ export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
       spec.proxy.adminListen,
       this.deps.layouts,
     );
+    const plans = await planServices(services, model.desired);
     // A simulated appliance starts empty in every process: its first set-up is not drift.
     const fresh = spec.access.transport === 'simulated' && !this.primed.has(obj.uid);
     const isDrift = !fresh && kept['servicesHash'] === servicesHash;
-    // `alert` and `ignore` both leave a drifted appliance alone (the runtime drops ignored drift).
-    const alert = ctx.driftPolicy !== 'correct';
-    const svc = await runServices(services, model.desired, isDrift && alert);
-    if (spec.access.transport === 'simulated') this.primed.add(obj.uid);
-    const leases = await readLeases(t, dnsmasqLayout, this.deps.clock.now()).catch(
+    const changes: PlannedChange[] = [...ct.changes];
+    for (const [name, sp] of plans) {
+      for (const d of sp.drift) {
+        changes.push({
+          field: d.field,
+          desired: d.desired ?? null,
+          actual: d.actual ?? null,
+          calls: [SERVICE_CALLS[name]],
+          aliases: [`services.${name}`],
+          drift: isDrift,
+        });
+      }
+    }
+    state.services = { spec, model, servicesHash, t, services, dnsmasqLayout, plans };
+    return { ...plan, changes };
+  }
+
+  private async applyOne(
+    ctx: ReconcileContext,
+    obj: Obj,
+    plan: AdmittedPlan,
+  ): Promise<ObjectOutcome> {
+    if (!isApplianceState(plan.state)) throw new Error('the plan carries no appliance state');
+    const st = plan.state;
+    const ctFields = new Set(st.ctFields);
+    const mine = (c: PlannedChange): boolean => ctFields.has(c.field);
+    const r = await this.ct.applyObject(ctx, {
+      ...plan,
+      changes: plan.changes.filter(mine),
+      held: plan.held.filter(mine),
+      state: st.ct,
+    });
+    const kept = st.kept;
+    const ctObserved = r.observed ?? {};
+    const sv = st.services;
+    if (
+      !sv ||
+      r.notReady ||
+      ctObserved['state'] !== 'running' ||
+      typeof ctObserved['vmid'] !== 'number'
+    ) {
+      // The container is not there yet: keep what the services part knew.
+      return { ...r, observed: { ...ctObserved, ...kept } };
+    }
+
+    const admitted = new Set(plan.changes.filter((c) => !mine(c)).map((c) => c.field));
+    const svc = await runServices(sv.services, sv.model.desired, sv.plans, (d) =>
+      admitted.has(d.field),
+    );
+    if (sv.spec.access.transport === 'simulated') this.primed.add(obj.uid);
+    const leases = await readLeases(sv.t, sv.dnsmasqLayout, this.deps.clock.now()).catch(
       () => kept['leases'] as Record<string, string> | undefined,
     );
 
     const observed: Record<string, unknown> = { ...ctObserved };
-    if (svc.converged) observed['servicesHash'] = servicesHash;
+    if (svc.converged) observed['servicesHash'] = sv.servicesHash;
     else if (kept['servicesHash'] !== undefined) observed['servicesHash'] = kept['servicesHash'];
-    observed['members'] = svc.converged ? model.members : (kept['members'] ?? {});
+    observed['members'] = svc.converged ? sv.model.members : (kept['members'] ?? {});
     if (leases !== undefined) observed['leases'] = leases;
 
     const o: ObjectOutcome = {
@@ -168,12 +300,12 @@ export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
     if (actions.length > 0) o.actions = actions;
     const events = [
       ...(r.events ?? []),
-      ...model.notes.map((message) => ({
+      ...sv.model.notes.map((message) => ({
         type: 'Warning' as const,
         reason: 'DefaultSiteMissing',
         message,
       })),
-      ...model.conflicts.map((message) => ({
+      ...sv.model.conflicts.map((message) => ({
         type: 'Warning' as const,
         reason: 'MemberConflict',
         message,
@@ -181,14 +313,12 @@ export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
       ...svc.events,
     ];
     if (events.length > 0) o.events = events;
-    if (isDrift && svc.differences.length > 0) {
-      o.drift = [...(r.drift ?? []), ...svc.differences];
-      o.driftCorrected = !alert;
-    }
+    // Admitted drift in a service kept whole for a held difference was not corrected.
+    if (svc.held && admitted.size > 0) o.driftCorrected = false;
     if (!svc.converged) {
       const failed = svc.conditions.filter((c) => c.status !== 'True').map((c) => c.type);
       o.notReady = {
-        reason: isDrift && alert ? 'Drifted' : 'ServicesNotReady',
+        reason: svc.held ? 'Drifted' : 'ServicesNotReady',
         message: `not converged: ${failed.join(', ')}`,
       };
       if (svc.retryable) o.requeueAfterMs = this.deps.serviceRetryMs ?? 30_000;

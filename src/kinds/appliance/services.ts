@@ -1,9 +1,10 @@
 /**
- * One pass over the appliance's three services through its transport: each is applied whole from
- * the desired model (or, under drift policy `alert`, only observed and diffed), and its result becomes
- * a condition (`DnsmasqReady`, `NftablesReady`, `CaddyReady`), drift items, actions and warning events.
- * A service that fails does not stop the others: each reports on its own. The lease file is read last
- * (actual addresses of DHCP members).
+ * The appliance's three services through its transport: planned (observed and diffed, reading
+ * only), then each applied whole from the desired model, or only reported when one of its
+ * differences was held by the drift policy. Each becomes a condition (`DnsmasqReady`,
+ * `NftablesReady`, `CaddyReady`), drift items, actions and warning events. A service that fails
+ * does not stop the others: each reports on its own. The lease file is read last (actual addresses
+ * of DHCP members).
  */
 import type { Clock } from '../../core/clock.js';
 import { PxrError, TerminalError } from '../../core/errors.js';
@@ -101,29 +102,63 @@ function fieldsOf(items: readonly ServiceDrift[]): string {
     : `${names.slice(0, 4).join(', ')} and ${names.length - 4} more`;
 }
 
-/** Applies (or, with `observeOnly`, only diffs) every service. */
+/** What planning read of one service: its observed state (or why it could not be read). */
+export interface ServicePlan {
+  observed?: unknown;
+  error?: unknown;
+  /** What differs now (empty: converged). */
+  drift: ServiceDrift[];
+}
+
+/** Observes and diffs every service (reads only). A service that cannot be read plans nothing. */
+export async function planServices(
+  services: readonly ApplianceService<unknown>[],
+  desired: ApplianceDesired,
+): Promise<Map<ServiceName, ServicePlan>> {
+  const out = new Map<ServiceName, ServicePlan>();
+  // One after another, as apply runs them: one transport, never a burst of sessions.
+  for (const svc of services) {
+    try {
+      const observed = await svc.observe();
+      out.set(svc.name, { observed, drift: svc.diff(desired, observed) });
+    } catch (error) {
+      out.set(svc.name, { error, drift: [] });
+    }
+  }
+  return out;
+}
+
+/**
+ * Applies every service whose differences were all admitted (a service writes its files whole, so
+ * one held or ignored difference keeps the whole service as it is: it is only reported).
+ */
 export async function runServices(
   services: readonly ApplianceService<unknown>[],
   desired: ApplianceDesired,
-  observeOnly: boolean,
-): Promise<Omit<ServicesResult, 'leases'>> {
-  const out: Omit<ServicesResult, 'leases'> = {
+  plans: ReadonlyMap<ServiceName, ServicePlan>,
+  admitted: (d: ServiceDrift) => boolean,
+): Promise<Omit<ServicesResult, 'leases'> & { held: boolean }> {
+  const out: Omit<ServicesResult, 'leases'> & { held: boolean } = {
     conditions: [],
     differences: [],
     actions: [],
     events: [],
     converged: true,
     retryable: false,
+    held: false,
   };
   for (const svc of services) {
     const type = CONDITION[svc.name];
+    const plan = plans.get(svc.name);
+    const observeOnly = plan !== undefined && !plan.drift.every(admitted);
+    if (observeOnly) out.held = true;
     try {
       let report: ServiceReport;
       if (observeOnly) {
-        const drift = svc.diff(desired, await svc.observe());
+        const drift = plan.drift;
         report = { service: svc.name, drift, actions: [], remaining: drift, warnings: [] };
       } else {
-        report = await svc.apply(desired);
+        report = await svc.apply(desired, plan?.error === undefined ? plan?.observed : undefined);
       }
       out.differences.push(...toDrift(report.drift));
       out.actions.push(...report.actions.map((a) => `${svc.name}: ${a}`));
