@@ -141,15 +141,13 @@ describe('qemu create', () => {
   test('import-from an uploaded cloud image (content type import)', async () => {
     // The admin enabled `import` on local (storage.cfg); the image is downloaded there.
     r.s.sim.state.nodes[NODE]!.storages.local!.content.push('import');
+    const download = r.s.api.nodes.$(NODE).storage.$('local')['download-url'];
     const dl = String(
-      await r.s.api.nodes
-        .$(NODE)
-        .storage.$('local')
-        ['download-url'].$post({
-          url: 'https://example.invalid/debian-12-genericcloud-amd64.qcow2',
-          content: 'import',
-          filename: 'debian-12-genericcloud-amd64.qcow2',
-        } as never),
+      await download.$post({
+        url: 'https://example.invalid/debian-12-genericcloud-amd64.qcow2',
+        content: 'import',
+        filename: 'debian-12-genericcloud-amd64.qcow2',
+      } as never),
     );
     assert.equal(await r.finish(dl), 'OK');
     const upid = await qemuCreate(r.pve, NODE, {
