@@ -106,7 +106,7 @@ export function renameToBase(node: NodeState, volid: string): string {
   const v = splitVolid(volid);
   const s = v ? node.storages[v.storage] : undefined;
   const vol = s?.volumes[volid];
-  if (!s || !vol || !/(^|\/)vm-\d+-disk-\d+/.test(volid)) return volid;
+  if (!s || !vol || !/(^|[:/])vm-\d+-disk-\d+/.test(volid)) return volid;
   const next = volid.replace(/(^|[:/])vm-(\d+-disk-\d+)/, '$1base-$2');
   delete s.volumes[volid];
   s.volumes[next] = { ...vol, volid: next };
