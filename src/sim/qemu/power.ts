@@ -1,7 +1,8 @@
 /**
  * GET /status/current and POST /status/start|stop|shutdown|reboot (`qmstart`, `qmstop`,
- * `qmshutdown`, `qmreboot`): running-state errors are synchronous, the config lock is checked in
- * the worker, which holds the VM's flock while it runs (config writes wait for it).
+ * `qmshutdown`, `qmreboot`): only reboot refuses a stopped VM synchronously; `already running`,
+ * templates and the config lock fail the worker, which holds the VM's flock while it runs (config
+ * writes wait for it).
  */
 import { die, paramError, type RequestContext } from '../types.js';
 import { checkVmLock, loadVm, requestVm, takeVmFlock, vmStatus } from './guests.js';
@@ -48,9 +49,9 @@ export function vmPower(action: Action): (ctx: RequestContext) => string {
     const skiplock = params.skiplock === 1;
     if (skiplock && (ctx.caller.user !== 'root@pam' || ctx.caller.tokenId !== undefined))
       paramError({ skiplock: 'Only root may use this option.' });
-    const running = vm.status === 'running';
-    if (action === 'start' && running) die(`VM ${vmid} already running`);
-    if (action !== 'start' && !running) die(`VM ${vmid} not running`);
+    // Only reboot checks synchronously (API2/Qemu.pm); vm_start dies `already running` in the
+    // worker, and vm_stop of a stopped VM just returns.
+    if (action === 'reboot' && vm.status !== 'running') die(`VM ${vmid} not running`);
     return sim.tasks.start({
       node: node.name,
       type: TASK[action],
@@ -69,8 +70,7 @@ export function vmPower(action: Action): (ctx: RequestContext) => string {
           if (cur.status !== 'running') die(`VM ${vmid} not running`);
           stopVm(cur);
           warnings = startVm(sim, node, cur, log);
-        } else {
-          if (cur.status !== 'running') die(`VM ${vmid} not running`);
+        } else if (cur.status === 'running') {
           stopVm(cur);
         }
         sim.touch();
