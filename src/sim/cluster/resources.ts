@@ -3,7 +3,7 @@ import type { EndpointDef, RequestContext } from '../types.js';
 import type { SimState } from '../state.js';
 import { isNodeOnline, nodeSummary } from './info.js';
 import { guestFigures } from './guests.js';
-import { vmStatus } from '../qemu/guests.js';
+import { vmStatus, vmsOf } from '../qemu/guests.js';
 
 export function clusterResources(state: SimState, nowMs: number, type?: string): unknown[] {
   const out: unknown[] = [];
@@ -37,7 +37,7 @@ export function clusterResources(state: SimState, nowMs: number, type?: string):
           ...(c.lock !== undefined ? { lock: String(c.lock) } : {}),
         });
       }
-      for (const vm of Object.values(n.qemu ?? {})) {
+      for (const vm of n.qemu ? Object.values(vmsOf(n)) : []) {
         const st = vmStatus(n, vm, nowMs);
         out.push({
           id: `qemu/${vm.vmid}`,

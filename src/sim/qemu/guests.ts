@@ -13,7 +13,7 @@ const MiB = 1024 ** 2;
 
 /** `load_config`: the VM or 500 `Configuration file 'nodes/pve/qemu-server/100.conf' does not exist`. */
 export function loadVm(node: NodeState, vmid: number): QemuState {
-  const vm = node.qemu?.[String(vmid)];
+  const vm = vmsOf(node)[String(vmid)];
   if (!vm) die(`Configuration file 'nodes/${node.name}/qemu-server/${vmid}.conf' does not exist`);
   return vm;
 }
@@ -46,7 +46,20 @@ export function ops(sim: SimContext, node: NodeState): VmOps {
 
 /** The VMs of a node (state files from before the qemu simulation have none). */
 export function vmsOf(node: NodeState): Record<string, QemuState> {
-  return (node.qemu ??= {});
+  const vms = (node.qemu ??= {});
+  for (const [id, vm] of Object.entries(vms)) {
+    // State files from before the qemu simulation held `{ vmid, name, status }` only.
+    if ((vm as Partial<QemuState>).config !== undefined) continue;
+    const old = vm as unknown as { vmid: number; name?: string; status?: 'running' | 'stopped' };
+    vms[id] = {
+      vmid: old.vmid,
+      config: old.name !== undefined ? { name: old.name } : {},
+      pending: {},
+      pendingDelete: [],
+      status: old.status ?? 'stopped',
+    };
+  }
+  return vms;
 }
 
 /** Size in bytes of a drive (`size=` of its property string). */

@@ -161,18 +161,21 @@ export function cloneVm(ctx: RequestContext): string {
   const isTemplate = Boolean(vm.config.template);
   const full = params.full === undefined ? !isTemplate : params.full === 1;
   const storage = typeof params.storage === 'string' ? params.storage : undefined;
-  if (params.target !== undefined && params.target !== node.name)
-    die(
-      `can't clone VM to node '${typeof params.target === 'string' ? params.target : ''}' (VM uses local storage)`,
-    );
-  if (storage !== undefined) checkImagesStorage(node, storage);
+  const target = typeof params.target === 'string' ? params.target : undefined;
+  const snapname = typeof params.snapname === 'string' ? params.snapname : undefined;
+  // $load_and_check, in qemu-server's order
   const pool = typeof params.pool === 'string' ? params.pool : undefined;
   if (pool !== undefined) checkPoolExist(sim, pool);
-  if (params.snapname !== undefined)
-    die(`snapshot '${typeof params.snapname === 'string' ? params.snapname : ''}' does not exist`);
-  if (!isTemplate) checkVmLock(vm);
+  if (target !== undefined && target !== node.name && target !== 'localhost') sim.node(target);
+  if (storage !== undefined) checkImagesStorage(node, storage);
+  checkVmLock(vm);
+  if (snapname !== undefined) die(`snapshot '${snapname}' does not exist`);
   if (!full && storage !== undefined) die("parameter 'storage' not allowed for linked clones");
   if (!full && params.format !== undefined) die("parameter 'format' not allowed for linked clones");
+  if (target !== undefined && target !== node.name && target !== 'localhost')
+    die(`can't clone VM to node '${target}' (VM uses local storage)`);
+  if (vmsOf(node)[String(newid)]) die(`unable to create VM ${newid}: config file already exists`);
+  // pmxcfs keeps VMIDs unique across nodes and guest types: the temporary config cannot be written
   checkVmidUnused(sim, newid);
   for (const key of driveKeys(vm.config)) {
     const d = parseDrive(key, String(vm.config[key]));

@@ -76,7 +76,7 @@ describe('qemu template, clone and destroy', () => {
     assert.equal(b.name, 'Copy-of-VM-debian-tpl');
     assert.equal(b.scsi0, 'local-lvm:vm-702-disk-0,size=4G');
     const taken = await pveError(r.s.api.nodes.$(NODE).qemu.$(9000).clone.$post({ newid: 701 }));
-    assert.equal(taken.message, "VM 701 already exists on node 'pve'\n");
+    assert.equal(taken.message, 'unable to create VM 701: config file already exists\n');
     const linkedStorage = await pveError(
       r.s.api.nodes.$(NODE).qemu.$(9000).clone.$post({ newid: 703, storage: 'local-lvm' }),
     );

@@ -183,4 +183,13 @@ describe('qemu create', () => {
     const taken = await pveError(r.s.api.cluster.nextid.$get({ vmid: 120 }));
     assert.deepEqual(taken.errors, { vmid: 'VM 120 already exists' });
   });
+
+  test('a VM from a state file written before the qemu simulation still reads', async () => {
+    const node = r.s.sim.state.nodes[NODE]!;
+    (node.qemu as Record<string, unknown>)['140'] = { vmid: 140, name: 'old', status: 'running' };
+    const conf = await qemu().$(140).config.$get();
+    assert.equal(conf.name, 'old');
+    const st = await qemu().$(140).status.current.$get();
+    assert.equal(st.status, 'running');
+  });
 });
