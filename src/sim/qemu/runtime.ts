@@ -81,8 +81,15 @@ export function startVm(
       warnings++;
     }
   }
-  for (const bridge of nicBridges(vm))
-    if (!isBridgeUp(node.network, bridge)) die(`bridge '${bridge}' does not exist`);
+  // The tap's ifup script (PVE::Network::tap_plug) fails, so QEMU does not come up.
+  for (const bridge of nicBridges(vm)) {
+    if (isBridgeUp(node.network, bridge)) continue;
+    log(`bridge '${bridge}' does not exist`);
+    log(
+      `kvm: -netdev type=tap,id=net0,ifname=tap${vm.vmid}i0: network script /usr/libexec/qemu-server/pve-bridge failed with status 512`,
+    );
+    die('start failed: QEMU exited with code 1');
+  }
   if (hasCloudinitDrive(vm.config)) {
     log('generating cloud-init ISO');
     regenerateCloudinit(vm);

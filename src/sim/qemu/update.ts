@@ -211,7 +211,7 @@ export function hotplugPending(
   const features = hotplugFeatures(vm.config);
   const inSel = (k: string): boolean => !selection || selection.has(k);
   const addError = (key: string, err: unknown): void => {
-    errors[key] = `unable to hotplug ${key}: ${(err as Error).message}`;
+    errors[key] = `hotplug problem - ${(err as Error).message.replace(/\n*$/, '\n')}`;
   };
   for (const key of [...vm.pendingDelete].sort()) {
     if (!inSel(key)) continue;

@@ -133,6 +133,21 @@ describe('qemu config, pending and hot-plug', () => {
     assert.deepEqual([rebooted.current.cores, rebooted.current.memory], [4, '4096']);
   });
 
+  test('a NIC that cannot be hot-plugged is written, then reported per option (400)', async () => {
+    const e = await pveError(vm(201).config.$put({ net3: 'virtio,bridge=vmbr9' }));
+    assert.deepEqual(
+      [e.status, e.message, e.errors],
+      [
+        400,
+        'Parameter verification failed.\n',
+        { net3: "hotplug problem - bridge 'vmbr9' does not exist\n" },
+      ],
+    );
+    // qemu-server wrote the config before reporting: the NIC waits in pending
+    assert.ok((await qemuReadConfig(r.pve, NODE, 201)).pendingKeys.includes('net3'));
+    await qemuUpdateConfig(r.pve, NODE, 201, { revert: 'net3' });
+  });
+
   test('memory and vcpus hot-plug only when hotplug lists memory and cpu', async () => {
     await qemuUpdateConfig(r.pve, NODE, 201, { hotplug: 'network,disk,cpu,memory', numa: 1 });
     assert.deepEqual((await qemuReadConfig(r.pve, NODE, 201)).pendingKeys, ['hotplug', 'numa']);

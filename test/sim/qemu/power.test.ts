@@ -53,7 +53,7 @@ describe('qemu power and resize', () => {
     await r.create(301, { net0: 'virtio,bridge=vmbr9' });
     assert.equal(
       await r.finish(await qemuPower(r.pve, NODE, 301, 'start')),
-      "bridge 'vmbr9' does not exist",
+      'start failed: QEMU exited with code 1',
     );
   });
 
