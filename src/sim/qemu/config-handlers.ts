@@ -149,6 +149,13 @@ function apply(ctx: RequestContext, p: Prepared): void {
     die('detected modified configuration - file changed by other user? Try again.');
   if (ctx.params.skiplock !== 1) checkVmLock(vm);
   const set = { ...p.set };
+  const del = [...p.del];
+  // A revert writes the applied value again, or deletes a value that is only pending (a pending
+  // new disk then becomes unusedN).
+  for (const opt of p.revert) {
+    if (vm.config[opt] !== undefined) set[opt] = vm.config[opt];
+    else if (vm.pending[opt] !== undefined && !del.includes(opt)) del.push(opt);
+  }
   for (const key of Object.keys(set)) {
     if (!/^net\d+$/.test(key)) continue;
     // A NIC written without a MAC keeps the one it had.
@@ -162,7 +169,7 @@ function apply(ctx: RequestContext, p: Prepared): void {
   const created = createDisks(node, vmid, set, sim.clock.now(), () => undefined);
   let result;
   try {
-    result = updateVm(vm, { set, delete: p.del, revert: p.revert }, ops(sim, node));
+    result = updateVm(vm, { set, delete: del, revert: [] }, ops(sim, node));
   } catch (err) {
     for (const volid of created) freeVolume(node, volid);
     throw err;

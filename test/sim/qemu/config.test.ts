@@ -119,8 +119,10 @@ describe('qemu config, pending and hot-plug', () => {
     // deleting a NIC hot-unplugs it; deleting cores waits
     await qemuUpdateConfig(r.pve, NODE, 201, { delete: 'net1' });
     assert.equal((await qemuReadConfig(r.pve, NODE, 201)).current.net1, undefined);
-    // revert drops a pending change
+    const ide0 = String((await qemuReadConfig(r.pve, NODE, 201)).effective.ide0).split(',')[0];
     await qemuUpdateConfig(r.pve, NODE, 201, { revert: 'ide0' });
+    // reverting a disk that was only pending keeps its new volume as unusedN
+    assert.equal((await qemuReadConfig(r.pve, NODE, 201)).current.unused0, ide0);
     assert.deepEqual((await qemuReadConfig(r.pve, NODE, 201)).pendingKeys, [
       'agent',
       'cores',
