@@ -7,6 +7,7 @@ import type { LxcState } from './lxc/state.js';
 import type { FirewallState, GuestFirewallState } from './firewall/state.js';
 import type { NodeCertState } from './certs/state.js';
 import type { TaskRecord } from './tasks-state.js';
+import type { QemuState } from './qemu/state.js';
 
 export interface StorageState {
   /** `local`, `local-lvm` */
@@ -43,11 +44,8 @@ export interface NodeState {
   network: NodeNetworkState;
   /** vmid (as string) -> container */
   lxc: Record<string, LxcState>;
-  /**
-   * vmid (as string) -> QEMU VM. The simulator has no qemu endpoints; this only makes a VMID taken
-   * by a VM visible (create answers `VM 100 already exists on node 'pve'`).
-   */
-  qemu?: Record<string, { vmid: number; name?: string; status?: 'running' | 'stopped' }>;
+  /** vmid (as string) -> QEMU VM (absent in state files written before the qemu simulation). */
+  qemu?: Record<string, QemuState>;
   /** vmid (as string) -> guest firewall (rules, options, ipsets, aliases) */
   guestFirewall: Record<string, GuestFirewallState>;
   storages: Record<string, StorageState>;

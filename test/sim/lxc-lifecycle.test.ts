@@ -116,7 +116,15 @@ describe('lxc lifecycle over HTTP', () => {
 
     const pve2 = s.sim.state.nodes.pve2;
     assert.ok(pve2);
-    pve2.qemu = { '101': { vmid: 101, name: 'vm', status: 'stopped' } };
+    pve2.qemu = {
+      '101': {
+        vmid: 101,
+        config: { name: 'vm' },
+        pending: {},
+        pendingDelete: [],
+        status: 'stopped',
+      },
+    };
     const vm = await pveError(
       pve().lxc.$post({ vmid: 101, ostemplate: DEBIAN, storage: 'local-lvm' }),
     );

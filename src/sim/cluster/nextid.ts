@@ -6,7 +6,10 @@ import { optionalVmidParam } from './params.js';
 
 export function usedVmids(state: SimState): Set<number> {
   const ids = new Set<number>();
-  for (const n of Object.values(state.nodes)) for (const id of Object.keys(n.lxc)) ids.add(+id);
+  for (const n of Object.values(state.nodes)) {
+    for (const id of Object.keys(n.lxc)) ids.add(+id);
+    for (const id of Object.keys(n.qemu ?? {})) ids.add(+id);
+  }
   return ids;
 }
 

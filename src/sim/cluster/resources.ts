@@ -3,6 +3,7 @@ import type { EndpointDef, RequestContext } from '../types.js';
 import type { SimState } from '../state.js';
 import { isNodeOnline, nodeSummary } from './info.js';
 import { guestFigures } from './guests.js';
+import { vmStatus, vmsOf } from '../qemu/guests.js';
 
 export function clusterResources(state: SimState, nowMs: number, type?: string): unknown[] {
   const out: unknown[] = [];
@@ -34,6 +35,31 @@ export function clusterResources(state: SimState, nowMs: number, type?: string):
           uptime: f.uptime,
           ...(c.tags !== undefined ? { tags: String(c.tags) } : {}),
           ...(c.lock !== undefined ? { lock: String(c.lock) } : {}),
+        });
+      }
+      for (const vm of n.qemu ? Object.values(vmsOf(n)) : []) {
+        const st = vmStatus(n, vm, nowMs);
+        out.push({
+          id: `qemu/${vm.vmid}`,
+          type: 'qemu',
+          vmid: vm.vmid,
+          node: n.name,
+          status: isNodeOnline(n) ? st.status : 'unknown',
+          name: st.name,
+          template: vm.config.template ? 1 : 0,
+          maxcpu: st.cpus,
+          cpu: st.cpu,
+          maxmem: st.maxmem,
+          mem: st.mem,
+          maxdisk: st.maxdisk,
+          disk: 0,
+          netin: st.netin,
+          netout: st.netout,
+          diskread: st.diskread,
+          diskwrite: st.diskwrite,
+          uptime: st.uptime,
+          ...(vm.config.tags !== undefined ? { tags: String(vm.config.tags) } : {}),
+          ...(vm.config.lock !== undefined ? { lock: String(vm.config.lock) } : {}),
         });
       }
     }

@@ -173,7 +173,16 @@ describe('AppContainer create', () => {
 
   test('a VMID taken by a VM is a clear terminal error', async () => {
     const node = r.s.sim.state.nodes['pve']!;
-    node.qemu = { ...(node.qemu ?? {}), '4400': { vmid: 4400, name: 'win', status: 'running' } };
+    node.qemu = {
+      ...(node.qemu ?? {}),
+      '4400': {
+        vmid: 4400,
+        config: { name: 'win' },
+        pending: {},
+        pendingDelete: [],
+        status: 'running',
+      },
+    };
     const err = terminal(await r.h.pass(ct('clash', { vmid: 4400 })));
     assert.equal(err.reason, 'VmidTaken');
     assert.match(err.message, /VMID 4400 is already used by a QEMU VM on node pve/);
