@@ -221,8 +221,6 @@ export class Controller {
       const obj = byName.get(name);
       return obj ? (this.o.store.status.get(obj)?.observed ?? {}) : {};
     };
-    const settingsOf = (name: string): ReturnType<typeof driftSettings> =>
-      driftSettings(byName.get(name)?.annotations ?? {});
     const first = objs[0];
     return {
       log,
@@ -233,8 +231,6 @@ export class Controller {
       list: (kind, selector) => this.reader.list(kind, selector),
       getStatus: (ref) => this.reader.getStatus(ref),
       observed: first ? observedOf(first.name) : {},
-      driftPolicy: settingsOf(first?.name ?? '').policy,
-      driftSettings: settingsOf,
       observedOf,
       ownership: inventoryOwnership(this.o.store.inventory, objs, this.o.clock),
       recordEvent: (name, event) => {

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
-import type { DriftItem, DriftPolicy, DriftSettings } from './drift-policy.js';
+import type { DriftItem } from './drift-policy.js';
 import type { ManifestDoc, SourceIssue } from './manifest.js';
 import type { PrinterColumn } from './object-view.js';
 import type { Condition, ObjectRef, Ownership, StoredObject } from './object.js';
@@ -71,14 +71,6 @@ export interface ReconcileContext extends ObjectReader {
   signal: AbortSignal;
   /** Observed facts of this object as last recorded (survives restarts: in-flight UPIDs live here). */
   observed: Record<string, unknown>;
-  /**
-   * Drift policy (`pxr/drift`, default `correct`) of the group's first object; use `driftSettings`
-   * for groups of several objects. Under `alert`, detect and report drift but do not correct it.
-   * The runtime drops drift on ignored fields (`pxr/drift-ignore`) and all drift under `ignore`.
-   */
-  driftPolicy: DriftPolicy;
-  /** Drift settings of one object of the group, by name (always provided by the runtime). */
-  driftSettings?(name: string): DriftSettings;
   /** Observed facts of one object of the group, by name (always provided by the runtime). */
   observedOf?(name: string): Record<string, unknown>;
   /**
@@ -159,25 +151,17 @@ export interface Reconciler<Spec = Record<string, unknown>> {
    * no event. An Error for one object fails that object (a `TerminalError` stalls it). `pxr diff`
    * stops here.
    */
-  plan?(ctx: PlanContext, objs: StoredObject<Spec>[]): Promise<Map<string, ObjectPlan | Error>>;
+  plan(ctx: PlanContext, objs: StoredObject<Spec>[]): Promise<Map<string, ObjectPlan | Error>>;
   /**
    * Carry out the admitted plans (objects whose plan failed are not passed). Returns an outcome per
    * object name; the runtime adds the drift from the plan (a kind never reports drift itself, but
    * may set `driftCorrected: false` when it could not correct admitted drift this pass). Throwing
    * fails the whole group (retry with backoff); a `TerminalError` stalls it.
    */
-  apply?(
+  apply(
     ctx: ReconcileContext,
     objs: StoredObject<Spec>[],
     plans: ReadonlyMap<string, AdmittedPlan>,
-  ): Promise<Map<string, ObjectOutcome | Error>>;
-  /**
-   * Legacy single-step form (observe and act in one): kinds move to `plan` + `apply`, which `pxr
-   * diff` and the runtime's drift policy need. Used only when `plan` is absent.
-   */
-  reconcile?(
-    ctx: ReconcileContext,
-    objs: StoredObject<Spec>[],
   ): Promise<Map<string, ObjectOutcome | Error>>;
   /**
    * Remove what pxr created for objects whose deletion was requested. Return per name `done` when the

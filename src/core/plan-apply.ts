@@ -15,7 +15,12 @@ import type {
 } from './kind.js';
 
 function missing(obj: { kind: string; name: string }, step: string): Error {
-  return new Error(`the ${step} step gave no answer for ${obj.kind}/${obj.name}`);
+  return new Error(`reconciler (${step}) returned no outcome for ${obj.kind}/${obj.name}`);
+}
+
+function asMap<T>(v: Map<string, T>, step: string): Map<string, T> {
+  if (!(v instanceof Map)) throw new Error(`reconciler (${step}) returned no Map`);
+  return v;
 }
 
 export async function planAndApply<Spec>(
@@ -23,12 +28,8 @@ export async function planAndApply<Spec>(
   ctx: ReconcileContext,
   live: StoredObject<Spec>[],
 ): Promise<Map<string, ObjectOutcome | Error>> {
-  if (!rec.plan || !rec.apply) {
-    if (!rec.reconcile) throw new Error('the reconciler has neither plan/apply nor reconcile');
-    return rec.reconcile(ctx, live);
-  }
   const out = new Map<string, ObjectOutcome | Error>();
-  const planned = await rec.plan(ctx, live);
+  const planned = asMap(await rec.plan(ctx, live), 'plan');
   const admitted = new Map<string, AdmittedPlan>();
   const admissions = new Map<string, Admission>();
   for (const obj of live) {
@@ -43,7 +44,7 @@ export async function planAndApply<Spec>(
   }
   const ready = live.filter((o) => admitted.has(o.name));
   if (ready.length === 0) return out;
-  const applied = await rec.apply(ctx, ready, admitted);
+  const applied = asMap(await rec.apply(ctx, ready, admitted), 'apply');
   for (const obj of ready) {
     const v = applied.get(obj.name) ?? missing(obj, 'apply');
     const a = admissions.get(obj.name)!;

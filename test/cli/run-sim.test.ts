@@ -169,6 +169,32 @@ describe('pxr run --sim from the command line', () => {
     assert.equal(await exited, 0);
     assert.match(logs, /stopped/);
   });
+
+  test('in sync (exit 0) without touching the saved cluster; an edit shows as a change (exit 1)', () => {
+    // Runs after the controller above stopped: the simulator's state is in data/sim-state.json.
+    const state = join(dir, 'data', 'sim-state.json');
+    const before = readFileSync(state, 'utf8');
+    const same = pxr(['diff', '--sim'], dir);
+    assert.equal(same.code, 0, same.out + same.err);
+    assert.match(same.out, /^0 to change, \d+ in sync, 0 errors$/m);
+    assert.equal(readFileSync(state, 'utf8'), before, 'diff --sim never writes the state file');
+    const file = join(dir, 'manifests', 'host', 'bridges.yaml');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('comment: personal, edited', 'comment: personal, diffed'),
+    );
+    const edited = pxr(['diff', '--sim', '-o', 'json'], dir);
+    assert.equal(edited.code, 1, edited.err);
+    const personal = (
+      JSON.parse(edited.out) as {
+        objects: { name: string; changes: { field: string; desired: unknown }[] }[];
+      }
+    ).objects.find((o) => o.name === 'personal');
+    assert.deepEqual(
+      personal?.changes.map((c) => [c.field, c.desired]),
+      [['comments', 'personal, diffed']],
+    );
+  });
 });
 
 describe('pxr validate', () => {

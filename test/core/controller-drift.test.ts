@@ -1,24 +1,30 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DriftItem, ObjectOutcome } from '../../src/core/kind.js';
+import type { DriftItem, ObjectOutcome, ObjectPlan } from '../../src/core/kind.js';
 import { conditionsOf, doc, FakeReconciler, kind, rig, snap } from './helpers.js';
 
 const ref = { kind: 'AppContainer', name: 'web' };
 const memDrift: DriftItem = { field: 'memory', desired: 512, actual: 1024 };
 
-/** A reconciler reporting `drift`, correcting it when the object's policy says so. */
+/**
+ * A reconciler whose plan reports `drift`, and whose apply acts on what the runtime admitted (the
+ * drift policy is the runtime's: the kind never looks at it).
+ */
 function drifting(): { r: FakeReconciler; setDrift: (d: DriftItem[]) => void } {
   let drift: DriftItem[] = [];
   const r = new FakeReconciler();
-  r.onReconcile = async (ctx, objs) =>
+  r.onPlan = async (_ctx, objs) =>
+    new Map(
+      objs.map((o): [string, ObjectPlan] => [
+        o.name,
+        { changes: drift.map((d) => ({ ...d, calls: ['PUT memory'], drift: true })) },
+      ]),
+    );
+  r.onReconcile = async (_ctx, objs, plans) =>
     new Map(
       objs.map((o): [string, ObjectOutcome] => [
         o.name,
-        {
-          drift,
-          driftCorrected: ctx.driftPolicy === 'correct',
-          actions: ctx.driftPolicy === 'correct' && drift.length > 0 ? [`set memory=512`] : [],
-        },
+        { actions: (plans.get(o.name)?.changes ?? []).map((c) => `set ${c.field}=512`) },
       ]),
     );
   return { r, setDrift: (d) => (drift = d) };
@@ -46,9 +52,14 @@ async function setup(annotations: Record<string, string>): Promise<
 describe('controller: drift', () => {
   test('policy alert: Drifted=True, one open record, DriftDetected event and alert; resolved when reality returns', async () => {
     const x = await setup({ 'pxr/drift': 'alert' });
-    assert.equal(x.r.calls[0]?.ctx.driftPolicy, 'alert');
     x.setDrift([memDrift]);
     await x.pass();
+    const held = x.r.calls.at(-1)?.plans.get('web');
+    assert.deepEqual(held?.changes, [], 'alert: apply is handed nothing to correct');
+    assert.deepEqual(
+      held?.held.map((c) => c.field),
+      ['memory'],
+    );
     await x.pass();
     assert.deepEqual(conditionsOf(x.store, 'AppContainer', 'web'), {
       Ready: ['True', 'Reconciled'],
@@ -73,9 +84,16 @@ describe('controller: drift', () => {
 
   test('policy correct (default): drift is recorded as corrected with a DriftCorrected event', async () => {
     const x = await setup({});
-    assert.equal(x.r.calls[0]?.ctx.driftPolicy, 'correct');
     x.setDrift([memDrift]);
     await x.pass();
+    assert.deepEqual(
+      x.r.calls
+        .at(-1)
+        ?.plans.get('web')
+        ?.changes.map((c) => c.field),
+      ['memory'],
+      'correct: apply is handed the drift to correct',
+    );
     assert.deepEqual(conditionsOf(x.store, 'AppContainer', 'web').Drifted, [
       'False',
       'DriftCorrected',
@@ -108,6 +126,5 @@ describe('controller: drift', () => {
     const ev = x.store.events.list({ ref }).filter((e) => e.reason === 'InvalidAnnotation');
     assert.equal(ev.length, 1);
     assert.equal(ev[0]?.count, 1);
-    assert.equal(x.r.calls[0]?.ctx.driftPolicy, 'correct');
   });
 });

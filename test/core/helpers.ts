@@ -1,8 +1,11 @@
 import pino, { type Logger } from 'pino';
 import { ManualClock } from '../../src/core/clock.js';
 import type {
+  AdmittedPlan,
   KindDefinition,
   ObjectOutcome,
+  ObjectPlan,
+  PlanContext,
   ReconcileContext,
   Reconciler,
   StoredObject,
@@ -48,16 +51,24 @@ export function snap(docs: ManifestDoc[], opts: Partial<SourceSnapshot> = {}): S
 type ReconcileFn = (
   ctx: ReconcileContext,
   objs: StoredObject[],
+  plans: ReadonlyMap<string, AdmittedPlan>,
 ) => Promise<Map<string, ObjectOutcome | Error>>;
 type FinalizeFn = (
   ctx: ReconcileContext,
   objs: StoredObject[],
 ) => Promise<Map<string, 'done' | ObjectOutcome | Error>>;
 
-/** A reconciler whose behaviour a test swaps at will; records every call. */
+type PlanFn = (ctx: PlanContext, objs: StoredObject[]) => Promise<Map<string, ObjectPlan | Error>>;
+
+/**
+ * A reconciler whose behaviour a test swaps at will; records every call. `onPlan` says what observe
+ * found (no change by default); `onReconcile` is the apply step, handed the admitted plans.
+ */
 export class FakeReconciler implements Reconciler {
-  calls: { names: string[]; ctx: ReconcileContext }[] = [];
+  calls: { names: string[]; ctx: ReconcileContext; plans: ReadonlyMap<string, AdmittedPlan> }[] =
+    [];
   finalizeCalls: string[][] = [];
+  onPlan: PlanFn = async (_ctx, objs) => new Map(objs.map((o) => [o.name, { changes: [] }]));
   onReconcile: ReconcileFn = async (_ctx, objs) => new Map(objs.map((o) => [o.name, {}]));
   onFinalize: FinalizeFn = async (_ctx, objs) =>
     new Map(objs.map((o) => [o.name, 'done' as const]));
@@ -68,12 +79,17 @@ export class FakeReconciler implements Reconciler {
     return this.group(obj);
   }
 
-  reconcile(
+  plan(ctx: PlanContext, objs: StoredObject[]): Promise<Map<string, ObjectPlan | Error>> {
+    return this.onPlan(ctx, objs);
+  }
+
+  apply(
     ctx: ReconcileContext,
     objs: StoredObject[],
+    plans: ReadonlyMap<string, AdmittedPlan>,
   ): Promise<Map<string, ObjectOutcome | Error>> {
-    this.calls.push({ names: objs.map((o) => o.name), ctx });
-    return this.onReconcile(ctx, objs);
+    this.calls.push({ names: objs.map((o) => o.name), ctx, plans });
+    return this.onReconcile(ctx, objs, plans);
   }
 
   finalize(

@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import pino from 'pino';
 import { ManualClock } from '../../../src/core/clock.js';
-import { driftSettings } from '../../../src/core/drift-policy.js';
 import { inventoryOwnership } from '../../../src/core/ownership.js';
 import { openStore, type Store } from '../../../src/store/store.js';
 import type {
@@ -91,7 +90,6 @@ export class Harness {
   ) {}
 
   ctx(objs: Ct[]): ReconcileContext {
-    const byName = new Map(objs.map((o) => [o.name, o]));
     return {
       log: pino({ level: 'silent' }),
       clock: this.clock,
@@ -108,8 +106,6 @@ export class Harness {
       get: (ref) => this.listObjects(ref.kind).find((o) => o.name === ref.name),
       list: (kind) => this.listObjects(kind),
       observed: this.status.get(objs[0]?.name ?? '')?.observed ?? {},
-      driftPolicy: driftSettings(objs[0]?.annotations ?? {}).policy,
-      driftSettings: (name) => driftSettings(byName.get(name)?.annotations ?? {}),
       observedOf: (name) => this.status.get(name)?.observed ?? {},
       ...(this.withOwnership
         ? { ownership: inventoryOwnership(this.store.inventory, objs, this.clock) }

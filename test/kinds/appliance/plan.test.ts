@@ -80,7 +80,6 @@ describe('Appliance plan: observe → plan → apply', () => {
     observed: status.get(obj.name) ?? {},
     observedOf: (n) => status.get(n) ?? {},
     // Unused by the kind: planAndApply admits each plan under the object's own annotations.
-    driftPolicy: 'correct',
     ownership: inventoryOwnership(store.inventory, [obj], clock),
   });
   const pass = async (obj: Obj): Promise<ObjectOutcome> => {
@@ -100,7 +99,7 @@ describe('Appliance plan: observe → plan → apply', () => {
   /** Plans `obj` and checks that planning wrote nothing to Proxmox. */
   const plan = async (obj: Obj): Promise<ObjectPlan> => {
     const before = writesInSim();
-    const p = (await r.plan!(ctx(obj), [obj])).get(obj.name);
+    const p = (await r.plan(ctx(obj), [obj])).get(obj.name);
     assert.ok(
       p && !(p instanceof Error),
       `plan failed: ${p instanceof Error ? p.message : 'none'}`,

@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import pino from 'pino';
 import { ManualClock } from '../../../src/core/clock.js';
-import { driftSettings } from '../../../src/core/drift-policy.js';
 import { inventoryOwnership } from '../../../src/core/ownership.js';
 import type {
   Condition,
@@ -120,8 +119,6 @@ describe('Appliance reconciler', () => {
     list: (kind) => (kind === 'AppContainer' ? members : []),
     observed: status.get(obj.name)?.observed ?? {},
     observedOf: (n) => status.get(n)?.observed ?? {},
-    driftPolicy: driftSettings(obj.annotations).policy,
-    driftSettings: () => driftSettings(obj.annotations),
     ownership: inventoryOwnership(store.inventory, [obj], clock),
   });
   const pass = async (obj: Obj): Promise<ObjectOutcome> => {

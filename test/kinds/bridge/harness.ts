@@ -7,7 +7,6 @@
  */
 import pino from 'pino';
 import type { ManualClock } from '../../../src/core/clock.js';
-import { driftSettings } from '../../../src/core/drift-policy.js';
 import type {
   Condition,
   ObjectOutcome,
@@ -83,8 +82,6 @@ export class Harness {
       get: (ref) => (ref.kind === 'Bridge' ? byName.get(ref.name) : undefined),
       list: (kind) => (kind === 'Bridge' ? objs : []),
       observed: this.status.get(objs[0]?.name ?? '')?.observed ?? {},
-      driftPolicy: driftSettings(objs[0]?.annotations ?? {}).policy,
-      driftSettings: (name) => driftSettings(byName.get(name)?.annotations ?? {}),
       observedOf: (name) => this.status.get(name)?.observed ?? {},
       ownership: inventoryOwnership(this.store.inventory, objs, this.clock),
       recordEvent: (name, e) => this.recorded.push({ name, ...e }),

@@ -5,7 +5,6 @@
  */
 import { pino } from 'pino';
 import { systemClock } from '../../../src/core/clock.js';
-import { driftSettings } from '../../../src/core/drift-policy.js';
 import type {
   Condition,
   ObjectOutcome,
@@ -164,15 +163,13 @@ export class FwHarness {
         );
       },
       observed: this.status.get(objs[0]?.name ?? '')?.observed ?? {},
-      driftPolicy: driftSettings(objs[0]?.annotations ?? {}).policy,
-      driftSettings: (name) => driftSettings(byName.get(name)?.annotations ?? {}),
       observedOf: (name) => this.status.get(name)?.observed ?? {},
       recordEvent: (name, e) => this.events.push({ name, reason: e.reason, message: e.message }),
     };
   }
 
   async plan(obj: StoredObject<FirewallPolicySpec>): Promise<ObjectPlan> {
-    const r = (await this.rec.plan!(this.ctx([obj]), [obj])).get(obj.name)!;
+    const r = (await this.rec.plan(this.ctx([obj]), [obj])).get(obj.name)!;
     if (r instanceof Error) throw r;
     return r;
   }

@@ -468,7 +468,7 @@ describe('FirewallPolicy: several policies on one guest, names taken by others',
   it('a group, IP set or alias of the same name that pxr did not create for this policy stalls it (NotOwned)', async () => {
     await h.pve.post('/cluster/firewall/groups', { group: 'web', comment: 'made by hand' });
     const p = policy('c-web', { groups: [{ name: 'web', rules: [] }] });
-    const r = await h.rec.plan!(h.ctx([p]), [p]);
+    const r = await h.rec.plan(h.ctx([p]), [p]);
     const err = r.get('c-web');
     assert.ok(err instanceof Error);
     assert.match(err.message, /security group web already exists and is not managed by pxr/);
