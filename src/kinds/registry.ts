@@ -7,11 +7,15 @@ import type { KindModule } from './kind-module.js';
 import { bridgeKind } from './bridge/definition.js';
 import { applianceKind } from './appliance/definition.js';
 import { appContainerKind } from './app-container/definition.js';
+import { issuerKind } from './issuer/definition.js';
+import { certificateKind } from './certificate/definition.js';
 
 /**
  * The kinds in dependency order (a kind comes after the kinds it depends on). Returns fresh objects
  * so a caller attaching a reconciler never mutates another caller's definitions.
  */
 export function kindDefinitions(): KindModule[] {
-  return ([bridgeKind, applianceKind, appContainerKind] as KindModule[]).map((k) => ({ ...k }));
+  return (
+    [bridgeKind, applianceKind, appContainerKind, issuerKind, certificateKind] as KindModule[]
+  ).map((k) => ({ ...k }));
 }

@@ -36,6 +36,8 @@ before(() => {
   put('Bridge', 'iso', { node: 'pve', iface: 'vmbr2', ports: [] });
   put('Appliance', 'gw', { node: 'pve', lan: { bridge: 'vmbr10', cidr: '10.20.0.1/24' } });
   put('AppContainer', 'web', { node: 'pve', network: { appliance: 'gw' } });
+  put('Issuer', 'ca', { ca: {} });
+  put('Certificate', 'ui', { issuerRef: { name: 'ca' }, targets: { node: { name: 'pve' } } });
   store.close();
 });
 
