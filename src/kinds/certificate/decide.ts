@@ -25,12 +25,20 @@ export function renewalTime(
   return Math.floor((cert.notAfter - before) / 1000) * 1000;
 }
 
+/**
+ * The subject CN: `commonName`, else the first DNS name or IP. An empty subject is legal with a
+ * critical SAN extension, but Proxmox's certificate list and many tools show nothing useful then.
+ */
+export function subjectName(spec: CertificateSpec): string {
+  return spec.commonName ?? spec.dnsNames?.[0] ?? spec.ipAddresses?.[0] ?? '';
+}
+
 const sorted = (xs: readonly string[]): string => [...xs].sort().join(',');
 
 /** What the spec asks the certificate to name, in the form read back from one. */
 export function wantedNames(spec: CertificateSpec): { cn: string; dns: string; ips: string } {
   return {
-    cn: spec.commonName ?? '',
+    cn: subjectName(spec),
     dns: sorted((spec.dnsNames ?? []).map((d) => d.toLowerCase())),
     ips: sorted((spec.ipAddresses ?? []).map(normalizeIp)),
   };

@@ -31,7 +31,7 @@ import type { PveClient } from '../../pve/types.js';
 import { loadSigner, type Signer } from '../issuer/ca-source.js';
 import { parseCertDuration } from '../issuer/duration.js';
 import { generateKey, signLeaf } from '../issuer/pki.js';
-import { issueReason, keyMatchesSpec, renewalTime } from './decide.js';
+import { issueReason, keyMatchesSpec, renewalTime, subjectName } from './decide.js';
 import { installCall, installOnNode, servedFingerprint } from './node-target.js';
 import type { CertificateSpec } from './schema.js';
 import { readStored, storedPath, writeStored, type StoredCert } from './stored.js';
@@ -163,7 +163,7 @@ export function createCertificateReconciler(
     if (signer.type === 'ca') notAfter = Math.min(notAfter, Date.parse(signer.cert.validTo));
     const leaf = await signLeaf(
       {
-        ...(spec.commonName ? { commonName: spec.commonName } : {}),
+        commonName: subjectName(spec),
         dnsNames: spec.dnsNames ?? [],
         ipAddresses: spec.ipAddresses ?? [],
         keyPem: key,

@@ -28,7 +28,8 @@ export const certificateSpecSchema = {
       type: 'string',
       minLength: 1,
       maxLength: 64,
-      description: 'Subject CN (clients check the SANs; keep it one of `dnsNames`).',
+      description:
+        'Subject CN (clients check the SANs; keep it one of `dnsNames`). Default: the first DNS name, else the first IP address.',
     },
     dnsNames: {
       type: 'array',
