@@ -195,7 +195,10 @@ export function createCertificateReconciler(
       install = true;
       const msg = `issued serial ${stored.serial} by Issuer/${o.spec.issuerRef.name}, valid until ${new Date(stored.notAfter).toISOString()} (${read.reason ?? 'requested'})`;
       outcome.actions!.push(msg);
-      outcome.events!.push({ type: 'Normal', reason: 'Issued', message: msg });
+      // Recorded even when the install below fails: the issuance happened and is kept.
+      const issued = { type: 'Normal' as const, reason: 'Issued', message: msg };
+      if (ctx.recordEvent) ctx.recordEvent(o.name, issued);
+      else outcome.events!.push(issued);
     }
     if (!stored) return { notReady: { reason: 'NotIssued', message: 'no certificate issued yet' } };
     let served = read.served;
