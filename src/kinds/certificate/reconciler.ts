@@ -27,6 +27,7 @@ import type {
   Reconciler,
   StoredObject,
 } from '../../core/kind.js';
+import { TerminalError } from '../../core/errors.js';
 import type { PveClient } from '../../pve/types.js';
 import { loadSigner, type Signer } from '../issuer/ca-source.js';
 import { parseCertDuration } from '../issuer/duration.js';
@@ -74,6 +75,19 @@ export function createCertificateReconciler(
   async function planOne(ctx: PlanContext, o: Obj): Promise<ObjectPlan<CertRead>> {
     const prev = ctx.observedOf?.(o.name) ?? ctx.observed;
     const node = o.spec.targets.node.name;
+    // A node serves one web certificate: two objects installing theirs would replace each other
+    // on every pass. The first by name keeps the node; the others stall until the spec changes.
+    const first = ctx
+      .list('Certificate')
+      .filter((c) => !c.deletionRequested && (c.spec as CertificateSpec).targets.node.name === node)
+      .map((c) => c.name)
+      .sort()[0];
+    if (first !== undefined && first !== o.name) {
+      throw new TerminalError(
+        'TargetConflict',
+        `node ${node} already takes its web certificate from Certificate/${first}; a node serves one`,
+      );
+    }
     const stored = await readStored(dataDir, o.name);
     const signer = await signerOf(ctx, o);
     const prevIssuer = typeof prev['issuer'] === 'string' ? prev['issuer'] : undefined;
@@ -118,10 +132,9 @@ export function createCertificateReconciler(
       };
     }
     if (valid && served !== valid.fingerprint) {
-      return {
-        changes: [install(valid.fingerprint, prev['installedFingerprint'] === valid.fingerprint)],
-        state,
-      };
+      // Drift only where pxr had installed this very certificate (not after a target change).
+      const ours = prev['installedFingerprint'] === valid.fingerprint && prev['node'] === node;
+      return { changes: [install(valid.fingerprint, ours)], state };
     }
     return { changes: [], state };
   }

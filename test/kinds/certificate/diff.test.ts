@@ -114,6 +114,8 @@ describe('pxr diff: certificates', () => {
 
   test('a renewal that fell due is a certificate change', async () => {
     await h.restart();
+    // A node serves one certificate: ui gives way to soon.
+    h.remove('ui.yaml');
     // 100 s with 99% renewBefore: due one second after issuance.
     h.write('soon.yaml', doc('soon', '  duration: 100s\n  renewBeforePercentage: 99\n'));
     await waitFor('Certificate/soon Ready', ready('soon'), 60_000);

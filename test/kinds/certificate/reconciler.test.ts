@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { ManualClock } from '../../../src/core/clock.js';
+import { isTerminal } from '../../../src/core/errors.js';
 import type { ObjectPlan } from '../../../src/core/kind.js';
 import { createCertificateReconciler } from '../../../src/kinds/certificate/reconciler.js';
 import { storedPath } from '../../../src/kinds/certificate/stored.js';
@@ -223,8 +224,19 @@ describe('Certificate reconciler against the simulator', () => {
     assert.equal(stored('ui').publicKey.asymmetricKeyType, 'rsa');
   });
 
+  test('a second Certificate for the same node stalls (TargetConflict); the first keeps it', async () => {
+    const second = certObj('zz-second', { dnsNames: ['second.lab.internal'] });
+    const r = await h.pass(certs, second);
+    assert.ok(isTerminal(r), JSON.stringify(r));
+    assert.equal(r.reason, 'TargetConflict');
+    assert.match(r.message, /Certificate\/ui/);
+    h.objects.delete('Certificate/zz-second');
+  });
+
   test('a crash between issuance and install installs the stored certificate, no new issuance', async () => {
     const doc = certObj('crash', { dnsNames: ['crash.lab.internal'], duration: '24h' });
+    // A node serves one certificate: the earlier objects are gone from the source.
+    h.objects.delete('Certificate/ui');
     let fail = true;
     const dying: PveClient = {
       ...pve,
@@ -260,6 +272,7 @@ describe('Certificate reconciler against the simulator', () => {
 
   test('Ready turns False at notAfter even when nothing can be issued', async () => {
     const doc = certObj('short', { dnsNames: ['short.lab.internal'], duration: '1h' });
+    h.objects.delete('Certificate/crash');
     outcome(await h.pass(certs, doc));
     const notAfter = Date.parse(stored('short').validTo);
     // The Issuer goes away (not Ready): renewal cannot happen.
