@@ -7,7 +7,7 @@
  * Deleting an Issuer keeps its CA files: certificates it signed stay verifiable, and re-creating
  * the Issuer picks the same CA up again.
  */
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { PxrError } from '../../core/errors.js';
 import type {
   AdmittedPlan,
@@ -23,7 +23,6 @@ import { parseCertDuration } from './duration.js';
 import { createCaCert, describeKey, generateKey, keySize } from './pki.js';
 import { readPrivateFile, writePrivateFile } from './private-files.js';
 import type { IssuerSpec } from './schema.js';
-import { createPrivateKey } from 'node:crypto';
 
 export interface IssuerReconcilerDeps {
   /** pxr's data directory (beside the database); CA files live below it. */
