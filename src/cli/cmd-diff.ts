@@ -16,7 +16,7 @@ import { openStoreCopy } from '../store/store.js';
 import { COMMON_OPTIONS, parse, type Io } from './args.js';
 import { ConfigError, resolveConfig } from './config.js';
 import { readConfigFile } from './config-file.js';
-import { createManager } from './controller-app.js';
+import { createManager, dataDirOf } from './controller-app.js';
 import { diffExitCode, diffReport, renderDiff } from './diff-report.js';
 import { createLogger } from './logger.js';
 import { connectPve } from './pve-connect.js';
@@ -102,6 +102,7 @@ export async function cmdDiff(argv: string[], io: Io): Promise<number> {
         clock,
         log,
         resyncMs: cfg.resyncMs,
+        ...dataDirOf(resolve(io.cwd, cfg.db)),
       });
       const planned = await manager.planAll();
       await manager.stop(0);

@@ -3,6 +3,7 @@
  * and the HTTP probe. `pxr run` and the end-to-end tests both use it, so tests exercise exactly what
  * users run.
  */
+import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import type { KindDefinition } from '../core/kind.js';
@@ -78,8 +79,9 @@ export function withReconcilers(
   clock: Clock,
   log: Logger,
   kindTuning: ControllerAppOptions['kindTuning'] = {},
+  dataDir?: string,
 ): KindDefinition[] {
-  const deps = createKindDeps(pve, clock, log);
+  const deps = createKindDeps(pve, clock, log, dataDir);
   return kindDefinitions().map((k) => ({
     ...k,
     reconciler: k.createReconciler(deps, kindTuning[k.kind] ?? {}),
@@ -95,9 +97,11 @@ export function createManager(
   pve: PveClient,
   o: Pick<ControllerAppOptions, 'clock' | 'log' | 'resyncMs' | 'backoff' | 'kindTuning'> & {
     ingest?: IngestOptions;
+    /** Where kinds keep files (certificate keys); default: beside the database file. */
+    dataDir?: string;
   },
 ): { manager: Manager; kinds: KindDefinition[] } {
-  const kinds = withReconcilers(pve, o.clock, o.log, o.kindTuning);
+  const kinds = withReconcilers(pve, o.clock, o.log, o.kindTuning, o.dataDir);
   const manager = new Manager({
     store,
     clock: o.clock,
@@ -108,6 +112,11 @@ export function createManager(
     ...(o.backoff ? { backoff: o.backoff } : {}),
   });
   return { manager, kinds };
+}
+
+/** Key files live beside the database (none with `:memory:`). */
+export function dataDirOf(db: string): { dataDir?: string } {
+  return db === ':memory:' ? {} : { dataDir: dirname(resolve(db)) };
 }
 
 export async function startControllerApp(o: ControllerAppOptions): Promise<ControllerApp> {
@@ -123,6 +132,7 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
   const { manager, kinds } = createManager(store, o.pve, {
     ...o,
     ingest: { maxPruneRatio: o.maxPruneRatio },
+    ...dataDirOf(o.db),
   });
   // Located manifest errors become Warning events on the object they concern (or on the source), once
   // per distinct error: a file that stays broken does not write on every re-read.

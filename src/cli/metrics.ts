@@ -202,6 +202,20 @@ export function createMetrics(s: MetricsSources): AppMetrics {
   );
 
   live(
+    Gauge,
+    'pxr_certificate_expiry_seconds',
+    'Seconds until the notAfter of each issued Certificate (negative once expired).',
+    ['name'],
+    function* () {
+      if (closed) return;
+      for (const o of s.store.objects.list('Certificate')) {
+        const at = s.store.status.get(o)?.observed['notAfter'];
+        if (typeof at === 'string')
+          yield [{ name: o.name }, (Date.parse(at) - s.clock.now()) / 1000];
+      }
+    },
+  );
+  live(
     Counter,
     'pxr_pve_requests_total',
     'Proxmox API requests by method and route.',

@@ -13,6 +13,8 @@ export interface KindDeps {
   pve: PveClient;
   clock: Clock;
   log: Logger;
+  /** pxr's data directory (beside the database; undefined with `:memory:`): kinds keep key files there. */
+  dataDir?: string;
   /**
    * One instance per composition root, shared by every kind that asks with the same key (the LXC
    * machinery's observation cache and VMID allocator serve AppContainer and Appliance alike).
@@ -40,12 +42,18 @@ export interface KindModule<Spec = Record<string, unknown>> extends KindDefiniti
   createReconciler(deps: KindDeps, tuning: Readonly<Record<string, unknown>>): Reconciler<Spec>;
 }
 
-export function createKindDeps(pve: PveClient, clock: Clock, log: Logger): KindDeps {
+export function createKindDeps(
+  pve: PveClient,
+  clock: Clock,
+  log: Logger,
+  dataDir?: string,
+): KindDeps {
   const shared = new Map<string, unknown>();
   return {
     pve,
     clock,
     log,
+    ...(dataDir === undefined ? {} : { dataDir }),
     shared: <T>(key: string, create: () => T): T => {
       if (!shared.has(key)) shared.set(key, create());
       return shared.get(key) as T;

@@ -8,13 +8,22 @@ import { bridgeKind } from './bridge/definition.js';
 import { applianceKind } from './appliance/definition.js';
 import { appContainerKind } from './app-container/definition.js';
 import { firewallPolicyKind } from './firewall-policy/definition.js';
+import { issuerKind } from './issuer/definition.js';
+import { certificateKind } from './certificate/definition.js';
 
 /**
  * The kinds in dependency order (a kind comes after the kinds it depends on). Returns fresh objects
  * so a caller attaching a reconciler never mutates another caller's definitions.
  */
 export function kindDefinitions(): KindModule[] {
-  return ([bridgeKind, applianceKind, appContainerKind, firewallPolicyKind] as KindModule[]).map(
-    (k) => ({ ...k }),
-  );
+  return (
+    [
+      bridgeKind,
+      applianceKind,
+      appContainerKind,
+      firewallPolicyKind,
+      issuerKind,
+      certificateKind,
+    ] as KindModule[]
+  ).map((k) => ({ ...k }));
 }

@@ -37,6 +37,8 @@ before(() => {
   put('Appliance', 'gw', { node: 'pve', lan: { bridge: 'vmbr10', cidr: '10.20.0.1/24' } });
   put('AppContainer', 'web', { node: 'pve', network: { appliance: 'gw' } });
   put('FirewallPolicy', 'tenants', { mode: 'merge', guests: [] });
+  put('Issuer', 'ca', { ca: {} });
+  put('Certificate', 'ui', { issuerRef: { name: 'ca' }, targets: { node: { name: 'pve' } } });
   store.close();
 });
 

@@ -1,0 +1,94 @@
+/**
+ * Pure decisions of the Certificate kind: when the stored certificate must be (re-)issued, and
+ * when it is renewed. The renewal time is notAfter − renewBefore, truncated to whole seconds;
+ * renewBefore defaults to a third of the ISSUED certificate's real lifetime (notAfter − notBefore),
+ * not of the requested duration, since an issuer may shorten it.
+ */
+import { createPublicKey, type X509Certificate } from 'node:crypto';
+import type { Signer } from '../issuer/ca-source.js';
+import { parseCertDuration } from '../issuer/duration.js';
+import { certNames, describeKey, keySize, normalizeIp } from '../issuer/pki.js';
+import type { CertificateSpec } from './schema.js';
+import type { StoredCert } from './stored.js';
+
+export function renewalTime(
+  spec: CertificateSpec,
+  cert: { notBefore: number; notAfter: number },
+): number {
+  const lifetime = cert.notAfter - cert.notBefore;
+  const before =
+    spec.renewBefore !== undefined
+      ? (parseCertDuration(spec.renewBefore) ?? lifetime / 3)
+      : spec.renewBeforePercentage !== undefined
+        ? (lifetime * spec.renewBeforePercentage) / 100
+        : lifetime / 3;
+  return Math.floor((cert.notAfter - before) / 1000) * 1000;
+}
+
+/**
+ * The subject CN: `commonName`, else the first DNS name or IP. An empty subject is legal with a
+ * critical SAN extension, but Proxmox's certificate list and many tools show nothing useful then.
+ */
+export function subjectName(spec: CertificateSpec): string {
+  return spec.commonName ?? spec.dnsNames?.[0] ?? spec.ipAddresses?.[0] ?? '';
+}
+
+const sorted = (xs: readonly string[]): string => [...xs].sort().join(',');
+
+/** What the spec asks the certificate to name, in the form read back from one. */
+export function wantedNames(spec: CertificateSpec): { cn: string; dns: string; ips: string } {
+  return {
+    cn: subjectName(spec),
+    dns: sorted((spec.dnsNames ?? []).map((d) => d.toLowerCase())),
+    ips: sorted((spec.ipAddresses ?? []).map(normalizeIp)),
+  };
+}
+
+function namesOf(leaf: X509Certificate): { cn: string; dns: string; ips: string } {
+  const n = certNames(leaf);
+  return {
+    cn: n.commonName ?? '',
+    dns: sorted(n.dnsNames.map((d) => d.toLowerCase())),
+    ips: sorted(n.ipAddresses.map(normalizeIp)),
+  };
+}
+
+export function signedBy(leaf: X509Certificate, signer: Signer): boolean {
+  if (signer.type === 'selfSigned') return leaf.verify(leaf.publicKey);
+  return leaf.checkIssued(signer.cert) && leaf.verify(signer.cert.publicKey);
+}
+
+export function keyMatchesSpec(spec: CertificateSpec, key: string): boolean {
+  const want = spec.privateKey ?? {};
+  const have = describeKey(createPublicKey(key));
+  const algorithm = want.algorithm ?? 'ECDSA';
+  return (
+    have.algorithm === algorithm &&
+    keySize(have) === keySize({ algorithm, ...(want.size ? { size: want.size } : {}) })
+  );
+}
+
+/**
+ * Why a new certificate must be issued now, or undefined. `signer` undefined: the Issuer cannot be
+ * read now, so whether it changed is not judged.
+ */
+export function issueReason(
+  spec: CertificateSpec,
+  stored: StoredCert | 'unreadable' | undefined,
+  signer: Signer | undefined,
+  now: number,
+  prevIssuer: string | undefined,
+): string | undefined {
+  if (stored === undefined) return 'no certificate issued yet';
+  if (stored === 'unreadable') return 'the stored certificate cannot be read back';
+  if (now >= stored.notAfter) return `expired at ${new Date(stored.notAfter).toISOString()}`;
+  const want = wantedNames(spec);
+  const have = namesOf(stored.leaf);
+  if (want.cn !== have.cn || want.dns !== have.dns || want.ips !== have.ips) return 'names changed';
+  if (!keyMatchesSpec(spec, stored.key)) return 'private key parameters changed';
+  if (prevIssuer !== undefined && prevIssuer !== spec.issuerRef.name) return 'issuer changed';
+  if (signer && !signedBy(stored.leaf, signer)) return 'issuer changed';
+  const renewAt = renewalTime(spec, stored);
+  if (now >= renewAt) return `renewal due since ${new Date(renewAt).toISOString()}`;
+  return undefined;
+}

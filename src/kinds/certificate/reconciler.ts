@@ -1,0 +1,285 @@
+/**
+ * Certificate reconciler (observe → plan → apply, one object per pass).
+ *
+ * plan (reads only): the stored certificate (stored.ts), the Issuer's signer, what the node
+ * serves. Changes:
+ *  - `certificate`: issue, when there is none, it is expired, inside its renewal window, or the
+ *    names, key parameters or issuer changed (decide.ts). Never drift: time passing or a spec edit.
+ *  - `targets.node`: install, when the node serves another certificate than the stored one. Drift
+ *    when pxr had installed the stored one (someone replaced it by hand), so `pxr/drift` decides;
+ *    otherwise (a pass that stopped between issuing and installing) it is plain work.
+ * apply: issue → store durably (one atomic 0600 file) → install → read back the fingerprint; a
+ * mismatch after our own install is an error (retried with backoff), never silently Ready.
+ * Status: issuer, serial, fingerprint, notBefore, notAfter, renewalTime (ISO), the node and the
+ * fingerprint last installed there. Ready is False from notAfter on, whatever else happens; the
+ * object is re-queued for its renewal time and its expiry (capped at an hour; timers are 32-bit).
+ * Failures are the runtime's: Warning event and exponential backoff (capped), which a spec change
+ * skips. Deleting a Certificate leaves the node's certificate in place (removing it would make the
+ * node serve its self-signed one unannounced) and keeps the stored file.
+ */
+import type {
+  AdmittedPlan,
+  ObjectOutcome,
+  ObjectPlan,
+  PlanContext,
+  PlannedChange,
+  ReconcileContext,
+  Reconciler,
+  StoredObject,
+} from '../../core/kind.js';
+import { TerminalError } from '../../core/errors.js';
+import type { PveClient } from '../../pve/types.js';
+import { loadSigner, type Signer } from '../issuer/ca-source.js';
+import { parseCertDuration } from '../issuer/duration.js';
+import { generateKey, signLeaf } from '../issuer/pki.js';
+import { issueReason, keyMatchesSpec, renewalTime, subjectName } from './decide.js';
+import { installCall, installOnNode, servedFingerprint } from './node-target.js';
+import type { CertificateSpec } from './schema.js';
+import { readStored, storedPath, writeStored, type StoredCert } from './stored.js';
+
+export interface CertificateReconcilerDeps {
+  pve: PveClient;
+  /** pxr's data directory; the issued certificates and keys live below it. */
+  dataDir?: string;
+  /** Longest wait before looking again (renewal and expiry are re-checked at least this often). @default 3600000 */
+  maxRequeueMs?: number;
+}
+
+type Obj = StoredObject<CertificateSpec>;
+
+interface CertRead {
+  stored: StoredCert | 'unreadable' | undefined;
+  signer: Signer | undefined;
+  reason: string | undefined;
+  served: string | undefined;
+  prev: Record<string, unknown>;
+}
+
+export function createCertificateReconciler(
+  deps: CertificateReconcilerDeps,
+): Reconciler<CertificateSpec> {
+  const { pve, dataDir } = deps;
+  const maxRequeueMs = deps.maxRequeueMs ?? 3_600_000;
+
+  async function signerOf(ctx: PlanContext, o: Obj): Promise<Signer | undefined> {
+    const ref = { kind: 'Issuer', name: o.spec.issuerRef.name };
+    const issuer = ctx.get(ref);
+    if (!issuer || issuer.deletionRequested || ctx.getStatus(ref)?.ready !== true) return undefined;
+    try {
+      return await loadSigner(dataDir, issuer.name, issuer.spec);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async function planOne(ctx: PlanContext, o: Obj): Promise<ObjectPlan<CertRead>> {
+    const prev = ctx.observedOf?.(o.name) ?? ctx.observed;
+    const node = o.spec.targets.node.name;
+    // A node serves one web certificate: two objects installing theirs would replace each other
+    // on every pass. The first by name keeps the node; the others stall until the spec changes.
+    const first = ctx
+      .list('Certificate')
+      .filter((c) => !c.deletionRequested && (c.spec as CertificateSpec).targets.node.name === node)
+      .map((c) => c.name)
+      .sort()[0];
+    if (first !== undefined && first !== o.name) {
+      throw new TerminalError(
+        'TargetConflict',
+        `node ${node} already takes its web certificate from Certificate/${first}; a node serves one`,
+      );
+    }
+    const stored = await readStored(dataDir, o.name);
+    const signer = await signerOf(ctx, o);
+    const prevIssuer = typeof prev['issuer'] === 'string' ? prev['issuer'] : undefined;
+    const reason = issueReason(o.spec, stored, signer, ctx.clock.now(), prevIssuer);
+    const served = await servedFingerprint(pve, node);
+    const state: CertRead = { stored, signer, reason, served, prev };
+    const valid = typeof stored === 'object' ? stored : undefined;
+    const install = (desired: string, drift: boolean): PlannedChange => ({
+      field: 'targets.node',
+      desired,
+      ...(served ? { actual: served } : {}),
+      calls: [installCall(node), `GET /nodes/${node}/certificates/info`],
+      drift,
+    });
+    if (reason) {
+      if (!signer) {
+        return {
+          changes: [],
+          waiting: `Issuer/${o.spec.issuerRef.name} is not ready (needed: ${reason})`,
+          state,
+        };
+      }
+      return {
+        changes: [
+          {
+            field: 'certificate',
+            desired: `issue (${reason})`,
+            ...(valid
+              ? {
+                  actual: `serial ${valid.serial}, notAfter ${new Date(valid.notAfter).toISOString()}`,
+                }
+              : {}),
+            calls: [
+              `sign with Issuer/${o.spec.issuerRef.name}`,
+              `write ${storedPath(dataDir, o.name)} (0600)`,
+            ],
+            drift: false,
+          },
+          install('the new certificate', false),
+        ],
+        state,
+      };
+    }
+    if (valid && served !== valid.fingerprint) {
+      // Drift only where pxr had installed this very certificate (not after a target change).
+      const ours = prev['installedFingerprint'] === valid.fingerprint && prev['node'] === node;
+      return { changes: [install(valid.fingerprint, ours)], state };
+    }
+    return { changes: [], state };
+  }
+
+  async function plan(ctx: PlanContext, objs: Obj[]): Promise<Map<string, ObjectPlan | Error>> {
+    const out = new Map<string, ObjectPlan | Error>();
+    for (const o of objs) {
+      try {
+        out.set(o.name, await planOne(ctx, o));
+      } catch (err) {
+        out.set(o.name, err as Error);
+      }
+    }
+    return out;
+  }
+
+  async function issue(
+    ctx: ReconcileContext,
+    o: Obj,
+    read: CertRead,
+    signer: Signer,
+  ): Promise<StoredCert> {
+    const spec = o.spec;
+    const old = typeof read.stored === 'object' ? read.stored : undefined;
+    const reuse =
+      spec.privateKey?.rotationPolicy === 'Never' && old && keyMatchesSpec(spec, old.key);
+    const k = spec.privateKey ?? {};
+    const key = reuse
+      ? old.key
+      : await generateKey({
+          algorithm: k.algorithm ?? 'ECDSA',
+          ...(k.size ? { size: k.size } : {}),
+        });
+    // X.509 times have whole seconds: truncate so that what is stored is what was asked.
+    const now = Math.floor(ctx.clock.now() / 1000) * 1000;
+    const lifetime = parseCertDuration(spec.duration ?? '2160h') ?? 2160 * 3_600_000;
+    let notAfter = now + lifetime;
+    // A certificate never outlives the CA that signed it.
+    if (signer.type === 'ca') notAfter = Math.min(notAfter, Date.parse(signer.cert.validTo));
+    const leaf = await signLeaf(
+      {
+        commonName: subjectName(spec),
+        dnsNames: spec.dnsNames ?? [],
+        ipAddresses: spec.ipAddresses ?? [],
+        keyPem: key,
+        notBefore: new Date(now),
+        notAfter: new Date(notAfter),
+      },
+      signer.type === 'ca' ? signer.pair : undefined,
+    );
+    return writeStored(dataDir, o.name, signer.type === 'ca' ? leaf + signer.pair.cert : leaf, key);
+  }
+
+  async function applyOne(ctx: ReconcileContext, o: Obj, p: AdmittedPlan): Promise<ObjectOutcome> {
+    const read = p.state as CertRead;
+    const node = o.spec.targets.node.name;
+    const now = ctx.clock.now();
+    if (p.waiting) {
+      const expired = typeof read.stored === 'object' && now >= read.stored.notAfter;
+      return {
+        observed: read.prev,
+        notReady: { reason: expired ? 'Expired' : 'IssuerNotReady', message: p.waiting },
+      };
+    }
+    const fields = new Set(p.changes.map((c) => c.field));
+    const outcome: ObjectOutcome = { actions: [], events: [] };
+    let stored = typeof read.stored === 'object' ? read.stored : undefined;
+    let install = fields.has('targets.node');
+    if (fields.has('certificate') && read.signer) {
+      stored = await issue(ctx, o, read, read.signer);
+      install = true;
+      const msg = `issued serial ${stored.serial} by Issuer/${o.spec.issuerRef.name}, valid until ${new Date(stored.notAfter).toISOString()} (${read.reason ?? 'requested'})`;
+      outcome.actions!.push(msg);
+      // Recorded even when the install below fails: the issuance happened and is kept.
+      const issued = { type: 'Normal' as const, reason: 'Issued', message: msg };
+      if (ctx.recordEvent) ctx.recordEvent(o.name, issued);
+      else outcome.events!.push(issued);
+    }
+    if (!stored) return { notReady: { reason: 'NotIssued', message: 'no certificate issued yet' } };
+    let served = read.served;
+    if (install) {
+      await installOnNode(pve, node, stored.chain, stored.key);
+      served = await servedFingerprint(pve, node);
+      if (served !== stored.fingerprint) {
+        throw new Error(
+          `node ${node} serves ${served ?? 'no certificate'} after installing ${stored.fingerprint}`,
+        );
+      }
+      const msg = `installed serial ${stored.serial} on node ${node} (SHA-256 ${stored.fingerprint})`;
+      outcome.actions!.push(msg);
+      if (!fields.has('certificate'))
+        outcome.events!.push({ type: 'Normal', reason: 'Installed', message: msg });
+    }
+    const renewAt = renewalTime(o.spec, stored);
+    const installed =
+      served === stored.fingerprint
+        ? stored.fingerprint
+        : typeof read.prev['installedFingerprint'] === 'string'
+          ? read.prev['installedFingerprint']
+          : undefined;
+    outcome.observed = {
+      issuer: o.spec.issuerRef.name,
+      serial: stored.serial,
+      fingerprint: stored.fingerprint,
+      notBefore: new Date(stored.notBefore).toISOString(),
+      notAfter: new Date(stored.notAfter).toISOString(),
+      renewalTime: new Date(renewAt).toISOString(),
+      node,
+      ...(installed ? { installedFingerprint: installed } : {}),
+    };
+    const next = Math.min(renewAt > now ? renewAt : stored.notAfter, stored.notAfter) - now;
+    outcome.requeueAfterMs = Math.max(1000, Math.min(next, maxRequeueMs));
+    if (now >= stored.notAfter) {
+      outcome.notReady = {
+        reason: 'Expired',
+        message: `the certificate expired at ${new Date(stored.notAfter).toISOString()}`,
+      };
+    }
+    if (outcome.actions!.length === 0) delete outcome.actions;
+    if (outcome.events!.length === 0) delete outcome.events;
+    return outcome;
+  }
+
+  async function apply(
+    ctx: ReconcileContext,
+    objs: Obj[],
+    plans: ReadonlyMap<string, AdmittedPlan>,
+  ): Promise<Map<string, ObjectOutcome | Error>> {
+    const out = new Map<string, ObjectOutcome | Error>();
+    for (const o of objs) {
+      const p = plans.get(o.name);
+      if (!p) continue;
+      try {
+        out.set(o.name, await applyOne(ctx, o, p));
+      } catch (err) {
+        out.set(o.name, err as Error);
+      }
+    }
+    return out;
+  }
+
+  return {
+    groupKey: (o) => o.name,
+    plan,
+    apply,
+    finalize: (_ctx, objs) => Promise.resolve(new Map(objs.map((o) => [o.name, 'done' as const]))),
+  };
+}

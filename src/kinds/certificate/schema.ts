@@ -1,0 +1,112 @@
+/**
+ * The Certificate spec schema (cert-manager's Certificate, adapted): what to issue, from which
+ * Issuer, how long it lives and when it is renewed, and where it is installed. This slice's one
+ * target is a Proxmox node's web certificate (pveproxy, port 8006).
+ */
+import type { FromSchema } from 'json-schema-to-ts';
+import { PVE_NODE_PATTERN } from '../../source/checks.js';
+import { DURATION_PATTERN, privateKeySchema } from '../issuer/schema.js';
+
+export const certificateSpecSchema = {
+  type: 'object',
+  description:
+    'An X.509 server certificate pxr issues from an Issuer, keeps (key 0600 under the data directory), installs where it is served, verifies there, and renews before it expires.',
+  required: ['issuerRef', 'targets'],
+  additionalProperties: false,
+  properties: {
+    issuerRef: {
+      type: 'object',
+      description: 'The Issuer that signs it.',
+      required: ['name'],
+      additionalProperties: false,
+      properties: {
+        name: { type: 'string', minLength: 1, description: 'Name of the Issuer.' },
+        kind: { const: 'Issuer', default: 'Issuer', description: 'Always `Issuer`.' },
+      },
+    },
+    commonName: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      description:
+        'Subject CN (clients check the SANs; keep it one of `dnsNames`). Default: the first DNS name, else the first IP address.',
+    },
+    dnsNames: {
+      type: 'array',
+      description: 'DNS subject alternative names, e.g. `[pve.example.internal]`.',
+      items: {
+        type: 'string',
+        pattern:
+          '^(\\*\\.)?[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$',
+        maxLength: 253,
+        description: 'A DNS name (a leading `*.` for a wildcard).',
+      },
+      default: [],
+    },
+    ipAddresses: {
+      type: 'array',
+      description: 'IP subject alternative names (IPv4 or IPv6), e.g. `[172.16.100.10]`.',
+      items: { type: 'string', minLength: 2, description: 'An IP address.' },
+      default: [],
+    },
+    duration: {
+      type: 'string',
+      pattern: DURATION_PATTERN,
+      default: '2160h',
+      description: 'Requested lifetime (`2160h` = 90 days, `24h`, `30d`).',
+    },
+    renewBefore: {
+      type: 'string',
+      pattern: DURATION_PATTERN,
+      description:
+        "Renew this long before notAfter. Default: a third of the issued certificate's real lifetime. Not with `renewBeforePercentage`.",
+    },
+    renewBeforePercentage: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 99,
+      description:
+        'Renew when this percentage of the issued lifetime is left. Not with `renewBefore`.',
+    },
+    privateKey: {
+      ...privateKeySchema,
+      description: "The certificate's key.",
+      properties: {
+        ...privateKeySchema.properties,
+        algorithm: { ...privateKeySchema.properties.algorithm, default: 'ECDSA' },
+        rotationPolicy: {
+          enum: ['Always', 'Never'],
+          default: 'Always',
+          description:
+            '`Always`: a new key with every issuance; `Never`: keep the key across renewals.',
+        },
+      },
+      default: {},
+    },
+    targets: {
+      type: 'object',
+      description: 'Where the certificate is installed and verified.',
+      required: ['node'],
+      additionalProperties: false,
+      properties: {
+        node: {
+          type: 'object',
+          description:
+            "A Proxmox node's web certificate (`POST /nodes/{node}/certificates/custom`, pveproxy restarted); verified by the fingerprint the node reports serving.",
+          required: ['name'],
+          additionalProperties: false,
+          properties: {
+            name: {
+              type: 'string',
+              pattern: PVE_NODE_PATTERN,
+              maxLength: 63,
+              description: 'The node, e.g. `pve`.',
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+export type CertificateSpec = FromSchema<typeof certificateSpecSchema>;

@@ -1,0 +1,12 @@
+/** `pxr get issuers` columns: TYPE (selfSigned, ca) and, for a CA, when it expires. */
+import type { ObjectView, PrinterColumn } from '../../core/object-view.js';
+
+function expires(v: ObjectView): string {
+  const at = v.status?.observed['notAfter'];
+  return typeof at === 'string' ? at.slice(0, 10) : '-';
+}
+
+export const issuerColumns: PrinterColumn[] = [
+  { header: 'TYPE', value: (v) => (v.object.spec['ca'] ? 'ca' : 'selfSigned') },
+  { header: 'EXPIRES', value: expires },
+];
