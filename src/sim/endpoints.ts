@@ -6,6 +6,7 @@ import { lxcEndpoints } from './lxc/endpoints.js';
 import { snapshotEndpoints } from './lxc/snapshot-endpoints.js';
 import { firewallEndpoints } from './firewall/endpoints.js';
 import { certEndpoints } from './certs/endpoints.js';
+import { sdnEndpoints } from './sdn/endpoints.js';
 
 export const endpoints: readonly EndpointDef[] = [
   ...clusterEndpoints,
@@ -14,4 +15,5 @@ export const endpoints: readonly EndpointDef[] = [
   ...snapshotEndpoints,
   ...firewallEndpoints,
   ...certEndpoints,
+  ...sdnEndpoints,
 ];
