@@ -128,7 +128,7 @@ export const vnetEndpoints: EndpointDef[] = [
         if (!old) die(`sdn vnet '${id}' does not exist`);
         const opts = settingsOf(params, ['vnet']);
         const next = { ...old };
-        deleteKeys(next, params['delete'], ['type'], opts);
+        deleteKeys(next, params['delete'], ['type', 'zone'], opts);
         Object.assign(next, opts);
         if (next['zone'] === undefined) paramError({ zone: 'cannot delete zone' });
         if (hasSubnets(sdn, id) && next['zone'] !== old['zone']) {
