@@ -23,8 +23,9 @@ export function perlDie(message: string, at: string): never {
 }
 
 /** `encode_value`: list-valued keys compare sorted. */
-function encode(key: string, value: string | number | undefined): string | undefined {
+function encode(key: string, value: string | number | string[] | undefined): string | undefined {
   if (value === undefined) return undefined;
+  if (Array.isArray(value)) return [...value].sort().join(',');
   if (key === 'nodes' || key === 'exitnodes' || key === 'dhcp-range' || key === 'interfaces') {
     return String(value).split(',').filter(Boolean).sort().join(',');
   }

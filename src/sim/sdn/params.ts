@@ -87,3 +87,34 @@ export const viewParams: Record<string, ParamDef> = {
 
 export const lockTokenParam: ParamDef = { type: 'string', optional: true };
 export const releaseLockParam: ParamDef = { type: 'boolean', optional: true, default: 1 };
+export const subnetCreateParams: Record<string, ParamDef> = {
+  'dhcp-dns-server': { type: 'string', optional: true, format: 'ip' },
+  'dhcp-range': {
+    type: 'array',
+    optional: true,
+    items: { type: 'string', format: 'pve-sdn-dhcp-range' },
+  },
+  dnszoneprefix: { type: 'string', optional: true, format: 'dns-name' },
+  gateway: { type: 'string', optional: true, format: 'ip' },
+  'lock-token': { type: 'string', optional: true },
+  snat: { type: 'boolean', optional: true },
+  subnet: { type: 'string', format: 'pve-sdn-subnet-id' },
+  type: { type: 'string', enum: ['subnet'] },
+  vnet: { type: 'string' },
+};
+export const subnetUpdateParams: Record<string, ParamDef> = {
+  delete: { type: 'string', optional: true, format: 'pve-configid-list', maxLength: 4096 },
+  'dhcp-dns-server': { type: 'string', optional: true, format: 'ip' },
+  'dhcp-range': {
+    type: 'array',
+    optional: true,
+    items: { type: 'string', format: 'pve-sdn-dhcp-range' },
+  },
+  digest: { type: 'string', optional: true, maxLength: 64 },
+  dnszoneprefix: { type: 'string', optional: true, format: 'dns-name' },
+  gateway: { type: 'string', optional: true, format: 'ip' },
+  'lock-token': { type: 'string', optional: true },
+  snat: { type: 'boolean', optional: true },
+  subnet: { type: 'string', format: 'pve-sdn-subnet-id' },
+  vnet: { type: 'string', optional: true },
+};

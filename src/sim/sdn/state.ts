@@ -6,7 +6,7 @@
 import type { SimContext } from '../types.js';
 
 /** One section as the config parser returns it: integers and booleans as numbers, lists as text. */
-export type SdnSection = Record<string, string | number>;
+export type SdnSection = Record<string, string | number | string[]>;
 
 export type SdnKind = 'zones' | 'vnets' | 'subnets';
 

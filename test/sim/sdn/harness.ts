@@ -19,7 +19,11 @@ export interface Wire {
 export interface SdnHarness {
   s: StartedSim;
   pve: PveClient;
-  wire(method: string, path: string, params?: Record<string, string | number>): Promise<Wire>;
+  wire(
+    method: string,
+    path: string,
+    params?: Record<string, string | number | string[]>,
+  ): Promise<Wire>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -36,10 +40,12 @@ export async function sdnHarness(): Promise<SdnHarness> {
   async function wire(
     method: string,
     path: string,
-    params: Record<string, string | number> = {},
+    params: Record<string, string | number | string[]> = {},
   ): Promise<Wire> {
     const qs = new URLSearchParams(
-      Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]),
+      Object.entries(params).flatMap(([k, v]): [string, string][] =>
+        Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : [[k, String(v)]],
+      ),
     ).toString();
     const withBody = method === 'POST' || method === 'PUT';
     const res = await fetch(`${s.url}/api2/json${path}${!withBody && qs ? `?${qs}` : ''}`, {
