@@ -5,6 +5,7 @@
  */
 import type { EndpointDef, RequestContext, SimContext } from '../types.js';
 import { DIE_AT, hasPendingChanges, lockSdnConfig, perlDie } from './config.js';
+import { localVnets } from './local-vnets.js';
 import { lockTokenParam, releaseLockParam } from './params.js';
 import { sdnState, type SdnConfigSet } from './state.js';
 
@@ -58,7 +59,12 @@ export const applyEndpoints: EndpointDef[] = [
         caller,
         durationMs: APPLY_DURATION_MS,
         run: (log) => {
-          for (const node of nodes) log(`${node}: reloading network config`);
+          for (const node of nodes) {
+            log(`${node}: reloading network config`);
+            // each node's `srvreload` regenerates interfaces.d/sdn from the running config
+            sim.node(node).network.sdnUp = localVnets(sim.state.sdn, node).map((v) => v.iface);
+          }
+          sim.touch();
         },
       });
     },

@@ -68,6 +68,8 @@ export async function sdnHarness(): Promise<SdnHarness> {
     wire,
     reset: () => {
       s.sim.state.sdn = emptySdn();
+      // and no vnet bridges left up by an earlier test's apply
+      for (const node of Object.values(s.sim.state.nodes)) delete node.network.sdnUp;
     },
     close: async () => {
       await pve.close();
