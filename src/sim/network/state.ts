@@ -60,6 +60,8 @@ export interface NodeNetworkState {
   up?: string[];
   /** SDN vnet bridges the last SDN apply brought up on this node (`/etc/network/interfaces.d/sdn`). */
   sdnUp?: string[];
+  /** Version of the running SDN config that node last generated (`interfaces.d/sdn`). */
+  sdnVersion?: number;
   /** mtimes (ms on the sim clock) of the two files, for the `diff -u` headers. */
   activeMtime?: number;
   pendingMtime?: number;

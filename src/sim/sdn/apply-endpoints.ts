@@ -62,7 +62,9 @@ export const applyEndpoints: EndpointDef[] = [
           for (const node of nodes) {
             log(`${node}: reloading network config`);
             // each node's `srvreload` regenerates interfaces.d/sdn from the running config
-            sim.node(node).network.sdnUp = localVnets(sim.state.sdn, node).map((v) => v.iface);
+            const net = sim.node(node).network;
+            net.sdnUp = localVnets(sim.state.sdn, node).map((v) => v.iface);
+            net.sdnVersion = sim.state.sdn?.running?.version;
           }
           sim.touch();
         },

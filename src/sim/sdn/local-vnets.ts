@@ -37,3 +37,31 @@ export function localVnets(sdn: SdnState | undefined, node: string): LocalVnet[]
   }
   return out;
 }
+
+/**
+ * `Zones::status` as `/cluster/resources?type=sdn` lists it: every running zone present on the
+ * node, `available` once the node generated the running version, `pending` until then.
+ */
+export function zoneResources(
+  sdn: SdnState | undefined,
+  node: string,
+  localVersion: number | undefined,
+): Record<string, unknown>[] {
+  const running = sdn?.running;
+  if (!running) return [];
+  const status = (localVersion ?? 0) >= running.version ? 'available' : 'pending';
+  return Object.keys(running.zones)
+    .sort()
+    .filter((id) => {
+      const nodes = running.zones[id]?.['nodes'];
+      return typeof nodes !== 'string' || nodes.split(',').includes(node);
+    })
+    .map((id) => ({
+      id: `sdn/${node}/${id}`,
+      type: 'sdn',
+      sdn: id,
+      node,
+      status,
+      'zone-type': running.zones[id]?.['type'],
+    }));
+}

@@ -69,7 +69,10 @@ export async function sdnHarness(): Promise<SdnHarness> {
     reset: () => {
       s.sim.state.sdn = emptySdn();
       // and no vnet bridges left up by an earlier test's apply
-      for (const node of Object.values(s.sim.state.nodes)) delete node.network.sdnUp;
+      for (const node of Object.values(s.sim.state.nodes)) {
+        delete node.network.sdnUp;
+        delete node.network.sdnVersion;
+      }
     },
     close: async () => {
       await pve.close();

@@ -49,6 +49,28 @@ describe('applied SDN vnets on the nodes (network list, guest NICs)', () => {
     assert.deepEqual(await ifaces('vnet'), ['web:vnet']);
   });
 
+  test('/cluster/resources?type=sdn lists running zones per node: available once reloaded', async () => {
+    const sdn = async () =>
+      ((await h.wire('GET', '/cluster/resources', { type: 'sdn' })).body.data as object[]).filter(
+        (r) => (r as { sdn: string }).sdn !== 'localnetwork',
+      );
+    assert.deepEqual(await sdn(), [], 'nothing before the first apply');
+    await wait(await sdnApply(h.pve));
+    assert.deepEqual(await sdn(), [
+      {
+        id: 'sdn/pve/lan',
+        type: 'sdn',
+        sdn: 'lan',
+        node: 'pve',
+        status: 'available',
+        'zone-type': 'simple',
+      },
+    ]);
+    // a node that has not generated the running version yet (its reload failed or is under way)
+    delete h.s.sim.state.nodes['pve']?.network.sdnVersion;
+    assert.equal((await sdn())[0]?.['status' as never], 'pending');
+  });
+
   test('a container can start on a vnet bridge once the SDN config is applied', async () => {
     const create = await h.s.api.nodes.$('pve').lxc.$post({
       vmid: 120,
