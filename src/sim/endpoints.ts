@@ -7,6 +7,7 @@ import { snapshotEndpoints } from './lxc/snapshot-endpoints.js';
 import { firewallEndpoints } from './firewall/endpoints.js';
 import { certEndpoints } from './certs/endpoints.js';
 import { qemuEndpoints } from './qemu/endpoints.js';
+import { sdnEndpoints } from './sdn/endpoints.js';
 
 export const endpoints: readonly EndpointDef[] = [
   ...clusterEndpoints,
@@ -16,4 +17,5 @@ export const endpoints: readonly EndpointDef[] = [
   ...firewallEndpoints,
   ...certEndpoints,
   ...qemuEndpoints,
+  ...sdnEndpoints,
 ];

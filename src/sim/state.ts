@@ -3,6 +3,7 @@
  * `/_sim/snapshot` control endpoint copies it. Each endpoint group owns its slice type.
  */
 import type { NodeNetworkState } from './network/state.js';
+import type { SdnState } from './sdn/state.js';
 import type { LxcState } from './lxc/state.js';
 import type { FirewallState, GuestFirewallState } from './firewall/state.js';
 import type { NodeCertState } from './certs/state.js';
@@ -73,6 +74,8 @@ export interface SimState {
   rng: number;
   /** Resource pools of `user.cfg` (absent in state files written before pools existed). */
   pools?: Record<string, PoolState>;
+  /** SDN zones/vnets/subnets, edited and running (absent until first used). */
+  sdn?: SdnState;
 }
 
 export interface PoolState {

@@ -18,7 +18,9 @@ function anchored(pattern: string): RegExp {
   let re = patternCache.get(pattern);
   if (!re) {
     // Perl matches `m/^$pattern$/`; `u` is omitted because Perl patterns are not unicode-strict.
-    re = new RegExp(`^(?:${pattern})$`);
+    // `qr/.../i` prints as `(?^i:...)`: the flag moves onto the JavaScript RegExp
+    const ci = /^\(\?\^i:(.*)\)$/s.exec(pattern);
+    re = ci ? new RegExp(`^(?:${ci[1]})$`, 'i') : new RegExp(`^(?:${pattern})$`);
     patternCache.set(pattern, re);
   }
   return re;

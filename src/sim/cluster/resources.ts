@@ -4,6 +4,7 @@ import type { SimState } from '../state.js';
 import { isNodeOnline, nodeSummary } from './info.js';
 import { guestFigures } from './guests.js';
 import { vmStatus, vmsOf } from '../qemu/guests.js';
+import { zoneResources } from '../sdn/local-vnets.js';
 
 export function clusterResources(state: SimState, nowMs: number, type?: string): unknown[] {
   const out: unknown[] = [];
@@ -97,6 +98,7 @@ export function clusterResources(state: SimState, nowMs: number, type?: string):
         node: n.name,
         status: 'ok',
       });
+      out.push(...zoneResources(state.sdn, n.name, n.network.sdnVersion));
     }
   }
   return out;

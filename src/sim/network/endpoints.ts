@@ -17,6 +17,7 @@ import {
   revertPending,
   stageConfig,
 } from './node-network.js';
+import { localVnets } from '../sdn/local-vnets.js';
 import { createParams, ifaceParam, listTypeParam, nodeParam, updateParams } from './params.js';
 
 const NODE_PATH = '/nodes/{node}';
@@ -88,7 +89,13 @@ export const networkEndpoints: EndpointDef[] = [
     returns: 'array',
     handler(ctx: RequestContext): unknown {
       const net = network(ctx);
-      const all = listIfaces(net, ctx.params.type as IfaceTypeFilter | undefined);
+      const filter = ctx.params.type as IfaceTypeFilter | undefined;
+      const all = filter === 'vnet' ? [] : listIfaces(net, filter);
+      // SDN vnets of the running config join only these three filters (pve-manager Network.pm)
+      if (filter === 'vnet' || filter === 'any_bridge' || filter === 'include_sdn') {
+        all.push(...localVnets(ctx.sim.state.sdn, String(ctx.params.node)).map((v) => ({ ...v })));
+        all.sort((a, b) => String(a.iface).localeCompare(String(b.iface)));
+      }
       const list = maySeeBridges(ctx) ? all : all.filter((d) => !isBridge(d.type));
       const changes = pendingChanges(net);
       return changes === undefined ? list : withAttribs(list, { changes });

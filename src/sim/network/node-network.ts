@@ -85,6 +85,7 @@ export function ifreload(net: NodeNetworkState): { up: string[]; down: string[] 
  * needs. A bridge only staged in `interfaces.new` does not count until the reload brings it up.
  */
 export function isBridgeUp(net: NodeNetworkState, name: string): boolean {
+  if ((net.sdnUp ?? []).includes(name)) return true;
   const d = net.active[name];
   return (
     d !== undefined &&

@@ -58,6 +58,10 @@ export interface NodeNetworkState {
   physical?: string[];
   /** Interfaces that are up in the kernel (`active: 1` when read). Set by the reload task. */
   up?: string[];
+  /** SDN vnet bridges the last SDN apply brought up on this node (`/etc/network/interfaces.d/sdn`). */
+  sdnUp?: string[];
+  /** Version of the running SDN config that node last generated (`interfaces.d/sdn`). */
+  sdnVersion?: number;
   /** mtimes (ms on the sim clock) of the two files, for the `diff -u` headers. */
   activeMtime?: number | undefined;
   pendingMtime?: number | undefined;

@@ -110,7 +110,7 @@ export class Harness {
 
   /** What `pxr diff` sees: the plan only. */
   async plan<S>(rec: Reconciler<S>, o: StoredObject<S>): Promise<ObjectPlan | Error> {
-    const r = await rec.plan!(this.ctx([o as StoredObject]), [o]);
+    const r = await rec.plan(this.ctx([o as StoredObject]), [o]);
     return r.get(o.name)!;
   }
 }
