@@ -6,7 +6,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -169,19 +177,41 @@ describe('pxr run --sim from the command line', () => {
     assert.equal(await exited, 0);
     assert.match(logs, /stopped/);
   });
+});
 
-  test('in sync (exit 0) without touching the saved cluster; an edit shows as a change (exit 1)', () => {
-    // Runs after the controller above stopped: the simulator's state is in data/sim-state.json.
+describe('pxr diff --sim after pxr run --sim', () => {
+  test('in sync (exit 0) without touching the saved cluster; an edit shows as a change (exit 1)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pxr-diff-sim-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    mkdirSync(join(dir, 'manifests'));
+    cpSync(join(ROOT, 'manifests', 'host', 'bridges.yaml'), join(dir, 'manifests', 'bridges.yaml'));
+    const run = spawn(process.execPath, [PXR, 'run', '--sim', '--listen', '127.0.0.1:0'], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
+    after(() => {
+      if (run.exitCode === null) run.kill('SIGKILL');
+    });
+    await waitFor(
+      'the bridges converged (pxr diff --sim against the running controller says 0)',
+      () => pxr(['diff', '--sim'], dir).code === 0,
+      90_000,
+      500,
+    );
+    const exited = new Promise<number | null>((resolve) => run.once('exit', resolve));
+    run.kill('SIGTERM');
+    assert.equal(await exited, 0);
+
     const state = join(dir, 'data', 'sim-state.json');
     const before = readFileSync(state, 'utf8');
     const same = pxr(['diff', '--sim'], dir);
     assert.equal(same.code, 0, same.out + same.err);
-    assert.match(same.out, /^0 to change, \d+ in sync, 0 errors$/m);
+    assert.match(same.out, /^0 to change, 4 in sync, 0 errors$/m);
     assert.equal(readFileSync(state, 'utf8'), before, 'diff --sim never writes the state file');
-    const file = join(dir, 'manifests', 'host', 'bridges.yaml');
+    const file = join(dir, 'manifests', 'bridges.yaml');
     writeFileSync(
       file,
-      readFileSync(file, 'utf8').replace('comment: personal, edited', 'comment: personal, diffed'),
+      readFileSync(file, 'utf8').replace('comment: personal services', 'comment: personal, diffed'),
     );
     const edited = pxr(['diff', '--sim', '-o', 'json'], dir);
     assert.equal(edited.code, 1, edited.err);
