@@ -144,7 +144,9 @@ export async function applyPolicy(
     const params = Object.fromEntries(
       Object.entries(o.set).filter(([k]) => admitted.has(prefix + k)),
     );
-    if (Object.keys(params).length > 0) await call('PUT', o.path, params);
+    // With the digest of the read: an edit made since is refused, and the next pass re-plans.
+    if (Object.keys(params).length > 0)
+      await call('PUT', o.path, { ...params, ...(o.digest ? { digest: o.digest } : {}) });
   }
 
   // 4. What the policy no longer names: groups (emptied above), IP sets, aliases.

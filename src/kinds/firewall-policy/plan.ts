@@ -55,6 +55,8 @@ export interface OptionWork {
   label: string;
   path: string;
   set: Record<string, string | number>;
+  /** The options' digest as read: the PUT carries it, so an edit in between is refused. */
+  digest?: string;
 }
 
 export interface FwPlanState {
@@ -64,6 +66,11 @@ export interface FwPlanState {
   options: OptionWork[];
   /** What filtering still lacks after this plan (for `NotEnforced`). */
   notEnforced: string[];
+}
+
+function digestOf(options: Record<string, unknown>): { digest?: string } {
+  const d = options['digest'];
+  return typeof d === 'string' && d !== '' ? { digest: d } : {};
 }
 
 export function currentRules(
@@ -237,7 +244,7 @@ export function planPolicy(input: {
       });
     }
     if (Object.keys(set).length > 0)
-      options.push({ label, path: `${guestFwPath(g)}/options`, set });
+      options.push({ label, path: `${guestFwPath(g)}/options`, set, ...digestOf(read.options) });
     if (!on(g.options['enable'] ?? read.options['enable']))
       notEnforced.push(`the firewall option of ${g.name} (vmid ${g.vmid}) is off`);
     const nics = Object.entries(read.nics);
@@ -263,7 +270,12 @@ export function planPolicy(input: {
     });
   }
   if (Object.keys(cset).length > 0)
-    options.push({ label: 'cluster', path: `${clusterPath}/options`, set: cset });
+    options.push({
+      label: 'cluster',
+      path: `${clusterPath}/options`,
+      set: cset,
+      ...digestOf(world.cluster.options),
+    });
   if (!on(desired.clusterOptions['enable'] ?? world.cluster.options['enable']))
     notEnforced.unshift('the cluster firewall is off (/cluster/firewall/options enable)');
 

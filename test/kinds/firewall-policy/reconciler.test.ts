@@ -311,6 +311,39 @@ describe('FirewallPolicy reconciler (simulator, real client)', () => {
     }
   });
 
+  it('options go out with the digest of the read: an edit in between is refused, the next pass repairs', async () => {
+    const fw = h.guestFw(301)!;
+    fw.options['enable'] = 0; // switched off by hand: drift
+    const real = h.pve;
+    let edited = false;
+    const racing: PveClient = {
+      ...real,
+      put: async (path, params) => {
+        if (!edited && path.endsWith('/lxc/301/firewall/options')) {
+          edited = true;
+          fw.options['log_level_in'] = 'info'; // another hand edit while pxr is writing
+        }
+        return real.put(path, params);
+      },
+    };
+    h.useClient(racing);
+    try {
+      await assert.rejects(h.pass(p), /digest|modified/i, 'the stale write is refused');
+      assert.ok(edited);
+      assert.equal(Number(fw.options['enable']), 0, 'nothing was written over the new edit');
+    } finally {
+      h.useClient(real);
+    }
+    await h.pass(p);
+    assert.equal(Number(fw.options['enable']), 1, 'the next pass re-read and repaired it');
+    assert.equal(
+      fw.options['log_level_in'],
+      'info',
+      'the other edit was not the policy’s business',
+    );
+    delete fw.options['log_level_in'];
+  });
+
   it('groups, IP sets and aliases dropped from the spec are removed, rules referencing them first', async () => {
     const slim = policy('tenants', {
       ...SPEC,
