@@ -5,13 +5,14 @@
  * rules through the AppContainer watch, without waiting for a resync.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { startHarness, type Harness } from './harness.js';
 import { waitFor } from '../helpers/wait.js';
+import { runCli } from '../helpers/cli.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -64,6 +65,44 @@ describe('FirewallPolicy through the controller (demo manifests)', () => {
       assert.equal(Number(g.options['enable']), 1, name);
       assert.ok(g.rules.length === 2 && g.rules.every((r) => r.enable === 1), name);
     }
+  });
+
+  test('pxr describe shows the reachability matrix: the client bridge denied to management', async () => {
+    const secret = join(h.dir, 'token');
+    writeFileSync(secret, h.sim.tokenSecret, { mode: 0o600 });
+    const args = ['--db', h.db, '--pve-url', h.sim.url, '--pve-token-id', h.sim.tokenId];
+    const r = await runCli(
+      ['describe', 'firewallpolicy/tenant-isolation', ...args, '--pve-token-secret-file', secret],
+      h.dir,
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^Reachability \(computed from the rules in Proxmox\):$/m);
+    const row = (from: string, to: string): string | undefined =>
+      r.out.split('\n').find((l) => l.trim().startsWith(from) && l.includes(`(${to})`));
+    assert.match(row('vmbr0 subnet', 'netbox') ?? '', /\sdeny\s+in \d+\/net0: policy_in DROP/);
+    assert.match(row('vmbr2 subnet', 'netbox') ?? '', /\sallow\s.*pxr:tenant-isolation\/from-mgmt/);
+    assert.match(row('vmbr0 subnet', 'vaultwarden') ?? '', /\sdeny\s.*drop-untrusted/);
+    const json = await runCli(
+      [
+        'describe',
+        'firewallpolicy/tenant-isolation',
+        ...args,
+        '--pve-token-secret-file',
+        secret,
+        '-o',
+        'json',
+      ],
+      h.dir,
+    );
+    const live = (JSON.parse(json.out) as { live?: { json?: { cells?: unknown[] } } }).live;
+    assert.ok((live?.json?.cells?.length ?? 0) > 0, json.out.slice(0, 500));
+    // Without an endpoint, describe says how to get the view instead of failing.
+    const plain = await runCli(
+      ['describe', 'firewallpolicy/tenant-isolation', '--db', h.db],
+      h.dir,
+    );
+    assert.equal(plain.code, 0, plain.err);
+    assert.match(plain.out, /give --sim or --pve-url/);
   });
 
   test('a new container matching a selector gets its rules (watch, no resync)', async () => {
