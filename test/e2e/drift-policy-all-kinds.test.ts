@@ -1,6 +1,6 @@
 /**
  * Issue 9's acceptance: the drift policy and ignore-fields are the runtime's, applied to every kind's
- * plan the same way. For each kind, through the real controller against the simulator: a hand edit
+ * plan the same way. For each kind (Bridge, AppContainer, Appliance, FirewallPolicy), through the real controller against the simulator: a hand edit
  * under `pxr/drift: alert` is recorded and left in place; under `pxr/drift-ignore: <field>` it is
  * neither reported nor corrected; with neither, it is corrected.
  */
@@ -93,6 +93,47 @@ const CASES: KindCase[] = [
     field: 'memory',
     edit: (h) => setMemory(h, 'AppContainer', 'web', 1024),
     edited: async (h) => (await ctConfig(h, 'AppContainer', 'web'))['memory'] === 1024,
+  },
+  {
+    kind: 'Appliance',
+    name: 'gw',
+    deps: { 'lab.yaml': bridge },
+    doc: (a) =>
+      [
+        ...meta('Appliance', 'gw', a),
+        'spec:',
+        '  node: pve',
+        `  template: ${TEMPLATE}`,
+        '  resources: { cores: 1, memory: 256 }',
+        '  wan: { bridge: vmbr0, ip: dhcp }',
+        '  lan: { bridge: vmbr7, cidr: 10.7.0.1/24 }',
+        '  dhcp: { range: { start: 10.7.0.100, end: 10.7.0.199 } }',
+        '  dns: { domain: lab.local }',
+        '  access: { transport: simulated }',
+        '',
+      ].join('\n'),
+    field: 'memory',
+    edit: (h) => setMemory(h, 'Appliance', 'gw', 2048),
+    edited: async (h) => (await ctConfig(h, 'Appliance', 'gw'))['memory'] === 2048,
+  },
+  {
+    kind: 'FirewallPolicy',
+    name: 'base',
+    deps: {},
+    doc: (a) =>
+      [
+        ...meta('FirewallPolicy', 'base', a),
+        'spec:',
+        '  cluster: { options: { enable: true, policy_in: DROP } }',
+        '',
+      ].join('\n'),
+    field: 'cluster.options.policy_in',
+    edit: async (h) => {
+      await h.pve.put('/cluster/firewall/options', { policy_in: 'ACCEPT' });
+    },
+    edited: async (h) =>
+      (await h.pve.get<Record<string, unknown>>('/cluster/firewall/options'))['policy_in'] ===
+      'ACCEPT',
   },
 ];
 
