@@ -27,7 +27,7 @@ export interface GuestIndex {
 interface Slot<T> {
   at: number;
   value?: T;
-  inflight?: Promise<T>;
+  inflight?: Promise<T> | undefined;
 }
 
 export class ObservationCache {

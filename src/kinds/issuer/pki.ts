@@ -27,7 +27,7 @@ export type KeyAlgorithmName = 'ECDSA' | 'RSA' | 'Ed25519';
 export interface KeySpec {
   algorithm: KeyAlgorithmName;
   /** RSA modulus bits (2048, 3072, 4096) or ECDSA curve bits (256, 384); ignored for Ed25519. */
-  size?: number;
+  size?: number | undefined;
 }
 
 /** A certificate and its private key, both PEM. */

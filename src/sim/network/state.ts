@@ -61,7 +61,7 @@ export interface NodeNetworkState {
   /** SDN vnet bridges the last SDN apply brought up on this node (`/etc/network/interfaces.d/sdn`). */
   sdnUp?: string[];
   /** Version of the running SDN config that node last generated (`interfaces.d/sdn`). */
-  sdnVersion?: number;
+  sdnVersion?: number | undefined;
   /** mtimes (ms on the sim clock) of the two files, for the `diff -u` headers. */
   activeMtime?: number | undefined;
   pendingMtime?: number | undefined;

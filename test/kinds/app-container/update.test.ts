@@ -75,7 +75,8 @@ describe('AppContainer updates from git', () => {
     assert.equal(again.actions, undefined, 'converged');
 
     // Removing optional fields deletes them.
-    const plain = withSpec(obj, { dns: undefined, features: undefined, startup: undefined });
+    const { dns: _dns, features: _features, startup: _startup, ...rest } = obj.spec;
+    const plain = withSpec({ ...obj, spec: rest }, {});
     await r.h.converge(plain);
     const c2 = simCt(r, 6000)!.config;
     for (const k of ['nameserver', 'searchdomain', 'features', 'startup'])

@@ -13,12 +13,12 @@ import { flag, type FirewallGuest, type PveFwRule } from './world.js';
 
 /** One generated line: match fields and what it does. */
 export interface ChainRule {
-  proto?: string;
-  dport?: string;
-  sport?: string;
-  icmpType?: string;
-  source?: AddrSet;
-  dest?: AddrSet;
+  proto?: string | undefined;
+  dport?: string | undefined;
+  sport?: string | undefined;
+  icmpType?: string | undefined;
+  source?: AddrSet | undefined;
+  dest?: AddrSet | undefined;
   action: 'ACCEPT' | 'DROP' | 'REJECT';
   ref: RuleRef;
 }

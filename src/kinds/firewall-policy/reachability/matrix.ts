@@ -52,7 +52,7 @@ export interface Probe {
   /** Destination port (first of its class) or ICMP type name; absent for "no port". */
   port?: number;
   service?: string;
-  icmpType?: string;
+  icmpType?: string | undefined;
 }
 
 export interface ProbeResult {
