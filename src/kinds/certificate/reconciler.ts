@@ -27,7 +27,7 @@ import type {
   Reconciler,
   StoredObject,
 } from '../../core/kind.js';
-import { TerminalError } from '../../core/errors.js';
+import { TerminalError, toError } from '../../core/errors.js';
 import type { PveClient } from '../../pve/types.js';
 import { loadSigner, type Signer } from '../issuer/ca-source.js';
 import { parseCertDuration } from '../issuer/duration.js';
@@ -145,7 +145,7 @@ export function createCertificateReconciler(
       try {
         out.set(o.name, await planOne(ctx, o));
       } catch (err) {
-        out.set(o.name, err as Error);
+        out.set(o.name, toError(err));
       }
     }
     return out;
@@ -270,7 +270,7 @@ export function createCertificateReconciler(
       try {
         out.set(o.name, await applyOne(ctx, o, p));
       } catch (err) {
-        out.set(o.name, err as Error);
+        out.set(o.name, toError(err));
       }
     }
     return out;

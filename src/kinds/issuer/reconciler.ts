@@ -8,7 +8,7 @@
  * the Issuer picks the same CA up again.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { PxrError } from '../../core/errors.js';
+import { PxrError, toError } from '../../core/errors.js';
 import type {
   AdmittedPlan,
   ObjectOutcome,
@@ -74,7 +74,7 @@ export function createIssuerReconciler(deps: IssuerReconcilerDeps): Reconciler<I
           ],
         });
       } catch (err) {
-        out.set(o.name, err as Error);
+        out.set(o.name, toError(err));
       }
     }
     return out;
@@ -138,7 +138,7 @@ export function createIssuerReconciler(deps: IssuerReconcilerDeps): Reconciler<I
         }
         out.set(o.name, outcome);
       } catch (err) {
-        out.set(o.name, err as Error);
+        out.set(o.name, toError(err));
       }
     }
     return out;
