@@ -372,7 +372,8 @@ export async function applyConverge(
     }
   }
   obs.state = status ?? 'unknown';
-  await observeIp(p, loc, obs.state);
+  // The config as it now is: a net0 moved by this pass's PUT has its lease read on the new network.
+  await observeIp(p, { ...loc, read: applied.read }, obs.state);
 
   obs.appliedSpecHash = p.obj.specHash;
   if (replace.length > 0) {
@@ -415,19 +416,29 @@ async function observeIp(p: Pass, loc: Located, status: string): Promise<void> {
   }
   if (s.ip !== 'dhcp') {
     p.obs.ip = s.ip;
+    delete p.obs.ipOn;
     return;
   }
   if (status !== 'running') {
     delete p.obs.ip;
+    delete p.obs.ipOn;
     return;
   }
-  if (p.obs.ip !== undefined) return;
+  // A lease belongs to the network it was taken on: moved (bridge, VLAN tag or MAC), read again.
+  const net0 = parseProps(loc.read.effective['net0']);
+  const on = `${net0['bridge'] ?? ''}#${net0['tag'] ?? ''}#${(net0['hwaddr'] ?? '').toLowerCase()}`;
+  if (p.obs.ip !== undefined && p.obs.ipOn === on) return;
+  if (p.obs.ipOn !== on) {
+    delete p.obs.ip;
+    p.sh.ipProbes.delete(loc.vmid);
+  }
   // No lease yet: ask again later, not on every sweep (the sweep stays at one read per container).
   const now = p.sh.deps.clock.now();
   const last = p.sh.ipProbes.get(loc.vmid);
   if (last !== undefined && now - last < (p.sh.deps.ipRetryMs ?? 600_000)) return;
   const ifs = await lxcInterfaces(p.sh.deps.pve, loc.node, loc.vmid);
   const eth0 = ifs?.find((i) => i.name === 'eth0');
+  p.obs.ipOn = on;
   if (eth0?.inet) {
     p.obs.ip = eth0.inet;
     p.sh.ipProbes.delete(loc.vmid);

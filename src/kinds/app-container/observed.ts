@@ -20,6 +20,11 @@ export interface CtObserved {
   mac?: string;
   /** IPv4 of eth0 (static from the spec, dhcp from `/interfaces`), with prefix. */
   ip?: string;
+  /**
+   * The segment a DHCP lease was read on (`bridge#tag#mac` of net0): when net0 moves, the lease is
+   * read again instead of showing the old network's address.
+   */
+  ipOn?: string;
   /** Power state seen in the last pass. */
   state?: string;
   /** Template the container was created from; absent when adopted (unknown). */
@@ -46,6 +51,7 @@ export function readObserved(raw: Record<string, unknown>): CtObserved {
   if (typeof o.node === 'string') out.node = o.node;
   if (typeof o.mac === 'string') out.mac = o.mac;
   if (typeof o.ip === 'string') out.ip = o.ip;
+  if (typeof o.ipOn === 'string') out.ipOn = o.ipOn;
   if (typeof o.state === 'string') out.state = o.state;
   if (typeof o.template === 'string') out.template = o.template;
   if (typeof o.appliedSpecHash === 'string') out.appliedSpecHash = o.appliedSpecHash;

@@ -9,7 +9,7 @@ import { isTerminal, type TerminalError } from '../../../src/core/errors.js';
 import { AppContainerReconciler } from '../../../src/kinds/app-container/reconciler.js';
 import type { Params, PveClient } from '../../../src/pve/types.js';
 import type { ObjectOutcome } from '../../../src/core/kind.js';
-import { ct, rig, simCt, vmidOf, waitTaskByHand, type Rig } from './harness.js';
+import { ct, rig, simCt, vmidOf, waitTaskByHand, withSpec, type Rig } from './harness.js';
 
 function terminal(v: ObjectOutcome | Error): TerminalError {
   assert.ok(isTerminal(v), `expected a terminal error, got ${JSON.stringify(v)}`);
@@ -264,6 +264,25 @@ describe('AppContainer create', () => {
     } finally {
       r.h.reconciler = old;
     }
+  });
+
+  test("a DHCP container moved to another bridge shows the new network's lease, read again once", async () => {
+    let obj = ct('mover', { vmid: 4650 });
+    await r.h.converge(obj);
+    const reads = (): number => r.count('GET /nodes/{node}/lxc/{vmid}/interfaces');
+    const first = r.h.status.get('mover')?.observed['ip'];
+    assert.match(String(first), /^\d+\.\d+\.\d+\.\d+\/\d+$/);
+    const before = reads();
+    await r.h.pass(obj);
+    assert.equal(reads(), before, 'a converged pass does not read the lease again');
+    obj = withSpec(obj, { network: { ...obj.spec.network, bridge: 'vmbr10' } });
+    await r.h.converge(obj);
+    assert.equal(reads(), before + 1, 'read again once, after the move');
+    const now = (
+      await r.pve.get<{ name: string; inet?: string }[]>('/nodes/pve/lxc/4650/interfaces')
+    ).find((i) => i.name === 'eth0')?.inet;
+    assert.equal(r.h.status.get('mover')?.observed['ip'], now, 'the lease on vmbr10');
+    assert.match(String(r.h.status.get('mover')?.observed['ipOn']), /^vmbr10#/);
   });
 
   test('without the write-ahead inventory, an allocated VMID is recorded in status before the create call', async () => {
