@@ -5,20 +5,14 @@
  * `LxcMachine` is the typed entry every such kind calls: it resolves its own object into a
  * container spec and plans, applies and deletes through it (no casts between kinds' specs).
  */
-import type {
-  AdmittedPlan,
-  ObjectOutcome,
-  PlanContext,
-  ReconcileContext,
-  StoredObject,
-} from '../../core/kind.js';
 import type { KindDeps } from '../kind-module.js';
 import { VmidAllocator } from './create.js';
 import { ObservationCache } from './observe-cache.js';
 import type { AppContainerDeps, LxcEngine } from './pass.js';
-import type { CtPlan } from './plan-state.js';
+import type { LxcMachine } from './lxc-machine.js';
 import { AppContainerReconciler } from './reconciler.js';
-import type { ResolvedSpec } from './spec.js';
+
+export type { LxcMachine } from './lxc-machine.js';
 
 /** @param resourcesTtlMs lifetime of the shared `/cluster/resources` read (first caller sets it). */
 export function sharedLxcEngine(deps: KindDeps, resourcesTtlMs = 15_000): LxcEngine {
@@ -26,21 +20,6 @@ export function sharedLxcEngine(deps: KindDeps, resourcesTtlMs = 15_000): LxcEng
     cache: new ObservationCache(deps.pve, deps.clock, resourcesTtlMs),
     allocator: new VmidAllocator(deps.pve),
   }));
-}
-
-/** One container per object, whatever the kind: plan (reads only), apply, delete. */
-export interface LxcMachine {
-  planObject(
-    ctx: PlanContext,
-    obj: StoredObject<unknown>,
-    spec: ResolvedSpec,
-  ): Promise<CtPlan | Error>;
-  applyObject(ctx: ReconcileContext, plan: AdmittedPlan): Promise<ObjectOutcome>;
-  finalizeObject(
-    ctx: ReconcileContext,
-    obj: StoredObject<unknown>,
-    spec: ResolvedSpec,
-  ): Promise<'done' | ObjectOutcome>;
 }
 
 /** The machinery for a kind other than AppContainer (pass `engine` to share cache and allocator). */

@@ -38,7 +38,7 @@ import {
   withSecrets,
 } from './create.js';
 import { applianceLan, joinSpec, memberMac } from './appliance-join.js';
-import type { LxcMachine } from './engine.js';
+import type { LxcMachine } from './lxc-machine.js';
 import { finalizeOne } from './finalize.js';
 import { claimCt, claimedCt, releaseCt } from './ownership.js';
 import { readOrMissing, scanByMarker } from './locate.js';

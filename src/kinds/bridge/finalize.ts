@@ -10,7 +10,8 @@ import type { ObjectOutcome, ReconcileContext } from '../../core/kind.js';
 import type { PveClient } from '../../pve/types.js';
 import { recordedApplyState } from './network-ops.js';
 import { prevOf, type NodeApply, type Obj } from './node-apply.js';
-import { bridgeRef, inventoryBridges, isManagedType, ownedOnNode } from './owned.js';
+import { isManagedType } from './normalize.js';
+import { bridgeRef, inventoryBridges, ownedOnNode } from './owned.js';
 import { isApiBridge } from './protect.js';
 
 export function createFinalize(

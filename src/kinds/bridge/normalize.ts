@@ -43,6 +43,11 @@ export function isVlanSpec(spec: Pick<BridgeSpecInput, 'iface' | 'vlan'>): boole
 
 export const DEFAULT_VIDS = '2-4094';
 
+/** The interface types a Bridge object manages: bridges and host VLAN interfaces. */
+export function isManagedType(type: string | undefined): boolean {
+  return type === 'bridge' || type === 'vlan';
+}
+
 export function normalizePorts(ports: readonly string[] | string | undefined): string {
   const list = typeof ports === 'string' ? ports.split(/[\s,;]+/) : [...(ports ?? [])];
   const uniq = [...new Set(list.map((p) => p.trim()).filter((p) => p !== '' && p !== 'none'))];

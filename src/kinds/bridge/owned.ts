@@ -12,11 +12,6 @@ import type { BridgeSpec } from './spec.js';
 
 export const BRIDGE = 'bridge';
 
-/** The interface types a Bridge object manages: bridges and host VLAN interfaces. */
-export function isManagedType(type: string | undefined): boolean {
-  return type === 'bridge' || type === 'vlan';
-}
-
 export function bridgeRef(node: string, iface: string): ResourceRef {
   return { resourceType: BRIDGE, node, resourceId: iface };
 }

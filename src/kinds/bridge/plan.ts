@@ -16,8 +16,13 @@ import { TerminalError } from '../../core/errors.js';
 import type { ResourceRef } from '../../core/ownership.js';
 import type { NetworkIface } from '../../pve/types.js';
 import { diffBridge, type BridgeChange, type BridgeField } from './diff.js';
-import { isVlanSpec, normalizeObserved, normalizeSpec, type BridgeState } from './normalize.js';
-import { isManagedType } from './owned.js';
+import {
+  isManagedType,
+  isVlanSpec,
+  normalizeObserved,
+  normalizeSpec,
+  type BridgeState,
+} from './normalize.js';
 import type { BridgeSpec } from './spec.js';
 
 /** What pxr keeps in status for a Bridge (stable across converged passes: no timestamps). */

@@ -3,7 +3,6 @@
  * (`zones.cfg`, `vnets.cfg`, `subnets.cfg`) and the `.running-config` that `PUT /cluster/sdn`
  * compiles from them. Edits never touch the running config; `?pending=1` shows the difference.
  */
-import type { SimContext } from '../types.js';
 
 /** One section as the config parser returns it: integers and booleans as numbers, lists as text. */
 export type SdnSection = Record<string, string | number | string[]>;
@@ -25,7 +24,7 @@ export function emptySdn(): SdnState {
 }
 
 /** The SDN state, created on first use (state files written before SDN existed have none). */
-export function sdnState(sim: SimContext): SdnState {
+export function sdnState(sim: { state: { sdn?: SdnState | undefined } }): SdnState {
   sim.state.sdn ??= emptySdn();
   return sim.state.sdn;
 }
