@@ -16,8 +16,8 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import { isTerminal, PxrError, toError } from './errors.js';
 import { DEFAULT_RESYNC_MS } from './resync.js';
-import { planAndApply } from './plan-apply.js';
-import { admit } from './admit.js';
+import { planAndAdmit, planAndApply } from './plan-apply.js';
+import type { Admission } from './admit.js';
 import type {
   AdmittedPlan,
   DriftItem,
@@ -25,7 +25,6 @@ import type {
   ObjectRef,
   ObjectEvent,
   ObjectOutcome,
-  ObjectPlan,
   ObjectReader,
   PlanContext,
   ResourceRef,
@@ -328,14 +327,9 @@ export class Controller {
       else live.push(obj);
     }
     if (live.length === 0) return out;
-    const rec = this.reconciler;
-    if (!rec.plan) {
-      const error = new Error(`${this.kind} cannot plan yet (single-step reconciler)`);
-      return [...out, ...live.map((obj) => ({ obj, state: 'error' as const, error }))];
-    }
     const reconcileId = randomUUID();
     const log = this.o.log.child({ controller: this.kind, key, reconcileId, diff: true });
-    const r = await this.call<ObjectPlan>(live, reconcileId, log, [], (ctx) => {
+    const r = await this.call<Admission>(live, reconcileId, log, [], (ctx) => {
       const own = ctx.ownership;
       // Read-only: a plan may ask who owns what, never claim or release, nor record events.
       const ro: PlanContext = {
@@ -348,16 +342,15 @@ export class Controller {
         }),
       };
       delete (ro as { recordEvent?: unknown }).recordEvent;
-      return rec.plan ? rec.plan(ro, live) : Promise.resolve(new Map<string, ObjectPlan>());
+      return planAndAdmit(this.reconciler, ro, live);
     });
     for (const obj of live) {
       const v = r.ok ? (r.map.get(obj.name) ?? missing(obj)) : r.error;
-      if (v instanceof Error) {
-        out.push({ obj, state: 'error', error: v });
-        continue;
-      }
-      const a = admit(v, driftSettings(obj.annotations));
-      out.push({ obj, state: 'planned', plan: a.plan, drift: a.drift });
+      out.push(
+        v instanceof Error
+          ? { obj, state: 'error', error: v }
+          : { obj, state: 'planned', plan: v.plan, drift: v.drift },
+      );
     }
     if (!r.ok && r.settled) await r.settled;
     return out;

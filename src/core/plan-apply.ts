@@ -9,6 +9,7 @@ import { driftSettings } from './drift-policy.js';
 import type {
   AdmittedPlan,
   ObjectOutcome,
+  PlanContext,
   ReconcileContext,
   Reconciler,
   StoredObject,
@@ -23,24 +24,39 @@ function asMap<T>(v: Map<string, T>, step: string): Map<string, T> {
   return v;
 }
 
+/**
+ * The plan step of a pass, and all of `pxr diff`: the kind plans every object (reading only) and
+ * each plan is admitted under that object's drift policy.
+ */
+export async function planAndAdmit<Spec>(
+  rec: Reconciler<Spec>,
+  ctx: PlanContext,
+  live: StoredObject<Spec>[],
+): Promise<Map<string, Admission | Error>> {
+  const planned = asMap(await rec.plan(ctx, live), 'plan');
+  const out = new Map<string, Admission | Error>();
+  for (const obj of live) {
+    const p = planned.get(obj.name) ?? missing(obj, 'plan');
+    out.set(obj.name, p instanceof Error ? p : admit(p, driftSettings(obj.annotations)));
+  }
+  return out;
+}
+
 export async function planAndApply<Spec>(
   rec: Reconciler<Spec>,
   ctx: ReconcileContext,
   live: StoredObject<Spec>[],
 ): Promise<Map<string, ObjectOutcome | Error>> {
   const out = new Map<string, ObjectOutcome | Error>();
-  const planned = asMap(await rec.plan(ctx, live), 'plan');
   const admitted = new Map<string, AdmittedPlan>();
   const admissions = new Map<string, Admission>();
-  for (const obj of live) {
-    const p = planned.get(obj.name) ?? missing(obj, 'plan');
-    if (p instanceof Error) {
-      out.set(obj.name, p);
+  for (const [name, a] of await planAndAdmit(rec, ctx, live)) {
+    if (a instanceof Error) {
+      out.set(name, a);
       continue;
     }
-    const a = admit(p, driftSettings(obj.annotations));
-    admitted.set(obj.name, a.plan);
-    admissions.set(obj.name, a);
+    admitted.set(name, a.plan);
+    admissions.set(name, a);
   }
   const ready = live.filter((o) => admitted.has(o.name));
   if (ready.length === 0) return out;
