@@ -15,7 +15,8 @@
  * Conditions: PendingRestart, RequiresReplace (plus the runtime's Ready/Reconciling/Stalled/Drifted).
  * Deletion (finalize): shutdown, destroy with purge, verify gone; refused without the marker.
  */
-import { TerminalError } from '../../core/errors.js';
+import { eachObject } from '../../core/each-object.js';
+import { TerminalError, toError } from '../../core/errors.js';
 import type {
   AdmittedPlan,
   ObjectOutcome,
@@ -65,10 +66,6 @@ export type { CtPlan } from './plan-state.js';
 
 type Obj = StoredObject<AppContainerSpec>;
 
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
-}
-
 /** A plan with nothing to change: a wait, or a bookkeeping result apply hands back. */
 function settled(p: Pass, extra: ObjectOutcome, waiting?: string): CtPlan {
   const reason = waiting ?? extra.notReady?.message;
@@ -101,18 +98,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec>, Lxc
   }
 
   async plan(ctx: PlanContext, objs: Obj[]): Promise<Map<string, ObjectPlan | Error>> {
-    const out = new Map<string, ObjectPlan | Error>();
-    for (const obj of objs) {
-      let spec: ResolvedSpec;
-      try {
-        spec = this.resolve(obj);
-      } catch (err) {
-        out.set(obj.name, asError(err));
-        continue;
-      }
-      out.set(obj.name, await this.planObject(ctx, obj, spec));
-    }
-    return out;
+    return eachObject(objs, (obj) => this.planObject(ctx, obj, this.resolve(obj)));
   }
 
   async apply(
@@ -120,32 +106,17 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec>, Lxc
     objs: Obj[],
     plans: ReadonlyMap<string, AdmittedPlan>,
   ): Promise<Map<string, ObjectOutcome | Error>> {
-    const out = new Map<string, ObjectOutcome | Error>();
-    for (const obj of objs) {
+    return eachObject(objs, (obj) => {
       const plan = plans.get(obj.name);
-      if (!plan) continue;
-      try {
-        out.set(obj.name, await this.applyObject(ctx, plan));
-      } catch (err) {
-        out.set(obj.name, asError(err));
-      }
-    }
-    return out;
+      return plan && this.applyObject(ctx, plan);
+    });
   }
 
   async finalize(
     ctx: ReconcileContext,
     objs: Obj[],
   ): Promise<Map<string, 'done' | ObjectOutcome | Error>> {
-    const out = new Map<string, 'done' | ObjectOutcome | Error>();
-    for (const obj of objs) {
-      try {
-        out.set(obj.name, await this.finalizeObject(ctx, obj, this.resolve(obj)));
-      } catch (err) {
-        out.set(obj.name, asError(err));
-      }
-    }
-    return out;
+    return eachObject(objs, (obj) => this.finalizeObject(ctx, obj, this.resolve(obj)));
   }
 
   /** Deletes the container of one object whose container spec the caller resolved. */
@@ -175,7 +146,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec>, Lxc
         plan.unknown = [...p.obs.unknownFields];
       return plan;
     } catch (err) {
-      const error = asError(err);
+      const error = toError(err);
       // Ownership decided before the failure (a release, a claim) is still carried out by apply.
       if (p.deferred.length === 0) return error;
       return {

@@ -18,6 +18,7 @@
  * Conditions: DnsmasqReady, NftablesReady, CaddyReady, plus the container's PendingRestart and
  * RequiresReplace. Deletion (finalize): the container's finalizer (shutdown, destroy), transport closed.
  */
+import { eachObject } from '../../core/each-object.js';
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import type {
@@ -132,15 +133,7 @@ export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
   }
 
   async plan(ctx: PlanContext, objs: Obj[]): Promise<Map<string, ObjectPlan | Error>> {
-    const out = new Map<string, ObjectPlan | Error>();
-    for (const obj of objs) {
-      try {
-        out.set(obj.name, await this.planOne(ctx, obj));
-      } catch (err) {
-        out.set(obj.name, err instanceof Error ? err : new Error(String(err)));
-      }
-    }
-    return out;
+    return eachObject(objs, (obj) => this.planOne(ctx, obj));
   }
 
   async apply(
@@ -148,17 +141,10 @@ export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
     objs: Obj[],
     plans: ReadonlyMap<string, AdmittedPlan>,
   ): Promise<Map<string, ObjectOutcome | Error>> {
-    const out = new Map<string, ObjectOutcome | Error>();
-    for (const obj of objs) {
+    return eachObject(objs, (obj) => {
       const plan = plans.get(obj.name);
-      if (!plan) continue;
-      try {
-        out.set(obj.name, await this.applyOne(ctx, obj, plan));
-      } catch (err) {
-        out.set(obj.name, err instanceof Error ? err : new Error(String(err)));
-      }
-    }
-    return out;
+      return plan && this.applyOne(ctx, obj, plan);
+    });
   }
 
   async finalize(

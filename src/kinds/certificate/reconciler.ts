@@ -27,7 +27,8 @@ import type {
   Reconciler,
   StoredObject,
 } from '../../core/kind.js';
-import { TerminalError, toError } from '../../core/errors.js';
+import { eachObject } from '../../core/each-object.js';
+import { TerminalError } from '../../core/errors.js';
 import type { PveClient } from '../../pve/types.js';
 import { loadSigner, type Signer } from '../issuer/ca-source.js';
 import { parseCertDuration } from '../issuer/duration.js';
@@ -140,15 +141,7 @@ export function createCertificateReconciler(
   }
 
   async function plan(ctx: PlanContext, objs: Obj[]): Promise<Map<string, ObjectPlan | Error>> {
-    const out = new Map<string, ObjectPlan | Error>();
-    for (const o of objs) {
-      try {
-        out.set(o.name, await planOne(ctx, o));
-      } catch (err) {
-        out.set(o.name, toError(err));
-      }
-    }
-    return out;
+    return eachObject(objs, (o) => planOne(ctx, o));
   }
 
   async function issue(
@@ -263,17 +256,10 @@ export function createCertificateReconciler(
     objs: Obj[],
     plans: ReadonlyMap<string, AdmittedPlan>,
   ): Promise<Map<string, ObjectOutcome | Error>> {
-    const out = new Map<string, ObjectOutcome | Error>();
-    for (const o of objs) {
+    return eachObject(objs, (o) => {
       const p = plans.get(o.name);
-      if (!p) continue;
-      try {
-        out.set(o.name, await applyOne(ctx, o, p));
-      } catch (err) {
-        out.set(o.name, toError(err));
-      }
-    }
-    return out;
+      return p && applyOne(ctx, o, p);
+    });
   }
 
   return {
