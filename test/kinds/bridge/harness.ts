@@ -18,6 +18,8 @@ import type { BridgeSpec } from '../../../src/kinds/bridge/spec.js';
 import { inventoryOwnership } from '../../../src/core/ownership.js';
 import { openStore, type Store } from '../../../src/store/store.js';
 import { planAndApply } from '../../../src/core/plan-apply.js';
+import type { PveClient } from '../../../src/pve/types.js';
+import { waitTask } from '../../helpers/wait-task.js';
 
 interface Status {
   observed: Record<string, unknown>;
@@ -131,4 +133,18 @@ export class Harness {
     }
     throw new Error(`not converged after ${maxPasses} passes`);
   }
+}
+
+/**
+ * Applies the node's staged network changes as a person would (changes "behind pxr's back" go
+ * through the API, then get applied), moving the shared clock until the reload task has ended.
+ */
+export async function applyNetworkByHand(pve: PveClient, clock: ManualClock): Promise<void> {
+  const upid = await pve.applyNetwork('pve');
+  const waiting = waitTask(pve, 'pve', upid, { clock, pollMs: 1000 });
+  for (let i = 0; i < 30 && (await pve.taskStatus('pve', upid)).status === 'running'; i++) {
+    clock.advance(1000);
+  }
+  clock.advance(1000);
+  await waiting;
 }

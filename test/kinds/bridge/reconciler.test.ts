@@ -12,8 +12,7 @@ import type { ObjectOutcome } from '../../../src/core/kind.js';
 import { createPveClient } from '../../../src/pve/client.js';
 import type { PveClient } from '../../../src/pve/types.js';
 import { bridgeReconciler } from '../../../src/kinds/bridge/index.js';
-import { bridge, Harness } from './harness.js';
-import { waitTask } from '../../helpers/wait-task.js';
+import { applyNetworkByHand, bridge, Harness } from './harness.js';
 
 const WRITES = [
   'POST /nodes/{node}/network',
@@ -39,16 +38,7 @@ describe('Bridge reconciler against the simulator', () => {
     );
     return v;
   };
-  /** Changes "behind pxr's back" go through the API with a separate client, then get applied. */
-  const applyByHand = async (): Promise<void> => {
-    const upid = await pve.applyNetwork('pve');
-    const waiting = waitTask(pve, 'pve', upid, { clock, pollMs: 1000 });
-    for (let i = 0; i < 30 && (await pve.taskStatus('pve', upid)).status === 'running'; i++) {
-      clock.advance(1000);
-    }
-    clock.advance(1000);
-    await waiting;
-  };
+  const applyByHand = (): Promise<void> => applyNetworkByHand(pve, clock);
 
   const lan = bridge('lan', {
     iface: 'vmbr1',

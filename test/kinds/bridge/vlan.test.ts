@@ -13,8 +13,7 @@ import type { ObjectOutcome } from '../../../src/core/kind.js';
 import { createPveClient } from '../../../src/pve/client.js';
 import type { NetworkIface, PveClient } from '../../../src/pve/types.js';
 import { bridgeReconciler } from '../../../src/kinds/bridge/index.js';
-import { bridge, Harness } from './harness.js';
-import { waitTask } from '../../helpers/wait-task.js';
+import { applyNetworkByHand, bridge, Harness } from './harness.js';
 
 describe('host VLAN interfaces', () => {
   const clock = new ManualClock();
@@ -28,15 +27,7 @@ describe('host VLAN interfaces', () => {
     assert.ok(v && v !== 'done' && !(v instanceof Error), `got ${JSON.stringify(v)}`);
     return v;
   };
-  const applyByHand = async (): Promise<void> => {
-    const upid = await pve.applyNetwork('pve');
-    const waiting = waitTask(pve, 'pve', upid, { clock, pollMs: 1000 });
-    for (let i = 0; i < 30 && (await pve.taskStatus('pve', upid)).status === 'running'; i++) {
-      clock.advance(1000);
-    }
-    clock.advance(1000);
-    await waiting;
-  };
+  const applyByHand = (): Promise<void> => applyNetworkByHand(pve, clock);
 
   const pub = bridge('public', { iface: 'vmbr0.20', cidr: '203.0.113.5/24', comment: 'VLAN 20' });
   const mesh = bridge('mesh', { iface: 'vmbr9', cidr: '172.16.100.1/24' });
