@@ -2,22 +2,18 @@
 import { stringify } from 'yaml';
 import { systemClock } from '../core/clock.js';
 import { formatDuration } from './duration.js';
-import { ConfigError } from './config.js';
+import { ConfigError, type PxrConfig } from './config.js';
 import { parseRef } from './kinds.js';
 import { COMMON_OPTIONS, parse, type Io } from './args.js';
 import { openStoreForCli } from './open-store.js';
-import { resolve } from 'node:path';
 import type { StoredObject } from '../core/kind.js';
 import { storeReader } from '../core/reader.js';
 import { kindDefinitions } from '../kinds/registry.js';
 import type { Inspection } from '../kinds/kind-module.js';
 import type { Store } from '../store/store.js';
-import { resolveConfig, type PxrConfig } from './config.js';
-import { readConfigFile } from './config-file.js';
 import { createLogger } from './logger.js';
 import { connectPve, type PveEndpoint } from './pve-connect.js';
-import { readSecretFileSync, secretFileMode } from './secret-file.js';
-import { SETTING_FLAGS, settingsFromFlags } from './setting-flags.js';
+import { resolvePveConfig, SETTING_FLAGS, settingsFromFlags } from './setting-flags.js';
 import { renderTable } from './table.js';
 
 const indent = (text: string, n = 2): string =>
@@ -171,14 +167,7 @@ async function inspect(
   const flags = { ...settingsFromFlags(values), sim: values['sim'] === true };
   let cfg: PxrConfig;
   try {
-    cfg = resolveConfig({
-      flags,
-      env: io.env,
-      file: readConfigFile(values['config'] as string | undefined, io.cwd),
-      readFile: (p) => readSecretFileSync(resolve(io.cwd, p)),
-      fileMode: (p) => secretFileMode(resolve(io.cwd, p)),
-      needPve: true,
-    });
+    cfg = resolvePveConfig(flags, values['config'] as string | undefined, io);
   } catch (err) {
     // No Proxmox configured: say how to get the live view instead of failing describe.
     if (err instanceof ConfigError && /--pve-url .* is required/.test(err.message)) {

@@ -14,14 +14,12 @@ import { readManifestDir } from '../source/reader.js';
 import { ManifestValidator } from '../source/validate.js';
 import { openStoreCopy } from '../store/store.js';
 import { COMMON_OPTIONS, parse, type Io } from './args.js';
-import { ConfigError, resolveConfig } from './config.js';
-import { readConfigFile } from './config-file.js';
+import { ConfigError } from './config.js';
 import { createManager, dataDirOf } from './controller-app.js';
 import { diffExitCode, diffReport, renderDiff } from './diff-report.js';
 import { createLogger } from './logger.js';
 import { connectPve } from './pve-connect.js';
-import { readSecretFileSync, secretFileMode } from './secret-file.js';
-import { SETTING_FLAGS, settingsFromFlags } from './setting-flags.js';
+import { resolvePveConfig, SETTING_FLAGS, settingsFromFlags } from './setting-flags.js';
 
 const HELP = `Usage: pxr diff [DIR] [--sim] [-o json] [options of pxr run]
 
@@ -54,18 +52,15 @@ export async function cmdDiff(argv: string[], io: Io): Promise<number> {
     throw new ConfigError(`-o: '${values.output}' is not an output format (json)`);
   }
   if (positionals.length > 1) throw new ConfigError('give at most one folder');
-  const cfg = resolveConfig({
-    flags: {
+  const cfg = resolvePveConfig(
+    {
       ...settingsFromFlags(values),
       ...(values.db ? { db: values.db } : {}),
       sim: values.sim === true,
     },
-    env: io.env,
-    file: readConfigFile(values.config, io.cwd),
-    readFile: (p) => readSecretFileSync(resolve(io.cwd, p)),
-    fileMode: (p) => secretFileMode(resolve(io.cwd, p)),
-    needPve: true,
-  });
+    values.config,
+    io,
+  );
   const clock = systemClock;
   // The report goes to stdout; logs (warnings only, unless asked) to stderr.
   const log = createLogger({

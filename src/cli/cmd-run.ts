@@ -6,16 +6,14 @@ import { resolve } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { PxrError } from '../core/errors.js';
 import { connectPve, type PveEndpoint } from './pve-connect.js';
-import { resolveConfig, SETTINGS, type RawSettings } from './config.js';
-import { readConfigFile } from './config-file.js';
+import { SETTINGS, type RawSettings } from './config.js';
 import { alertsFromConfig } from './cmd-alerts.js';
 import { startControllerApp, type ControllerApp } from './controller-app.js';
 import { lockDatabase, type DbLock } from './db-lock.js';
 import { startHttpServer } from './http-server.js';
 import { createLogger } from './logger.js';
-import { readSecretFileSync, secretFileMode } from './secret-file.js';
 import { COMMON_OPTIONS, parse, type Io } from './args.js';
-import { SETTING_FLAGS, settingsFromFlags } from './setting-flags.js';
+import { resolvePveConfig, SETTING_FLAGS, settingsFromFlags } from './setting-flags.js';
 
 export async function cmdRun(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, {
@@ -33,14 +31,7 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
   if (values.db) flags.db = values.db;
   flags.sim = values.sim === true;
   flags.pretty = values.pretty === true;
-  const cfg = resolveConfig({
-    flags,
-    env: io.env,
-    file: readConfigFile(values.config, io.cwd),
-    readFile: (p) => readSecretFileSync(resolve(io.cwd, p)),
-    fileMode: (p) => secretFileMode(resolve(io.cwd, p)),
-    needPve: true,
-  });
+  const cfg = resolvePveConfig(flags, values.config, io);
   // Sinks and their secret files are checked before anything starts.
   const alerts = alertsFromConfig(values.config ? { config: values.config } : {}, io);
   const log = createLogger({ level: cfg.logLevel, pretty: cfg.pretty, stream: io.stdout });
