@@ -38,7 +38,8 @@ import { generateKey, signLeaf } from '../issuer/pki.js';
 import { issueReason, keyMatchesSpec, renewalTime, subjectName } from './decide.js';
 import type { CertificateSpec } from './schema.js';
 import { readStored, storedPath, writeStored, type StoredCert } from './stored.js';
-import { placesOf, type CertTarget } from './targets/index.js';
+import type { ContainerTransports } from './targets/container-transport.js';
+import { placesOf, targetModules, type CertTarget } from './targets/index.js';
 
 export interface CertificateReconcilerDeps {
   pve: PveClient;
@@ -46,7 +47,12 @@ export interface CertificateReconcilerDeps {
   dataDir?: string;
   /** Longest wait before looking again (renewal and expiry are re-checked at least this often). @default 3600000 */
   maxRequeueMs?: number;
+  /** Reaches into AppContainers for file targets (kept open between passes). */
+  containerTransports?: ContainerTransports;
 }
+
+const noContainers: ContainerTransports = () =>
+  Promise.reject(new Error('no way into containers was configured'));
 
 type Obj = StoredObject<CertificateSpec>;
 
@@ -79,6 +85,7 @@ export function createCertificateReconciler(
 ): Reconciler<CertificateSpec> {
   const { pve, dataDir } = deps;
   const maxRequeueMs = deps.maxRequeueMs ?? 3_600_000;
+  const modules = targetModules({ containerTransports: deps.containerTransports ?? noContainers });
 
   async function signerOf(ctx: PlanContext, o: Obj): Promise<Signer | undefined> {
     const ref = { kind: 'Issuer', name: o.spec.issuerRef.name };
@@ -93,14 +100,17 @@ export function createCertificateReconciler(
 
   async function planOne(ctx: PlanContext, o: Obj): Promise<ObjectPlan<CertRead>> {
     const prev = ctx.observedOf?.(o.name) ?? ctx.observed;
-    const targets = await placesOf(o, { pve, ctx });
+    const targets = await placesOf(modules, o, { pve, ctx });
     const stored = await readStored(dataDir, o.name);
     const signer = await signerOf(ctx, o);
     const prevIssuer = typeof prev['issuer'] === 'string' ? prev['issuer'] : undefined;
     const reason = issueReason(o.spec, stored, signer, ctx.clock.now(), prevIssuer);
     const valid = typeof stored === 'object' ? stored : undefined;
     const places: Place[] = [];
-    for (const target of targets) places.push({ target, served: await target.observe(valid) });
+    for (const target of targets) {
+      places.push({ target, served: target.waiting ? undefined : await target.observe(valid) });
+    }
+    const reachable = places.filter((p) => !p.target.waiting);
     const state: CertRead = { stored, signer, reason, places, prev };
     const install = (p: Place, desired: string, drift: boolean): PlannedChange => ({
       field: p.target.field,
@@ -133,14 +143,14 @@ export function createCertificateReconciler(
             ],
             drift: false,
           },
-          ...places.map((p) => install(p, 'the new certificate', false)),
+          ...reachable.map((p) => install(p, 'the new certificate', false)),
         ],
         state,
       };
     }
     if (!valid) return { changes: [], state };
     const was = prevTargets(prev);
-    const changes = places
+    const changes = reachable
       .filter((p) => p.served !== valid.fingerprint)
       .map((p) => {
         // Drift only where pxr had installed this very certificate (not after a target change).
@@ -231,8 +241,14 @@ export function createCertificateReconciler(
     if (!stored) return { notReady: { reason: 'NotIssued', message: 'no certificate issued yet' } };
     const was = prevTargets(read.prev);
     const targets: Record<string, TargetStatus> = {};
+    const waiting: string[] = [];
     for (const place of read.places) {
       const { field, place: where } = place.target;
+      if (place.target.waiting) {
+        waiting.push(place.target.waiting);
+        if (was[field]) targets[field] = was[field];
+        continue;
+      }
       let served = place.served;
       if (issued || fields.has(field)) {
         served = await installTo(place, stored);
@@ -261,6 +277,8 @@ export function createCertificateReconciler(
         reason: 'Expired',
         message: `the certificate expired at ${new Date(stored.notAfter).toISOString()}`,
       };
+    } else if (waiting.length > 0) {
+      outcome.notReady = { reason: 'TargetNotReady', message: waiting.join('; ') };
     }
     if (outcome.actions!.length === 0) delete outcome.actions;
     if (outcome.events!.length === 0) delete outcome.events;

@@ -7,8 +7,12 @@
  *          stored certificate (drift when pxr had installed exactly that one at that place);
  *   apply: `install(cert)` → `observe()` again (the read-back) → an error when it still differs.
  *
- * To add a target kind: write `targets/<kind>.ts` exporting a {@link TargetModule}, add it to
- * `TARGET_MODULES` in `targets/index.ts`, and its schema under `targets` in `schema.ts`. Nothing
+ * A place that cannot be reached yet (its container does not exist) says so in `waiting`: it is
+ * neither observed nor installed, and the Certificate is not Ready until it can be.
+ *
+ * To add a target kind: write `targets/<kind>.ts` exporting a {@link TargetModule} (or a factory
+ * of one taking what it needs from {@link TargetDeps}), list it in `targetModules` in
+ * `targets/index.ts`, and add its schema under `targets` in `schema.ts`. Nothing
  * in the reconciler names a target kind. A target never puts key material in what it returns or
  * throws: errors go to events and logs (scrub PEM with `scrubPem`).
  */
@@ -35,6 +39,8 @@ export interface CertTarget {
   observe(stored: StoredCert | undefined): Promise<string | undefined>;
   /** Puts the stored certificate and key there and makes what serves it pick them up. */
   install(cert: StoredCert): Promise<void>;
+  /** Why the place cannot be reached yet; set, observe and install are not called. */
+  waiting?: string;
 }
 
 /** What a target module may use to reach its places. */
