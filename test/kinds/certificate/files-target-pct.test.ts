@@ -131,7 +131,7 @@ describe('Certificate files target through a real sshd and pct', { skip: skip() 
       kind: 'AppContainer',
       uid: 'uid-ct-web',
       spec: { node: 'pve', vmid: VMID },
-    } as StoredObject;
+    };
     h.objects.set('AppContainer/web', ct);
   });
   after(async () => {
