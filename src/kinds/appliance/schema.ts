@@ -294,7 +294,7 @@ export const applianceSpecSchema = {
       required: ['transport'],
       additionalProperties: false,
       description:
-        'How pxr reaches inside the appliance: `ssh` straight in, `pct` (ssh to the node, then `pct exec`), or `simulated` (the in-memory appliance of `pxr run --sim`).',
+        'How pxr reaches inside the appliance: `ssh` straight in, `pct` (ssh to the node, then `pct exec`), or `simulated` (the emulated appliance of `pxr run --sim`).',
       properties: {
         transport: {
           type: 'string',
