@@ -7,6 +7,7 @@
  * between), one resize task, a reboot under `restartPolicy: onChange`, start/shutdown; it refuses
  * impossible changes (shrink: terminal; create-only fields: `RequiresReplace`).
  */
+import { asRecord } from '../../core/records.js';
 import { TerminalError } from '../../core/errors.js';
 import type { AdmittedPlan, Condition, ObjectOutcome, PlannedChange } from '../../core/kind.js';
 import { isPveApiError } from '../../pve/errors.js';
@@ -30,46 +31,56 @@ import {
 import {
   desiredConfig,
   desiredDisks,
-  desiredNet,
-  desiredNet1,
+  desiredNets,
   MANAGED_KEYS,
+  netKeys,
   observedState,
+  type CanonicalConfig,
+  type NetKey,
 } from './normalize.js';
 import { parseProps } from './propstring.js';
-import { memberHost, memberIp, memberUrls } from './appliance-join.js';
+import { memberHost, memberIp, memberMac, memberUrls } from './appliance-join.js';
+import { recordedMac, setRecordedMac } from './observed.js';
+import { applianceNic, nicIndex } from '../guest-nics/nics.js';
 import { specAliases } from './spec-names.js';
 import { teardownStep } from './teardown.js';
-import {
-  alreadyInState,
-  checkBridge,
-  outcome,
-  specBridge,
-  taskStarted,
-  type Pass,
-} from './pass.js';
+import { alreadyInState, checkBridge, outcome, taskStarted, type Pass } from './pass.js';
 import type { ConvergeFacts, Located } from './plan-state.js';
 
 export type { Located } from './plan-state.js';
 
 type Cond = Omit<Condition, 'lastTransitionTime'>;
 
+/** The MAC pxr pins on NIC `i`: the one recorded, or a member's derived one for a new appliance NIC. */
+export function macOf(p: Pass): (index: number) => string | undefined {
+  const member = applianceNic(p.spec.nics)?.index;
+  return (i) => recordedMac(p.obs, i) ?? (i === member ? memberMac(p.obj.uid) : undefined);
+}
+
+/**
+ * NICs on the container the spec does not list and pxr did not make (no MAC recorded for them): a
+ * NIC pxr made and the spec dropped is pxr's to remove.
+ */
+function unmanagedNics(p: Pass, config: CanonicalConfig): NetKey[] {
+  return netKeys(config).filter((k) => {
+    const i = nicIndex(k) ?? 0;
+    return i >= p.spec.nics.length && recordedMac(p.obs, i) === undefined;
+  });
+}
+
 function plan(p: Pass, read: LxcConfigRead): ConfigPlan {
   const s = p.spec;
-  const withMac = p.obs.mac !== undefined;
-  const bridge = specBridge(s);
+  const mac = macOf(p);
   const desired = {
-    config: desiredConfig(s, p.obj.uid, bridge, p.obs.mac),
+    config: desiredConfig(s, p.obj.uid, mac),
     ...desiredDisks(s),
     unprivileged: s.unprivileged ? (1 as const) : (0 as const),
   };
-  const actual = observedState(read.effective, withMac);
-  // Without a second NIC in the spec, net1 is not pxr's business.
-  if (!s.net1) actual.config.net1 = '';
-  const mac1 = parseProps(read.effective['net1'])['hwaddr'];
-  return planChanges(desired, actual, {
-    net0: desiredNet(s, bridge, p.obs.mac),
-    ...(s.net1 ? { net1: desiredNet1(s, mac1) } : {}),
-  });
+  const actual = observedState(read.effective, (i) => recordedMac(p.obs, i) !== undefined);
+  // A NIC pxr does not manage stays as it is (reported) unless the spec is authoritative over NICs.
+  if (s.nicPolicy !== 'authoritative')
+    for (const k of unmanagedNics(p, actual.config)) delete actual.config[k];
+  return planChanges(desired, actual, desiredNets(s, mac));
 }
 
 /** Create-only differences the config plan cannot see (template, node, vmid). */
@@ -91,10 +102,44 @@ function updateParams(pl: ConfigPlan, digest: string): Params {
   return params;
 }
 
-function pendingManaged(read: LxcConfigRead, withNet1: boolean): string[] {
+function pendingManaged(p: Pass, read: LxcConfigRead): string[] {
   const managed = new Set<string>(MANAGED_KEYS);
-  if (!withNet1) managed.delete('net1');
-  return read.pendingKeys.filter((k) => managed.has(k) || /^(mp\d+|rootfs)$/.test(k));
+  const allNics = p.spec.nicPolicy === 'authoritative';
+  const nic = (k: string): boolean => {
+    const i = nicIndex(k);
+    return (
+      i !== undefined && (allNics || i < p.spec.nics.length || recordedMac(p.obs, i) !== undefined)
+    );
+  };
+  return read.pendingKeys.filter((k) => managed.has(k) || nic(k) || /^(mp\d+|rootfs)$/.test(k));
+}
+
+/**
+ * Records the MAC of every NIC the spec lists (kept stable from then on), forgets the MAC of a NIC
+ * pxr made once it is gone, and reports NICs pxr does not manage (a Warning when one appears).
+ */
+function trackNics(p: Pass, loc: Located): void {
+  const obs = p.obs;
+  const seen = observedState(loc.read.effective, true);
+  p.spec.nics.forEach((_, i) => {
+    const mac = seen.macs.get(`net${i}`);
+    if (recordedMac(obs, i) === undefined && mac !== undefined) setRecordedMac(obs, i, mac);
+  });
+  for (const k of Object.keys(obs.nicMacs ?? {})) {
+    const i = nicIndex(k) ?? 0;
+    if (i >= p.spec.nics.length && !seen.macs.has(k)) setRecordedMac(obs, i, undefined);
+  }
+  const unmanaged = unmanagedNics(p, seen.config);
+  const known = new Set(obs.unmanagedNics ?? []);
+  const fresh = unmanaged.filter((k) => !known.has(k));
+  if (fresh.length > 0 && p.spec.nicPolicy !== 'authoritative')
+    p.events.push({
+      type: 'Warning',
+      reason: 'UnmanagedNic',
+      message: `CT ${loc.vmid} has ${fresh.map((k) => `${k} (${seen.config[k] ?? ''})`).join(', ')}, which the spec does not list; left in place (nicPolicy: authoritative removes it)`,
+    });
+  if (unmanaged.length > 0) obs.unmanagedNics = unmanaged;
+  else delete obs.unmanagedNics;
 }
 
 const path = (loc: Located, tail = ''): string => `/nodes/${loc.node}/lxc/${loc.vmid}${tail}`;
@@ -114,8 +159,7 @@ export async function planConverge(
   obs.vmid = loc.vmid;
   obs.node = loc.node;
   delete obs.phase;
-  const seen = observedState(loc.read.effective, true);
-  if (obs.mac === undefined && seen.mac !== undefined) obs.mac = seen.mac;
+  trackNics(p, loc);
 
   const isDrift = obs.appliedSpecHash === p.obj.specHash;
   const config = plan(p, loc.read);
@@ -127,7 +171,7 @@ export async function planConverge(
   }
   const replace = [...identityReplace(p, loc), ...config.replace];
   const recreate = replace.length > 0 && s.replacePolicy === 'recreate';
-  const pending = pendingManaged(loc.read, s.net1 !== undefined);
+  const pending = pendingManaged(p, loc.read);
   let status = loc.entryFresh && loc.entry ? loc.entry.status : undefined;
   let statusFresh = false;
   // The shared list may be seconds old: before acting on it (or calling it drift), ask again; a
@@ -156,7 +200,8 @@ export async function planConverge(
     for (const f of config.fields) {
       const resize = /\.size$/.test(f.field);
       // Spec paths are the AppContainer's; another kind's container (Appliance) names them its way.
-      const aliases = p.obj.kind === 'AppContainer' ? specAliases(f.field) : undefined;
+      const aliases =
+        p.obj.kind === 'AppContainer' ? specAliases(f.field, asRecord(p.obj.spec)) : undefined;
       changes.push({
         ...f,
         calls: [resize ? `PUT ${path(loc, '/resize')}` : `PUT ${path(loc, '/config')}`],
@@ -302,7 +347,7 @@ export async function applyConverge(
     return taskStarted(p, 'resize', loc.node, upid);
   }
 
-  const pending = pendingManaged(applied.read, s.net1 !== undefined);
+  const pending = pendingManaged(p, applied.read);
   let status = facts.status;
   // A PUT may have left pending changes: the power state then matters, asked fresh.
   if (
@@ -318,8 +363,7 @@ export async function applyConverge(
         timeout: s.shutdownTimeoutSeconds,
       });
       p.actions.push(`rebooting CT ${loc.vmid} to apply pending ${pending.join(', ')}`);
-      delete obs.ip;
-      p.sh.ipProbes.delete(loc.vmid);
+      forgetIps(p, loc.vmid);
       return taskStarted(p, 'reboot', loc.node, upid);
     }
     conditions.push({
@@ -351,8 +395,7 @@ export async function applyConverge(
     try {
       const upid = await lxcPower(pve, loc.node, loc.vmid, 'start');
       p.actions.push(`starting CT ${loc.vmid}`);
-      delete obs.ip;
-      p.sh.ipProbes.delete(loc.vmid);
+      forgetIps(p, loc.vmid);
       return { ...taskStarted(p, 'start', loc.node, upid), conditions };
     } catch (err) {
       if (!alreadyInState(err)) throw err;
@@ -399,37 +442,75 @@ export async function applyConverge(
   return outcome(p, { conditions });
 }
 
-/** eth0's address: the static one from the spec, or the lease read once per start. */
+/** Addresses read from a running container are stale once it (re)starts. */
+function forgetIps(p: Pass, vmid: number): void {
+  delete p.obs.ip;
+  delete p.obs.ips;
+  p.sh.ipProbes.delete(vmid);
+}
+
+/**
+ * Every NIC's address: the static one from the spec, an appliance member's reservation or lease as
+ * its appliance saw it, or a DHCP lease read from `/interfaces` — once per start and per network the
+ * NICs are on (one read for all of them). eth0's is `ip`; with several NICs `ips` has each one.
+ */
 async function observeIp(p: Pass, loc: Located, status: string): Promise<void> {
   const s = p.spec;
-  if (s.appliance !== undefined && p.lan) {
+  const ips: (string | undefined)[] = s.nics.map(() => undefined);
+  const member = applianceNic(s.nics);
+  if (member && p.lan) {
     p.obs.dnsName = `${memberHost(s)}.${p.lan.domain}`;
     if (s.expose.length > 0) p.obs.urls = memberUrls(s, p.lan);
     else delete p.obs.urls;
     // The appliance re-renders when this member's status changes (its watch on AppContainer).
-    const appliance = p.ctx.getStatus({ kind: 'Appliance', name: s.appliance });
-    const ip = memberIp(s, p.obs.mac, appliance);
-    if (ip !== undefined) {
-      p.obs.ip = ip;
-      return;
-    }
+    const appliance = p.ctx.getStatus({ kind: 'Appliance', name: member.name });
+    ips[member.index] = memberIp(s, recordedMac(p.obs, member.index), appliance);
   }
-  if (s.ip !== 'dhcp') {
-    p.obs.ip = s.ip;
-    delete p.obs.ipOn;
-    return;
-  }
+  const dhcp: number[] = [];
+  s.nics.forEach((nic, i) => {
+    if (ips[i] !== undefined || nic.ip === 'none') return;
+    if (nic.ip === 'dhcp') dhcp.push(i);
+    else ips[i] = nic.ip;
+  });
+  if (dhcp.length === 0) delete p.obs.ipOn;
+  else await readLeases(p, loc, status, dhcp, ips);
+  const first = ips[0];
+  if (first !== undefined) p.obs.ip = first;
+  else delete p.obs.ip;
+  const all: Record<string, string> = {};
+  ips.forEach((ip, i) => {
+    if (ip !== undefined) all[`net${i}`] = ip;
+  });
+  if (s.nics.length > 1 && Object.keys(all).length > 0) p.obs.ips = all;
+  else delete p.obs.ips;
+}
+
+/** The lease of each DHCP NIC in `dhcp`, into `ips` (what was read before, while still valid). */
+async function readLeases(
+  p: Pass,
+  loc: Located,
+  status: string,
+  dhcp: number[],
+  ips: (string | undefined)[],
+): Promise<void> {
   if (status !== 'running') {
-    delete p.obs.ip;
     delete p.obs.ipOn;
     return;
   }
+  const before = (i: number): string | undefined =>
+    p.obs.ips?.[`net${i}`] ?? (i === 0 ? p.obs.ip : undefined);
   // A lease belongs to the network it was taken on: moved (bridge, VLAN tag or MAC), read again.
-  const net0 = parseProps(loc.read.effective['net0']);
-  const on = `${net0['bridge'] ?? ''}#${net0['tag'] ?? ''}#${(net0['hwaddr'] ?? '').toLowerCase()}`;
-  if (p.obs.ip !== undefined && p.obs.ipOn === on) return;
-  if (p.obs.ipOn !== on) {
-    delete p.obs.ip;
+  const on = dhcp
+    .map((i) => {
+      const net = parseProps(loc.read.effective[`net${i}`]);
+      const seg = `${net['bridge'] ?? ''}#${net['tag'] ?? ''}#${(net['hwaddr'] ?? '').toLowerCase()}`;
+      return i === 0 ? seg : `net${i}=${seg}`;
+    })
+    .join('|');
+  if (p.obs.ipOn === on) {
+    for (const i of dhcp) ips[i] = before(i);
+    if (dhcp.every((i) => ips[i] !== undefined)) return;
+  } else {
     p.sh.ipProbes.delete(loc.vmid);
   }
   // No lease yet: ask again later, not on every sweep (the sweep stays at one read per container).
@@ -437,12 +518,11 @@ async function observeIp(p: Pass, loc: Located, status: string): Promise<void> {
   const last = p.sh.ipProbes.get(loc.vmid);
   if (last !== undefined && now - last < (p.sh.deps.ipRetryMs ?? 600_000)) return;
   const ifs = await lxcInterfaces(p.sh.deps.pve, loc.node, loc.vmid);
-  const eth0 = ifs?.find((i) => i.name === 'eth0');
   p.obs.ipOn = on;
-  if (eth0?.inet) {
-    p.obs.ip = eth0.inet;
-    p.sh.ipProbes.delete(loc.vmid);
-  } else {
-    p.sh.ipProbes.set(loc.vmid, now);
+  for (const i of dhcp) {
+    const inet = ifs?.find((x) => x.name === `eth${i}`)?.inet;
+    if (inet) ips[i] = inet;
   }
+  if (dhcp.every((i) => ips[i] !== undefined)) p.sh.ipProbes.delete(loc.vmid);
+  else p.sh.ipProbes.set(loc.vmid, now);
 }

@@ -11,7 +11,7 @@ import {
   desiredConfig,
   desiredDisks,
   observedState,
-  type ManagedKey,
+  type ConfigKey,
 } from '../../../src/kinds/app-container/normalize.js';
 import { foldPending } from '../../../src/pve/lxc.js';
 import { resolveSpec } from '../../../src/kinds/app-container/spec.js';
@@ -32,7 +32,7 @@ const spec = resolveSpec(
 );
 
 describe('canonical values: what Proxmox reads back equals what pxr sent', () => {
-  const cases: [ManagedKey, string | number | undefined, string | number | undefined][] = [
+  const cases: [ConfigKey, string | number | undefined, string | number | undefined][] = [
     [
       'net0',
       'name=eth0,bridge=vmbr1,ip=dhcp',
@@ -90,7 +90,7 @@ describe('ownership marker', () => {
 
 describe('planChanges', () => {
   const desired = {
-    config: desiredConfig(spec, UID, 'vmbr1', 'BC:24:11:00:00:01'),
+    config: desiredConfig(spec, UID, (i) => (i === 0 ? 'BC:24:11:00:00:01' : undefined)),
     ...desiredDisks(spec),
     unprivileged: 1 as const,
   };
