@@ -115,12 +115,12 @@ function pendingManaged(p: Pass, read: LxcConfigRead): string[] {
 }
 
 /**
- * Records the MAC of every NIC the spec lists (kept stable from then on), forgets the MAC of a NIC
- * pxr made once it is gone, and reports NICs pxr does not manage (a Warning when one appears).
+ * Records the MAC of every NIC the spec lists (kept stable from then on) and forgets the MAC of a NIC
+ * pxr made once it is gone, from a config just read (before planning, and after a PUT).
  */
-function trackNics(p: Pass, loc: Located): void {
+function recordMacs(p: Pass, read: LxcConfigRead): void {
   const obs = p.obs;
-  const seen = observedState(loc.read.effective, true);
+  const seen = observedState(read.effective, true);
   p.spec.nics.forEach((_, i) => {
     const mac = seen.macs.get(`net${i}`);
     if (recordedMac(obs, i) === undefined && mac !== undefined) setRecordedMac(obs, i, mac);
@@ -129,6 +129,12 @@ function trackNics(p: Pass, loc: Located): void {
     const i = nicIndex(k) ?? 0;
     if (i >= p.spec.nics.length && !seen.macs.has(k)) setRecordedMac(obs, i, undefined);
   }
+}
+
+/** Reports NICs pxr does not manage: in status, and a Warning when one appears. */
+function reportUnmanaged(p: Pass, loc: Located): void {
+  const obs = p.obs;
+  const seen = observedState(loc.read.effective, false);
   const unmanaged = unmanagedNics(p, seen.config);
   const known = new Set(obs.unmanagedNics ?? []);
   const fresh = unmanaged.filter((k) => !known.has(k));
@@ -159,7 +165,8 @@ export async function planConverge(
   obs.vmid = loc.vmid;
   obs.node = loc.node;
   delete obs.phase;
-  trackNics(p, loc);
+  recordMacs(p, loc.read);
+  reportUnmanaged(p, loc);
 
   const isDrift = obs.appliedSpecHash === p.obj.specHash;
   const config = plan(p, loc.read);
@@ -331,6 +338,7 @@ export async function applyConverge(
   }
 
   const applied = await applyConfig(p, loc, facts, admitted);
+  if (applied.wrote) recordMacs(p, applied.read);
 
   // Disks grow one task at a time; the next pass plans the rest.
   const resize = applied.plan.resizes[0];
