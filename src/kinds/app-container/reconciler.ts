@@ -29,7 +29,8 @@ import type {
 } from '../../core/kind.js';
 import { isPveApiError } from '../../pve/errors.js';
 import { lxcCreate } from '../../pve/lxc.js';
-import { applyConverge, macOf, planConverge } from './converge.js';
+import { applyConverge, planConverge } from './converge.js';
+import { macOf } from './nic-state.js';
 import {
   checkTemplate,
   createParams,
