@@ -1,0 +1,163 @@
+/**
+ * The ACME client against a real Pebble on loopback: account registration (and finding it again
+ * with the same key), a full http-01 issuance answered by a plain HTTP responder, the chain checked
+ * with node:crypto against Pebble's root; a responder that answers wrong fails pxr's own self-check
+ * before the CA is asked; Pebble's problem documents come back with their type.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AcmeClient, AcmeError } from '../../../src/kinds/issuer/acme/client.js';
+import { obtainCertificate, type Http01Solver } from '../../../src/kinds/issuer/acme/obtain.js';
+import { generateKey } from '../../../src/kinds/issuer/pki.js';
+import { freePort } from '../../appliance/helpers.js';
+import { skipWithoutBins, startPebble, type Pebble } from '../../helpers/pebble.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('ACME client against Pebble', { skip: skipWithoutBins('pebble', 'dnsmasq') }, () => {
+  let dir = '';
+  let pebble: Pebble | undefined;
+  let server: Server | undefined;
+  const answers = new Map<string, string>();
+  let wrong = false;
+  let selfChecks = 0;
+  let port = 0;
+
+  const solver: Http01Solver = {
+    description: 'test responder',
+    present: (_name, token, keyAuth) => {
+      answers.set(token, keyAuth);
+      return Promise.resolve();
+    },
+    selfCheck: async (name, token, keyAuth) => {
+      selfChecks++;
+      const r = await fetch(`http://127.0.0.1:${port}/.well-known/acme-challenge/${token}`, {
+        headers: { host: name },
+      });
+      const body = await r.text();
+      if (body !== keyAuth) throw new Error(`self-check of ${name}: got ${JSON.stringify(body)}`);
+    },
+    cleanup: (_name, token) => {
+      answers.delete(token);
+      return Promise.resolve();
+    },
+  };
+
+  const client = async (): Promise<AcmeClient> =>
+    new AcmeClient({
+      directoryUrl: pebble!.directoryUrl,
+      caBundle: pebble!.caBundle,
+      accountKey: createPrivateKey(await generateKey({ algorithm: 'ECDSA' })),
+      sleep,
+    });
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pxr-acme-'));
+    port = await freePort();
+    server = createServer((req, res) => {
+      const token = /^\/\.well-known\/acme-challenge\/(.+)$/.exec(req.url ?? '')?.[1] ?? '';
+      const a = answers.get(token);
+      res.statusCode = a ? 200 : 404;
+      res.end(wrong ? 'nonsense' : (a ?? ''));
+    });
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+    pebble = await startPebble({ dir, httpPort: port, domain: 'acme.test' });
+  });
+
+  after(async () => {
+    await pebble?.close();
+    server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('an account is registered once and found again with the same key', async () => {
+    const c = await client();
+    const first = await c.account({ email: 'ops@acme.test' });
+    assert.equal(first.status, 'valid');
+    assert.equal(first.created, true);
+    const again = await c.account({ email: 'ops@acme.test' });
+    assert.equal(again.url, first.url);
+    assert.equal(again.created, false);
+    await c.close();
+  });
+
+  test('http-01 issuance: Pebble fetches the answer, the chain verifies to its root', async () => {
+    const c = await client();
+    await c.account({});
+    const keyPem = await generateKey({ algorithm: 'ECDSA' });
+    const before = selfChecks;
+    const got = await obtainCertificate({
+      client: c,
+      commonName: 'web.acme.test',
+      dnsNames: ['web.acme.test', 'www.acme.test'],
+      keyPem,
+      solver,
+    });
+    assert.equal(selfChecks - before, 2, 'one self-check per name');
+    assert.equal(answers.size, 0, 'challenges removed');
+    const certs = got.chain.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+    assert.ok(certs && certs.length >= 2, 'leaf and intermediate');
+    const leaf = new X509Certificate(certs[0]);
+    assert.ok(leaf.checkPrivateKey(createPrivateKey(keyPem)));
+    assert.match(leaf.subjectAltName ?? '', /DNS:web\.acme\.test/);
+    assert.match(leaf.subjectAltName ?? '', /DNS:www\.acme\.test/);
+    const inter = new X509Certificate(certs[1]!);
+    assert.ok(leaf.verify(inter.publicKey), 'leaf signed by the intermediate');
+    await c.close();
+  });
+
+  test('a wrong answer fails the self-check; the CA is never asked', async () => {
+    const c = await client();
+    await c.account({});
+    wrong = true;
+    try {
+      await assert.rejects(
+        obtainCertificate({
+          client: c,
+          dnsNames: ['bad.acme.test'],
+          keyPem: await generateKey({ algorithm: 'ECDSA' }),
+          solver,
+        }),
+        /self-check of bad\.acme\.test/,
+      );
+    } finally {
+      wrong = false;
+    }
+    assert.equal(answers.size, 0, 'the challenge is removed after a failure too');
+    await c.close();
+  });
+
+  test("a problem document keeps ACME's type and detail", async () => {
+    const c = await client();
+    await c.account({});
+    await assert.rejects(c.newOrder([{ type: 'dns', value: 'bad_name..acme.test' }]), (err) => {
+      assert.ok(err instanceof AcmeError);
+      assert.equal(err.code, 'ACME_ERROR');
+      assert.match(err.type, /^(rejectedIdentifier|malformed)$/);
+      assert.match(err.message, /^ACME (rejectedIdentifier|malformed) \(HTTP 400\): /);
+      return true;
+    });
+    await c.close();
+  });
+
+  test('Pebble unreachable is an ACME connection error naming the URL', async () => {
+    const c = new AcmeClient({
+      directoryUrl: `https://127.0.0.1:${await freePort()}/dir`,
+      caBundle: pebble!.caBundle,
+      accountKey: createPrivateKey(await generateKey({ algorithm: 'ECDSA' })),
+      sleep,
+    });
+    await assert.rejects(
+      c.account({}),
+      /^AcmeError: ACME connection: GET https:\/\/127\.0\.0\.1:\d+\/dir failed: ECONNREFUSED/,
+    );
+    await c.close();
+  });
+});
