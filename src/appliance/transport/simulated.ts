@@ -39,7 +39,9 @@ export class SimulatedTransport implements Transport {
   private closed = false;
 
   constructor(opts: SimulatedApplianceOptions = {}) {
-    this.caddy = new SimulatedCaddy(opts.caddyAdminListen ?? '127.0.0.1:2019');
+    this.caddy = new SimulatedCaddy(opts.caddyAdminListen ?? '127.0.0.1:2019', (p) =>
+      this.files.get(p),
+    );
   }
 
   exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {

@@ -7,6 +7,7 @@ import { applianceColumns } from './columns.js';
 import { ApplianceReconciler, type ApplianceDeps } from './reconciler.js';
 import { applianceSpecSchema } from './schema.js';
 import type { ApplianceSpec } from './spec.js';
+import { sharedApplianceReach } from './reach.js';
 import { defaultTransportFactory } from './transport-for.js';
 import { validateAppliance } from './validate.js';
 import { applianceWatches } from './watches.js';
@@ -26,11 +27,17 @@ export const applianceKind: KindModule<ApplianceSpec> = {
     // The ssh connections into appliances stay open between passes; closed when pxr stops (unless
     // the caller brought its own factory, which it closes itself).
     const own = defaultTransportFactory({ clock: deps.clock, log: deps.log }); // opens nothing yet
+    // Shared with the Certificate kind, which reaches the same Caddy through the same transport
+    // (a simulated appliance's state lives in its transport).
+    const reach = sharedApplianceReach(deps, {
+      transportFor: t.transportFor ?? own,
+      layouts: t.layouts ?? {},
+    });
     const r = new ApplianceReconciler({
       ...t,
       pve: deps.pve,
       clock: deps.clock,
-      transportFor: t.transportFor ?? own,
+      transportFor: reach.transportFor,
       engine: sharedLxcEngine(deps, t.resourcesTtlMs),
     });
     return Object.assign(r, { close: (): Promise<void> => own.closeAll() });

@@ -32,9 +32,11 @@ import type {
 import { eachObject } from '../../core/each-object.js';
 import { asRecord } from '../../core/records.js';
 import type { PveClient } from '../../pve/types.js';
+import type { ApplianceReach } from '../appliance/reach.js';
 import { loadSigner, type Signer } from '../issuer/ca-source.js';
 import { parseCertDuration } from '../issuer/duration.js';
 import { generateKey, signLeaf } from '../issuer/pki.js';
+import { issueWithAcme } from './acme-issue.js';
 import { issueReason, keyMatchesSpec, renewalTime, subjectName } from './decide.js';
 import type { CertificateSpec } from './schema.js';
 import { readStored, storedPath, writeStored, type StoredCert } from './stored.js';
@@ -46,6 +48,10 @@ export interface CertificateReconcilerDeps {
   dataDir?: string;
   /** Longest wait before looking again (renewal and expiry are re-checked at least this often). @default 3600000 */
   maxRequeueMs?: number;
+  /** How the appliance target and http-01 reach an Appliance's Caddy. */
+  appliances?: ApplianceReach;
+  /** Waits between ACME polls. @default the reconcile clock's sleep */
+  acmeSleep?: (ms: number) => Promise<void>;
 }
 
 type Obj = StoredObject<CertificateSpec>;
@@ -93,7 +99,11 @@ export function createCertificateReconciler(
 
   async function planOne(ctx: PlanContext, o: Obj): Promise<ObjectPlan<CertRead>> {
     const prev = ctx.observedOf?.(o.name) ?? ctx.observed;
-    const targets = await placesOf(o, { pve, ctx });
+    const targets = await placesOf(o, {
+      pve,
+      ctx,
+      ...(deps.appliances ? { appliances: deps.appliances } : {}),
+    });
     const stored = await readStored(dataDir, o.name);
     const signer = await signerOf(ctx, o);
     const prevIssuer = typeof prev['issuer'] === 'string' ? prev['issuer'] : undefined;
@@ -173,6 +183,11 @@ export function createCertificateReconciler(
           algorithm: k.algorithm ?? 'ECDSA',
           ...(k.size ? { size: k.size } : {}),
         });
+    if (signer.type === 'acme') {
+      const sleep = deps.acmeSleep ?? ((ms: number) => ctx.clock.sleep(ms, ctx.signal));
+      const chain = await issueWithAcme(ctx, o, signer, key, deps.appliances, sleep);
+      return writeStored(dataDir, o.name, chain, key);
+    }
     // X.509 times have whole seconds: truncate so that what is stored is what was asked.
     const now = Math.floor(ctx.clock.now() / 1000) * 1000;
     const lifetime = parseCertDuration(spec.duration ?? '2160h') ?? 2160 * 3_600_000;

@@ -1,5 +1,6 @@
 /**
- * Issuer reconciler (observe → plan → apply, one object per pass). `selfSigned` has nothing to do.
+ * Issuer reconciler (observe → plan → apply, one object per pass). `selfSigned` has nothing to do;
+ * `acme` registers its account (acme/issuer-acme.ts).
  * `ca` without files: plan finds pxr's CA under the data directory or plans to create it; apply
  * writes the key first (0600), then the certificate, so a crash in between reuses the key instead of
  * orphaning a certificate. `ca` with files: plan checks they form a CA. Ready means "can sign":
@@ -22,6 +23,7 @@ import { caPaths, checkCa, loadSigner, type Signer } from './ca-source.js';
 import { parseCertDuration } from './duration.js';
 import { createCaCert, describeKey, generateKey, keySize } from './pki.js';
 import { readPrivateFile, writePrivateFile } from './private-files.js';
+import { applyAcme, planAcme } from './acme/issuer-acme.js';
 import type { IssuerSpec } from './schema.js';
 
 export interface IssuerReconcilerDeps {
@@ -34,6 +36,7 @@ type Obj = StoredObject<IssuerSpec>;
 /** Status facts of a signer (no key material: subject, fingerprint, validity). */
 export function signerObserved(s: Signer): Record<string, unknown> {
   if (s.type === 'selfSigned') return { type: 'selfSigned' };
+  if (s.type === 'acme') return { type: 'acme', server: s.acme.server };
   return {
     type: 'ca',
     subject: s.cert.subject.replace(/\n/g, ', '),
@@ -50,6 +53,10 @@ export function createIssuerReconciler(deps: IssuerReconcilerDeps): Reconciler<I
     const out = new Map<string, ObjectPlan | Error>();
     for (const o of objs) {
       try {
+        if (o.spec.acme) {
+          out.set(o.name, await planAcme(ctx, o.spec.acme, dataDir, o.name));
+          continue;
+        }
         const signer = await loadSigner(dataDir, o.name, o.spec);
         if (signer) {
           if (signer.type === 'ca' && Date.parse(signer.cert.validTo) <= ctx.clock.now()) {
@@ -113,6 +120,10 @@ export function createIssuerReconciler(deps: IssuerReconcilerDeps): Reconciler<I
     for (const o of objs) {
       const p = plans.get(o.name);
       try {
+        if (o.spec.acme && p) {
+          out.set(o.name, await applyAcme(ctx, o.spec.acme, dataDir, o.name, p));
+          continue;
+        }
         let signer = p?.state as Signer | undefined;
         const outcome: ObjectOutcome = {};
         if (!signer && p?.changes.some((c) => c.field === 'ca')) {

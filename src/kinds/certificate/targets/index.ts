@@ -1,10 +1,11 @@
 /** Every target kind a Certificate can be installed to, in the order they are installed. */
 import type { StoredObject } from '../../../core/kind.js';
 import type { CertificateSpec } from '../schema.js';
+import { applianceTarget } from './appliance.js';
 import { nodeTarget } from './node.js';
 import type { CertTarget, TargetEnv, TargetModule } from './types.js';
 
-export const TARGET_MODULES: readonly TargetModule[] = [nodeTarget];
+export const TARGET_MODULES: readonly TargetModule[] = [nodeTarget, applianceTarget];
 
 /** All places `o` is installed to. */
 export async function placesOf(

@@ -14,6 +14,7 @@
  */
 import type { PlanContext, StoredObject } from '../../../core/kind.js';
 import type { PveClient } from '../../../pve/types.js';
+import type { ApplianceReach } from '../../appliance/reach.js';
 import type { CertificateSpec } from '../schema.js';
 import type { StoredCert } from '../stored.js';
 
@@ -42,6 +43,8 @@ export interface TargetEnv {
   pve: PveClient;
   /** The runtime's read-only view (other objects and their status). */
   ctx: PlanContext;
+  /** How to reach an Appliance's Caddy (the Appliance kind's transports). */
+  appliances?: ApplianceReach;
 }
 
 export interface TargetModule {
