@@ -160,7 +160,7 @@ export async function startPebble(opts: {
     managementUrl: `https://127.0.0.1:${mgmt}`,
     caBundle: caCert,
     output: all,
-    ordersCreated: () => (all().match(/POST \/order-plz|There are now \d+ orders/g) ?? []).length,
+    ordersCreated: () => (all().match(/Added order "/g) ?? []).length,
     stop: async () => {
       await stop(pebble);
     },
