@@ -32,6 +32,14 @@ export function sharedApplianceReach(deps: KindDeps, init?: ApplianceReach): App
   );
 }
 
+/** The Appliance is missing or not Ready: a caller waits for it rather than failing. */
+export class ApplianceNotReady extends PxrError {
+  constructor(message: string) {
+    super('APPLIANCE_NOT_READY', message);
+    this.name = 'ApplianceNotReady';
+  }
+}
+
 export const DEFAULT_CERT_DIR = '/etc/caddy/pxr-certs';
 
 /**
@@ -46,11 +54,11 @@ export async function caddyReachOf(
   const ref = { kind: 'Appliance', name };
   const obj = reader.get(ref);
   if (!obj || obj.deletionRequested)
-    throw new PxrError('APPLIANCE_MISSING', `Appliance/${name} does not exist`);
+    throw new ApplianceNotReady(`Appliance/${name} does not exist`);
   const st = reader.getStatus(ref);
   const vmid = st?.observed['vmid'];
   if (st?.ready !== true || typeof vmid !== 'number')
-    throw new PxrError('APPLIANCE_NOT_READY', `Appliance/${name} is not ready yet`);
+    throw new ApplianceNotReady(`Appliance/${name} is not ready yet`);
   const spec = resolveAppliance(obj.spec as ApplianceSpec);
   const transport = await reach.transportFor({ name, uid: obj.uid, vmid, spec });
   const layout = {

@@ -40,7 +40,7 @@ import { issueWithAcme } from './acme-issue.js';
 import { issueReason, keyMatchesSpec, renewalTime, subjectName } from './decide.js';
 import type { CertificateSpec } from './schema.js';
 import { readStored, storedPath, writeStored, type StoredCert } from './stored.js';
-import { placesOf, type CertTarget } from './targets/index.js';
+import { placesOf, TargetNotReady, type CertTarget } from './targets/index.js';
 
 export interface CertificateReconcilerDeps {
   pve: PveClient;
@@ -68,6 +68,8 @@ interface CertRead {
   reason: string | undefined;
   places: Place[];
   prev: Record<string, unknown>;
+  /** Why plan waits, when not for the Issuer. */
+  waitReason?: string;
 }
 
 /** Status per target, by field: where it is and the fingerprint pxr last saw it serve. */
@@ -99,11 +101,25 @@ export function createCertificateReconciler(
 
   async function planOne(ctx: PlanContext, o: Obj): Promise<ObjectPlan<CertRead>> {
     const prev = ctx.observedOf?.(o.name) ?? ctx.observed;
-    const targets = await placesOf(o, {
-      pve,
-      ctx,
-      ...(deps.appliances ? { appliances: deps.appliances } : {}),
-    });
+    let targets: CertTarget[];
+    try {
+      targets = await placesOf(o, {
+        pve,
+        ctx,
+        ...(deps.appliances ? { appliances: deps.appliances } : {}),
+      });
+    } catch (err) {
+      // A target whose host is not up yet (an Appliance still being built) is a wait, not a
+      // failure: the watch on that kind queues this certificate again when it changes.
+      if (!(err instanceof TargetNotReady)) throw err;
+      const stored = await readStored(dataDir, o.name);
+      const read: CertRead = { stored, signer: undefined, reason: undefined, places: [], prev };
+      return {
+        changes: [],
+        waiting: err.message,
+        state: { ...read, waitReason: 'TargetNotReady' },
+      };
+    }
     const stored = await readStored(dataDir, o.name);
     const signer = await signerOf(ctx, o);
     const prevIssuer = typeof prev['issuer'] === 'string' ? prev['issuer'] : undefined;
@@ -227,7 +243,10 @@ export function createCertificateReconciler(
       const expired = typeof read.stored === 'object' && now >= read.stored.notAfter;
       return {
         observed: read.prev,
-        notReady: { reason: expired ? 'Expired' : 'IssuerNotReady', message: p.waiting },
+        notReady: {
+          reason: expired ? 'Expired' : (read.waitReason ?? 'IssuerNotReady'),
+          message: p.waiting,
+        },
       };
     }
     const fields = new Set(p.changes.map((c) => c.field));

@@ -14,10 +14,10 @@ import {
   loadCertificate,
   servedCertificate,
 } from '../../../appliance/services/caddy-certs.js';
-import { caddyReachOf } from '../../appliance/reach.js';
+import { ApplianceNotReady, caddyReachOf } from '../../appliance/reach.js';
 import type { CertificateSpec } from '../schema.js';
 import { scrubPem } from './scrub.js';
-import type { TargetModule } from './types.js';
+import { TargetNotReady, type TargetModule } from './types.js';
 
 /** The SNI names checked: `hosts`, else the DNS names without wildcards. */
 export function applianceHosts(spec: CertificateSpec): string[] {
@@ -41,7 +41,9 @@ export const applianceTarget: TargetModule = {
         'NoHosts',
         'targets.appliance needs hosts (or non-wildcard dnsNames) to serve the certificate for',
       );
-    const r = await caddyReachOf(ctx, appliances, t.name);
+    const r = await caddyReachOf(ctx, appliances, t.name).catch((err: unknown) => {
+      throw err instanceof ApplianceNotReady ? new TargetNotReady(err.message) : err;
+    });
     if (r.httpsPort === undefined)
       throw new TerminalError(
         'NoHttpsPort',

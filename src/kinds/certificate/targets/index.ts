@@ -17,4 +17,4 @@ export async function placesOf(
   return out;
 }
 
-export type { CertTarget, TargetEnv, TargetModule } from './types.js';
+export { TargetNotReady, type CertTarget, type TargetEnv, type TargetModule } from './types.js';

@@ -12,6 +12,7 @@
  * in the reconciler names a target kind. A target never puts key material in what it returns or
  * throws: errors go to events and logs (scrub PEM with `scrubPem`).
  */
+import { PxrError } from '../../../core/errors.js';
 import type { PlanContext, StoredObject } from '../../../core/kind.js';
 import type { PveClient } from '../../../pve/types.js';
 import type { ApplianceReach } from '../../appliance/reach.js';
@@ -45,6 +46,14 @@ export interface TargetEnv {
   ctx: PlanContext;
   /** How to reach an Appliance's Caddy (the Appliance kind's transports). */
   appliances?: ApplianceReach;
+}
+
+/** Thrown by `placesOf` while a place's host is not there yet: the certificate waits (no error). */
+export class TargetNotReady extends PxrError {
+  constructor(message: string) {
+    super('TARGET_NOT_READY', message);
+    this.name = 'TargetNotReady';
+  }
 }
 
 export interface TargetModule {
