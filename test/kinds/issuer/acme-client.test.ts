@@ -161,3 +161,72 @@ describe('ACME client against Pebble', { skip: skipWithoutBins('pebble', 'dnsmas
     await c.close();
   });
 });
+
+describe('ACME problem documents from a server that refuses', () => {
+  let server: Server | undefined;
+  let base = '';
+  let nonces = 0;
+  let accountPosts = 0;
+
+  before(async () => {
+    // Just enough of an ACME server: a directory, nonces, and a newAccount that first rejects the
+    // nonce once (the client must retry with the fresh one), then is rate limited.
+    server = createServer((req, res) => {
+      res.setHeader('Replay-Nonce', `n${++nonces}`);
+      if (req.url === '/dir') {
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            newNonce: `${base}/nonce`,
+            newAccount: `${base}/acct`,
+            newOrder: `${base}/order`,
+          }),
+        );
+        return;
+      }
+      if (req.url === '/nonce') return void res.end();
+      req.resume();
+      req.on('end', () => {
+        accountPosts++;
+        res.statusCode = accountPosts === 1 ? 400 : 429;
+        res.setHeader('content-type', 'application/problem+json');
+        res.end(
+          JSON.stringify(
+            accountPosts === 1
+              ? { type: 'urn:ietf:params:acme:error:badNonce', detail: 'stale nonce' }
+              : {
+                  type: 'urn:ietf:params:acme:error:rateLimited',
+                  detail: 'too many new accounts from this address',
+                },
+          ),
+        );
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const addr = server.address();
+    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  });
+  after(() => server?.close());
+
+  test('a bad nonce is retried; a rate limit surfaces as ACME_RATE_LIMITED with its detail', async () => {
+    const c = new AcmeClient({
+      directoryUrl: `${base}/dir`,
+      accountKey: createPrivateKey(await generateKey({ algorithm: 'ECDSA' })),
+      sleep,
+    });
+    await assert.rejects(c.account({ email: 'ops@acme.test' }), (err) => {
+      assert.ok(err instanceof AcmeError);
+      assert.equal(err.code, 'ACME_RATE_LIMITED');
+      assert.equal(err.type, 'rateLimited');
+      assert.equal(err.status, 429);
+      assert.equal(
+        err.message,
+        'ACME rateLimited (HTTP 429): too many new accounts from this address',
+      );
+      return true;
+    });
+    assert.equal(accountPosts, 2, 'one retry after badNonce');
+    await c.close();
+  });
+});
