@@ -70,7 +70,7 @@ export async function issueWithAcme(
 ): Promise<string> {
   const problem = acmeProblem(o.spec);
   if (problem) throw new TerminalError('NotForAcme', problem);
-  const appliance = signer.acme.http01?.appliance ?? o.spec.targets.appliance?.name;
+  const appliance = signer.acme.http01?.appliance ?? o.spec.targets?.appliance?.name;
   if (!appliance || !appliances)
     throw new TerminalError(
       'NoHttp01Solver',

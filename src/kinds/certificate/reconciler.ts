@@ -40,7 +40,8 @@ import { issueWithAcme } from './acme-issue.js';
 import { issueReason, keyMatchesSpec, renewalTime, subjectName } from './decide.js';
 import type { CertificateSpec } from './schema.js';
 import { readStored, storedPath, writeStored, type StoredCert } from './stored.js';
-import { placesOf, TargetNotReady, type CertTarget } from './targets/index.js';
+import type { ContainerTransports } from './targets/container-transport.js';
+import { placesOf, targetModules, type CertTarget } from './targets/index.js';
 
 export interface CertificateReconcilerDeps {
   pve: PveClient;
@@ -48,11 +49,16 @@ export interface CertificateReconcilerDeps {
   dataDir?: string;
   /** Longest wait before looking again (renewal and expiry are re-checked at least this often). @default 3600000 */
   maxRequeueMs?: number;
+  /** Reaches into AppContainers for file targets (kept open between passes). */
+  containerTransports?: ContainerTransports;
   /** How the appliance target and http-01 reach an Appliance's Caddy. */
   appliances?: ApplianceReach;
   /** Waits between ACME polls. @default the reconcile clock's sleep */
   acmeSleep?: (ms: number) => Promise<void>;
 }
+
+const noContainers: ContainerTransports = () =>
+  Promise.reject(new Error('no way into containers was configured'));
 
 type Obj = StoredObject<CertificateSpec>;
 
@@ -68,8 +74,6 @@ interface CertRead {
   reason: string | undefined;
   places: Place[];
   prev: Record<string, unknown>;
-  /** Why plan waits, when not for the Issuer. */
-  waitReason?: string;
 }
 
 /** Status per target, by field: where it is and the fingerprint pxr last saw it serve. */
@@ -87,6 +91,10 @@ export function createCertificateReconciler(
 ): Reconciler<CertificateSpec> {
   const { pve, dataDir } = deps;
   const maxRequeueMs = deps.maxRequeueMs ?? 3_600_000;
+  const modules = targetModules({
+    containerTransports: deps.containerTransports ?? noContainers,
+    appliances: deps.appliances,
+  });
 
   async function signerOf(ctx: PlanContext, o: Obj): Promise<Signer | undefined> {
     const ref = { kind: 'Issuer', name: o.spec.issuerRef.name };
@@ -101,32 +109,17 @@ export function createCertificateReconciler(
 
   async function planOne(ctx: PlanContext, o: Obj): Promise<ObjectPlan<CertRead>> {
     const prev = ctx.observedOf?.(o.name) ?? ctx.observed;
-    let targets: CertTarget[];
-    try {
-      targets = await placesOf(o, {
-        pve,
-        ctx,
-        ...(deps.appliances ? { appliances: deps.appliances } : {}),
-      });
-    } catch (err) {
-      // A target whose host is not up yet (an Appliance still being built) is a wait, not a
-      // failure: the watch on that kind queues this certificate again when it changes.
-      if (!(err instanceof TargetNotReady)) throw err;
-      const stored = await readStored(dataDir, o.name);
-      const read: CertRead = { stored, signer: undefined, reason: undefined, places: [], prev };
-      return {
-        changes: [],
-        waiting: err.message,
-        state: { ...read, waitReason: 'TargetNotReady' },
-      };
-    }
+    const targets = await placesOf(modules, o, { pve, ctx });
     const stored = await readStored(dataDir, o.name);
     const signer = await signerOf(ctx, o);
     const prevIssuer = typeof prev['issuer'] === 'string' ? prev['issuer'] : undefined;
     const reason = issueReason(o.spec, stored, signer, ctx.clock.now(), prevIssuer);
     const valid = typeof stored === 'object' ? stored : undefined;
     const places: Place[] = [];
-    for (const target of targets) places.push({ target, served: await target.observe(valid) });
+    for (const target of targets) {
+      places.push({ target, served: target.waiting ? undefined : await target.observe(valid) });
+    }
+    const reachable = places.filter((p) => !p.target.waiting);
     const state: CertRead = { stored, signer, reason, places, prev };
     const install = (p: Place, desired: string, drift: boolean): PlannedChange => ({
       field: p.target.field,
@@ -159,14 +152,14 @@ export function createCertificateReconciler(
             ],
             drift: false,
           },
-          ...places.map((p) => install(p, 'the new certificate', false)),
+          ...reachable.map((p) => install(p, 'the new certificate', false)),
         ],
         state,
       };
     }
     if (!valid) return { changes: [], state };
     const was = prevTargets(prev);
-    const changes = places
+    const changes = reachable
       .filter((p) => p.served !== valid.fingerprint)
       .map((p) => {
         // Drift only where pxr had installed this very certificate (not after a target change).
@@ -243,10 +236,7 @@ export function createCertificateReconciler(
       const expired = typeof read.stored === 'object' && now >= read.stored.notAfter;
       return {
         observed: read.prev,
-        notReady: {
-          reason: expired ? 'Expired' : (read.waitReason ?? 'IssuerNotReady'),
-          message: p.waiting,
-        },
+        notReady: { reason: expired ? 'Expired' : 'IssuerNotReady', message: p.waiting },
       };
     }
     const fields = new Set(p.changes.map((c) => c.field));
@@ -265,8 +255,14 @@ export function createCertificateReconciler(
     if (!stored) return { notReady: { reason: 'NotIssued', message: 'no certificate issued yet' } };
     const was = prevTargets(read.prev);
     const targets: Record<string, TargetStatus> = {};
+    const waiting: string[] = [];
     for (const place of read.places) {
       const { field, place: where } = place.target;
+      if (place.target.waiting) {
+        waiting.push(place.target.waiting);
+        if (was[field]) targets[field] = was[field];
+        continue;
+      }
       let served = place.served;
       if (issued || fields.has(field)) {
         served = await installTo(place, stored);
@@ -295,6 +291,8 @@ export function createCertificateReconciler(
         reason: 'Expired',
         message: `the certificate expired at ${new Date(stored.notAfter).toISOString()}`,
       };
+    } else if (waiting.length > 0) {
+      outcome.notReady = { reason: 'TargetNotReady', message: waiting.join('; ') };
     }
     if (outcome.actions!.length === 0) delete outcome.actions;
     if (outcome.events!.length === 0) delete outcome.events;

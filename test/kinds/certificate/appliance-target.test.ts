@@ -41,7 +41,7 @@ describe("Certificate target: an Appliance's Caddy (simulated appliance)", () =>
   const ca = issuerObj('ca', { ca: { duration: '87600h' } });
   const cert = certObj('web', {
     dnsNames: ['web.example.test'],
-    targets: { appliance: { name: 'gw' } },
+    targets: { appliance: { name: 'gw' }, files: [] },
   });
   const servedFp = async (): Promise<string | undefined> => {
     const pem = await servedCertificate(

@@ -186,7 +186,7 @@ describe(
       cert = certObj('web', {
         issuerRef: { name: 'pebble', kind: 'Issuer' },
         dnsNames: ['web.acme.test'],
-        targets: { appliance: { name: 'lan' } },
+        targets: { appliance: { name: 'lan' }, files: [] },
       });
       issuers = createIssuerReconciler({ dataDir });
     });

@@ -13,25 +13,26 @@ import {
   certPaths,
   loadCertificate,
   servedCertificate,
+  type CaddyReach,
 } from '../../../appliance/services/caddy-certs.js';
-import { ApplianceNotReady, caddyReachOf } from '../../appliance/reach.js';
+import { ApplianceNotReady, caddyReachOf, type ApplianceReach } from '../../appliance/reach.js';
 import type { CertificateSpec } from '../schema.js';
 import { scrubPem } from './scrub.js';
-import { TargetNotReady, type TargetModule } from './types.js';
+import type { TargetModule } from './types.js';
 
 /** The SNI names checked: `hosts`, else the DNS names without wildcards. */
 export function applianceHosts(spec: CertificateSpec): string[] {
-  const t = spec.targets.appliance;
+  const t = spec.targets?.appliance;
   if (!t) return [];
   return (t.hosts ?? (spec.dnsNames ?? []).filter((d) => !d.startsWith('*.'))).map((h) =>
     h.toLowerCase(),
   );
 }
 
-export const applianceTarget: TargetModule = {
+export const applianceTarget = (appliances: ApplianceReach | undefined): TargetModule => ({
   key: 'appliance',
-  async placesOf(o, { ctx, appliances }) {
-    const t = o.spec.targets.appliance;
+  async placesOf(o, { ctx }) {
+    const t = o.spec.targets?.appliance;
     if (!t) return [];
     if (!appliances)
       throw new TerminalError('NoApplianceAccess', 'this pxr has no way to reach appliances');
@@ -41,9 +42,17 @@ export const applianceTarget: TargetModule = {
         'NoHosts',
         'targets.appliance needs hosts (or non-wildcard dnsNames) to serve the certificate for',
       );
-    const r = await caddyReachOf(ctx, appliances, t.name).catch((err: unknown) => {
-      throw err instanceof ApplianceNotReady ? new TargetNotReady(err.message) : err;
-    });
+    const field = 'targets.appliance';
+    let r: CaddyReach;
+    try {
+      r = await caddyReachOf(ctx, appliances, t.name);
+    } catch (err) {
+      if (!(err instanceof ApplianceNotReady)) throw err;
+      // Not there yet: the certificate is still issued and kept; the Appliance watch brings it back.
+      const notYet = (): Promise<never> => Promise.reject(err);
+      const place = `Appliance/${t.name} caddy`;
+      return [{ field, place, calls: [], observe: notYet, install: notYet, waiting: err.message }];
+    }
     if (r.httpsPort === undefined)
       throw new TerminalError(
         'NoHttpsPort',
@@ -52,7 +61,7 @@ export const applianceTarget: TargetModule = {
     const paths = certPaths(r, o.name);
     return [
       {
-        field: 'targets.appliance',
+        field,
         place: `Appliance/${t.name} caddy :${r.httpsPort}`,
         calls: [
           `write ${paths.cert}, ${paths.key} (0600) in Appliance/${t.name}`,
@@ -84,4 +93,4 @@ export const applianceTarget: TargetModule = {
       },
     ];
   },
-};
+});

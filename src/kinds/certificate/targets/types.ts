@@ -7,15 +7,17 @@
  *          stored certificate (drift when pxr had installed exactly that one at that place);
  *   apply: `install(cert)` → `observe()` again (the read-back) → an error when it still differs.
  *
- * To add a target kind: write `targets/<kind>.ts` exporting a {@link TargetModule}, add it to
- * `TARGET_MODULES` in `targets/index.ts`, and its schema under `targets` in `schema.ts`. Nothing
+ * A place that cannot be reached yet (its container does not exist) says so in `waiting`: it is
+ * neither observed nor installed, and the Certificate is not Ready until it can be.
+ *
+ * To add a target kind: write `targets/<kind>.ts` exporting a {@link TargetModule} (or a factory
+ * of one taking what it needs from {@link TargetDeps}), list it in `targetModules` in
+ * `targets/index.ts`, and add its schema under `targets` in `schema.ts`. Nothing
  * in the reconciler names a target kind. A target never puts key material in what it returns or
  * throws: errors go to events and logs (scrub PEM with `scrubPem`).
  */
-import { PxrError } from '../../../core/errors.js';
 import type { PlanContext, StoredObject } from '../../../core/kind.js';
 import type { PveClient } from '../../../pve/types.js';
-import type { ApplianceReach } from '../../appliance/reach.js';
 import type { CertificateSpec } from '../schema.js';
 import type { StoredCert } from '../stored.js';
 
@@ -37,6 +39,8 @@ export interface CertTarget {
   observe(stored: StoredCert | undefined): Promise<string | undefined>;
   /** Puts the stored certificate and key there and makes what serves it pick them up. */
   install(cert: StoredCert): Promise<void>;
+  /** Why the place cannot be reached yet; set, observe and install are not called. */
+  waiting?: string;
 }
 
 /** What a target module may use to reach its places. */
@@ -44,16 +48,6 @@ export interface TargetEnv {
   pve: PveClient;
   /** The runtime's read-only view (other objects and their status). */
   ctx: PlanContext;
-  /** How to reach an Appliance's Caddy (the Appliance kind's transports). */
-  appliances?: ApplianceReach;
-}
-
-/** Thrown by `placesOf` while a place's host is not there yet: the certificate waits (no error). */
-export class TargetNotReady extends PxrError {
-  constructor(message: string) {
-    super('TARGET_NOT_READY', message);
-    this.name = 'TargetNotReady';
-  }
 }
 
 export interface TargetModule {
