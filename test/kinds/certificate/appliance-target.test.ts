@@ -21,6 +21,7 @@ import { readStored } from '../../../src/kinds/certificate/stored.js';
 import { createIssuerReconciler } from '../../../src/kinds/issuer/reconciler.js';
 import type { PveClient } from '../../../src/pve/types.js';
 import { lab } from '../../appliance/fixtures.js';
+import { seedAppliance } from './appliance-fixture.js';
 import { certObj, Harness, issuerObj, outcome } from './harness.js';
 
 describe("Certificate target: an Appliance's Caddy (simulated appliance)", () => {
@@ -62,22 +63,8 @@ describe("Certificate target: an Appliance's Caddy (simulated appliance)", () =>
     assert.ok(s && s !== 'unreadable');
     return s.fingerprint;
   };
-  const setAppliance = (ready: boolean): void => {
-    h.objects.set('Appliance/gw', {
-      ...issuerObj('gw', {}),
-      kind: 'Appliance',
-      spec: {
-        node: 'pve',
-        lan: { bridge: 'vmbr10', cidr: '10.20.0.1/24' },
-        wan: { bridge: 'vmbr0' },
-        dhcp: { range: { start: '10.20.0.100', end: '10.20.0.199' } },
-        dns: { domain: 'prox.local' },
-        proxy: { httpPort: 80, httpsPort: 443 },
-        access: { transport: 'simulated' },
-      },
-    });
-    h.status.set('Appliance/gw', { ready, observed: { vmid: 102 }, observedGeneration: 1 });
-  };
+  const setAppliance = (ready: boolean): void =>
+    seedAppliance(h, 'gw', { httpPort: 80, httpsPort: 443 }, ready);
 
   before(async () => {
     await caddy.apply(desired);

@@ -33,9 +33,10 @@ import { accountKeyPath } from '../../../src/kinds/issuer/acme/account.js';
 import { createIssuerReconciler } from '../../../src/kinds/issuer/reconciler.js';
 import type { PveClient } from '../../../src/pve/types.js';
 import { lab } from '../../appliance/fixtures.js';
-import { freePort, startCaddy, stopChild, upstream } from '../../appliance/helpers.js';
+import { freePort, startCaddyAdmin, stopChild, upstream } from '../../appliance/helpers.js';
 import { skipWithoutBins, startPebble, type Pebble } from '../../helpers/pebble.js';
 import { waitFor } from '../../helpers/wait.js';
+import { seedAppliance } from '../certificate/appliance-fixture.js';
 import { certObj, Harness, issuerObj, outcome } from '../certificate/harness.js';
 
 const APP_IP = '127.0.0.10';
@@ -115,21 +116,7 @@ describe(
       app = await upstream('web', APP_IP);
       [httpPort, httpsPort] = [await freePort(), await freePort()];
       adminListen = `127.0.0.1:${await freePort()}`;
-      const init = join(dir, 'init.json');
-      await writeFile(init, JSON.stringify({ admin: { listen: adminListen } }));
-      caddy = startCaddy(init, dir);
-      let err = '';
-      caddy.stderr?.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
-      await waitFor(
-        'caddy admin API to answer',
-        async () => {
-          if (caddy?.exitCode !== null) throw new Error(`caddy exited: ${err}`);
-          return (
-            (await curl(t, { method: 'GET', url: `http://${adminListen}/config/` })).status === 200
-          );
-        },
-        20_000,
-      );
+      caddy = await startCaddyAdmin(dir, adminListen);
       // The appliance's Caddy as the Appliance kind renders and loads it.
       const layout = { adminListen, bindHost: '127.0.0.1' };
       appliance = new CaddyService({ transport: t, layout });
@@ -165,24 +152,7 @@ describe(
         acmeSleep: realSleep,
       });
       // The Appliance object as its reconciler left it: Ready, its container's VMID known.
-      h.objects.set('Appliance/lan', {
-        ...issuerObj('lan', {}),
-        kind: 'Appliance',
-        spec: {
-          node: 'pve',
-          lan: { bridge: 'vmbr10', cidr: '127.0.0.1/8' },
-          wan: { bridge: 'vmbr0' },
-          dhcp: { range: { start: '127.0.1.100', end: '127.0.1.200' } },
-          dns: { domain: 'prox.local' },
-          proxy: { httpPort, httpsPort, adminListen },
-          access: { transport: 'simulated' },
-        },
-      });
-      h.status.set('Appliance/lan', {
-        ready: true,
-        observed: { vmid: 200 },
-        observedGeneration: 1,
-      });
+      seedAppliance(h, 'lan', { httpPort, httpsPort, adminListen });
       cert = certObj('web', {
         issuerRef: { name: 'pebble', kind: 'Issuer' },
         dnsNames: ['web.acme.test'],
