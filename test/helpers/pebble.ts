@@ -75,6 +75,8 @@ export async function startPebble(opts: {
   dir: string;
   httpPort: number;
   domain: string;
+  /** Key id → base64url HMAC key: Pebble then requires an external account binding. */
+  eabKeys?: Record<string, string>;
 }): Promise<Pebble> {
   const now = Date.now();
   const validity = { notBefore: new Date(now - 60_000), notAfter: new Date(now + 86_400_000) };
@@ -93,7 +95,7 @@ export async function startPebble(opts: {
     await freePort(),
     await freePort(),
   ];
-  const config = join(opts.dir, 'pebble.json');
+  const config = join(opts.dir, `pebble-${port}.json`);
   await writeFile(
     config,
     JSON.stringify({
@@ -105,7 +107,8 @@ export async function startPebble(opts: {
         httpPort: opts.httpPort,
         tlsPort,
         ocspResponderURL: '',
-        externalAccountBindingRequired: false,
+        externalAccountBindingRequired: opts.eabKeys !== undefined,
+        ...(opts.eabKeys ? { externalAccountMACKeys: opts.eabKeys } : {}),
       },
     }),
   );

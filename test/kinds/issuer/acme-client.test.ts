@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -230,3 +230,57 @@ describe('ACME problem documents from a server that refuses', () => {
     await c.close();
   });
 });
+
+describe(
+  'external account binding against Pebble',
+  { skip: skipWithoutBins('pebble', 'dnsmasq') },
+  () => {
+    let dir = '';
+    let pebble: Pebble | undefined;
+    const hmacKey = randomBytes(32).toString('base64url');
+
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'pxr-acme-eab-'));
+      pebble = await startPebble({
+        dir,
+        httpPort: await freePort(),
+        domain: 'acme.test',
+        eabKeys: { 'kid-1': hmacKey },
+      });
+    });
+    after(async () => {
+      await pebble?.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    const client = async (): Promise<AcmeClient> =>
+      new AcmeClient({
+        directoryUrl: pebble!.directoryUrl,
+        caBundle: pebble!.caBundle,
+        accountKey: createPrivateKey(await generateKey({ algorithm: 'ECDSA' })),
+        sleep,
+      });
+
+    test('without a binding: refused before asking, naming the setting', async () => {
+      const c = await client();
+      await assert.rejects(
+        c.account({}),
+        /externalAccountRequired.*spec\.acme\.externalAccountBinding/,
+      );
+      await c.close();
+    });
+
+    test('with the right key the account is registered; a wrong key is refused by the CA', async () => {
+      const c = await client();
+      const ok = await c.account({ eab: { keyId: 'kid-1', hmacKey } });
+      assert.equal(ok.status, 'valid');
+      await c.close();
+      const bad = await client();
+      await assert.rejects(
+        bad.account({ eab: { keyId: 'kid-1', hmacKey: randomBytes(32).toString('base64url') } }),
+        (err) => err instanceof AcmeError && err.status >= 400,
+      );
+      await bad.close();
+    });
+  },
+);
