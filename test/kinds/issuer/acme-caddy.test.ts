@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -203,6 +203,13 @@ describe(
       const plan = await h.plan(certs, cert);
       assert.ok(!(plan instanceof Error));
       assert.deepEqual(plan.changes, [], 'converged: nothing to do');
+      // Neither the certificate's key nor the account key reaches status, events or actions.
+      const account = (await readFile(accountKeyPath(dataDir, 'pebble'), 'utf8')).split('\n')[1];
+      const leafKey = (await readStored(dataDir, 'web')) as { key: string };
+      const shown = JSON.stringify([o, [...h.status.values()]]);
+      assert.ok(account && !shown.includes(account), 'no account key material');
+      assert.ok(!shown.includes(leafKey.key.split('\n')[1]!), 'no certificate key material');
+      assert.doesNotMatch(shown, /PRIVATE KEY/);
     });
 
     test('a certificate replaced in Caddy is drift, corrected and recorded', async () => {
