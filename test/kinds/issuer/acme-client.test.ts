@@ -131,6 +131,7 @@ describe('ACME client against Pebble', { skip: skipWithoutBins('pebble', 'dnsmas
       wrong = false;
     }
     assert.equal(answers.size, 0, 'the challenge is removed after a failure too');
+    assert.doesNotMatch(pebble!.output(), /validate w\/ HTTP: http:\/\/bad\.acme\.test/);
     await c.close();
   });
 
