@@ -4,14 +4,14 @@
  * plan (reads only): the stored certificate (stored.ts), the Issuer's signer, what each target
  * serves (targets/: one module per target kind behind one interface). Changes:
  *  - `certificate`: issue, when there is none, it is expired, inside its renewal window, or the
- *    names, key parameters or issuer changed (decide.ts). Never drift: time passing or a spec edit.
+ *    names, key parameters, duration or issuer changed (decide.ts). Never drift: time passing or a spec edit.
  *  - one per target (`targets.node`, ...): install, when the place serves another certificate than
  *    the stored one. Drift when pxr had installed the stored one at that very place (someone
  *    replaced it by hand), so `pxr/drift` decides; otherwise (a pass that stopped between issuing
  *    and installing, a new target) it is plain work.
  * apply: issue → store durably (one atomic 0600 file) → install to every target → read each back;
  * a mismatch after our own install is an error (retried with backoff), never silently Ready.
- * Status: issuer, serial, fingerprint, notBefore, notAfter, renewalTime (ISO), and per target
+ * Status: issuer, duration (asked of the last issuance), serial, fingerprint, notBefore, notAfter, renewalTime (ISO), and per target
  * (`targets`, by field) its place and the fingerprint last installed there. Ready is False from
  * notAfter on, whatever else happens; the
  * object is re-queued for its renewal time and its expiry (capped at an hour; timers are 32-bit).
@@ -113,7 +113,8 @@ export function createCertificateReconciler(
     const stored = await readStored(dataDir, o.name);
     const signer = await signerOf(ctx, o);
     const prevIssuer = typeof prev['issuer'] === 'string' ? prev['issuer'] : undefined;
-    const reason = issueReason(o.spec, stored, signer, ctx.clock.now(), prevIssuer);
+    const prevDuration = typeof prev['duration'] === 'string' ? prev['duration'] : undefined;
+    const reason = issueReason(o.spec, stored, signer, ctx.clock.now(), prevIssuer, prevDuration);
     const valid = typeof stored === 'object' ? stored : undefined;
     const places: Place[] = [];
     for (const target of targets) {
@@ -277,6 +278,8 @@ export function createCertificateReconciler(
     const renewAt = renewalTime(o.spec, stored);
     outcome.observed = {
       issuer: o.spec.issuerRef.name,
+      // What the stored certificate was asked for: a later change of it re-issues.
+      duration: issued ? (o.spec.duration ?? '2160h') : (read.prev['duration'] ?? o.spec.duration),
       serial: stored.serial,
       fingerprint: stored.fingerprint,
       notBefore: new Date(stored.notBefore).toISOString(),

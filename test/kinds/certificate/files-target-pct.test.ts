@@ -3,7 +3,8 @@
  * stand-in `pct` chrooting into a container root (test/appliance/pct-stand-in.ts). The key lands
  * 0600 (numeric owner 33:33 given), chain and certificate 0644, no temp file left beside them, the
  * reload command runs inside the container after the writes; a certificate file replaced inside the
- * container is drift, read back through `pct exec` and restored.
+ * container is drift, read back through `pct exec` and restored. The transport's trace log holds
+ * no line of the key.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -73,6 +74,7 @@ describe('Certificate files target through a real sshd and pct', { skip: skip() 
       ],
     },
   });
+  const logs: string[] = [];
   const inCt = (p: string): string => join(root, p);
   const reloads = (): number => {
     try {
@@ -98,6 +100,7 @@ describe('Certificate files target through a real sshd and pct', { skip: skip() 
         username: 'root',
         privateKey: sshd.clientKey,
         hostKeyFingerprint: sshd.hostFingerprint,
+        logger: pino({ level: 'trace' }, { write: (line: string) => void logs.push(line) }),
       },
       vmid: VMID,
       pctPath: pct,
@@ -177,5 +180,14 @@ describe('Certificate files target through a real sshd and pct', { skip: skip() 
       cert.fingerprint,
     );
     assert.equal(reloads(), 2);
+  });
+
+  test('the transport logged at trace level, and not a line of the key', () => {
+    const key = parseStored(readFileSync(storedPath(dataDir, 'web'), 'utf8'))!.key;
+    const text = logs.join('');
+    assert.ok(text.length > 0, 'the transport logged');
+    assert.ok(!text.includes('PRIVATE KEY'));
+    for (const line of key.split('\n').filter((l) => l.length >= 16))
+      assert.ok(!text.includes(line), 'key material in the transport log');
   });
 });
