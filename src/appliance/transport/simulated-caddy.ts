@@ -4,6 +4,7 @@
  * server, answered from the loaded routes. Upstreams always "answer" (there are no apps in --sim).
  */
 import { X509Certificate } from 'node:crypto';
+import type { GuestState } from '../../sim/index.js';
 import type { ExecResult } from './types.js';
 
 interface Route {
@@ -71,13 +72,20 @@ export type FileReader = (path: string) => string | undefined;
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/;
 
 export class SimulatedCaddy {
-  /** The loaded config; null until the first /load. */
-  config: Record<string, unknown> | null = null;
-
+  /**
+   * `state` is the Caddy part of the container's inside; `changed` is called after each edit of it;
+   * `readFile` reads the container's files (certificates Caddy loads).
+   */
   constructor(
-    private adminListen: string,
+    private readonly state: () => GuestState['caddy'],
+    private readonly changed: () => void,
     private readonly readFile: FileReader = () => undefined,
   ) {}
+
+  /** The loaded config; null until the first /load. */
+  get config(): Record<string, unknown> | null {
+    return this.state().config;
+  }
 
   private servers(): Server[] {
     const apps = this.config?.apps as { http?: { servers?: Record<string, Server> } } | undefined;
@@ -90,7 +98,7 @@ export class SimulatedCaddy {
       stdout: body + req.writeOut.replace('%{http_code}', String(status)),
       stderr: '',
     });
-    if (req.url.host === this.adminListen) return this.admin(req, answer);
+    if (req.url.host === this.state().adminListen) return this.admin(req, answer);
     const port = req.url.port || '80';
     const server = this.servers().find((s) => (s.listen ?? []).some((l) => l.endsWith(`:${port}`)));
     if (!server)
@@ -154,9 +162,11 @@ export class SimulatedCaddy {
         const cfg = JSON.parse(req.body) as unknown;
         if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg))
           throw new Error('config must be an object');
-        this.config = cfg as Record<string, unknown>;
-        const listen = (this.config.admin as { listen?: string } | undefined)?.listen;
-        if (listen) this.adminListen = listen;
+        const state = this.state();
+        state.config = cfg as Record<string, unknown>;
+        const listen = (state.config.admin as { listen?: string } | undefined)?.listen;
+        if (listen) state.adminListen = listen;
+        this.changed();
         return answer(200, '');
       } catch (err) {
         return answer(400, JSON.stringify({ error: `loading config: ${(err as Error).message}` }));
@@ -170,6 +180,7 @@ export class SimulatedCaddy {
         const at = (s.routes ?? []).findIndex((r) => r['@id'] === id);
         if (at >= 0) {
           s.routes?.splice(at, 1);
+          this.changed();
           return answer(200, '');
         }
       }
@@ -211,12 +222,11 @@ export class SimulatedCaddy {
       if (req.method === 'PUT') parent.splice(i, 0, value);
       else if (req.method === 'POST') parent[i] = value;
       else return answer(405, '');
-      return answer(200, '');
-    }
-    if (req.method === 'POST' && Array.isArray(current)) current.push(value);
+    } else if (req.method === 'POST' && Array.isArray(current)) current.push(value);
     else if (req.method === 'POST' || req.method === 'PUT')
       (parent as Record<string, unknown>)[last] = value;
     else return answer(405, '');
+    this.changed();
     return answer(200, '');
   }
 }

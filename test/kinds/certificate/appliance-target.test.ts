@@ -84,7 +84,7 @@ describe("Certificate target: an Appliance's Caddy (simulated appliance)", () =>
     assert.equal(o.notReady, undefined, JSON.stringify(o));
     assert.match(o.actions?.join('\n') ?? '', /installed serial .* on Appliance\/gw caddy :443/);
     assert.equal(await servedFp(), await storedFp());
-    assert.match(t.files.get('/etc/caddy/pxr-certs/web.key') ?? '', /PRIVATE KEY/);
+    assert.match(t.files['/etc/caddy/pxr-certs/web.key'] ?? '', /PRIVATE KEY/);
     assert.doesNotMatch(JSON.stringify(t.caddy.config), /PRIVATE KEY/);
     assert.deepEqual(caddy.diff(desired, await caddy.observe()), [], 'no drift for the Appliance');
     const plan = await h.plan(certs, cert);
@@ -102,9 +102,9 @@ describe("Certificate target: an Appliance's Caddy (simulated appliance)", () =>
   });
 
   test("a certificate dropped behind pxr's back is drift, corrected and recorded", async () => {
-    const cfg = structuredClone(t.caddy.config) as { apps: { tls: { certificates?: unknown } } };
+    // Someone edits Caddy's running config by hand (the simulated one, in place).
+    const cfg = t.caddy.config as { apps: { tls: { certificates?: unknown } } };
     delete cfg.apps.tls.certificates;
-    t.caddy.config = cfg;
     assert.equal(await servedFp(), undefined);
     const o = outcome(await h.pass(certs, cert));
     assert.equal(o.drift?.[0]?.field, 'targets.appliance');
