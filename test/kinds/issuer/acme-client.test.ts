@@ -20,6 +20,15 @@ import { skipWithoutBins, startPebble, type Pebble } from '../../helpers/pebble.
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** A client with a fresh account key, trusting Pebble's TLS certificate. */
+const clientOf = async (pebble: Pebble): Promise<AcmeClient> =>
+  new AcmeClient({
+    directoryUrl: pebble.directoryUrl,
+    caBundle: pebble.caBundle,
+    accountKey: createPrivateKey(await generateKey({ algorithm: 'ECDSA' })),
+    sleep,
+  });
+
 describe('ACME client against Pebble', { skip: skipWithoutBins('pebble', 'dnsmasq') }, () => {
   let dir = '';
   let pebble: Pebble | undefined;
@@ -49,13 +58,7 @@ describe('ACME client against Pebble', { skip: skipWithoutBins('pebble', 'dnsmas
     },
   };
 
-  const client = async (): Promise<AcmeClient> =>
-    new AcmeClient({
-      directoryUrl: pebble!.directoryUrl,
-      caBundle: pebble!.caBundle,
-      accountKey: createPrivateKey(await generateKey({ algorithm: 'ECDSA' })),
-      sleep,
-    });
+  const client = (): Promise<AcmeClient> => clientOf(pebble!);
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pxr-acme-'));
@@ -254,13 +257,7 @@ describe(
       await rm(dir, { recursive: true, force: true });
     });
 
-    const client = async (): Promise<AcmeClient> =>
-      new AcmeClient({
-        directoryUrl: pebble!.directoryUrl,
-        caBundle: pebble!.caBundle,
-        accountKey: createPrivateKey(await generateKey({ algorithm: 'ECDSA' })),
-        sleep,
-      });
+    const client = (): Promise<AcmeClient> => clientOf(pebble!);
 
     test('without a binding: refused before asking, naming the setting', async () => {
       const c = await client();
