@@ -1,5 +1,6 @@
 /** The Certificate kind as the registry lists it: schema, checks, CLI names, columns, watches, reconciler. */
 import type { Reconciler } from '../../core/kind.js';
+import { sharedApplianceReach } from '../appliance/reach.js';
 import type { KindModule } from '../kind-module.js';
 import { certificateColumns } from './columns.js';
 import { createCertificateReconciler, type CertificateReconcilerDeps } from './reconciler.js';
@@ -35,6 +36,15 @@ export const certificateKind: KindModule<CertificateSpec> = {
           )
           .map((c) => c.name),
     },
+    // An Appliance that becomes Ready (or changes ports) queues the certificates it serves.
+    {
+      kind: 'Appliance',
+      map: (appliance, reader) =>
+        reader
+          .list('Certificate')
+          .filter((c) => (c.spec as CertificateSpec).targets?.appliance?.name === appliance.name)
+          .map((c) => c.name),
+    },
   ],
   columns: certificateColumns,
   createReconciler: (deps, tuning): Reconciler<CertificateSpec> => {
@@ -44,6 +54,7 @@ export const certificateKind: KindModule<CertificateSpec> = {
     const t = tuning as Partial<CertificateReconcilerDeps>;
     const r = createCertificateReconciler({
       ...(deps.dataDir === undefined ? {} : { dataDir: deps.dataDir }),
+      appliances: sharedApplianceReach(deps),
       ...t,
       containerTransports: t.containerTransports ?? own,
       pve: deps.pve,

@@ -34,9 +34,11 @@ import { eachObject } from '../../core/each-object.js';
 import { toError } from '../../core/errors.js';
 import { asRecord } from '../../core/records.js';
 import type { PveClient } from '../../pve/types.js';
+import type { ApplianceReach } from '../appliance/reach.js';
 import { loadSigner, type Signer } from '../issuer/ca-source.js';
 import { parseCertDuration } from '../issuer/duration.js';
 import { generateKey, signLeaf } from '../issuer/pki.js';
+import { issueWithAcme } from './acme-issue.js';
 import {
   expiryAlerts,
   issueReason,
@@ -63,6 +65,10 @@ export interface CertificateReconcilerDeps {
   expiryAlertGraceMs?: number;
   /** Reaches into AppContainers for file targets (kept open between passes). */
   containerTransports?: ContainerTransports;
+  /** How the appliance target and http-01 reach an Appliance's Caddy. */
+  appliances?: ApplianceReach;
+  /** Waits between ACME polls. @default the reconcile clock's sleep */
+  acmeSleep?: (ms: number) => Promise<void>;
 }
 
 const noContainers: ContainerTransports = () =>
@@ -99,7 +105,10 @@ export function createCertificateReconciler(
 ): Reconciler<CertificateSpec> {
   const { pve, dataDir } = deps;
   const maxRequeueMs = deps.maxRequeueMs ?? 3_600_000;
-  const modules = targetModules({ containerTransports: deps.containerTransports ?? noContainers });
+  const modules = targetModules({
+    containerTransports: deps.containerTransports ?? noContainers,
+    appliances: deps.appliances,
+  });
 
   async function signerOf(ctx: PlanContext, o: Obj): Promise<Signer | undefined> {
     const ref = { kind: 'Issuer', name: o.spec.issuerRef.name };
@@ -198,6 +207,11 @@ export function createCertificateReconciler(
           algorithm: k.algorithm ?? 'ECDSA',
           ...(k.size ? { size: k.size } : {}),
         });
+    if (signer.type === 'acme') {
+      const sleep = deps.acmeSleep ?? ((ms: number) => ctx.clock.sleep(ms, ctx.signal));
+      const chain = await issueWithAcme(ctx, o, signer, key, deps.appliances, sleep);
+      return writeStored(dataDir, o.name, chain, key);
+    }
     // X.509 times have whole seconds: truncate so that what is stored is what was asked.
     const now = Math.floor(ctx.clock.now() / 1000) * 1000;
     const lifetime = parseCertDuration(spec.duration ?? '2160h') ?? 2160 * 3_600_000;

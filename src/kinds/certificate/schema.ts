@@ -163,6 +163,23 @@ export const certificateSpecSchema = {
       additionalProperties: false,
       default: {},
       properties: {
+        appliance: {
+          type: 'object',
+          description:
+            "An Appliance's reverse proxy: Caddy serves the certificate over `proxy.httpsPort` for the matching hosts (files in the appliance, key 0600, loaded through the admin API; Caddy does not manage a host that has a loaded certificate, so pxr owns renewal). Verified by a TLS handshake with SNI to that port, made inside the appliance, comparing the fingerprint.",
+          required: ['name'],
+          additionalProperties: false,
+          properties: {
+            name: { type: 'string', minLength: 1, description: 'The Appliance.' },
+            hosts: {
+              type: 'array',
+              minItems: 1,
+              items: { type: 'string', minLength: 1 },
+              description:
+                'The hosts (SNI names) the handshake checks. Default: the non-wildcard `dnsNames`.',
+            },
+          },
+        },
         node: {
           type: 'object',
           description:

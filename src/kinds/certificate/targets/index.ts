@@ -1,6 +1,8 @@
 /** Every target kind a Certificate can be installed to, in the order they are installed. */
 import type { StoredObject } from '../../../core/kind.js';
 import type { CertificateSpec } from '../schema.js';
+import type { ApplianceReach } from '../../appliance/reach.js';
+import { applianceTarget } from './appliance.js';
 import type { ContainerTransports } from './container-transport.js';
 import { filesTarget } from './files.js';
 import { nodeTarget } from './node.js';
@@ -9,10 +11,12 @@ import type { CertTarget, TargetEnv, TargetModule } from './types.js';
 /** What target modules are built with (transports they keep open between passes). */
 export interface TargetDeps {
   containerTransports: ContainerTransports;
+  /** How to reach an Appliance's Caddy (the Appliance kind's transports). */
+  appliances?: ApplianceReach | undefined;
 }
 
 export function targetModules(deps: TargetDeps): TargetModule[] {
-  return [nodeTarget, filesTarget(deps.containerTransports)];
+  return [nodeTarget, filesTarget(deps.containerTransports), applianceTarget(deps.appliances)];
 }
 
 /** All places `o` is installed to. */
