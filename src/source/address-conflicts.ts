@@ -43,17 +43,47 @@ function unionFind(): { join(a: string, b: string): void; root(a: string): strin
   };
 }
 
+type Claim = { ip: string; segment: string; holder: AddressHolder };
+
+/**
+ * Segments a document cannot name by node: `*\/mesh` (a VNet is the bridge `mesh` on every node)
+ * joins every `node/mesh` claimed; a `host:*` claim (an address every node holds) stands for each
+ * `host:NODE` claimed.
+ */
+function expandWildcards(
+  claims: Claim[],
+  pairs: [string, string][],
+  segments: ReturnType<typeof unionFind>,
+): void {
+  const named = new Set(claims.map((c) => c.segment));
+  for (const [a, b] of pairs) {
+    const [x, y] = b.startsWith('*/') ? [a, b] : [b, a];
+    if (!y.startsWith('*/')) {
+      segments.join(a, b);
+      continue;
+    }
+    for (const seg of named) {
+      if (seg.endsWith(y.slice(1)) && !seg.startsWith('*')) segments.join(x, seg);
+    }
+  }
+  const hosts = [...named].filter((s) => s.startsWith('host:') && s !== 'host:*');
+  for (const c of claims.filter((x) => x.segment === 'host:*')) {
+    for (const h of hosts) claims.push({ ...c, segment: h });
+  }
+}
+
 export function addressConflicts(
   docs: readonly ManifestDoc[],
   kinds: readonly Pick<KindDefinition, 'kind' | 'addresses'>[],
 ): AddressConflict[] {
   const byKind = new Map(kinds.map((k) => [k.kind, k]));
   const segments = unionFind();
-  const claims: { ip: string; segment: string; holder: AddressHolder }[] = [];
+  const claims: Claim[] = [];
+  const pairs: [string, string][] = [];
   for (const doc of docs) {
     const found = byKind.get(doc.kind)?.addresses?.(doc);
     if (!found) continue;
-    for (const [a, b] of found.same ?? []) segments.join(a, b);
+    for (const [a, b] of found.same ?? []) pairs.push([a, b]);
     for (const c of found.claims) {
       claims.push({
         ip: c.ip,
@@ -62,6 +92,7 @@ export function addressConflicts(
       });
     }
   }
+  expandWildcards(claims, pairs, segments);
   const first = new Map<string, AddressHolder>();
   const out: AddressConflict[] = [];
   for (const c of claims) {
