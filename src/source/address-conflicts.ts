@@ -43,12 +43,14 @@ function unionFind(): { join(a: string, b: string): void; root(a: string): strin
   };
 }
 
-type Claim = { ip: string; segment: string; holder: AddressHolder };
+/** `fromWildcard`: a copy of a `host:*` claim (only those meet the host addresses of bridges). */
+type Claim = { ip: string; segment: string; holder: AddressHolder; fromWildcard?: boolean };
 
 /**
  * Segments a document cannot name by node: `*\/mesh` (a VNet is the bridge `mesh` on every node)
  * joins every `node/mesh` claimed; a `host:*` claim (an address every node holds) stands for each
- * `host:NODE` claimed.
+ * `host:NODE` claimed. Host addresses meet only such copies: two bridges of a node at one address
+ * are isolated segments (no conflict), a VNet gateway every node holds is not.
  */
 function expandWildcards(
   claims: Claim[],
@@ -68,7 +70,7 @@ function expandWildcards(
   }
   const hosts = [...named].filter((s) => s.startsWith('host:') && s !== 'host:*');
   for (const c of claims.filter((x) => x.segment === 'host:*')) {
-    for (const h of hosts) claims.push({ ...c, segment: h });
+    for (const h of hosts) claims.push({ ...c, segment: h, fromWildcard: true });
   }
 }
 
@@ -103,6 +105,7 @@ export function addressConflicts(
       first.set(key, c.holder);
       continue;
     }
+    if (segment.startsWith('host:') && c.fromWildcard !== true) continue;
     // One document saying the same address twice for the same segment is one claim.
     if (held.kind === c.holder.kind && held.name === c.holder.name) continue;
     out.push({ ip: c.ip, segment, first: held, other: c.holder });

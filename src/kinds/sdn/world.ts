@@ -77,7 +77,9 @@ export async function readSdnWorld(pve: PveClient): Promise<SdnWorld> {
   for (const v of vnets) {
     world.vnets.set(String(v['vnet']), entryOf(String(v['vnet']), v, ['zone']));
   }
-  for (const vnet of world.vnets.keys()) {
+  for (const [vnet, e] of world.vnets) {
+    // A vnet deleted in the edited config has no subnets to list (Proxmox answers 500 there).
+    if (!e.edited) continue;
     const subs = await pve.get<Section[]>(
       apiPath('/cluster/sdn/vnets/{vnet}/subnets', { vnet }),
       p,

@@ -77,6 +77,7 @@ export async function startSdnRig(opts: { sdnLock?: boolean } = {}): Promise<Sdn
     resyncMs: 0,
     backoff: { random: () => 0, baseMs: 20, maxMs: 100 },
     notReadyRequeueMs: 30,
+    ingest: { maxPruneRatio: 1 },
   });
   manager.start();
   const count = (call: string): number => pve.calls()[call]?.count ?? 0;
