@@ -39,8 +39,11 @@ export interface BatchOptions {
   timeoutMs: number;
   sleep(ms: number): Promise<void>;
   now(): number;
-  /** Whether the server has the PVE 9 lock; learnt on first use, shared by the SDN kinds. */
-  lockSupport: { known?: boolean };
+  /**
+   * Shared by the SDN kinds of one process: whether the server has the PVE 9 lock (learnt on first
+   * use), and the batch running now (the kinds' batches take turns instead of meeting at the lock).
+   */
+  lockSupport: { known?: boolean; tail?: Promise<unknown> };
 }
 
 export type BatchResult =
@@ -93,7 +96,14 @@ async function waitNodes(pve: PveClient, o: BatchOptions): Promise<string | unde
   }
 }
 
-export async function runSdnBatch(pve: PveClient, o: BatchOptions): Promise<BatchResult> {
+export function runSdnBatch(pve: PveClient, o: BatchOptions): Promise<BatchResult> {
+  const prev = o.lockSupport.tail ?? Promise.resolve();
+  const run = prev.catch(() => undefined).then(() => batchNow(pve, o));
+  o.lockSupport.tail = run.catch(() => undefined);
+  return run;
+}
+
+async function batchNow(pve: PveClient, o: BatchOptions): Promise<BatchResult> {
   let token = await takeLock(pve, o.lockSupport);
   const locked = token !== undefined;
   const calls: string[] = [];

@@ -36,8 +36,8 @@ export interface SdnObserved {
 export interface SdnReconcilerDeps {
   pve: PveClient;
   clock: { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void> };
-  /** Shared by both SDN kinds: whether the server has the PVE 9 lock. */
-  lockSupport: { known?: boolean };
+  /** Shared by both SDN kinds: whether the server has the PVE 9 lock, the batch running now. */
+  lockSupport: { known?: boolean; tail?: Promise<unknown> };
   /** Task and node polling interval. @default 500 */
   pollMs?: number;
   /** Longest wait for the apply task and the nodes. @default 120000 */
