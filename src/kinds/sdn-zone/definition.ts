@@ -1,7 +1,7 @@
 /** The SdnZone kind as the registry lists it: schema, checks, CLI names, columns, reconciler. */
 import type { StoredObject } from '../../core/kind.js';
 import type { KindModule } from '../kind-module.js';
-import { createSdnReconciler, type SdnReconcilerDeps } from '../sdn/reconciler.js';
+import { sdnReconcilerFactory } from '../sdn/reconciler.js';
 import { sdnZoneColumns } from './columns.js';
 import { zoneOps } from './ops.js';
 import { sdnZoneSpecSchema, type SdnZoneSpec } from './schema.js';
@@ -24,11 +24,5 @@ export const sdnZoneKind: KindModule<SdnZoneSpec> = {
     },
   ],
   columns: sdnZoneColumns,
-  createReconciler: (deps, tuning) =>
-    createSdnReconciler(zoneOps, {
-      ...(tuning as Partial<SdnReconcilerDeps>),
-      pve: deps.pve,
-      clock: deps.clock,
-      lockSupport: deps.shared('sdn-lock-support', () => ({})),
-    }),
+  createReconciler: sdnReconcilerFactory(zoneOps),
 };

@@ -19,6 +19,7 @@ import type {
 } from '../../core/kind.js';
 import type { ResourceRef } from '../../core/ownership.js';
 import type { PveClient } from '../../pve/types.js';
+import type { KindDeps } from '../kind-module.js';
 import { runSdnBatch, type BatchResult, type SdnWrite } from './batch.js';
 import { deleteWrite, itemPath, writeFor, type ItemType, type SdnItem } from './items.js';
 import { foreignMessage, foreignPending, managedIds } from './managed.js';
@@ -133,6 +134,19 @@ function planItem(item: SdnItem, entry: SdnEntry | undefined, drift: boolean): P
     });
   }
   return out;
+}
+
+/** The `createReconciler` of an SDN kind: the shared dependencies, with the kind's tuning. */
+export function sdnReconcilerFactory<Spec>(
+  ops: SdnKindOps<Spec>,
+): (deps: KindDeps, tuning: Readonly<Record<string, unknown>>) => Reconciler<Spec> {
+  return (deps, tuning) =>
+    createSdnReconciler(ops, {
+      ...(tuning as Partial<SdnReconcilerDeps>),
+      pve: deps.pve,
+      clock: deps.clock,
+      lockSupport: deps.shared('sdn-lock-support', () => ({})),
+    });
 }
 
 export function createSdnReconciler<Spec>(

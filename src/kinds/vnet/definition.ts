@@ -1,6 +1,6 @@
 /** The VNet kind as the registry lists it: schema, checks, CLI names, columns, watches, reconciler. */
 import type { KindModule } from '../kind-module.js';
-import { createSdnReconciler, type SdnReconcilerDeps } from '../sdn/reconciler.js';
+import { sdnReconcilerFactory } from '../sdn/reconciler.js';
 import { vnetAddresses } from './addresses.js';
 import { vnetColumns } from './columns.js';
 import { vnetOps } from './ops.js';
@@ -27,11 +27,5 @@ export const vnetKind: KindModule<VNetSpec> = {
     },
   ],
   columns: vnetColumns,
-  createReconciler: (deps, tuning) =>
-    createSdnReconciler(vnetOps, {
-      ...(tuning as Partial<SdnReconcilerDeps>),
-      pve: deps.pve,
-      clock: deps.clock,
-      lockSupport: deps.shared('sdn-lock-support', () => ({})),
-    }),
+  createReconciler: sdnReconcilerFactory(vnetOps),
 };

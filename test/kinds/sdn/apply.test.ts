@@ -5,12 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { converge, startSdnRig, vnetDoc, zoneDoc, type SdnRig } from './rig.js';
-
-const BOTH: [string, string][] = [
-  ['SdnZone', 'meshzone'],
-  ['VNet', 'mesh'],
-];
+import { BOTH, converge, startSdnRig, vnetDoc, zoneDoc, type SdnRig } from './rig.js';
 
 describe('SDN kinds on a PVE 9 server (with the lock)', () => {
   let rig: SdnRig;

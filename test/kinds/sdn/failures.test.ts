@@ -7,12 +7,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../../helpers/wait.js';
-import { converge, startSdnRig, vnetDoc, zoneDoc, type SdnRig } from './rig.js';
+import { BOTH, converge, startSdnRig, vnetDoc, zoneDoc, type SdnRig } from './rig.js';
 
-const BOTH: [string, string][] = [
-  ['SdnZone', 'meshzone'],
-  ['VNet', 'mesh'],
-];
 const DEBIAN = 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst';
 
 describe('SDN batch failures', () => {

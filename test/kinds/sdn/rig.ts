@@ -30,6 +30,12 @@ export interface SdnRig {
   close(): Promise<void>;
 }
 
+/** The mesh pair the tests converge. */
+export const BOTH: [string, string][] = [
+  ['SdnZone', 'meshzone'],
+  ['VNet', 'mesh'],
+];
+
 export const zoneDoc = (name = 'meshzone', spec: Record<string, unknown> = {}): ManifestDoc =>
   doc('SdnZone', name, { type: 'simple', dhcp: 'dnsmasq', ipam: 'pve', ...spec });
 
