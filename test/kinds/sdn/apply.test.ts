@@ -67,6 +67,22 @@ describe('SDN kinds on a PVE 9 server (with the lock)', () => {
     assert.ok(fields.includes('subnets[172.16.100.0/24].gateway'), fields.join(','));
     assert.ok(fields.includes('subnets[172.16.100.0/24].snat'), fields.join(','));
   });
+
+  test('a hand edit left pending on a managed subnet is overwritten, not applied', async () => {
+    const path = '/cluster/sdn/vnets/mesh/subnets/meshzone-172.16.100.0-24';
+    await rig.pve.put(path, { gateway: '172.16.100.254' });
+    const puts = rig.count('PUT /cluster/sdn');
+    await rig.sweep();
+    await converge(rig, BOTH);
+    const sdn = rig.s.sim.state.sdn!;
+    assert.equal(sdn.config.subnets['meshzone-172.16.100.0-24']?.['gateway'], '172.16.100.1');
+    assert.equal(sdn.running!.subnets['meshzone-172.16.100.0-24']?.['gateway'], '172.16.100.1');
+    assert.equal(rig.count('PUT /cluster/sdn'), puts, 'nothing left to apply');
+    const open = rig.store.drift
+      .list({ kind: 'VNet', name: 'mesh' })
+      .filter((d) => String(d.actual).includes('pending'));
+    assert.ok(open.length > 0, 'recorded as drift');
+  });
 });
 
 describe('SDN kinds on a PVE 8 server (no lock endpoint)', () => {
