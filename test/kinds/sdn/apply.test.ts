@@ -48,9 +48,13 @@ describe('SDN kinds on a PVE 9 server (with the lock)', () => {
     for (const p of plans) {
       assert.equal(p.state, 'planned', `${p.obj.kind}/${p.obj.name}`);
     }
+    const all = (): number => Object.values(rig.pve.calls()).reduce((n, c) => n + c.count, 0);
+    const calls = all();
     await rig.sweep();
     assert.equal(rig.writes(), writes, 'no Proxmox write');
     assert.equal(rig.store.totalChanges(), rows, 'no SQLite write');
+    // per kind: zones, vnets and the vnet's subnets with ?pending=1, and the nodes' SDN status
+    assert.equal(all() - calls, 8, 'reads of a converged sweep of both kinds');
   });
 
   test('a subnet edited by hand (and applied) is put back and recorded as drift', async () => {
