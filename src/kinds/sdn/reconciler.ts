@@ -104,8 +104,10 @@ function planItem(item: SdnItem, entry: SdnEntry | undefined, drift: boolean): P
     const write = entry?.edited ? [] : [`POST ${path.replace(/\/[^/]+$/, '')}`];
     return [
       {
+        // `exists: true` is a create to `pxr diff`; a subnet shows as its CIDR appearing.
         field: item.field === '' ? 'exists' : item.field,
-        desired: item.type === 'subnet' ? item.cidr : `${item.type} ${item.id}`,
+        desired: item.field === '' ? true : item.cidr,
+        ...(item.field === '' ? { actual: false } : {}),
         calls: [...write, 'PUT /cluster/sdn'],
         drift,
       },
