@@ -1,7 +1,7 @@
 /**
  * What an SdnZone asks of the SDN config (one zone section), when its writes wait for the VNets'
  * batch (a zone whose VNets are not live yet: zone, vnets and subnets then go live in one PUT), and
- * what keeps it from being removed (a vnet still in it — Proxmox's own words).
+ * what it waits for (the bridge of a vlan zone, when pxr manages it), and what keeps it from being removed (a vnet still in it — Proxmox's own words).
  */
 import type { ReconcileContext, StoredObject } from '../../core/kind.js';
 import type { SdnItem } from '../sdn/items.js';
@@ -54,6 +54,17 @@ export const zoneOps: SdnKindOps<SdnZoneSpec> = {
   resourceType: 'sdn-zone',
   itemsOf: (o) => [zoneItem(o)],
   zoneOf: (o) => o.name,
+  // A vlan zone on a bridge pxr manages waits for it (the nodes' reload would fail without it).
+  waitingOf(o, _world, ctx) {
+    if (o.spec.type !== 'vlan' || o.spec.bridge === undefined) return undefined;
+    const waiting = ctx
+      .list('Bridge')
+      .filter((b) => b.spec['iface'] === o.spec.bridge && !b.deletionRequested)
+      .find((b) => !ctx.getStatus({ kind: 'Bridge', name: b.name })?.ready);
+    return waiting
+      ? `waiting for Bridge/${waiting.name} (${o.spec.bridge}) to be Ready`
+      : undefined;
+  },
   async inUse(_pve, o, world) {
     for (const v of [...world.vnets.values()].sort((a, b) => a.id.localeCompare(b.id))) {
       if (v.edited?.['zone'] === o.name) return `zone ${o.name} is used by vnet ${v.id}`;

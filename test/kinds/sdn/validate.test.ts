@@ -2,14 +2,17 @@
  * SdnZone and VNet manifests as `pxr validate` sees them: ids Proxmox refuses (2 to 8 letters and
  * digits, starting with a letter) are located errors with a name Proxmox takes as the suggestion;
  * subnets are checked like pve-network checks them; a VNet gateway that a bridge, an appliance or a
- * guest on the VNet also claims is a warning.
+ * guest on the VNet also claims is a warning. A vlan zone waits for the Bridge pxr manages under it.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ObjectReader, PlanContext, StoredObject } from '../../../src/core/kind.js';
 import { suggestSdnId } from '../../../src/kinds/sdn/ids.js';
+import { zoneOps } from '../../../src/kinds/sdn-zone/ops.js';
+import type { SdnZoneSpec } from '../../../src/kinds/sdn-zone/schema.js';
 import { kindDefinitions } from '../../../src/kinds/registry.js';
 import { addressConflicts, conflictMessage } from '../../../src/source/address-conflicts.js';
 import { ManifestValidator } from '../../../src/source/validate.js';
@@ -94,5 +97,29 @@ describe('SDN manifests', () => {
       r.out + r.err,
       /mesh\.yaml:\d+:\d+: VNet\/service-mesh metadata\.name: .*try 'servicem'/,
     );
+  });
+});
+
+describe('a vlan zone and its bridge', () => {
+  const bridgeObj = (ready: boolean): ObjectReader => ({
+    get: () => undefined,
+    list: (kind) =>
+      kind === 'Bridge'
+        ? [{ kind: 'Bridge', name: 'uplink', spec: { node: 'pve', iface: 'vmbr0' } } as never]
+        : [],
+    getStatus: () => ({ ready, observedGeneration: 1, conditions: [], observed: {} }),
+  });
+  const zoneObj = (type: 'vlan' | 'simple'): StoredObject<SdnZoneSpec> =>
+    ({ kind: 'SdnZone', name: 'vz', spec: { type, bridge: 'vmbr0' } }) as never;
+  const world = { zones: new Map(), vnets: new Map(), subnets: new Map() };
+
+  test('waits for a Bridge pxr manages until it is Ready; a simple zone never waits', () => {
+    const ctx = (r: boolean): PlanContext => bridgeObj(r) as never;
+    assert.equal(
+      zoneOps.waitingOf!(zoneObj('vlan'), world, ctx(false)),
+      'waiting for Bridge/uplink (vmbr0) to be Ready',
+    );
+    assert.equal(zoneOps.waitingOf!(zoneObj('vlan'), world, ctx(true)), undefined);
+    assert.equal(zoneOps.waitingOf!(zoneObj('simple'), world, ctx(false)), undefined);
   });
 });
