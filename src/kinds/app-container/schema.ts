@@ -6,13 +6,9 @@
  * inside the CIDR, unique mount paths...) are in `validate.ts`.
  */
 import type { FromSchema } from 'json-schema-to-ts';
-import {
-  IPV4_PATTERN,
-  MAX_MEMORY_MIB,
-  NIC_BRIDGE_MAX_LENGTH,
-  NIC_BRIDGE_PATTERN,
-  PVE_NODE_PATTERN,
-} from '../../source/checks.js';
+import { IPV4_PATTERN, PVE_NODE_PATTERN } from '../../source/checks.js';
+import { networksSchema, nicPolicySchema, nicProperties } from '../guest-nics/schema.js';
+import { lxcResourcesSchema, sizeGb, storageId } from './resources-schema.js';
 
 /**
  * pxr's defaults, the one source for both the schema's `default`s (which Ajv fills in) and
@@ -24,8 +20,7 @@ export const APP_CONTAINER_DEFAULTS = {
   swap: 512,
   diskGb: 8,
   storage: 'local-lvm',
-  ip: 'dhcp',
-  firewall: false,
+  nicPolicy: 'report',
   unprivileged: true,
   onboot: false,
   state: 'running',
@@ -38,23 +33,10 @@ export const APP_CONTAINER_DEFAULTS = {
 } as const;
 const D = APP_CONTAINER_DEFAULTS;
 
-const storageId = {
-  type: 'string',
-  pattern: '^[a-z][a-z0-9\\-_.]*[a-z0-9]$',
-  description: 'A Proxmox storage id that holds container volumes (`rootdir`), e.g. `local-lvm`.',
-} as const;
-
-const sizeGb = {
-  type: 'integer',
-  minimum: 1,
-  maximum: 131072,
-  description: 'Size in GiB. It can only grow: a smaller size is refused (Proxmox cannot shrink).',
-} as const;
-
 export const appContainerSpecSchema = {
   type: 'object',
   description: 'An LXC application container on one Proxmox VE node, kept converged by pxr.',
-  required: ['node', 'template', 'network'],
+  required: ['node', 'template'],
   additionalProperties: false,
   properties: {
     node: {
@@ -83,97 +65,20 @@ export const appContainerSpecSchema = {
         '^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$',
       maxLength: 255,
     },
-    resources: {
-      type: 'object',
-      description: 'CPU, memory and root disk.',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        cores: {
-          type: 'integer',
-          minimum: 1,
-          maximum: 8192,
-          default: D.cores,
-          description: 'CPU cores.',
-        },
-        memory: {
-          type: 'integer',
-          minimum: 16,
-          maximum: MAX_MEMORY_MIB,
-          default: D.memory,
-          description: 'Memory in MiB.',
-        },
-        swap: {
-          type: 'integer',
-          minimum: 0,
-          maximum: MAX_MEMORY_MIB,
-          default: D.swap,
-          description: 'Swap in MiB.',
-        },
-        disk: {
-          type: 'object',
-          description: 'Root file system.',
-          additionalProperties: false,
-          default: {},
-          properties: {
-            size: { ...sizeGb, default: D.diskGb },
-            storage: {
-              ...storageId,
-              default: D.storage,
-              description:
-                'Storage of the root file system. Create-only: a change sets `RequiresReplace`; the container is re-created only with `replacePolicy: recreate`.',
-            },
-          },
-        },
-      },
-    },
+    resources: lxcResourcesSchema(
+      D,
+      'CPU, memory and root disk.',
+      'Storage of the root file system. Create-only: a change sets `RequiresReplace`; the container is re-created only with `replacePolicy: recreate`.',
+    ),
     network: {
       type: 'object',
       description:
-        'The first NIC (`net0`, `eth0` inside the container): `bridge` or `appliance`. Its MAC is kept stable after create.',
+        'The only NIC (`net0`, `eth0` inside the container), shorthand for a one-item `networks`: `bridge` or `appliance`. Its MAC is kept stable after create.',
       additionalProperties: false,
-      properties: {
-        bridge: {
-          type: 'string',
-          pattern: NIC_BRIDGE_PATTERN,
-          minLength: 1,
-          maxLength: NIC_BRIDGE_MAX_LENGTH,
-          description:
-            'Bridge on the same node, e.g. `vmbr10` (any name a NIC accepts, so a bridge made by hand such as `proximity-lan` works too). pxr waits for the Bridge object that manages it to be Ready, or for the bridge to exist when pxr does not manage it.',
-        },
-        appliance: {
-          type: 'string',
-          pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
-          maxLength: 63,
-          description:
-            "Join the LAN of this Appliance (its `metadata.name`) instead of naming a bridge: the NIC goes on the appliance's LAN bridge with `ip: dhcp`, the appliance reserves an address for its MAC (the static `ip` given here, or a lease from its dynamic range) and answers `<hostname>.<domain>`.",
-        },
-        ip: {
-          type: 'string',
-          description:
-            '`dhcp` or a static IPv4 address with its prefix, e.g. `10.20.0.10/24` (with `gateway`). With `appliance`: the address the appliance reserves for this container (unset: a lease from its pool).',
-          pattern: '^(dhcp|(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2})$',
-          default: D.ip,
-        },
-        gateway: {
-          type: 'string',
-          description: 'IPv4 default gateway (static `ip` only); must lie inside its network.',
-          pattern: IPV4_PATTERN,
-        },
-        firewall: {
-          type: 'boolean',
-          default: D.firewall,
-          description: 'Enable the Proxmox firewall on this NIC.',
-        },
-        vlan: { type: 'integer', minimum: 1, maximum: 4094, description: 'VLAN tag.' },
-        mtu: { type: 'integer', minimum: 64, maximum: 65535, description: 'MTU of the NIC.' },
-        rate: {
-          type: 'number',
-          exclusiveMinimum: 0,
-          description: 'Rate limit in MB/s.',
-        },
-      },
+      properties: nicProperties,
     },
+    networks: networksSchema,
+    nicPolicy: nicPolicySchema,
     dns: {
       type: 'object',
       description: 'DNS settings written into the container (unset: the host settings).',
@@ -303,7 +208,7 @@ export const appContainerSpecSchema = {
       type: 'array',
       default: [],
       description:
-        "Reverse-proxy routes on the appliance (with `network.appliance` only): requests for `host` (and under `pathPrefix`) go to this container's `port`.",
+        "Reverse-proxy routes on the appliance (with a NIC that has `appliance` only): requests for `host` (and under `pathPrefix`) go to this container's `port`.",
       items: {
         type: 'object',
         required: ['host', 'port'],

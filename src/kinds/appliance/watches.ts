@@ -3,12 +3,11 @@
  * status: its MAC, its address) or leaving its LAN — the appliance re-renders DHCP, DNS and routes.
  */
 import type { StoredObject, Watch } from '../../core/kind.js';
-import { asRecord } from '../../core/records.js';
+import { rawApplianceNic } from '../guest-nics/nics.js';
 
-/** The appliance whose LAN `ct` joins (`spec.network.appliance`), if any. */
+/** The appliance whose LAN `ct` joins (a NIC's `appliance`), if any. */
 export function applianceOf(ct: StoredObject): string | undefined {
-  const name = asRecord(ct.spec['network'])['appliance'];
-  return typeof name === 'string' ? name : undefined;
+  return rawApplianceNic(ct.spec)?.name;
 }
 
 export const applianceWatches: Watch[] = [
