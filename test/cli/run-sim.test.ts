@@ -117,6 +117,9 @@ describe('pxr run --sim from the command line', () => {
     assert.match(v.out, /^mesh\s+meshzone\s+-\s+172\.16\.100\.0\/24\s+172\.16\.100\.1\s+True/m);
     const e = pxr(['events', '--for', 'vnet/mesh'], dir);
     assert.match(e.out, /SdnApplied/);
+    // the gateway is dual-homed: a lease on VLAN 20 (vmbr0.20's network) and its mesh address
+    const g = pxr(['get', 'appcontainer', 'gateway', '-o', 'wide'], dir);
+    assert.match(g.out, /net0=203\.0\.113\.\d+,net1=172\.16\.100\.10/);
   });
 
   test('pxr get prints a table read from the same SQLite file while run writes it', () => {
