@@ -10,6 +10,8 @@ import { appContainerKind } from './app-container/definition.js';
 import { firewallPolicyKind } from './firewall-policy/definition.js';
 import { issuerKind } from './issuer/definition.js';
 import { certificateKind } from './certificate/definition.js';
+import { sdnZoneKind } from './sdn-zone/definition.js';
+import { vnetKind } from './vnet/definition.js';
 
 /**
  * The kinds in dependency order (a kind comes after the kinds it depends on). Returns fresh objects
@@ -19,6 +21,8 @@ export function kindDefinitions(): KindModule[] {
   return (
     [
       bridgeKind,
+      sdnZoneKind,
+      vnetKind,
       applianceKind,
       appContainerKind,
       firewallPolicyKind,

@@ -8,7 +8,7 @@ import { nodeFingerprint } from './cluster/info.js';
 
 const USAGE = `usage: pxr sim [--listen HOST:PORT] [--nodes pve1,pve2] [--token 'root@pam!pxr=<uuid>']
                [--state FILE] [--latency-ms N] [--task-time-scale X] [--seed N] [--tls]
-               [--auth-failure-delay-ms N]
+               [--auth-failure-delay-ms N] [--no-sdn-lock]
 
   --listen HOST:PORT    address to listen on (default 127.0.0.1:8006)
   --nodes a,b           node names (default pve)
@@ -20,6 +20,7 @@ const USAGE = `usage: pxr sim [--listen HOST:PORT] [--nodes pve1,pve2] [--token 
   --tls                 serve HTTPS with the node certificate, as pveproxy (fingerprint printed)
   --auth-failure-delay-ms N
                         delay of 401 answers (default 3000, as pveproxy)
+  --no-sdn-lock         act like PVE 8: no /cluster/sdn/lock, no rollback, no lock-token
 `;
 
 interface Io {
@@ -96,6 +97,10 @@ function parseArgs(argv: string[]): { opts: Partial<SimulatorOptions>; tls: bool
         break;
       case '--tls':
         tls = true;
+        break;
+      case '--no-sdn-lock':
+        // PVE 8: no /cluster/sdn/lock, no rollback, no lock-token
+        opts.sdnLock = false;
         break;
       default:
         throw new UsageError(`unknown option '${arg}'`);

@@ -14,6 +14,7 @@ import type { SimState } from './state.js';
 import type { EndpointDef, SimContext, TaskApi } from './types.js';
 import { die } from './types.js';
 import { endpoints } from './endpoints.js';
+import { withoutSdnLock } from './sdn/endpoints.js';
 import { Router } from './router.js';
 import { TaskManager } from './tasks.js';
 import { Faults } from './faults.js';
@@ -73,6 +74,11 @@ export interface SimulatorOptions {
    * privileges without depending on an endpoint group).
    */
   extraEndpoints?: readonly EndpointDef[];
+  /**
+   * The PVE 9 SDN lock (`/cluster/sdn/lock`, `/cluster/sdn/rollback`, the `lock-token` parameter).
+   * `false` acts like PVE 8, which has none of them. @default true
+   */
+  sdnLock?: boolean;
   /** Called with background errors (state file writes). @default writes them to stderr */
   onError?: (err: unknown) => void;
 }
@@ -146,7 +152,8 @@ class SimulatorImpl implements Simulator {
   ) {
     this.opts = opts;
     this.clock = opts.clock;
-    this.router = new Router([...endpoints, ...(opts.extraEndpoints ?? [])]);
+    const table = opts.sdnLock === false ? withoutSdnLock(endpoints) : endpoints;
+    this.router = new Router([...table, ...(opts.extraEndpoints ?? [])]);
     this.current = this.freshState();
     const rng = createRng(
       () => this.current.rng,

@@ -43,17 +43,49 @@ function unionFind(): { join(a: string, b: string): void; root(a: string): strin
   };
 }
 
+/** `fromWildcard`: a copy of a `host:*` claim (only those meet the host addresses of bridges). */
+type Claim = { ip: string; segment: string; holder: AddressHolder; fromWildcard?: boolean };
+
+/**
+ * Segments a document cannot name by node: `*\/mesh` (a VNet is the bridge `mesh` on every node)
+ * joins every `node/mesh` claimed; a `host:*` claim (an address every node holds) stands for each
+ * `host:NODE` claimed. Host addresses meet only such copies: two bridges of a node at one address
+ * are isolated segments (no conflict), a VNet gateway every node holds is not.
+ */
+function expandWildcards(
+  claims: Claim[],
+  pairs: [string, string][],
+  segments: ReturnType<typeof unionFind>,
+): void {
+  const named = new Set(claims.map((c) => c.segment));
+  for (const [a, b] of pairs) {
+    const [x, y] = b.startsWith('*/') ? [a, b] : [b, a];
+    if (!y.startsWith('*/')) {
+      segments.join(a, b);
+      continue;
+    }
+    for (const seg of named) {
+      if (seg.endsWith(y.slice(1)) && !seg.startsWith('*')) segments.join(x, seg);
+    }
+  }
+  const hosts = [...named].filter((s) => s.startsWith('host:') && s !== 'host:*');
+  for (const c of claims.filter((x) => x.segment === 'host:*')) {
+    for (const h of hosts) claims.push({ ...c, segment: h, fromWildcard: true });
+  }
+}
+
 export function addressConflicts(
   docs: readonly ManifestDoc[],
   kinds: readonly Pick<KindDefinition, 'kind' | 'addresses'>[],
 ): AddressConflict[] {
   const byKind = new Map(kinds.map((k) => [k.kind, k]));
   const segments = unionFind();
-  const claims: { ip: string; segment: string; holder: AddressHolder }[] = [];
+  const claims: Claim[] = [];
+  const pairs: [string, string][] = [];
   for (const doc of docs) {
     const found = byKind.get(doc.kind)?.addresses?.(doc);
     if (!found) continue;
-    for (const [a, b] of found.same ?? []) segments.join(a, b);
+    for (const [a, b] of found.same ?? []) pairs.push([a, b]);
     for (const c of found.claims) {
       claims.push({
         ip: c.ip,
@@ -62,6 +94,7 @@ export function addressConflicts(
       });
     }
   }
+  expandWildcards(claims, pairs, segments);
   const first = new Map<string, AddressHolder>();
   const out: AddressConflict[] = [];
   for (const c of claims) {
@@ -72,6 +105,7 @@ export function addressConflicts(
       first.set(key, c.holder);
       continue;
     }
+    if (segment.startsWith('host:') && c.fromWildcard !== true) continue;
     // One document saying the same address twice for the same segment is one claim.
     if (held.kind === c.holder.kind && held.name === c.holder.name) continue;
     out.push({ ip: c.ip, segment, first: held, other: c.holder });

@@ -39,6 +39,11 @@ before(() => {
   put('FirewallPolicy', 'tenants', { mode: 'merge', guests: [] });
   put('Issuer', 'ca', { ca: {} });
   put('Certificate', 'ui', { issuerRef: { name: 'ca' }, targets: { node: { name: 'pve' } } });
+  put('SdnZone', 'meshzone', { type: 'simple', dhcp: 'dnsmasq', ipam: 'pve' });
+  put('VNet', 'mesh', {
+    zone: 'meshzone',
+    subnets: [{ cidr: '172.16.100.0/24', gateway: '172.16.100.1' }],
+  });
   store.close();
 });
 
@@ -78,6 +83,16 @@ describe('pxr get: kind columns come from the kind definitions', () => {
       'NAME   NODE   IFACE   PORTS       CIDR          READY     STATUS    DRIFT   AGE\n' +
         'iso    pve    vmbr2   -           -             Unknown   Pending   -       AGE_\n' +
         'lan    pve    vmbr1   eno1,eno2   10.1.0.1/24   Unknown   Pending   -       AGE_\n',
+    );
+  });
+
+  test('the SDN tables show zone type and DHCP, vnet zone, subnets and gateway', async () => {
+    const z = await runCli(['get', 'sdnzones', '--db', db], dir);
+    assert.match(z.out.split('\n')[1]!, /^meshzone\s+simple\s+-\s+dnsmasq\s+Unknown/);
+    const v = await runCli(['get', 'vnets', '--db', db], dir);
+    assert.match(
+      v.out.split('\n')[1]!,
+      /^mesh\s+meshzone\s+-\s+172\.16\.100\.0\/24\s+172\.16\.100\.1\s+Unknown/,
     );
   });
 

@@ -81,7 +81,7 @@ describe('pxr run --sim from the command line', () => {
           }
         ).items;
         return (
-          items.length === 5 &&
+          items.length === 6 &&
           items.every((i) =>
             i.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
           )
@@ -90,6 +90,36 @@ describe('pxr run --sim from the command line', () => {
       60_000,
       500,
     );
+  });
+
+  test('the mesh design converges: zone, VNet and the three containers on it', async () => {
+    const ready = (kind: string): string[] =>
+      (
+        JSON.parse(pxr(['get', kind, '-o', 'json'], dir).out) as {
+          items: {
+            metadata: { name: string };
+            status: { conditions: { type: string; status: string }[] };
+          }[];
+        }
+      ).items
+        .filter((i) => i.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'))
+        .map((i) => i.metadata.name);
+    await waitFor(
+      'mesh objects Ready',
+      () =>
+        ready('vnets').includes('mesh') &&
+        ready('sdnzones').includes('meshzone') &&
+        ['stepca', 'traefik', 'gateway'].every((n) => ready('appcontainers').includes(n)),
+      90_000,
+      500,
+    );
+    const v = pxr(['get', 'vnets'], dir);
+    assert.match(v.out, /^mesh\s+meshzone\s+-\s+172\.16\.100\.0\/24\s+172\.16\.100\.1\s+True/m);
+    const e = pxr(['events', '--for', 'vnet/mesh'], dir);
+    assert.match(e.out, /SdnApplied/);
+    // the gateway is dual-homed: a lease on VLAN 20 (vmbr0.20's network) and its mesh address
+    const g = pxr(['get', 'appcontainer', 'gateway', '-o', 'wide'], dir);
+    assert.match(g.out, /net0=203\.0\.113\.\d+,net1=172\.16\.100\.10/);
   });
 
   test('pxr get prints a table read from the same SQLite file while run writes it', () => {

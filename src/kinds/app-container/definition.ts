@@ -16,7 +16,7 @@ export const appContainerKind: KindModule<AppContainerSpec> = {
   schema: appContainerSpecSchema,
   validate: validateAppContainer,
   addresses: appContainerAddresses,
-  dependsOn: ['Bridge', 'Appliance'],
+  dependsOn: ['Bridge', 'VNet', 'Appliance'],
   watches: appContainerWatches,
   columns: appContainerColumns,
   createReconciler: (deps, tuning) => {

@@ -157,6 +157,12 @@ function checkAppliance(p: Pass, name: string): BridgeCheck {
 
 async function checkOneBridge(p: Pass, bridge: string): Promise<BridgeCheck> {
   const s = p.spec;
+  // An SDN VNet is the bridge of that name on every node of its zone, once applied.
+  const vnet = p.ctx.get({ kind: 'VNet', name: bridge });
+  if (vnet && !vnet.deletionRequested) {
+    if (p.ctx.getStatus({ kind: 'VNet', name: bridge })?.ready) return { ok: true };
+    return { ok: false, message: `waiting for VNet/${bridge} to be Ready` };
+  }
   const managed = p.ctx
     .list('Bridge')
     .find((b) => b.spec['node'] === s.node && b.spec['iface'] === bridge && !b.deletionRequested);

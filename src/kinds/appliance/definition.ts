@@ -37,7 +37,7 @@ export const applianceKind: KindModule<ApplianceSpec> = {
   schema: applianceSpecSchema,
   validate: validateAppliance,
   addresses: applianceAddresses,
-  dependsOn: ['Bridge'],
+  dependsOn: ['Bridge', 'VNet'],
   watches: applianceWatches,
   columns: applianceColumns,
   createReconciler: (deps, tuning): Reconciler<ApplianceSpec> => {

@@ -7,6 +7,10 @@ export function bridgeAddresses(doc: ManifestDoc): AddressClaims {
   if (typeof cidr !== 'string' || typeof node !== 'string' || typeof iface !== 'string')
     return { claims: [] };
   return {
-    claims: [{ ip: cidr.split('/')[0] ?? cidr, field: 'spec.cidr', segment: `${node}/${iface}` }],
+    claims: [
+      { ip: cidr.split('/')[0] ?? cidr, field: 'spec.cidr', segment: `${node}/${iface}` },
+      // A host address: a VNet gateway (held by every node) with the same address clashes too.
+      { ip: cidr.split('/')[0] ?? cidr, field: 'spec.cidr', segment: `host:${node}` },
+    ],
   };
 }

@@ -28,8 +28,8 @@ export interface SdnHarness {
   close(): Promise<void>;
 }
 
-export async function sdnHarness(): Promise<SdnHarness> {
-  const s = await startSim({ taskTimeScale: 0.001, tokenSecret: randomUUID() });
+export async function sdnHarness(opts: { sdnLock?: boolean } = {}): Promise<SdnHarness> {
+  const s = await startSim({ taskTimeScale: 0.001, tokenSecret: randomUUID(), ...opts });
   const pve = createPveClient({
     url: s.url,
     tokenId: s.tokenId,
