@@ -104,7 +104,10 @@ export function taskProgress(
 export type TaskResult = { state: 'running' } | { state: 'ok' } | { state: 'failed'; exit: string };
 
 /** One status poll of a task in flight (never blocks a worker). A vanished task counts as failed. */
-export async function pollTask(pve: PveClient, t: InFlightTask): Promise<TaskResult> {
+export async function pollTask(
+  pve: PveClient,
+  t: Pick<InFlightTask, 'node' | 'upid'>,
+): Promise<TaskResult> {
   try {
     const st = await pve.taskStatus(t.node, t.upid);
     if (st.status === 'running') return { state: 'running' };
@@ -150,24 +153,36 @@ function checkAppliance(p: Pass, name: string): BridgeCheck {
   return { ok: true, bridge: lan.bridge };
 }
 
-async function checkOneBridge(p: Pass, bridge: string): Promise<BridgeCheck> {
-  const s = p.spec;
-  const managed = p.ctx
+function checkOneBridge(p: Pass, bridge: string): Promise<BridgeCheck> {
+  return bridgeReady(p.ctx, p.sh.cache, p.spec.node, bridge);
+}
+
+/**
+ * Whether a guest on `node` may use `bridge` now: a Bridge object managing it must be Ready; a bridge
+ * pxr does not manage must exist (every guest kind asks this).
+ */
+export async function bridgeReady(
+  ctx: PlanContext,
+  cache: ObservationCache,
+  node: string,
+  bridge: string,
+): Promise<BridgeCheck> {
+  const managed = ctx
     .list('Bridge')
-    .find((b) => b.spec['node'] === s.node && b.spec['iface'] === bridge && !b.deletionRequested);
+    .find((b) => b.spec['node'] === node && b.spec['iface'] === bridge && !b.deletionRequested);
   if (managed) {
-    const st = p.ctx.getStatus({ kind: 'Bridge', name: managed.name });
+    const st = ctx.getStatus({ kind: 'Bridge', name: managed.name });
     if (st?.ready) return { ok: true, bridge };
     return {
       ok: false,
-      message: `waiting for Bridge/${managed.name} (${bridge} on ${s.node}) to be Ready`,
+      message: `waiting for Bridge/${managed.name} (${bridge} on ${node}) to be Ready`,
     };
   }
-  const bridges = await p.sh.cache.bridgesOf(s.node);
+  const bridges = await cache.bridgesOf(node);
   if (bridges.has(bridge)) return { ok: true, bridge };
   return {
     ok: false,
-    message: `bridge ${bridge} does not exist on node ${s.node} and no Bridge object manages it`,
+    message: `bridge ${bridge} does not exist on node ${node} and no Bridge object manages it`,
   };
 }
 
