@@ -39,7 +39,8 @@ function seedStorages(nowMs: number): Record<string, StorageState> {
     local: {
       id: 'local',
       plugintype: 'dir',
-      content: ['vztmpl', 'iso', 'backup'],
+      // `import` holds cloud images for `import-from` (Proxmox VE 8.4+ lists it for `local`).
+      content: ['vztmpl', 'iso', 'backup', 'import'],
       shared: 0,
       total: 94 * GiB,
       used,

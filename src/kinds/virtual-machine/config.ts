@@ -303,6 +303,10 @@ export interface VmDesiredInput {
 }
 
 /** The whole plan from desired state and the pending-merged config. */
+/**
+ * Field names start with the Proxmox key they change (`ciuser`, `net0.bridge`, `scsi0.size`): the
+ * runtime's admission keeps or drops a key's PUT by that first segment (`onlyFields`).
+ */
 export function planConfig(d: VmDesiredInput, raw: RawConfig): ConfigPlan {
   const plan: ConfigPlan = {
     fields: [],
@@ -334,11 +338,11 @@ export function planConfig(d: VmDesiredInput, raw: RawConfig): ConfigPlan {
       if (ci[k] === haveCi[k]) continue;
       const send =
         k === 'sshkeys' ? (ci[k] === '' ? '' : sshKeysParam(s.cloudInit?.sshKeys ?? [])) : ci[k];
-      put(k, `cloudInit.${k}`, ci[k], haveCi[k], send);
+      put(k, k, ci[k], haveCi[k], send);
     }
     if (cloudinitDrive(raw) === undefined) {
       const slot = freeIde(raw);
-      if (slot) put(slot, 'cloudInit.drive', `${s.cloudInit?.storage ?? ''}:cloudinit`, '');
+      if (slot) put(slot, slot, `${s.cloudInit?.storage ?? ''}:cloudinit`, '');
     }
   }
   planNics(d, raw, plan, ci !== undefined);
