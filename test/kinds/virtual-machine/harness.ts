@@ -67,9 +67,7 @@ export interface VmRig {
   /** Runs a task made behind pxr's back to its end. */
   finish(upid: string): Promise<void>;
   /** The VM as the simulator holds it (bypassing the API). */
-  sim(
-    vmid: number,
-  ):
+  sim(vmid: number):
     | {
         config: Record<string, string | number>;
         status: string;
