@@ -92,6 +92,7 @@ export const virtualMachineSpecSchema = {
           type: 'object',
           additionalProperties: false,
           required: ['template'],
+          description: 'Clone a VM template on the same node (then configure it from this spec).',
           properties: {
             template: {
               oneOf: [
@@ -113,9 +114,22 @@ export const virtualMachineSpecSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
+      description: 'Virtual CPUs: cores per socket, sockets, and the CPU type.',
       properties: {
-        cores: { type: 'integer', minimum: 1, maximum: 1024, default: D.cores },
-        sockets: { type: 'integer', minimum: 1, maximum: 4, default: D.sockets },
+        cores: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 1024,
+          default: D.cores,
+          description: 'Cores per socket.',
+        },
+        sockets: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 4,
+          default: D.sockets,
+          description: 'CPU sockets.',
+        },
         type: {
           type: 'string',
           pattern: '^[A-Za-z0-9_.+-]+$',
@@ -163,7 +177,12 @@ export const virtualMachineSpecSchema = {
         additionalProperties: false,
         required: ['size'],
         properties: {
-          bus: { type: 'string', enum: ['scsi', 'virtio', 'sata'], default: D.bus },
+          bus: {
+            type: 'string',
+            enum: ['scsi', 'virtio', 'sata'],
+            default: D.bus,
+            description: 'The disk bus (create-only position: the key is `<bus><n>`).',
+          },
           storage: { ...storageId, default: D.storage },
           size: {
             type: 'integer',
@@ -174,6 +193,7 @@ export const virtualMachineSpecSchema = {
           cache: {
             type: 'string',
             enum: ['none', 'writethrough', 'writeback', 'unsafe', 'directsync'],
+            description: 'The cache mode (unset: the Proxmox default, no cache).',
           },
           discard: { type: 'boolean', description: 'Pass discard/TRIM to the storage.' },
           ssd: { type: 'boolean', description: 'Present the disk as an SSD (not on virtio).' },
@@ -194,6 +214,7 @@ export const virtualMachineSpecSchema = {
             type: 'string',
             enum: ['virtio', 'e1000', 'e1000e', 'rtl8139', 'vmxnet3'],
             default: D.model,
+            description: 'The emulated NIC model. Its MAC is kept stable once generated.',
           },
         },
       },
@@ -204,16 +225,30 @@ export const virtualMachineSpecSchema = {
       description:
         'Cloud-init settings (a cloud-init drive is added). `ipconfig<n>` comes from each NIC’s `ip`/`gateway`.',
       properties: {
-        user: { type: 'string', pattern: '^[a-z_][a-z0-9_-]*$', maxLength: 32 },
+        user: {
+          type: 'string',
+          pattern: '^[a-z_][a-z0-9_-]*$',
+          maxLength: 32,
+          description: 'The user cloud-init creates (unset: the image default).',
+        },
         passwordFile: {
           type: 'string',
           minLength: 1,
           description:
             "A file holding the user's password (mode 0600). Sent at create and when this path changes; never logged.",
         },
-        sshKeys: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
-        nameservers: { type: 'array', items: { type: 'string', pattern: IPV4_PATTERN } },
-        searchdomain: { type: 'string', maxLength: 253 },
+        sshKeys: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          default: [],
+          description: 'SSH public keys of the user (pxr URL-encodes them as Proxmox requires).',
+        },
+        nameservers: {
+          type: 'array',
+          items: { type: 'string', pattern: IPV4_PATTERN },
+          description: 'DNS servers (unset: the host’s).',
+        },
+        searchdomain: { type: 'string', maxLength: 253, description: 'DNS search domain.' },
         upgrade: {
           type: 'boolean',
           default: D.upgrade,
@@ -231,14 +266,19 @@ export const virtualMachineSpecSchema = {
       default: D.serial,
       description: 'A serial console (`serial0: socket`, `vga: serial0`), as cloud images expect.',
     },
-    onboot: { type: 'boolean', default: D.onboot },
+    onboot: {
+      type: 'boolean',
+      default: D.onboot,
+      description: 'Start the VM when the node boots.',
+    },
     startup: {
       type: 'object',
       additionalProperties: false,
+      description: 'Boot order and delays when the node starts guests.',
       properties: {
-        order: { type: 'integer', minimum: 0 },
-        up: { type: 'integer', minimum: 0 },
-        down: { type: 'integer', minimum: 0 },
+        order: { type: 'integer', minimum: 0, description: 'Start order (lower first).' },
+        up: { type: 'integer', minimum: 0, description: 'Seconds to wait after starting it.' },
+        down: { type: 'integer', minimum: 0, description: 'Seconds to wait for its shutdown.' },
       },
     },
     tags: {
@@ -253,7 +293,12 @@ export const virtualMachineSpecSchema = {
       default: D.protection,
       description: 'Proxmox protection: the VM cannot be destroyed (pxr refuses deletion too).',
     },
-    state: { type: 'string', enum: ['running', 'stopped'], default: D.state },
+    state: {
+      type: 'string',
+      enum: ['running', 'stopped'],
+      default: D.state,
+      description: 'The power state; a VM stopped or started by hand is drift.',
+    },
     restartPolicy: {
       type: 'string',
       enum: ['never', 'onChange'],

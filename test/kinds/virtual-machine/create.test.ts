@@ -133,4 +133,15 @@ describe('VirtualMachine create', () => {
     const conf = r.sim(r.vmid('linked'))?.config ?? {};
     assert.match(String(conf['scsi0']), /base-9000-disk-0\/vm-\d+-disk-0/);
   });
+
+  test('from a URL: downloaded once to local:import, then imported; a second VM reuses it', async () => {
+    const url = 'https://cloud.example/images/noble-server-cloudimg-amd64.img';
+    const source = { image: url, checksum: 'sha256:' + 'ab'.repeat(32) };
+    await r.h.converge(vm('dl1', { source }));
+    await r.h.converge(vm('dl2', { source }));
+    assert.equal(r.count('POST /nodes/{node}/storage/{storage}/download-url'), 1);
+    const vols = Object.keys(r.s.sim.state.nodes['pve']?.storages['local']?.volumes ?? {});
+    assert.ok(vols.includes('local:import/noble-server-cloudimg-amd64.qcow2'), vols.join(' '));
+    assert.match(String(r.sim(r.vmid('dl2'))?.config['scsi0']), /^local-lvm:vm-\d+-disk-0/);
+  });
 });
