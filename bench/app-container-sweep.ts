@@ -47,15 +47,15 @@ function docs(): ManifestDoc[] {
   }));
 }
 
-const total = (pve: PveClient): number =>
+export const total = (pve: PveClient): number =>
   Object.values(pve.calls()).reduce((n, c) => n + c.count, 0);
-const writes = (pve: PveClient): number =>
+export const writes = (pve: PveClient): number =>
   Object.entries(pve.calls())
     .filter(([k]) => !k.startsWith('GET '))
     .reduce((n, [, c]) => n + c.count, 0);
 
 /** Polls (500 ms) until `cond` holds or `limitMs` passes; returns the elapsed ms. */
-async function until(cond: () => boolean, limitMs: number, what: string): Promise<number> {
+export async function until(cond: () => boolean, limitMs: number, what: string): Promise<number> {
   const t0 = performance.now();
   while (!cond()) {
     if (performance.now() - t0 > limitMs) throw new Error(`timed out waiting for ${what}`);

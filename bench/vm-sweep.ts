@@ -1,0 +1,175 @@
+/**
+ * VirtualMachine sweeps: 200 VMs on 4 simulated nodes (10 ms latency), the real runtime (Manager,
+ * SQLite file store) and the real client. Measures the time to converge from empty and, for a
+ * converged sweep, Proxmox calls per VM (one shared `/cluster/resources` + one `GET /pending` each),
+ * Proxmox writes and SQLite rows changed (both 0).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { systemClock } from '../src/core/clock.js';
+import { Manager } from '../src/core/manager.js';
+import { VirtualMachineReconciler } from '../src/kinds/virtual-machine/reconciler.js';
+import { kindDefinitions } from '../src/kinds/registry.js';
+import { createPveClient } from '../src/pve/client.js';
+import { createSimulator } from '../src/sim/simulator.js';
+import type { ManifestDoc } from '../src/source/types.js';
+import { openStore } from '../src/store/store.js';
+import { total, until, writes } from './app-container-sweep.js';
+import type { Row } from './table.js';
+
+const VMS = 200;
+const NODES = ['pve1', 'pve2', 'pve3', 'pve4'];
+const LATENCY_MS = 10;
+const IMAGE = 'local:import/debian-12-genericcloud-amd64.qcow2';
+
+function docs(): ManifestDoc[] {
+  return Array.from({ length: VMS }, (_, i) => ({
+    apiVersion: 'pxr/v1alpha1',
+    kind: 'VirtualMachine',
+    name: `vm-${i}`,
+    labels: {},
+    annotations: {},
+    spec: {
+      node: NODES[i % NODES.length]!,
+      source: { image: IMAGE },
+      memory: 256,
+      disks: [{ size: 4, discard: true }],
+      networks: [{ bridge: 'vmbr0', ip: `10.${i >> 8}.${i & 255}.10/8`, gateway: '10.0.0.1' }],
+      cloudInit: { user: 'ops' },
+      // The agent would be asked once per start; the sweep measured here is the steady state.
+      agent: false,
+      tags: ['bench'],
+    },
+    location: { file: `vms/vm-${i}.yaml`, line: 1, column: 1 },
+  }));
+}
+
+export async function benchVms(): Promise<Row[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'pxr-bench-vm-'));
+  const log = pino({ level: 'silent' });
+  const sim = createSimulator({ nodes: NODES, taskTimeScale: 0.01, latencyMs: LATENCY_MS });
+  for (const node of NODES) {
+    const local = sim.state.nodes[node]?.storages['local'];
+    if (local)
+      local.volumes[IMAGE] = {
+        volid: IMAGE,
+        content: 'import',
+        format: 'qcow2',
+        size: 2 ** 31,
+        ctime: 0,
+      };
+  }
+  const url = await sim.start();
+  const pve = createPveClient({
+    url,
+    tokenId: sim.tokenId,
+    tokenSecret: sim.tokenSecret,
+    clock: systemClock,
+    logger: log,
+    concurrency: 16,
+  });
+  const store = openStore(join(dir, 'pxr.db'), { clock: systemClock });
+  const kinds = kindDefinitions();
+  const reconciler = new VirtualMachineReconciler({ pve, clock: systemClock, taskPollMs: 100 });
+  kinds.find((k) => k.kind === 'VirtualMachine')!.reconciler = reconciler;
+  const manager = new Manager({
+    store,
+    clock: systemClock,
+    log,
+    kinds,
+    resyncMs: 0,
+    concurrency: 32,
+  });
+  try {
+    manager.start();
+    const ready = (): number =>
+      store.objects
+        .list('VirtualMachine')
+        .filter((o) =>
+          store.status.get(o)?.conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
+        ).length;
+    const c0 = total(pve);
+    manager.applySnapshot({
+      docs: docs(),
+      issues: [],
+      invalidFiles: [],
+      fileCount: VMS,
+      readAt: 0,
+    });
+    const convergeMs = await until(() => ready() === VMS, 600_000, 'convergence');
+    await manager.waitForIdle();
+    const createCalls = total(pve) - c0;
+
+    const sweep = async (): Promise<{
+      ms: number;
+      calls: number;
+      pveWrites: number;
+      rows: number;
+      lists: number;
+    }> => {
+      reconciler.cache.invalidate();
+      const k0 = total(pve);
+      const w0 = writes(pve);
+      const r0 = store.totalChanges();
+      const l0 = pve.calls()['GET /cluster/resources']?.count ?? 0;
+      const t0 = performance.now();
+      manager.controller('VirtualMachine')!.enqueueAll();
+      await manager.waitForIdle();
+      return {
+        ms: performance.now() - t0,
+        calls: total(pve) - k0,
+        pveWrites: writes(pve) - w0,
+        rows: store.totalChanges() - r0,
+        lists: (pve.calls()['GET /cluster/resources']?.count ?? 0) - l0,
+      };
+    };
+    await sweep(); // warm
+    const s = await sweep();
+    const perVm = s.calls / VMS;
+    return [
+      {
+        name: `converge from empty (${VMS} VMs, ${NODES.length} nodes, ${LATENCY_MS} ms latency)`,
+        value: convergeMs / 1000,
+        unit: 's',
+      },
+      { name: 'Proxmox calls to converge, per VM', value: createCalls / VMS, unit: 'calls' },
+      {
+        name: 'calls per VM, converged sweep',
+        value: perVm,
+        unit: 'calls',
+        target: '<= 1.1',
+        ok: perVm <= 1.1,
+      },
+      {
+        name: '/cluster/resources reads per sweep',
+        value: s.lists,
+        unit: 'calls',
+        target: '1',
+        ok: s.lists === 1,
+      },
+      { name: 'converged sweep duration', value: s.ms, unit: 'ms' },
+      {
+        name: 'Proxmox writes in a converged sweep',
+        value: s.pveWrites,
+        unit: 'calls',
+        target: '0',
+        ok: s.pveWrites === 0,
+      },
+      {
+        name: 'SQLite rows changed in a converged sweep',
+        value: s.rows,
+        unit: 'rows',
+        target: '0',
+        ok: s.rows === 0,
+      },
+    ];
+  } finally {
+    await manager.stop(5000);
+    store.close();
+    await pve.close();
+    await sim.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
