@@ -14,6 +14,7 @@ import { VirtualMachineReconciler } from '../src/kinds/virtual-machine/reconcile
 import { kindDefinitions } from '../src/kinds/registry.js';
 import { createPveClient } from '../src/pve/client.js';
 import { createSimulator } from '../src/sim/simulator.js';
+import { SEED_CLOUD_IMAGE } from '../src/sim/seed.js';
 import type { ManifestDoc } from '../src/source/types.js';
 import { openStore } from '../src/store/store.js';
 import { total, until, writes } from './app-container-sweep.js';
@@ -22,7 +23,7 @@ import type { Row } from './table.js';
 const VMS = 200;
 const NODES = ['pve1', 'pve2', 'pve3', 'pve4'];
 const LATENCY_MS = 10;
-const IMAGE = 'local:import/debian-12-genericcloud-amd64.qcow2';
+const IMAGE = SEED_CLOUD_IMAGE.volid;
 
 function docs(): ManifestDoc[] {
   return Array.from({ length: VMS }, (_, i) => ({
@@ -50,17 +51,6 @@ export async function benchVms(): Promise<Row[]> {
   const dir = await mkdtemp(join(tmpdir(), 'pxr-bench-vm-'));
   const log = pino({ level: 'silent' });
   const sim = createSimulator({ nodes: NODES, taskTimeScale: 0.01, latencyMs: LATENCY_MS });
-  for (const node of NODES) {
-    const local = sim.state.nodes[node]?.storages['local'];
-    if (local)
-      local.volumes[IMAGE] = {
-        volid: IMAGE,
-        content: 'import',
-        format: 'qcow2',
-        size: 2 ** 31,
-        ctime: 0,
-      };
-  }
   const url = await sim.start();
   const pve = createPveClient({
     url,

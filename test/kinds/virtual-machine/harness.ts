@@ -14,9 +14,11 @@ import {
 } from '../../../src/kinds/virtual-machine/reconciler.js';
 import type { VirtualMachineSpec } from '../../../src/kinds/virtual-machine/spec.js';
 import { startSim, type StartedSim } from '../../helpers/sim.js';
+import { SEED_CLOUD_IMAGE } from '../../../src/sim/seed.js';
 import { Harness, specHash } from '../app-container/harness.js';
 
-export const IMAGE = 'local:import/debian-12-genericcloud-amd64.qcow2';
+/** The cloud image the simulator seeds on `local`. */
+export const IMAGE = SEED_CLOUD_IMAGE.volid;
 export const KEY =
   'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0ZXN0a2V5Zm9ycXhyc2ltdWxhdG9ydGVzdHM0 ops@example';
 
