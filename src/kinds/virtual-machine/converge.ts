@@ -412,7 +412,7 @@ async function observeIps(p: Pass, loc: Located, status: string): Promise<void> 
   if (p.obs.ips !== undefined) return;
   const now = p.sh.deps.clock.now();
   const last = p.sh.agentProbes.get(loc.vmid);
-  if (last !== undefined && now - last < (p.sh.deps.agentRetryMs ?? 60_000)) return;
+  if (last !== undefined && now - last < (p.sh.deps.agentRetryMs ?? 20_000)) return;
   try {
     const ifs = await qemuAgentInterfaces(p.sh.deps.pve, loc.node, loc.vmid);
     const ips = ifs

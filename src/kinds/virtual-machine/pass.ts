@@ -85,7 +85,7 @@ export interface VirtualMachineDeps {
   resourcesTtlMs?: number;
   /** Requeue while a create-only change waits for a human. @default 300000 */
   blockedRequeueMs?: number;
-  /** A running VM whose agent gave no address yet is asked again after this long. @default 60000 */
+  /** A running VM whose agent gave no address yet is asked again after this long. @default 20000 */
   agentRetryMs?: number;
   /** The shared container/VM observation cache and VMID allocator (one per composition root). */
   engine?: { cache: ObservationCache; allocator: VmidAllocator };
