@@ -98,6 +98,7 @@ export async function cmdDiff(argv: string[], io: Io): Promise<number> {
         log,
         resyncMs: cfg.resyncMs,
         ...dataDirOf(resolve(io.cwd, cfg.db)),
+        ...(endpoint.kindTuning ? { kindTuning: endpoint.kindTuning } : {}),
       });
       const planned = await manager.planAll();
       await manager.stop(0);

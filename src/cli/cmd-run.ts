@@ -100,6 +100,7 @@ export async function cmdRun(argv: string[], io: Io): Promise<number> {
       pve,
       resyncMs: cfg.resyncMs,
       maxPruneRatio: cfg.maxPruneRatio,
+      ...(endpoint.kindTuning ? { kindTuning: endpoint.kindTuning } : {}),
     });
   } catch (err) {
     // The client's sockets, the simulator's and the probe's servers would keep the process alive.

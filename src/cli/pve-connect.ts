@@ -11,11 +11,14 @@ import { PxrError } from '../core/errors.js';
 import { createPveClient } from '../pve/client.js';
 import type { PveClient } from '../pve/types.js';
 import { createSimulator, type Simulator } from '../sim/index.js';
+import { simulatorKindTuning } from '../kinds/appliance/definition.js';
 import type { PxrConfig } from './config.js';
 
 export interface PveEndpoint {
   pve: PveClient;
   sim?: Simulator;
+  /** With the simulator: what kinds keep in it (a simulated appliance's inside), as kind tuning. */
+  kindTuning?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Closes the client's sockets and stops the simulator. */
   close(): Promise<void>;
 }
@@ -68,7 +71,7 @@ export async function connectPve(cfg: PxrConfig, o: ConnectOptions): Promise<Pve
         `built-in Proxmox simulator started — reach it with: curl -H @${tokenFile} ${sim.url}/api2/json/nodes`,
       );
     }
-    return { pve, sim, close };
+    return { pve, sim, close, kindTuning: simulatorKindTuning(sim) };
   }
   const p = cfg.pve as NonNullable<PxrConfig['pve']>;
   const pve = createPveClient({

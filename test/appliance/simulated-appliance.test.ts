@@ -29,7 +29,7 @@ describe('the simulated appliance (pxr run --sim) behind the same services', () 
       ],
     );
     assert.equal(t.running('dnsmasq').length, 1);
-    assert.equal(t.sysctl.get('net.ipv4.ip_forward'), '1');
+    assert.equal(t.sysctl['net.ipv4.ip_forward'], '1');
     assert.deepEqual(
       t.nft?.map((c) => c.name),
       ['forward', 'postrouting'],
@@ -63,10 +63,7 @@ describe('the simulated appliance (pxr run --sim) behind the same services', () 
     const { t, services } = setup();
     await applyApplianceServices(services, lab());
     const pid = t.running('dnsmasq')[0];
-    t.files.set(
-      '/etc/pxr/dnsmasq.conf',
-      `${t.files.get('/etc/pxr/dnsmasq.conf') ?? ''}server=6.6.6.6\n`,
-    );
+    t.files['/etc/pxr/dnsmasq.conf'] = `${t.files['/etc/pxr/dnsmasq.conf'] ?? ''}server=6.6.6.6\n`;
     await t.exec(['nft', 'flush', 'table', 'inet', 'pxr']);
     await curl(t, { method: 'DELETE', url: 'http://127.0.0.1:2019/id/pxr-web.example.test' });
     const out = await applyApplianceServices(services, lab());
@@ -112,7 +109,7 @@ describe('the simulated appliance (pxr run --sim) behind the same services', () 
     await t.exec(['kill', '-TERM', String(pid)]);
     t.signals.length = 0;
     // The pid was reused by a shell after dnsmasq died.
-    t.files.set(`/proc/${pid}/stat`, `${pid} (bash) S 1 1 1 0 -1\n`);
+    t.files[`/proc/${pid}/stat`] = `${pid} (bash) S 1 1 1 0 -1\n`;
     const before = await services.dnsmasq.observe();
     assert.equal(before.running, false);
     const r = await services.dnsmasq.apply(lab());

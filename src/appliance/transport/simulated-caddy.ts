@@ -3,6 +3,7 @@
  * API (`GET /config/`, `POST /load`, `DELETE /id/<id>`) and requests with a Host header to the HTTP
  * server, answered from the loaded routes. Upstreams always "answer" (there are no apps in --sim).
  */
+import type { GuestState } from '../../sim/index.js';
 import type { ExecResult } from './types.js';
 
 interface Route {
@@ -60,10 +61,16 @@ export function parseCurl(argv: readonly string[], stdin: string): CurlRequest |
 }
 
 export class SimulatedCaddy {
-  /** The loaded config; null until the first /load. */
-  config: Record<string, unknown> | null = null;
+  /** `state` is the Caddy part of the container's inside; `changed` is called after each edit of it. */
+  constructor(
+    private readonly state: () => GuestState['caddy'],
+    private readonly changed: () => void,
+  ) {}
 
-  constructor(private adminListen: string) {}
+  /** The loaded config; null until the first /load. */
+  get config(): Record<string, unknown> | null {
+    return this.state().config;
+  }
 
   private servers(): Server[] {
     const apps = this.config?.apps as { http?: { servers?: Record<string, Server> } } | undefined;
@@ -76,7 +83,7 @@ export class SimulatedCaddy {
       stdout: body + req.writeOut.replace('%{http_code}', String(status)),
       stderr: '',
     });
-    if (req.url.host === this.adminListen) return this.admin(req, answer);
+    if (req.url.host === this.state().adminListen) return this.admin(req, answer);
     const port = req.url.port || '80';
     const server = this.servers().find((s) => (s.listen ?? []).some((l) => l.endsWith(`:${port}`)));
     if (!server)
@@ -113,9 +120,11 @@ export class SimulatedCaddy {
         const cfg = JSON.parse(req.body) as unknown;
         if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg))
           throw new Error('config must be an object');
-        this.config = cfg as Record<string, unknown>;
-        const listen = (this.config.admin as { listen?: string } | undefined)?.listen;
-        if (listen) this.adminListen = listen;
+        const state = this.state();
+        state.config = cfg as Record<string, unknown>;
+        const listen = (state.config.admin as { listen?: string } | undefined)?.listen;
+        if (listen) state.adminListen = listen;
+        this.changed();
         return answer(200, '');
       } catch (err) {
         return answer(400, JSON.stringify({ error: `loading config: ${(err as Error).message}` }));
@@ -127,6 +136,7 @@ export class SimulatedCaddy {
         const at = (s.routes ?? []).findIndex((r) => r['@id'] === id);
         if (at >= 0) {
           s.routes?.splice(at, 1);
+          this.changed();
           return answer(200, '');
         }
       }

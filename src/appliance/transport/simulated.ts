@@ -1,11 +1,14 @@
 /**
- * An in-memory appliance for `pxr run --sim` (no root, no daemons): files live in a Map and the few
- * commands pxr's services run are emulated — `dnsmasq --test`/`-C`, `kill`, `mkdir -p`, `nft`,
- * `sysctl`, and `curl` against a simulated Caddy. It accepts what pxr's renderers produce and keeps
- * enough state that drift made by hand (through the same commands) is observed like the real one.
+ * The simulated appliance of `pxr run --sim` (no root, no daemons): the few commands pxr's services
+ * run are emulated — `dnsmasq --test`/`-C`, `kill`, `mkdir -p`, `nft`, `sysctl`, and `curl` against
+ * a simulated Caddy. It accepts what pxr's renderers produce and keeps enough state that drift made
+ * by hand (through the same commands) is observed like the real one. Its files and processes live
+ * where a real appliance's would: in its container of the built-in simulator (a `GuestHome`), so
+ * they are saved with the cluster and outlive the process; without one, in this object's memory.
  * Kept apart from the real transports on purpose: nothing here runs a process.
  */
 import { PxrError } from '../../core/errors.js';
+import type { GuestState } from '../../sim/index.js';
 import { listNftJson, parseNftFile } from './simulated-nft.js';
 import type { NftChain } from '../render/nftables.js';
 import { parseCurl, SimulatedCaddy } from './simulated-caddy.js';
@@ -18,28 +21,76 @@ const fail = (code: number, stderr: string): ExecResult => ({
   stderr: `${stderr}\n`,
 });
 
+/** Where a simulated appliance's inside is kept. */
+export interface GuestHome {
+  /**
+   * The inside of the appliance's container, made by `init` when first reached.
+   * @throws PxrError `TRANSPORT_UNREACHABLE` when the container does not exist or is not running.
+   */
+  guest(init: () => GuestState): GuestState;
+  /** Called after each change of the inside (the simulator saves its state). */
+  changed(): void;
+}
+
+/** A home in this process's memory: the appliance starts empty in every process. */
+function memoryHome(): GuestHome {
+  let g: GuestState | undefined;
+  return { guest: (init) => (g ??= init()), changed: () => undefined };
+}
+
 export interface SimulatedApplianceOptions {
   /** Where the simulated Caddy's admin API listens before the first /load. @default '127.0.0.1:2019' */
   caddyAdminListen?: string;
+  /** Where its files and processes live. @default this object's memory */
+  home?: GuestHome;
 }
 
 export class SimulatedTransport implements Transport {
   readonly description = 'simulated appliance';
-  readonly files = new Map<string, string>();
+  /** True when nothing outlives this object (no simulator container keeps the inside). */
+  readonly startsEmpty: boolean;
   /** Every command run, for tests and the --sim log. */
   readonly commands: string[][] = [];
   /** Signals delivered to simulated processes (`HUP`, `TERM`). */
   readonly signals: Array<{ pid: number; signal: string }> = [];
-  readonly sysctl = new Map<string, string>([['net.ipv4.ip_forward', '0']]);
   readonly caddy: SimulatedCaddy;
-  /** The `inet pxr` table; undefined when absent. */
-  nft: NftChain[] | undefined;
-  private readonly procs = new Map<number, string>();
-  private nextPid = 1000;
+  private readonly home: GuestHome;
+  private readonly init: () => GuestState;
   private closed = false;
 
   constructor(opts: SimulatedApplianceOptions = {}) {
-    this.caddy = new SimulatedCaddy(opts.caddyAdminListen ?? '127.0.0.1:2019');
+    const adminListen = opts.caddyAdminListen ?? '127.0.0.1:2019';
+    this.init = () => ({
+      files: {},
+      procs: {},
+      nextPid: 1000,
+      sysctl: { 'net.ipv4.ip_forward': '0' },
+      caddy: { adminListen, config: null },
+    });
+    this.home = opts.home ?? memoryHome();
+    this.startsEmpty = opts.home === undefined;
+    this.caddy = new SimulatedCaddy(
+      () => this.guest().caddy,
+      () => this.home.changed(),
+    );
+  }
+
+  private guest(): GuestState {
+    return this.home.guest(this.init);
+  }
+
+  /** The container's files: absolute path -> content. */
+  get files(): Record<string, string> {
+    return this.guest().files;
+  }
+
+  get sysctl(): Record<string, string> {
+    return this.guest().sysctl;
+  }
+
+  /** The `inet pxr` table; undefined when absent. */
+  get nft(): NftChain[] | undefined {
+    return this.guest().nft;
   }
 
   exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
@@ -50,10 +101,20 @@ export class SimulatedTransport implements Transport {
     this.commands.push([...argv]);
     const stdin =
       typeof opts.stdin === 'string' ? opts.stdin : (opts.stdin?.toString('utf8') ?? '');
-    return Promise.resolve(this.run(argv, stdin));
+    return this.attempt(() => this.run(argv, stdin));
+  }
+
+  /** Runs `fn` against the inside: an unreachable container rejects, as a failed connection does. */
+  private attempt<T>(fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   private run(argv: readonly string[], stdin: string): ExecResult {
+    this.guest(); // every command needs the container reachable, even `mkdir`
     const [cmd, ...args] = argv;
     switch (cmd) {
       case 'mkdir':
@@ -77,26 +138,31 @@ export class SimulatedTransport implements Transport {
 
   /** Pids of simulated processes running `name`. */
   running(name: string): number[] {
-    return [...this.procs].filter(([, n]) => n === name).map(([pid]) => pid);
+    return Object.entries(this.guest().procs)
+      .filter(([, n]) => n === name)
+      .map(([pid]) => Number(pid));
   }
 
   private kill(args: string[]): ExecResult {
     const [flag, pidText] = args;
     const pid = Number(pidText);
-    if (!this.procs.has(pid)) return fail(1, `kill: (${pidText ?? ''}) - No such process`);
+    const g = this.guest();
+    if (g.procs[pid] === undefined) return fail(1, `kill: (${pidText ?? ''}) - No such process`);
     const signal = (flag ?? '-TERM').slice(1);
     if (signal === '0') return OK;
     this.signals.push({ pid, signal });
     if (signal === 'TERM' || signal === 'KILL') {
-      this.procs.delete(pid);
-      this.files.delete(`/proc/${pid}/stat`);
+      delete g.procs[pid];
+      delete g.files[`/proc/${pid}/stat`];
+      this.home.changed();
     }
     return OK;
   }
 
   private dnsmasq(args: string[]): ExecResult {
+    const g = this.guest();
     const conf = args[args.indexOf('-C') + 1];
-    const text = conf === undefined ? undefined : this.files.get(conf);
+    const text = conf === undefined ? undefined : g.files[conf];
     if (text === undefined)
       return fail(3, `dnsmasq: cannot read ${conf ?? '(no -C)'}: No such file or directory`);
     const lines = text.split('\n');
@@ -106,37 +172,44 @@ export class SimulatedTransport implements Transport {
     if (bad >= 0) return fail(1, `dnsmasq: bad option at line ${bad + 1} of ${conf ?? ''}`);
     if (args.includes('--test'))
       return { code: 0, stdout: '', stderr: 'dnsmasq: syntax check OK.\n' };
-    const pid = this.nextPid++;
-    this.procs.set(pid, 'dnsmasq');
+    const pid = g.nextPid++;
+    g.procs[pid] = 'dnsmasq';
     // What the service reads to tell its daemon from whatever else might hold a stale pid.
-    this.files.set(`/proc/${pid}/stat`, `${pid} (dnsmasq) S 1 ${pid} ${pid} 0 -1\n`);
+    g.files[`/proc/${pid}/stat`] = `${pid} (dnsmasq) S 1 ${pid} ${pid} 0 -1\n`;
     const pidFile = lines.find((l) => l.startsWith('pid-file='))?.slice('pid-file='.length);
-    if (pidFile) this.files.set(pidFile, `${pid}\n`);
+    if (pidFile) g.files[pidFile] = `${pid}\n`;
+    this.home.changed();
     return OK;
   }
 
   private nftCommand(args: string[]): ExecResult {
+    const g = this.guest();
     const joined = args.join(' ');
     if (joined === '-j list table inet pxr')
-      return this.nft
-        ? { code: 0, stdout: listNftJson(this.nft), stderr: '' }
+      return g.nft
+        ? { code: 0, stdout: listNftJson(g.nft), stderr: '' }
         : fail(1, 'Error: No such file or directory\nlist table inet pxr');
-    if (joined === 'flush table inet pxr' && this.nft) {
-      for (const c of this.nft) c.rules = [];
+    if (joined === 'flush table inet pxr' && g.nft) {
+      for (const c of g.nft) c.rules = [];
+      this.home.changed();
       return OK;
     }
-    if (joined === 'delete table inet pxr' && this.nft) {
-      this.nft = undefined;
+    if (joined === 'delete table inet pxr' && g.nft) {
+      delete g.nft;
+      this.home.changed();
       return OK;
     }
     const file = args[args.indexOf('-f') + 1];
     if (args.includes('-f') && file !== undefined) {
-      const text = this.files.get(file);
+      const text = g.files[file];
       if (text === undefined)
         return fail(1, `Error: Could not process rule: No such file or directory\n${file}`);
       try {
         const chains = parseNftFile(text);
-        if (!args.includes('-c')) this.nft = chains;
+        if (!args.includes('-c')) {
+          g.nft = chains;
+          this.home.changed();
+        }
         return OK;
       } catch (err) {
         return fail(1, `${file}:${(err as Error).message}`);
@@ -146,40 +219,50 @@ export class SimulatedTransport implements Transport {
   }
 
   private sysctlCommand(args: string[]): ExecResult {
+    const g = this.guest();
     if (args[0] === '-n' && args[1] !== undefined) {
-      const v = this.sysctl.get(args[1]);
+      const v = g.sysctl[args[1]];
       return v === undefined
         ? fail(255, `sysctl: cannot stat ${args[1]}`)
         : { code: 0, stdout: `${v}\n`, stderr: '' };
     }
     if (args[0] === '-w' && args[1]?.includes('=')) {
       const [k = '', v = ''] = args[1].split('=');
-      this.sysctl.set(k, v);
+      g.sysctl[k] = v;
+      this.home.changed();
       return { code: 0, stdout: `${k} = ${v}\n`, stderr: '' };
     }
     return fail(255, `sysctl: bad arguments ${args.join(' ')}`);
   }
 
   readFile(path: string): Promise<string | undefined> {
-    return Promise.resolve(this.files.get(path));
+    return this.attempt(() => this.guest().files[path]);
   }
 
   writeFile(path: string, content: string): Promise<void> {
-    this.files.set(path, content);
-    return Promise.resolve();
+    return this.attempt(() => {
+      this.guest().files[path] = content;
+      this.home.changed();
+    });
   }
 
   removeFile(path: string): Promise<void> {
-    this.files.delete(path);
-    return Promise.resolve();
+    return this.attempt(() => {
+      const files = this.guest().files;
+      if (!(path in files)) return;
+      delete files[path];
+      this.home.changed();
+    });
   }
 
   listDir(path: string): Promise<string[]> {
-    const prefix = path.endsWith('/') ? path : `${path}/`;
-    const names = new Set<string>();
-    for (const p of this.files.keys())
-      if (p.startsWith(prefix)) names.add(p.slice(prefix.length).split('/')[0] ?? '');
-    return Promise.resolve([...names].filter(Boolean).sort());
+    return this.attempt(() => {
+      const prefix = path.endsWith('/') ? path : `${path}/`;
+      const names = new Set<string>();
+      for (const p of Object.keys(this.guest().files))
+        if (p.startsWith(prefix)) names.add(p.slice(prefix.length).split('/')[0] ?? '');
+      return [...names].filter(Boolean).sort();
+    });
   }
 
   close(): Promise<void> {

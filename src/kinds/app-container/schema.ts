@@ -8,11 +8,11 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import {
   IPV4_PATTERN,
-  MAX_MEMORY_MIB,
   NIC_BRIDGE_MAX_LENGTH,
   NIC_BRIDGE_PATTERN,
   PVE_NODE_PATTERN,
 } from '../../source/checks.js';
+import { lxcResourcesSchema, sizeGb, storageId } from './resources-schema.js';
 
 /**
  * pxr's defaults, the one source for both the schema's `default`s (which Ajv fills in) and
@@ -37,19 +37,6 @@ export const APP_CONTAINER_DEFAULTS = {
   adopt: false,
 } as const;
 const D = APP_CONTAINER_DEFAULTS;
-
-const storageId = {
-  type: 'string',
-  pattern: '^[a-z][a-z0-9\\-_.]*[a-z0-9]$',
-  description: 'A Proxmox storage id that holds container volumes (`rootdir`), e.g. `local-lvm`.',
-} as const;
-
-const sizeGb = {
-  type: 'integer',
-  minimum: 1,
-  maximum: 131072,
-  description: 'Size in GiB. It can only grow: a smaller size is refused (Proxmox cannot shrink).',
-} as const;
 
 export const appContainerSpecSchema = {
   type: 'object',
@@ -83,50 +70,11 @@ export const appContainerSpecSchema = {
         '^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$',
       maxLength: 255,
     },
-    resources: {
-      type: 'object',
-      description: 'CPU, memory and root disk.',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        cores: {
-          type: 'integer',
-          minimum: 1,
-          maximum: 8192,
-          default: D.cores,
-          description: 'CPU cores.',
-        },
-        memory: {
-          type: 'integer',
-          minimum: 16,
-          maximum: MAX_MEMORY_MIB,
-          default: D.memory,
-          description: 'Memory in MiB.',
-        },
-        swap: {
-          type: 'integer',
-          minimum: 0,
-          maximum: MAX_MEMORY_MIB,
-          default: D.swap,
-          description: 'Swap in MiB.',
-        },
-        disk: {
-          type: 'object',
-          description: 'Root file system.',
-          additionalProperties: false,
-          default: {},
-          properties: {
-            size: { ...sizeGb, default: D.diskGb },
-            storage: {
-              ...storageId,
-              default: D.storage,
-              description:
-                'Storage of the root file system. Create-only: a change sets `RequiresReplace`; the container is re-created only with `replacePolicy: recreate`.',
-            },
-          },
-        },
-      },
-    },
+    resources: lxcResourcesSchema(
+      D,
+      'CPU, memory and root disk.',
+      'Storage of the root file system. Create-only: a change sets `RequiresReplace`; the container is re-created only with `replacePolicy: recreate`.',
+    ),
     network: {
       type: 'object',
       description:

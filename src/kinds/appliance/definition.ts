@@ -8,8 +8,26 @@ import { ApplianceReconciler, type ApplianceDeps } from './reconciler.js';
 import { applianceSpecSchema } from './schema.js';
 import type { ApplianceSpec } from './spec.js';
 import { defaultTransportFactory } from './transport-for.js';
+import type { GuestHome } from '../../appliance/transport/simulated.js';
+import { simulatorHome } from '../../appliance/transport/simulator-home.js';
+import type { Simulator } from '../../sim/index.js';
 import { validateAppliance } from './validate.js';
 import { applianceWatches } from './watches.js';
+
+/** What the in-process simulator hands this kind: simulated appliances live in its containers. */
+export interface ApplianceSimTuning {
+  simulatedHome?: (node: string, vmid: number) => GuestHome;
+}
+
+/** The kind tuning of `pxr run --sim`/`pxr diff --sim`, by kind name. */
+export function simulatorKindTuning(
+  sim: Pick<Simulator, 'state' | 'context'>,
+): Record<string, Readonly<Record<string, unknown>>> {
+  const tuning: ApplianceSimTuning = {
+    simulatedHome: (node, vmid) => simulatorHome(sim, node, vmid),
+  };
+  return { Appliance: { ...tuning } };
+}
 
 export const applianceKind: KindModule<ApplianceSpec> = {
   kind: 'Appliance',
@@ -22,10 +40,14 @@ export const applianceKind: KindModule<ApplianceSpec> = {
   watches: applianceWatches,
   columns: applianceColumns,
   createReconciler: (deps, tuning): Reconciler<ApplianceSpec> => {
-    const t = tuning as Partial<ApplianceDeps>;
+    const t = tuning as Partial<ApplianceDeps> & ApplianceSimTuning;
     // The ssh connections into appliances stay open between passes; closed when pxr stops (unless
     // the caller brought its own factory, which it closes itself).
-    const own = defaultTransportFactory({ clock: deps.clock, log: deps.log }); // opens nothing yet
+    const own = defaultTransportFactory({
+      clock: deps.clock,
+      log: deps.log,
+      ...(t.simulatedHome ? { simulatedHome: t.simulatedHome } : {}),
+    }); // opens nothing yet
     const r = new ApplianceReconciler({
       ...t,
       pve: deps.pve,

@@ -34,6 +34,7 @@ import type {
 import type { DnsmasqLayout } from '../../appliance/render/dnsmasq.js';
 import type { ApplianceService, ServiceName } from '../../appliance/services/types.js';
 import type { Transport } from '../../appliance/transport/types.js';
+import { SimulatedTransport } from '../../appliance/transport/simulated.js';
 import type { PveClient } from '../../pve/types.js';
 import { lxcMachine, type LxcMachine } from '../app-container/engine.js';
 import type { SecretReader } from '../app-container/create.js';
@@ -78,6 +79,11 @@ type Obj = StoredObject<ApplianceSpec>;
 /** Status keys owned by the services part (the container part owns the rest). */
 const SERVICE_KEYS = ['servicesHash', 'members', 'leases'] as const;
 
+/** A simulated appliance no simulator container keeps starts empty in every process. */
+function startsEmpty(t: Transport): boolean {
+  return t instanceof SimulatedTransport && t.startsEmpty;
+}
+
 function hashOf(v: unknown): string {
   return createHash('sha1').update(JSON.stringify(v)).digest('hex').slice(0, 16);
 }
@@ -114,7 +120,7 @@ function isApplianceState(v: unknown): v is ApplianceState {
 export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
   /** The appliance's container, through the machinery shared with AppContainer. */
   readonly ct: LxcMachine;
-  /** Uids whose simulated appliance was already set up in this process (its state is in memory). */
+  /** Uids whose in-memory simulated appliance was already set up in this process. */
   private readonly primed = new Set<string>();
 
   constructor(private readonly deps: ApplianceDeps) {
@@ -214,8 +220,9 @@ export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
       this.deps.layouts,
     );
     const plans = await planServices(services, model.desired);
-    // A simulated appliance starts empty in every process: its first set-up is not drift.
-    const fresh = spec.access.transport === 'simulated' && !this.primed.has(obj.uid);
+    // An in-memory simulated appliance starts empty in every process: its first set-up is not drift.
+    // One kept in the simulator's container is read like a real one.
+    const fresh = startsEmpty(t) && !this.primed.has(obj.uid);
     const isDrift = !fresh && kept['servicesHash'] === servicesHash;
     const changes: PlannedChange[] = [...ct.changes];
     for (const [name, sp] of plans) {
@@ -266,7 +273,7 @@ export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
     const svc = await runServices(sv.services, sv.model.desired, sv.plans, (d) =>
       admitted.has(d.field),
     );
-    if (sv.spec.access.transport === 'simulated') this.primed.add(obj.uid);
+    if (startsEmpty(sv.t)) this.primed.add(obj.uid);
     const leases = await readLeases(sv.t, sv.dnsmasqLayout, this.deps.clock.now()).catch(
       () => kept['leases'] as Record<string, string> | undefined,
     );

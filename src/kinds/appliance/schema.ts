@@ -9,11 +9,11 @@ import type { FromSchema } from 'json-schema-to-ts';
 import {
   CIDR_V4_PATTERN,
   IPV4_PATTERN,
-  MAX_MEMORY_MIB,
   NIC_BRIDGE_MAX_LENGTH,
   NIC_BRIDGE_PATTERN,
   PVE_NODE_PATTERN,
 } from '../../source/checks.js';
+import { lxcResourcesSchema } from '../app-container/resources-schema.js';
 
 /**
  * pxr's defaults, the one source for both the schema's `default`s (which Ajv fills in) and
@@ -92,56 +92,11 @@ export const applianceSpecSchema = {
       maxLength: 255,
       description: 'Host name of the appliance; defaults to `metadata.name`.',
     },
-    resources: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      description: 'CPU, memory and root disk of the appliance container.',
-      properties: {
-        cores: {
-          type: 'integer',
-          minimum: 1,
-          maximum: 8192,
-          default: D.cores,
-          description: 'CPU cores.',
-        },
-        memory: {
-          type: 'integer',
-          minimum: 16,
-          maximum: MAX_MEMORY_MIB,
-          default: D.memory,
-          description: 'Memory in MiB.',
-        },
-        swap: {
-          type: 'integer',
-          minimum: 0,
-          maximum: MAX_MEMORY_MIB,
-          default: D.swap,
-          description: 'Swap in MiB.',
-        },
-        disk: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          description: 'Root file system.',
-          properties: {
-            size: {
-              type: 'integer',
-              minimum: 1,
-              maximum: 131072,
-              default: D.diskGb,
-              description: 'Size in GiB; it can only grow.',
-            },
-            storage: {
-              type: 'string',
-              pattern: '^[a-z][a-z0-9\\-_.]*[a-z0-9]$',
-              default: D.storage,
-              description: 'Storage of the root file system (create-only).',
-            },
-          },
-        },
-      },
-    },
+    resources: lxcResourcesSchema(
+      D,
+      'CPU, memory and root disk of the appliance container.',
+      'Storage of the root file system (create-only).',
+    ),
     wan: {
       type: 'object',
       required: ['bridge'],
@@ -294,7 +249,7 @@ export const applianceSpecSchema = {
       required: ['transport'],
       additionalProperties: false,
       description:
-        'How pxr reaches inside the appliance: `ssh` straight in, `pct` (ssh to the node, then `pct exec`), or `simulated` (the in-memory appliance of `pxr run --sim`).',
+        'How pxr reaches inside the appliance: `ssh` straight in, `pct` (ssh to the node, then `pct exec`), or `simulated` (the emulated appliance of `pxr run --sim`).',
       properties: {
         transport: {
           type: 'string',

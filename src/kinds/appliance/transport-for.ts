@@ -1,7 +1,7 @@
 /**
  * Chooses and keeps the Transport of each appliance from its `access` spec: `ssh` straight into the
- * appliance, `pct` (ssh to the node, then `pct exec <vmid>`), or `simulated` (the in-memory appliance
- * of `pxr run --sim`). The private key is read from its file when the transport is built, and never
+ * appliance, `pct` (ssh to the node, then `pct exec <vmid>`), or `simulated` (the emulated appliance
+ * of `pxr run --sim`, kept inside its container of the built-in simulator when there is one). The private key is read from its file when the transport is built, and never
  * logged: errors name the file, not its content. One transport per appliance is kept open between
  * passes (a simulated appliance's state lives in it) and replaced when the access settings change.
  */
@@ -11,7 +11,7 @@ import { PxrError, TerminalError } from '../../core/errors.js';
 import { readSecretFile, secretFileReason } from '../../core/secret-file.js';
 import { privateKeyProblem } from '../ssh-keys.js';
 import { createPctTransport } from '../../appliance/transport/pct.js';
-import { SimulatedTransport } from '../../appliance/transport/simulated.js';
+import { SimulatedTransport, type GuestHome } from '../../appliance/transport/simulated.js';
 import { createSshTransport, type SshTransportOptions } from '../../appliance/transport/ssh.js';
 import type { Transport } from '../../appliance/transport/types.js';
 import type { ResolvedAppliance } from './spec.js';
@@ -37,6 +37,11 @@ export interface DefaultTransportOptions {
   log?: Logger;
   /** Reads the private key file (injected by tests). @default a regular file, mode 600 or stricter */
   readSecret?: (path: string) => Promise<string>;
+  /**
+   * Where a simulated appliance's inside lives: its container in the in-process simulator
+   * (`pxr run --sim`). @default the transport's memory (against a simulator in another process)
+   */
+  simulatedHome?: (node: string, vmid: number) => GuestHome;
 }
 
 /** The factory the composition root uses: ssh/pct from the spec, simulated in memory. */
@@ -48,7 +53,8 @@ export function defaultTransportFactory(o: DefaultTransportOptions): TransportFa
   const read = o.readSecret ?? ((p: string) => readSecretFile(p, { private: true }));
   const factory = async (target: TransportTarget): Promise<Transport> => {
     const a = target.spec.access;
-    const key = JSON.stringify({ a, vmid: a.transport === 'pct' ? target.vmid : undefined });
+    // pct and a simulated appliance live in one container: a new one (recreated) is a new transport.
+    const key = JSON.stringify({ a, vmid: a.transport === 'ssh' ? undefined : target.vmid });
     const have = open.get(target.uid);
     if (have?.key === key) return have.t;
     if (have) {
@@ -80,7 +86,10 @@ async function build(
 ): Promise<Transport> {
   const a = target.spec.access;
   if (a.transport === 'simulated')
-    return new SimulatedTransport({ caddyAdminListen: target.spec.proxy.adminListen });
+    return new SimulatedTransport({
+      caddyAdminListen: target.spec.proxy.adminListen,
+      ...(o.simulatedHome ? { home: o.simulatedHome(target.spec.node, target.vmid) } : {}),
+    });
   if (a.host === undefined || a.privateKeyFile === undefined || a.hostKeyFingerprint === undefined)
     throw new TerminalError(
       'InvalidAccess',

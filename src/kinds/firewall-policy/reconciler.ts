@@ -19,7 +19,7 @@ import type {
   Reconciler,
   StoredObject,
 } from '../../core/kind.js';
-import { toError } from '../../core/errors.js';
+import { eachObject } from '../../core/each-object.js';
 import type { PveClient } from '../../pve/types.js';
 import { applyPolicy } from './apply.js';
 import { desiredWorld } from './desired.js';
@@ -80,100 +80,81 @@ export function createFirewallPolicyReconciler(
     return plan;
   }
 
+  async function applyOne(
+    ctx: ReconcileContext,
+    o: Obj,
+    plan: AdmittedPlan<FwPlanState>,
+    state: FwPlanState,
+  ): Promise<ObjectOutcome> {
+    const r = await applyPolicy(pve, o.name, state, plan);
+    const prev = observedOf(ctx, o);
+    const levels = { ...(prev.levels ?? {}) };
+    for (const t of r.touched) {
+      if (t.empty && !t.label.startsWith('groups.')) delete levels[t.label];
+      else if (!t.empty) levels[t.label] = t.path;
+      else delete levels[t.label];
+    }
+    // A container destroyed took its rules with it: nothing left to find there.
+    for (const [label, path] of Object.entries(levels)) {
+      const gone = scopeOfPaths([path]).guests[0];
+      if (gone && !state.world.guests[String(gone.vmid)]) delete levels[label];
+    }
+    const observed: FwObserved = { appliedSpecHash: o.specHash, levels };
+    const missing = state.notEnforced;
+    const outcome: ObjectOutcome = {
+      observed: observed as Record<string, unknown>,
+      conditions: [
+        missing.length > 0
+          ? {
+              type: 'NotEnforced',
+              status: 'True',
+              reason: 'FilteringOff',
+              message: `rules are in place but do not filter: ${missing.join('; ')}`,
+            }
+          : { type: 'NotEnforced', status: 'False', reason: 'Enforced', message: '' },
+      ],
+    };
+    if (r.calls.length > 0) outcome.actions = r.calls;
+    const events = r.warnings.map((message) => ({
+      type: 'Warning' as const,
+      reason: 'NotRemoved',
+      message,
+    }));
+    for (const message of state.desired.conflicts)
+      events.push({ type: 'Warning', reason: 'PolicyConflict', message });
+    if (r.races > 0)
+      events.push({
+        type: 'Warning',
+        reason: 'ConcurrentEdit',
+        message: `rules changed by someone else during the pass (${r.races} re-plan(s))`,
+      });
+    if (events.length > 0) outcome.events = events;
+    if (plan.waiting) {
+      outcome.notReady = { reason: 'WaitingForGuest', message: plan.waiting };
+      outcome.requeueAfterMs = waitMs;
+    }
+    return outcome;
+  }
+
   return {
     groupKey: (o) => o.name,
-
-    async plan(ctx, objs) {
-      const out = new Map<string, ObjectPlan | Error>();
-      for (const o of objs) {
-        try {
-          out.set(o.name, await planOne(ctx, o));
-        } catch (err) {
-          out.set(o.name, toError(err));
-        }
-      }
-      return out;
-    },
-
-    async apply(ctx: ReconcileContext, objs: Obj[], plans: ReadonlyMap<string, AdmittedPlan>) {
-      const out = new Map<string, ObjectOutcome | Error>();
-      for (const o of objs) {
+    plan: (ctx, objs) => eachObject(objs, (o) => planOne(ctx, o)),
+    apply: (ctx: ReconcileContext, objs: Obj[], plans: ReadonlyMap<string, AdmittedPlan>) =>
+      eachObject(objs, (o) => {
         const plan = plans.get(o.name) as AdmittedPlan<FwPlanState> | undefined;
-        if (!plan?.state) continue;
-        try {
-          const r = await applyPolicy(pve, o.name, plan.state, plan);
-          const prev = observedOf(ctx, o);
-          const levels = { ...(prev.levels ?? {}) };
-          for (const t of r.touched) {
-            if (t.empty && !t.label.startsWith('groups.')) delete levels[t.label];
-            else if (!t.empty) levels[t.label] = t.path;
-            else delete levels[t.label];
-          }
-          // A container destroyed took its rules with it: nothing left to find there.
-          for (const [label, path] of Object.entries(levels)) {
-            const gone = scopeOfPaths([path]).guests[0];
-            if (gone && !plan.state.world.guests[String(gone.vmid)]) delete levels[label];
-          }
-          const observed: FwObserved = { appliedSpecHash: o.specHash, levels };
-          const missing = plan.state.notEnforced;
-          const outcome: ObjectOutcome = {
-            observed: observed as Record<string, unknown>,
-            conditions: [
-              missing.length > 0
-                ? {
-                    type: 'NotEnforced',
-                    status: 'True',
-                    reason: 'FilteringOff',
-                    message: `rules are in place but do not filter: ${missing.join('; ')}`,
-                  }
-                : { type: 'NotEnforced', status: 'False', reason: 'Enforced', message: '' },
-            ],
-          };
-          if (r.calls.length > 0) outcome.actions = r.calls;
-          const events = r.warnings.map((message) => ({
-            type: 'Warning' as const,
-            reason: 'NotRemoved',
-            message,
-          }));
-          for (const message of plan.state.desired.conflicts)
-            events.push({ type: 'Warning', reason: 'PolicyConflict', message });
-          if (r.races > 0)
-            events.push({
-              type: 'Warning',
-              reason: 'ConcurrentEdit',
-              message: `rules changed by someone else during the pass (${r.races} re-plan(s))`,
-            });
-          if (events.length > 0) outcome.events = events;
-          if (plan.waiting) {
-            outcome.notReady = { reason: 'WaitingForGuest', message: plan.waiting };
-            outcome.requeueAfterMs = waitMs;
-          }
-          out.set(o.name, outcome);
-        } catch (err) {
-          out.set(o.name, toError(err));
-        }
-      }
-      return out;
-    },
-
-    async finalize(ctx, objs) {
-      const out = new Map<string, 'done' | ObjectOutcome | Error>();
-      for (const o of objs) {
-        try {
-          const r = await finalizePolicy(
-            pve,
-            o,
-            desiredWorld(o, ctx),
-            readFwObserved(ctx.observedOf?.(o.name) ?? ctx.observed),
-          );
-          for (const message of r.warnings)
-            ctx.recordEvent?.(o.name, { type: 'Warning', reason: 'NotRemoved', message });
-          out.set(o.name, 'done');
-        } catch (err) {
-          out.set(o.name, toError(err));
-        }
-      }
-      return out;
-    },
+        return plan?.state && applyOne(ctx, o, plan, plan.state);
+      }),
+    finalize: (ctx, objs) =>
+      eachObject(objs, async (o) => {
+        const r = await finalizePolicy(
+          pve,
+          o,
+          desiredWorld(o, ctx),
+          readFwObserved(ctx.observedOf?.(o.name) ?? ctx.observed),
+        );
+        for (const message of r.warnings)
+          ctx.recordEvent?.(o.name, { type: 'Warning', reason: 'NotRemoved', message });
+        return 'done' as const;
+      }),
   };
 }

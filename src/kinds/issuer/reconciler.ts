@@ -8,7 +8,8 @@
  * the Issuer picks the same CA up again.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { PxrError, toError } from '../../core/errors.js';
+import { eachObject } from '../../core/each-object.js';
+import { PxrError } from '../../core/errors.js';
 import type {
   AdmittedPlan,
   ObjectOutcome,
@@ -46,38 +47,29 @@ export function signerObserved(s: Signer): Record<string, unknown> {
 export function createIssuerReconciler(deps: IssuerReconcilerDeps): Reconciler<IssuerSpec> {
   const { dataDir } = deps;
 
-  async function plan(ctx: PlanContext, objs: Obj[]): Promise<Map<string, ObjectPlan | Error>> {
-    const out = new Map<string, ObjectPlan | Error>();
-    for (const o of objs) {
-      try {
-        const signer = await loadSigner(dataDir, o.name, o.spec);
-        if (signer) {
-          if (signer.type === 'ca' && Date.parse(signer.cert.validTo) <= ctx.clock.now()) {
-            throw new PxrError(
-              'CA_EXPIRED',
-              `the CA certificate expired at ${new Date(signer.cert.validTo).toISOString()}`,
-            );
-          }
-          out.set(o.name, { changes: [], state: signer });
-          continue;
-        }
-        const paths = caPaths(dataDir, o.name);
-        const key = o.spec.ca?.privateKey ?? { algorithm: 'ECDSA' as const };
-        out.set(o.name, {
-          changes: [
-            {
-              field: 'ca',
-              desired: `CA (${key.algorithm} ${keySize(key)})`,
-              calls: [`write ${paths.key} (0600)`, `write ${paths.cert}`],
-              drift: false,
-            },
-          ],
-        });
-      } catch (err) {
-        out.set(o.name, toError(err));
+  async function planOne(ctx: PlanContext, o: Obj): Promise<ObjectPlan> {
+    const signer = await loadSigner(dataDir, o.name, o.spec);
+    if (signer) {
+      if (signer.type === 'ca' && Date.parse(signer.cert.validTo) <= ctx.clock.now()) {
+        throw new PxrError(
+          'CA_EXPIRED',
+          `the CA certificate expired at ${new Date(signer.cert.validTo).toISOString()}`,
+        );
       }
+      return { changes: [], state: signer };
     }
-    return out;
+    const paths = caPaths(dataDir, o.name);
+    const key = o.spec.ca?.privateKey ?? { algorithm: 'ECDSA' as const };
+    return {
+      changes: [
+        {
+          field: 'ca',
+          desired: `CA (${key.algorithm} ${keySize(key)})`,
+          calls: [`write ${paths.key} (0600)`, `write ${paths.cert}`],
+          drift: false,
+        },
+      ],
+    };
   }
 
   async function createCa(ctx: ReconcileContext, o: Obj): Promise<Signer> {
@@ -104,50 +96,38 @@ export function createIssuerReconciler(deps: IssuerReconcilerDeps): Reconciler<I
     return checkCa({ cert, key }, paths.cert);
   }
 
-  async function apply(
+  async function applyOne(
     ctx: ReconcileContext,
-    objs: Obj[],
-    plans: ReadonlyMap<string, AdmittedPlan>,
-  ): Promise<Map<string, ObjectOutcome | Error>> {
-    const out = new Map<string, ObjectOutcome | Error>();
-    for (const o of objs) {
-      const p = plans.get(o.name);
-      try {
-        let signer = p?.state as Signer | undefined;
-        const outcome: ObjectOutcome = {};
-        if (!signer && p?.changes.some((c) => c.field === 'ca')) {
-          signer = await createCa(ctx, o);
-          outcome.actions = [`created CA ${signerObserved(signer)['fingerprint'] as string}`];
-          outcome.events = [
-            {
-              type: 'Normal',
-              reason: 'CACreated',
-              message: `created CA ${String(signerObserved(signer)['subject'])} (SHA-256 ${signer.type === 'ca' ? signer.fingerprint : ''})`,
-            },
-          ];
-        }
-        if (!signer) {
-          out.set(o.name, { notReady: { reason: 'NoCA', message: 'the CA is not created yet' } });
-          continue;
-        }
-        outcome.observed = signerObserved(signer);
-        if (signer.type === 'ca') {
-          // Wake up when the CA expires, so Ready turns False then (capped: timers are 32-bit).
-          const left = Date.parse(new X509Certificate(signer.pair.cert).validTo) - ctx.clock.now();
-          outcome.requeueAfterMs = Math.max(1000, Math.min(left, 3_600_000));
-        }
-        out.set(o.name, outcome);
-      } catch (err) {
-        out.set(o.name, toError(err));
-      }
+    o: Obj,
+    p: AdmittedPlan | undefined,
+  ): Promise<ObjectOutcome> {
+    let signer = p?.state as Signer | undefined;
+    const outcome: ObjectOutcome = {};
+    if (!signer && p?.changes.some((c) => c.field === 'ca')) {
+      signer = await createCa(ctx, o);
+      outcome.actions = [`created CA ${signerObserved(signer)['fingerprint'] as string}`];
+      outcome.events = [
+        {
+          type: 'Normal',
+          reason: 'CACreated',
+          message: `created CA ${String(signerObserved(signer)['subject'])} (SHA-256 ${signer.type === 'ca' ? signer.fingerprint : ''})`,
+        },
+      ];
     }
-    return out;
+    if (!signer) return { notReady: { reason: 'NoCA', message: 'the CA is not created yet' } };
+    outcome.observed = signerObserved(signer);
+    if (signer.type === 'ca') {
+      // Wake up when the CA expires, so Ready turns False then (capped: timers are 32-bit).
+      const left = Date.parse(new X509Certificate(signer.pair.cert).validTo) - ctx.clock.now();
+      outcome.requeueAfterMs = Math.max(1000, Math.min(left, 3_600_000));
+    }
+    return outcome;
   }
 
   return {
     groupKey: (o) => o.name,
-    plan,
-    apply,
+    plan: (ctx, objs) => eachObject(objs, (o) => planOne(ctx, o)),
+    apply: (ctx, objs, plans) => eachObject(objs, (o) => applyOne(ctx, o, plans.get(o.name))),
     finalize: (_ctx, objs) => Promise.resolve(new Map(objs.map((o) => [o.name, 'done' as const]))),
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { NodeState } from '../state.js';
 import type { SimContext } from '../types.js';
-import type { LxcState } from './state.js';
+import type { GuestState, LxcState } from './state.js';
 import { applyPending } from './config-update.js';
 import { refreshLeases } from './runtime.js';
 import { volumeOps } from './guests.js';
@@ -75,10 +75,23 @@ export function startCt(
   return warnings;
 }
 
-/** The container is down: no pid, no uptime, its leases are released. */
+/**
+ * The container is down: no pid, no uptime, its leases are released; inside, its processes, tmpfs
+ * (`/run`, `/proc`) and network namespace are gone, its files stay.
+ */
 export function stopCt(ct: LxcState): void {
   ct.status = 'stopped';
   delete ct.startedAt;
   delete ct.pid;
   delete ct.leases;
+  if (ct.guest) forgetRuntime(ct.guest);
+}
+
+function forgetRuntime(g: GuestState): void {
+  g.procs = {};
+  g.sysctl = { 'net.ipv4.ip_forward': '0' }; // a new network namespace starts not forwarding
+  delete g.nft;
+  g.caddy.config = null;
+  for (const path of Object.keys(g.files))
+    if (path.startsWith('/run/') || path.startsWith('/proc/')) delete g.files[path];
 }

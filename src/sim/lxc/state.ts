@@ -1,3 +1,5 @@
+import type { NftChain } from '../../appliance/render/nftables.js';
+
 /** One container. See FACTS §5. */
 export interface LxcState {
   vmid: number;
@@ -24,4 +26,27 @@ export interface LxcState {
    * `parent` and, while a worker handles it, `snapstate` (`prepare`, `delete`).
    */
   snapshots?: Record<string, Record<string, string | number>>;
+  /**
+   * Inside the container, as far as pxr's simulated appliance reaches it
+   * (src/appliance/transport/simulated.ts); absent until first reached.
+   */
+  guest?: GuestState;
+}
+
+/**
+ * What a container holds inside: the files of its root filesystem, and what only lives while it
+ * runs (processes, the network namespace's sysctls and nftables table, Caddy's loaded config).
+ * Saved with the cluster, so a restarted `pxr run --sim` finds the appliance as it left it.
+ */
+export interface GuestState {
+  /** Absolute path -> content. `/proc` and `/run` (tmpfs) are emptied when the container stops. */
+  files: Record<string, string>;
+  /** Running processes: pid -> command name. */
+  procs: Record<string, string>;
+  nextPid: number;
+  sysctl: Record<string, string>;
+  /** The chains of the `inet pxr` table; absent when there is no such table. */
+  nft?: NftChain[];
+  /** Caddy: where its admin API listens, and the config it runs (null before the first /load). */
+  caddy: { adminListen: string; config: Record<string, unknown> | null };
 }

@@ -66,9 +66,11 @@ describe('Appliance through the Manager', () => {
       assert.match(net0, /bridge=vmbr10/);
       assert.match(net0, /ip=dhcp/);
       assert.ok(net0.includes(`hwaddr=${memberMac(uid)}`), `${name} MAC fixed up front: ${net0}`);
-      const reservation = [...t.files].find(([p]) => p.includes('dhcp-hosts/'))?.[0];
+      const reservation = Object.entries(t.files).find(([p]) => p.includes('dhcp-hosts/'))?.[0];
       assert.ok(reservation, 'a dhcp-hosts file');
-      const hostsFiles = [...t.files].filter(([p]) => p.includes('/dhcp-hosts/')).map(([, v]) => v);
+      const hostsFiles = Object.entries(t.files)
+        .filter(([p]) => p.includes('/dhcp-hosts/'))
+        .map(([, v]) => v);
       assert.ok(
         hostsFiles.some(
           (v) => v.toLowerCase().includes(memberMac(uid).toLowerCase()) && v.includes(ip),
@@ -102,14 +104,18 @@ describe('Appliance through the Manager', () => {
     const before = {
       writes: r.writes(),
       rows: r.store.totalChanges(),
-      files: JSON.stringify([...t.files]),
+      files: JSON.stringify(Object.entries(t.files)),
       caddy: JSON.stringify(t.caddy.config),
       commands: t.commands.length,
     };
     await sweep();
     assert.equal(r.writes(), before.writes, 'no Proxmox write');
     assert.equal(r.store.totalChanges(), before.rows, 'no SQLite write');
-    assert.equal(JSON.stringify([...t.files]), before.files, 'no file written in the appliance');
+    assert.equal(
+      JSON.stringify(Object.entries(t.files)),
+      before.files,
+      'no file written in the appliance',
+    );
     assert.equal(JSON.stringify(t.caddy.config), before.caddy);
     const run = t.commands.slice(before.commands).map((c) => c.join(' '));
     assert.ok(run.length > 0, 'the sweep observed the appliance');
@@ -120,8 +126,8 @@ describe('Appliance through the Manager', () => {
   test('a Caddy route deleted, dnsmasq.conf edited and the nft table flushed by hand are each detected, recorded and corrected in one pass', async () => {
     const t = r.appliances.get('gw')!;
     const caddyBefore = JSON.stringify(t.caddy.config);
-    const conf = [...t.files.keys()].find((p) => p.endsWith('dnsmasq.conf'))!;
-    const confBefore = t.files.get(conf)!;
+    const conf = Object.keys(t.files).find((p) => p.endsWith('dnsmasq.conf'))!;
+    const confBefore = t.files[conf]!;
     const ids = [...caddyBefore.matchAll(/"@id":"([^"]+)"/g)].map((m) => m[1]!);
     const victim = ids.find((id) => id.includes('api'))!;
     const del = await curl(t, { method: 'DELETE', url: `http://127.0.0.1:2019/id/${victim}` });
@@ -134,7 +140,7 @@ describe('Appliance through the Manager', () => {
     await r.manager.waitForIdle();
 
     assert.equal(JSON.stringify(t.caddy.config), caddyBefore, 'the route is back');
-    assert.equal(t.files.get(conf), confBefore, 'dnsmasq.conf restored');
+    assert.equal(t.files[conf], confBefore, 'dnsmasq.conf restored');
     assert.ok(
       t.nft!.some((c) => c.rules.length > 0),
       'the nft rules are back',
@@ -160,7 +166,7 @@ describe('Appliance through the Manager', () => {
     const t = r.appliances.get('gw')!;
     assert.ok(JSON.stringify(t.caddy.config).includes('10.20.0.12:5432'), 'db route rendered');
     assert.ok(
-      [...t.files.values()].some((v) => v.includes('10.20.0.12') && v.includes('db')),
+      Object.values(t.files).some((v) => v.includes('10.20.0.12') && v.includes('db')),
       'db reservation rendered',
     );
     assert.ok(Object.keys(r.observed('Appliance', 'gw')['members'] as object).includes('db'));
@@ -175,7 +181,7 @@ describe('Appliance through the Manager', () => {
     await r.manager.waitForIdle();
     const t = r.appliances.get('gw')!;
     assert.ok(!JSON.stringify(t.caddy.config).includes('10.20.0.12'), 'db route dropped');
-    assert.ok(![...t.files.keys()].some((p) => p.endsWith('/db')), 'db host files removed');
+    assert.ok(!Object.keys(t.files).some((p) => p.endsWith('/db')), 'db host files removed');
     assert.deepEqual(Object.keys(r.observed('Appliance', 'gw')['members'] as object).sort(), [
       'api',
       'web',
