@@ -15,6 +15,7 @@ import {
   memberMac,
 } from '../app-container/appliance-join.js';
 import { resolveSpec, type AppContainerSpec } from '../app-container/spec.js';
+import { vmMemberHost } from '../virtual-machine/appliance-member.js';
 import { LAN_IFACE, WAN_IFACE, type ResolvedAppliance } from './spec.js';
 import { applianceOf } from './watches.js';
 
@@ -33,7 +34,12 @@ export interface BuiltModel {
   conflicts: string[];
 }
 
-/** The members of appliance `name`: live AppContainers whose `network.appliance` names it. */
+/** How a member is named in the appliance's status: AppContainers by name, VMs by `VirtualMachine/<name>`. */
+export function memberKey(obj: StoredObject): string {
+  return obj.kind === 'VirtualMachine' ? `VirtualMachine/${obj.name}` : obj.name;
+}
+
+/** The members of appliance `name`: live AppContainers and VMs with a NIC on its LAN. */
 export function selectMembers(name: string, cts: readonly StoredObject[]): StoredObject[] {
   return cts
     .filter((o) => !o.deletionRequested)
@@ -55,6 +61,11 @@ export function buildModel(
   const lan = applianceLan(appliance);
   const candidates: { name: string; host: ApplianceHost; digest: string }[] = [];
   for (const m of members) {
+    if (m.obj.kind === 'VirtualMachine') {
+      const vm = vmMemberHost(m.obj, m.status);
+      if (vm) candidates.push({ name: memberKey(m.obj), ...vm });
+      continue;
+    }
     const own = joinSpec(resolveSpec(m.obj.spec as unknown as AppContainerSpec, m.obj.name), lan);
     const recorded = m.status?.observed['mac'];
     const mac = typeof recorded === 'string' ? recorded : memberMac(m.obj.uid);

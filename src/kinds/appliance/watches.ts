@@ -5,18 +5,23 @@
 import type { StoredObject, Watch } from '../../core/kind.js';
 import { asRecord } from '../../core/records.js';
 
-/** The appliance whose LAN `ct` joins (`spec.network.appliance`), if any. */
+/** The appliance whose LAN `ct` joins (`spec.network.appliance`, or a VM's `spec.networks[].appliance`). */
 export function applianceOf(ct: StoredObject): string | undefined {
   const name = asRecord(ct.spec['network'])['appliance'];
-  return typeof name === 'string' ? name : undefined;
+  if (typeof name === 'string') return name;
+  const list = ct.spec['networks'];
+  const nic = Array.isArray(list)
+    ? list.map((n) => asRecord(n)['appliance']).find((a) => typeof a === 'string')
+    : undefined;
+  return typeof nic === 'string' ? nic : undefined;
 }
 
+const toAppliance = (obj: StoredObject): string[] => {
+  const name = applianceOf(obj);
+  return name === undefined ? [] : [name];
+};
+
 export const applianceWatches: Watch[] = [
-  {
-    kind: 'AppContainer',
-    map: (ct: StoredObject): string[] => {
-      const name = applianceOf(ct);
-      return name === undefined ? [] : [name];
-    },
-  },
+  { kind: 'AppContainer', map: toAppliance },
+  { kind: 'VirtualMachine', map: toAppliance },
 ];

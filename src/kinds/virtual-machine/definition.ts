@@ -6,6 +6,7 @@ import { VirtualMachineReconciler, type VirtualMachineDeps } from './reconciler.
 import { virtualMachineSpecSchema } from './schema.js';
 import type { VirtualMachineSpec } from './spec.js';
 import { validateVirtualMachine } from './validate.js';
+import { virtualMachineWatches } from './watches.js';
 
 export const virtualMachineKind: KindModule<VirtualMachineSpec> = {
   kind: 'VirtualMachine',
@@ -14,6 +15,7 @@ export const virtualMachineKind: KindModule<VirtualMachineSpec> = {
   schema: virtualMachineSpecSchema,
   validate: validateVirtualMachine,
   dependsOn: ['Bridge', 'Appliance'],
+  watches: virtualMachineWatches,
   columns: virtualMachineColumns,
   createReconciler: (deps, tuning) => {
     const t = tuning as Partial<VirtualMachineDeps>;
