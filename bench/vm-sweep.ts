@@ -17,7 +17,14 @@ import { createSimulator } from '../src/sim/simulator.js';
 import { SEED_CLOUD_IMAGE } from '../src/sim/seed.js';
 import type { ManifestDoc } from '../src/source/types.js';
 import { openStore } from '../src/store/store.js';
-import { total, until, writes } from './app-container-sweep.js';
+import {
+  convergedSweep,
+  readyCount,
+  sweepRows,
+  total,
+  until,
+  type SweepResult,
+} from './app-container-sweep.js';
 import type { Row } from './table.js';
 
 const VMS = 200;
@@ -74,12 +81,7 @@ export async function benchVms(): Promise<Row[]> {
   });
   try {
     manager.start();
-    const ready = (): number =>
-      store.objects
-        .list('VirtualMachine')
-        .filter((o) =>
-          store.status.get(o)?.conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
-        ).length;
+    const ready = (): number => readyCount(store, 'VirtualMachine');
     const c0 = total(pve);
     manager.applySnapshot({
       docs: docs(),
@@ -92,32 +94,10 @@ export async function benchVms(): Promise<Row[]> {
     await manager.waitForIdle();
     const createCalls = total(pve) - c0;
 
-    const sweep = async (): Promise<{
-      ms: number;
-      calls: number;
-      pveWrites: number;
-      rows: number;
-      lists: number;
-    }> => {
-      reconciler.cache.invalidate();
-      const k0 = total(pve);
-      const w0 = writes(pve);
-      const r0 = store.totalChanges();
-      const l0 = pve.calls()['GET /cluster/resources']?.count ?? 0;
-      const t0 = performance.now();
-      manager.controller('VirtualMachine')!.enqueueAll();
-      await manager.waitForIdle();
-      return {
-        ms: performance.now() - t0,
-        calls: total(pve) - k0,
-        pveWrites: writes(pve) - w0,
-        rows: store.totalChanges() - r0,
-        lists: (pve.calls()['GET /cluster/resources']?.count ?? 0) - l0,
-      };
-    };
+    const sweep = (): Promise<SweepResult> =>
+      convergedSweep({ manager, store, pve, kind: 'VirtualMachine', cache: reconciler.cache });
     await sweep(); // warm
     const s = await sweep();
-    const perVm = s.calls / VMS;
     return [
       {
         name: `converge from empty (${VMS} VMs, ${NODES.length} nodes, ${LATENCY_MS} ms latency)`,
@@ -125,35 +105,7 @@ export async function benchVms(): Promise<Row[]> {
         unit: 's',
       },
       { name: 'Proxmox calls to converge, per VM', value: createCalls / VMS, unit: 'calls' },
-      {
-        name: 'calls per VM, converged sweep',
-        value: perVm,
-        unit: 'calls',
-        target: '<= 1.1',
-        ok: perVm <= 1.1,
-      },
-      {
-        name: '/cluster/resources reads per sweep',
-        value: s.lists,
-        unit: 'calls',
-        target: '1',
-        ok: s.lists === 1,
-      },
-      { name: 'converged sweep duration', value: s.ms, unit: 'ms' },
-      {
-        name: 'Proxmox writes in a converged sweep',
-        value: s.pveWrites,
-        unit: 'calls',
-        target: '0',
-        ok: s.pveWrites === 0,
-      },
-      {
-        name: 'SQLite rows changed in a converged sweep',
-        value: s.rows,
-        unit: 'rows',
-        target: '0',
-        ok: s.rows === 0,
-      },
+      ...sweepRows(s, VMS, 'VM'),
     ];
   } finally {
     await manager.stop(5000);
