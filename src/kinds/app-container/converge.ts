@@ -19,7 +19,13 @@ import {
   lxcUpdateConfig,
   type LxcConfigRead,
 } from '../../pve/lxc.js';
-import type { Params } from '../../pve/types.js';
+import {
+  pendingCondition,
+  powerChanges,
+  replaceCondition,
+  updateParams,
+  wrongState,
+} from './guest-changes.js';
 import {
   describeFields,
   onlyFields,
@@ -84,13 +90,6 @@ function identityReplace(p: Pass, loc: Located): FieldChange[] {
   return out;
 }
 
-function updateParams(pl: ConfigPlan, digest: string): Params {
-  const params: Params = { ...pl.set };
-  if (pl.delete.length > 0) params['delete'] = pl.delete.join(',');
-  if (digest) params['digest'] = digest;
-  return params;
-}
-
 function pendingManaged(read: LxcConfigRead, withNet1: boolean): string[] {
   const managed = new Set<string>(MANAGED_KEYS);
   if (!withNet1) managed.delete('net1');
@@ -98,11 +97,6 @@ function pendingManaged(read: LxcConfigRead, withNet1: boolean): string[] {
 }
 
 const path = (loc: Located, tail = ''): string => `/nodes/${loc.node}/lxc/${loc.vmid}${tail}`;
-
-/** Whether the shared list's power state is worth asking again before acting on it. */
-function wrongState(p: Pass, st: string | undefined): boolean {
-  return p.spec.state === 'running' ? st !== 'running' : st === 'running';
-}
 
 /** Reads nothing but the power state (when the shared list may be stale) and plans. */
 export async function planConverge(
@@ -136,7 +130,7 @@ export async function planConverge(
     recreate ||
     status === undefined ||
     status === 'unknown' ||
-    wrongState(p, status) ||
+    wrongState(p.spec, status) ||
     pending.length > 0
   ) {
     status = (await lxcStatus(p.sh.deps.pve, loc.node, loc.vmid)).status;
@@ -164,33 +158,7 @@ export async function planConverge(
         drift: isDrift,
       });
     }
-    if (status === 'running' && pending.length > 0 && s.restartPolicy === 'onChange') {
-      if (s.state === 'running')
-        changes.push({
-          field: 'pending',
-          desired: [],
-          actual: pending,
-          calls: [`POST ${path(loc, '/status/reboot')}`],
-          drift: false,
-        });
-    }
-    if (s.state === 'running' && status !== 'running') {
-      changes.push({
-        field: 'state',
-        desired: 'running',
-        actual: status,
-        calls: [`POST ${path(loc, '/status/start')}`],
-        drift: isDrift,
-      });
-    } else if (s.state === 'stopped' && status === 'running') {
-      changes.push({
-        field: 'state',
-        desired: 'stopped',
-        actual: status,
-        calls: [`POST ${path(loc, '/status/shutdown')}`],
-        drift: isDrift,
-      });
-    }
+    changes.push(...powerChanges(s, { status, pending, isDrift, base: path(loc) }));
   }
   return {
     changes,
@@ -307,7 +275,7 @@ export async function applyConverge(
   // A PUT may have left pending changes: the power state then matters, asked fresh.
   if (
     (!facts.statusFresh &&
-      (status === undefined || status === 'unknown' || wrongState(p, status))) ||
+      (status === undefined || status === 'unknown' || wrongState(p.spec, status))) ||
     (applied.wrote && pending.length > 0)
   ) {
     status = (await lxcStatus(pve, loc.node, loc.vmid)).status;
@@ -322,20 +290,8 @@ export async function applyConverge(
       p.sh.ipProbes.delete(loc.vmid);
       return taskStarted(p, 'reboot', loc.node, upid);
     }
-    conditions.push({
-      type: 'PendingRestart',
-      status: 'True',
-      reason: 'PendingChanges',
-      message: `changes wait for a restart of CT ${loc.vmid}: ${pending.join(', ')}`,
-    });
-  } else {
-    conditions.push({
-      type: 'PendingRestart',
-      status: 'False',
-      reason: 'NoPendingChanges',
-      message: '',
-    });
   }
+  conditions.push(pendingCondition(status === 'running' ? pending : [], `CT ${loc.vmid}`));
 
   // Power state, when admitted (a container stopped by hand under `alert` stays stopped).
   const power = admitted.has('state');
@@ -378,24 +334,14 @@ export async function applyConverge(
   obs.appliedSpecHash = p.obj.specHash;
   if (replace.length > 0) {
     const message = `create-only field(s) changed: ${describeFields(replace)}; set replacePolicy: recreate to destroy and re-create CT ${loc.vmid}, or revert the change`;
-    conditions.push({
-      type: 'RequiresReplace',
-      status: 'True',
-      reason: 'CreateOnlyFieldChanged',
-      message,
-    });
+    conditions.push(replaceCondition(message));
     return outcome(p, {
       conditions,
       notReady: { reason: 'RequiresReplace', message },
       requeueAfterMs: p.sh.deps.blockedRequeueMs ?? 300_000,
     });
   }
-  conditions.push({
-    type: 'RequiresReplace',
-    status: 'False',
-    reason: 'NoReplaceNeeded',
-    message: '',
-  });
+  conditions.push(replaceCondition(undefined));
   return outcome(p, { conditions });
 }
 

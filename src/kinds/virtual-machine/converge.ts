@@ -21,6 +21,13 @@ import {
 } from '../../pve/qemu.js';
 import type { Params } from '../../pve/types.js';
 import {
+  pendingCondition,
+  powerChanges,
+  replaceCondition,
+  updateParams,
+  wrongState,
+} from '../app-container/guest-changes.js';
+import {
   describeFields,
   onlyFields,
   type ConfigPlan,
@@ -68,10 +75,6 @@ function configPlan(p: Pass, loc: Located, read: QemuConfigRead): ConfigPlan {
   return planConfig({ spec: p.spec, uid: p.obj.uid, bridges: loc.bridges, macs }, read.effective);
 }
 
-function wrongState(p: Pass, st: string | undefined): boolean {
-  return p.spec.state === 'running' ? st !== 'running' : st === 'running';
-}
-
 function identityReplace(p: Pass, loc: Located, source: string): FieldChange[] {
   const s = p.spec;
   const out: FieldChange[] = [];
@@ -115,7 +118,7 @@ export async function planConverge(
     recreate ||
     status === undefined ||
     status === 'unknown' ||
-    wrongState(p, status) ||
+    wrongState(p.spec, status) ||
     pending.length > 0
   ) {
     status = (await qemuStatus(p.sh.deps.pve, loc.node, loc.vmid)).status;
@@ -150,37 +153,7 @@ export async function planConverge(
         drift: false,
       });
     }
-    if (
-      status === 'running' &&
-      pending.length > 0 &&
-      s.restartPolicy === 'onChange' &&
-      s.state === 'running'
-    ) {
-      changes.push({
-        field: 'pending',
-        desired: [],
-        actual: pending,
-        calls: [`POST ${path(loc, '/status/reboot')}`],
-        drift: false,
-      });
-    }
-    if (s.state === 'running' && status !== 'running') {
-      changes.push({
-        field: 'state',
-        desired: 'running',
-        actual: status,
-        calls: [`POST ${path(loc, '/status/start')}`],
-        drift: isDrift,
-      });
-    } else if (s.state === 'stopped' && status === 'running') {
-      changes.push({
-        field: 'state',
-        desired: 'stopped',
-        actual: status,
-        calls: [`POST ${path(loc, '/status/shutdown')}`],
-        drift: isDrift,
-      });
-    }
+    changes.push(...powerChanges(s, { status, pending, isDrift, base: path(loc) }));
   }
   return {
     changes,
@@ -194,13 +167,6 @@ export async function planConverge(
       password,
     },
   };
-}
-
-function updateParams(pl: ConfigPlan, digest: string): Params {
-  const params: Params = { ...pl.set };
-  if (pl.delete.length > 0) params['delete'] = pl.delete.join(',');
-  if (digest) params['digest'] = digest;
-  return params;
 }
 
 /** One digest-guarded PUT of what was admitted; re-read and re-planned once when someone edited. */
@@ -316,7 +282,7 @@ export async function applyConverge(
   let status = facts.status;
   if (
     (!facts.statusFresh &&
-      (status === undefined || status === 'unknown' || wrongState(p, status))) ||
+      (status === undefined || status === 'unknown' || wrongState(p.spec, status))) ||
     (applied.wrote && pending.length > 0)
   ) {
     status = (await qemuStatus(pve, loc.node, loc.vmid)).status;
@@ -331,20 +297,8 @@ export async function applyConverge(
       p.sh.agentProbes.delete(loc.vmid);
       return taskStarted(p, 'reboot', loc.node, upid);
     }
-    conditions.push({
-      type: 'PendingRestart',
-      status: 'True',
-      reason: 'PendingChanges',
-      message: `changes wait for a restart of VM ${loc.vmid}: ${pending.join(', ')}`,
-    });
-  } else {
-    conditions.push({
-      type: 'PendingRestart',
-      status: 'False',
-      reason: 'NoPendingChanges',
-      message: '',
-    });
   }
+  conditions.push(pendingCondition(status === 'running' ? pending : [], `VM ${loc.vmid}`));
 
   const power = admitted.has('state');
   if (power && s.state === 'running' && status !== 'running') {
@@ -379,24 +333,14 @@ export async function applyConverge(
   obs.appliedSpecHash = p.obj.specHash;
   if (facts.replace.length > 0) {
     const message = `create-only field(s) changed: ${describeFields(facts.replace)}; set replacePolicy: recreate to destroy and re-create VM ${loc.vmid}, or revert the change`;
-    conditions.push({
-      type: 'RequiresReplace',
-      status: 'True',
-      reason: 'CreateOnlyFieldChanged',
-      message,
-    });
+    conditions.push(replaceCondition(message));
     return outcome(p, {
       conditions,
       notReady: { reason: 'RequiresReplace', message },
       requeueAfterMs: p.sh.deps.blockedRequeueMs ?? 300_000,
     });
   }
-  conditions.push({
-    type: 'RequiresReplace',
-    status: 'False',
-    reason: 'NoReplaceNeeded',
-    message: '',
-  });
+  conditions.push(replaceCondition(undefined));
   return outcome(p, { conditions });
 }
 
