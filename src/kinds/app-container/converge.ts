@@ -22,6 +22,7 @@ import {
 import {
   pendingCondition,
   powerChanges,
+  powerStep,
   replaceCondition,
   updateParams,
   wrongState,
@@ -45,14 +46,7 @@ import { parseProps } from './propstring.js';
 import { memberHost, memberIp, memberUrls } from './appliance-join.js';
 import { specAliases } from './spec-names.js';
 import { teardownStep } from './teardown.js';
-import {
-  alreadyInState,
-  checkBridge,
-  outcome,
-  specBridge,
-  taskStarted,
-  type Pass,
-} from './pass.js';
+import { checkBridge, outcome, specBridge, taskStarted, type Pass } from './pass.js';
 import type { ConvergeFacts, Located } from './plan-state.js';
 
 export type { Located } from './plan-state.js';
@@ -294,38 +288,29 @@ export async function applyConverge(
   conditions.push(pendingCondition(status === 'running' ? pending : [], `CT ${loc.vmid}`));
 
   // Power state, when admitted (a container stopped by hand under `alert` stays stopped).
-  const power = admitted.has('state');
-  if (power && s.state === 'running' && status !== 'running') {
-    const br = await checkBridge(p);
-    if (!br.ok) {
-      return outcome(p, {
-        notReady: { reason: 'DependencyNotReady', message: br.message },
-        conditions,
-        driftCorrected: false,
-      });
+  if (admitted.has('state') && wrongState(p.spec, status)) {
+    if (s.state === 'running') {
+      const br = await checkBridge(p);
+      if (!br.ok) {
+        return outcome(p, {
+          notReady: { reason: 'DependencyNotReady', message: br.message },
+          conditions,
+          driftCorrected: false,
+        });
+      }
     }
-    try {
-      const upid = await lxcPower(pve, loc.node, loc.vmid, 'start');
-      p.actions.push(`starting CT ${loc.vmid}`);
-      delete obs.ip;
-      p.sh.ipProbes.delete(loc.vmid);
-      return { ...taskStarted(p, 'start', loc.node, upid), conditions };
-    } catch (err) {
-      if (!alreadyInState(err)) throw err;
-      status = 'running';
+    const r = await powerStep(s, s.shutdownTimeoutSeconds, (action, params) =>
+      lxcPower(pve, loc.node, loc.vmid, action, params),
+    );
+    if ('upid' in r) {
+      p.actions.push(`${r.op === 'start' ? 'starting' : 'shutting down'} CT ${loc.vmid}`);
+      if (r.op === 'start') {
+        delete obs.ip;
+        p.sh.ipProbes.delete(loc.vmid);
+      }
+      return { ...taskStarted(p, r.op, loc.node, r.upid), conditions };
     }
-  } else if (power && s.state === 'stopped' && status === 'running') {
-    try {
-      const upid = await lxcPower(pve, loc.node, loc.vmid, 'shutdown', {
-        timeout: s.shutdownTimeoutSeconds,
-        forceStop: 1,
-      });
-      p.actions.push(`shutting down CT ${loc.vmid}`);
-      return { ...taskStarted(p, 'shutdown', loc.node, upid), conditions };
-    } catch (err) {
-      if (!alreadyInState(err)) throw err;
-      status = 'stopped';
-    }
+    status = r.status;
   }
   obs.state = status ?? 'unknown';
   // The config as it now is: a net0 moved by this pass's PUT has its lease read on the new network.

@@ -6,6 +6,7 @@
 import type { Condition, PlannedChange } from '../../core/kind.js';
 import type { Params } from '../../pve/types.js';
 import type { ConfigPlan } from './diff.js';
+import { alreadyInState } from './pass.js';
 
 type Cond = Omit<Condition, 'lastTransitionTime'>;
 
@@ -84,4 +85,26 @@ export function replaceCondition(message: string | undefined): Cond {
   return message !== undefined
     ? { type: 'RequiresReplace', status: 'True', reason: 'CreateOnlyFieldChanged', message }
     : { type: 'RequiresReplace', status: 'False', reason: 'NoReplaceNeeded', message: '' };
+}
+
+/** The guest's power call (`POST .../status/<action>`), returning the task's UPID. */
+export type PowerCall = (action: 'start' | 'shutdown', params?: Params) => Promise<string>;
+
+/**
+ * Starts or shuts down (clean, forced to a stop after `timeoutS`) toward `s.state`: the task
+ * started, or the state Proxmox says the guest is already in (`already running`, `not running`).
+ */
+export async function powerStep(
+  s: PowerSpec,
+  timeoutS: number,
+  call: PowerCall,
+): Promise<{ op: 'start' | 'shutdown'; upid: string } | { status: string }> {
+  const op = s.state === 'running' ? 'start' : 'shutdown';
+  try {
+    const upid = await call(op, op === 'start' ? undefined : { timeout: timeoutS, forceStop: 1 });
+    return { op, upid };
+  } catch (err) {
+    if (!alreadyInState(err)) throw err;
+    return { status: s.state };
+  }
 }

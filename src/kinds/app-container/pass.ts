@@ -79,7 +79,11 @@ export interface Pass {
   events: NonNullable<ObjectOutcome['events']>;
 }
 
-export function outcome(p: Pass, extra: ObjectOutcome = {}): ObjectOutcome {
+/** The outcome of a pass: its observed facts, actions and events (any guest kind's pass). */
+export function outcome(
+  p: Pick<Pass, 'actions' | 'events'> & { obs: object },
+  extra: ObjectOutcome = {},
+): ObjectOutcome {
   const o: ObjectOutcome = { observed: cleanObserved(p.obs), ...extra };
   if (p.actions.length > 0) o.actions = [...p.actions, ...(extra.actions ?? [])];
   if (p.events.length > 0) o.events = [...p.events, ...(extra.events ?? [])];

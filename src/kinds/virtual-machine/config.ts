@@ -18,27 +18,14 @@ import {
 } from '../app-container/propstring.js';
 import { sizeArg } from '../app-container/normalize.js';
 import { encodeSshKeys } from '../../pve/qemu.js';
+// qemu-server's model list, as the simulator keeps it (one copy).
+import { NIC_MODELS } from '../../sim/qemu/props.js';
 import type { ResolvedVm, VmDisk, VmNic } from './spec.js';
 
 export type RawConfig = Record<string, string | number | undefined>;
 
 /** NIC models Proxmox accepts as the key carrying the MAC (`virtio=BC:24:...`). */
-const NIC_MODELS = new Set([
-  'e1000',
-  'e1000-82540em',
-  'e1000-82544gc',
-  'e1000-82545em',
-  'e1000e',
-  'i82551',
-  'i82557b',
-  'i82559er',
-  'ne2k_isa',
-  'ne2k_pci',
-  'pcnet',
-  'rtl8139',
-  'virtio',
-  'vmxnet3',
-]);
+const NIC_MODEL_SET: ReadonlySet<string> = new Set(NIC_MODELS);
 
 /** Plain keys and their canonical unset value (what an absent key means to Proxmox). */
 const SCALARS = {
@@ -188,7 +175,7 @@ export function parseNic(text: string | number | undefined): PropMap | undefined
   const raw = parseProps(text);
   const out: PropMap = {};
   for (const [k, v] of Object.entries(raw)) {
-    if (NIC_MODELS.has(k)) {
+    if (NIC_MODEL_SET.has(k)) {
       out['model'] = k;
       if (v !== '') out['macaddr'] = v.toUpperCase();
     } else if (k === 'macaddr') out['macaddr'] = v.toUpperCase();

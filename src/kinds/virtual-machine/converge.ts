@@ -23,6 +23,7 @@ import type { Params } from '../../pve/types.js';
 import {
   pendingCondition,
   powerChanges,
+  powerStep,
   replaceCondition,
   updateParams,
   wrongState,
@@ -35,7 +36,6 @@ import {
 } from '../app-container/diff.js';
 import { readSecretFile } from '../app-container/create.js';
 import type { GuestEntry } from '../app-container/observe-cache.js';
-import { alreadyInState } from '../app-container/pass.js';
 import {
   cloudinitDrive,
   isCloudinitKey,
@@ -300,30 +300,18 @@ export async function applyConverge(
   }
   conditions.push(pendingCondition(status === 'running' ? pending : [], `VM ${loc.vmid}`));
 
-  const power = admitted.has('state');
-  if (power && s.state === 'running' && status !== 'running') {
-    try {
-      const upid = await qemuPower(pve, loc.node, loc.vmid, 'start');
-      p.actions.push(`starting VM ${loc.vmid}`);
+  // Power state, when admitted (a VM stopped by hand under `alert` stays stopped).
+  if (admitted.has('state') && wrongState(s, status)) {
+    const r = await powerStep(s, s.shutdownTimeoutSeconds, (action, params) =>
+      qemuPower(pve, loc.node, loc.vmid, action, params),
+    );
+    if ('upid' in r) {
+      p.actions.push(`${r.op === 'start' ? 'starting' : 'shutting down'} VM ${loc.vmid}`);
       delete obs.ips;
       p.sh.agentProbes.delete(loc.vmid);
-      return { ...taskStarted(p, 'start', loc.node, upid), conditions };
-    } catch (err) {
-      if (!alreadyInState(err)) throw err;
-      status = 'running';
+      return { ...taskStarted(p, r.op, loc.node, r.upid), conditions };
     }
-  } else if (power && s.state === 'stopped' && status === 'running') {
-    try {
-      const upid = await qemuPower(pve, loc.node, loc.vmid, 'shutdown', {
-        timeout: s.shutdownTimeoutSeconds,
-        forceStop: 1,
-      });
-      p.actions.push(`shutting down VM ${loc.vmid}`);
-      return { ...taskStarted(p, 'shutdown', loc.node, upid), conditions };
-    } catch (err) {
-      if (!alreadyInState(err)) throw err;
-      status = 'stopped';
-    }
+    status = r.status;
   }
   obs.state = status ?? 'unknown';
   await observeIps(p, loc, obs.state);

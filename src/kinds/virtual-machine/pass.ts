@@ -10,7 +10,9 @@ import type {
   ReconcileContext,
   StoredObject,
 } from '../../core/kind.js';
-import type { OwnershipOp } from '../app-container/pass.js';
+import { outcome, type OwnershipOp } from '../app-container/pass.js';
+
+export { outcome };
 import type { PveClient } from '../../pve/types.js';
 import type { SecretReader, VmidAllocator } from '../app-container/create.js';
 import type { ObservationCache } from '../app-container/observe-cache.js';
@@ -69,12 +71,6 @@ export function readVmObserved(raw: Record<string, unknown>): VmObserved {
   return out;
 }
 
-function clean(o: VmObserved): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
-  return out;
-}
-
 export interface VirtualMachineDeps {
   pve: PveClient;
   clock: Clock;
@@ -111,13 +107,6 @@ export interface Pass {
   obs: VmObserved;
   actions: string[];
   events: NonNullable<ObjectOutcome['events']>;
-}
-
-export function outcome(p: Pass, extra: ObjectOutcome = {}): ObjectOutcome {
-  const o: ObjectOutcome = { observed: clean(p.obs), ...extra };
-  if (p.actions.length > 0) o.actions = [...p.actions, ...(extra.actions ?? [])];
-  if (p.events.length > 0) o.events = [...p.events, ...(extra.events ?? [])];
-  return o;
 }
 
 /** Not Ready while a task runs; the same text on every poll, so polling writes no status. */
