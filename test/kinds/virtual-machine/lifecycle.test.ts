@@ -77,4 +77,31 @@ describe('VirtualMachine recovery and deletion', () => {
       out instanceof Error && /does not carry this object's ownership marker/.test(out.message),
     );
   });
+
+  test('a create-only change raises RequiresReplace; replacePolicy recreate destroys and re-creates', async () => {
+    let o = vm('swap', { disks: [{ size: 4 }] });
+    await r.h.converge(o);
+    const vmid = r.vmid('swap');
+    o = withSpec(o, { source: { clone: { template: 'debian-tpl' } } });
+    await r.h.pass(o);
+    const rr = r.h.status.get('swap')?.conditions.find((c) => c.type === 'RequiresReplace');
+    assert.equal(rr?.status, 'True');
+    assert.match(rr?.message ?? '', /source/);
+    o = withSpec(o, { replacePolicy: 'recreate' });
+    const hist = await r.h.converge(o);
+    const acts = hist.flatMap((h) => h.actions ?? []);
+    assert.ok(
+      acts.some((a) => /to replace it/.test(a)),
+      acts.join('; '),
+    );
+    assert.ok(
+      acts.some((a) => /cloning VM/.test(a)),
+      acts.join('; '),
+    );
+    assert.equal(r.vmid('swap'), vmid, 'the allocated VMID is kept');
+    assert.match(String(r.sim(vmid)?.config['scsi0']), /vm-\d+-disk-0/);
+    assert.equal(vmsNamed('swap'), 1);
+    const rr2 = r.h.status.get('swap')?.conditions.find((c) => c.type === 'RequiresReplace');
+    assert.equal(rr2?.status, 'False');
+  });
 });
