@@ -209,6 +209,20 @@ export interface Rig {
   close(): Promise<void>;
 }
 
+/** Calls of a client by `METHOD /route`, and its writes (every call but GETs) so far. */
+export function callCounters(pve: PveClient): {
+  count: (key: string) => number;
+  writes: () => number;
+} {
+  return {
+    count: (k) => pve.calls()[k]?.count ?? 0,
+    writes: () =>
+      Object.entries(pve.calls())
+        .filter(([k]) => !k.startsWith('GET '))
+        .reduce((n, [, v]) => n + v.count, 0),
+  };
+}
+
 /** A simulator with isolated bridges vmbr1 and vmbr10 on node `pve`, and a reconciler. */
 export async function rig(
   deps: Partial<AppContainerDeps> = {},
@@ -246,11 +260,7 @@ export async function rig(
     }),
     clock,
   );
-  const count = (k: string): number => pve.calls()[k]?.count ?? 0;
-  const writes = (): number =>
-    Object.entries(pve.calls())
-      .filter(([k]) => !k.startsWith('GET '))
-      .reduce((n, [, v]) => n + v.count, 0);
+  const { count, writes } = callCounters(pve);
   return {
     s,
     pve,

@@ -15,7 +15,7 @@ import {
 import type { VirtualMachineSpec } from '../../../src/kinds/virtual-machine/spec.js';
 import { startSim, type StartedSim } from '../../helpers/sim.js';
 import { SEED_CLOUD_IMAGE } from '../../../src/sim/seed.js';
-import { Harness, specHash } from '../app-container/harness.js';
+import { callCounters, Harness, specHash } from '../app-container/harness.js';
 
 /** The cloud image the simulator seeds on `local`. */
 export const IMAGE = SEED_CLOUD_IMAGE.volid;
@@ -142,11 +142,7 @@ export async function vmRig(deps: Partial<VirtualMachineDeps> = {}): Promise<VmR
     clock,
   );
   h.bridges = [];
-  const count = (k: string): number => pve.calls()[k]?.count ?? 0;
-  const writes = (): number =>
-    Object.entries(pve.calls())
-      .filter(([k]) => !k.startsWith('GET '))
-      .reduce((n, [, v]) => n + v.count, 0);
+  const { count, writes } = callCounters(pve);
   return {
     s,
     pve,
