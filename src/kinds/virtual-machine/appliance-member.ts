@@ -25,7 +25,7 @@ export function vmMemberHost(
   const host: ApplianceHost = {
     hostname: (spec.name.split('.')[0] ?? spec.name).toLowerCase(),
     mac,
-    expose: [],
+    expose: spec.expose.map((e) => ({ ...e })),
   };
   if (ip !== undefined && ip !== 'dhcp' && ip !== 'none') host.ip = ip.split('/')[0] ?? ip;
   const digest = createHash('sha1').update(JSON.stringify(host)).digest('hex').slice(0, 12);

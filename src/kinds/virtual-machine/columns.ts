@@ -1,6 +1,6 @@
 /**
  * `pxr get virtualmachines` columns: NODE, VMID, STATE, IP (the guest agent's first address), PENDING
- * (a restart or a replacement waiting), and with `-o wide` also SOURCE and DNS. Values come from the
+ * (a restart or a replacement waiting), and with `-o wide` also SOURCE, DNS and URLS. Values come from the
  * spec and the observed facts in status: no Proxmox call.
  */
 import type { ObjectView, PrinterColumn } from '../../core/object-view.js';
@@ -44,4 +44,12 @@ export const virtualMachineColumns: PrinterColumn[] = [
   },
   { header: 'SOURCE', wide: true, value: source },
   { header: 'DNS', wide: true, value: (v) => str(v.status.observed['dnsName']) },
+  {
+    header: 'URLS',
+    wide: true,
+    value: (v: ObjectView): string => {
+      const u = v.status.observed['urls'];
+      return Array.isArray(u) && u.length > 0 ? u.join(',') : '-';
+    },
+  },
 ];

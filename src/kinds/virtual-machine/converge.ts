@@ -35,6 +35,7 @@ import {
   type FieldChange,
 } from '../app-container/diff.js';
 import { readSecretFile } from '../app-container/create.js';
+import { memberUrls } from '../app-container/appliance-join.js';
 import type { GuestEntry } from '../app-container/observe-cache.js';
 import {
   cloudinitDrive,
@@ -315,8 +316,14 @@ export async function applyConverge(
   }
   obs.state = status ?? 'unknown';
   await observeIps(p, loc, obs.state);
-  if (p.lan) obs.dnsName = `${(s.name.split('.')[0] ?? s.name).toLowerCase()}.${p.lan.domain}`;
-  else delete obs.dnsName;
+  if (p.lan) {
+    obs.dnsName = `${(s.name.split('.')[0] ?? s.name).toLowerCase()}.${p.lan.domain}`;
+    if (s.expose.length > 0) obs.urls = memberUrls(s, p.lan);
+    else delete obs.urls;
+  } else {
+    delete obs.dnsName;
+    delete obs.urls;
+  }
 
   obs.appliedSpecHash = p.obj.specHash;
   if (facts.replace.length > 0) {

@@ -45,8 +45,9 @@ export interface VmObserved {
   /** `reserved`: the VMID was allocated and claimed but the create call may not have happened. */
   phase?: 'reserved';
   failures?: number;
-  /** Members of an appliance LAN: `<name>.<domain>`. */
+  /** Members of an appliance LAN: `<name>.<domain>`, and the URLs of their expose entries. */
   dnsName?: string;
+  urls?: string[];
 }
 
 export function readVmObserved(raw: Record<string, unknown>): VmObserved {
@@ -68,6 +69,8 @@ export function readVmObserved(raw: Record<string, unknown>): VmObserved {
   if (o.phase === 'reserved') out.phase = 'reserved';
   if (typeof o.failures === 'number') out.failures = o.failures;
   if (typeof o.dnsName === 'string') out.dnsName = o.dnsName;
+  const urls = strs(o.urls);
+  if (urls) out.urls = urls;
   return out;
 }
 

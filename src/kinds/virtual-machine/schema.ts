@@ -8,6 +8,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { IPV4_PATTERN, MAX_MEMORY_MIB, PVE_NODE_PATTERN } from '../../source/checks.js';
 import { nicProperties } from './nic-schema.js';
+import { exposeSchema } from '../app-container/schema.js';
 
 /** pxr's defaults: the schema's `default`s and `resolveVm` both read them. */
 export const VM_DEFAULTS = {
@@ -319,6 +320,11 @@ export const virtualMachineSpecSchema = {
       maximum: 3600,
       default: D.shutdownTimeoutSeconds,
       description: 'How long a clean shutdown may take before the VM is stopped.',
+    },
+    expose: {
+      ...exposeSchema,
+      description:
+        "Reverse-proxy routes on the appliance (with a NIC on its LAN only): requests for `host` (and under `pathPrefix`) go to this VM's `port`.",
     },
   },
 } as const;

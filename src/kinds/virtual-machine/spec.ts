@@ -68,6 +68,8 @@ export interface ResolvedVm {
   restartPolicy: 'never' | 'onChange';
   replacePolicy: 'never' | 'recreate';
   shutdownTimeoutSeconds: number;
+  /** Reverse-proxy routes on the appliance (members only). */
+  expose: { host: string; port: number; pathPrefix?: string }[];
 }
 
 function resolveSource(s: VirtualMachineSpec['source']): VmSource {
@@ -137,6 +139,7 @@ export function resolveVm(spec: VirtualMachineSpec, name: string): ResolvedVm {
     restartPolicy: spec.restartPolicy ?? D.restartPolicy,
     replacePolicy: spec.replacePolicy ?? D.replacePolicy,
     shutdownTimeoutSeconds: spec.shutdownTimeoutSeconds ?? D.shutdownTimeoutSeconds,
+    expose: (spec.expose ?? []).map((e) => ({ ...e })),
   };
   if (spec.vmid !== undefined) out.vmid = spec.vmid;
   if (spec.balloon !== undefined) out.balloon = spec.balloon;

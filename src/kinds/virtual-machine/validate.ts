@@ -86,6 +86,12 @@ export function validateVirtualMachine(doc: ManifestDoc): SemanticIssue[] {
     });
   }
   checkNics(spec, add);
+  const expose = spec['expose'];
+  const nics = spec['networks'];
+  const onLan =
+    Array.isArray(nics) && nics.some((n: unknown) => obj(n)?.['appliance'] !== undefined);
+  if (Array.isArray(expose) && expose.length > 0 && !onLan)
+    add('expose', 'expose needs a NIC with appliance (the appliance runs the reverse proxy)');
   const ci = obj(spec['cloudInit']);
   const keys = ci?.['sshKeys'];
   if (Array.isArray(keys)) {

@@ -41,6 +41,7 @@ describe('VirtualMachine on an Appliance LAN', () => {
   test('the appliance renders a member VM: host name, MAC, reserved address', () => {
     const db = vm('DB.example', {
       networks: [{ bridge: 'vmbr1' }, { appliance: 'gw', ip: '10.20.0.40/24' }],
+      expose: [{ host: 'db.prox.local', port: 8080 }],
     });
     const other = vm('elsewhere', { networks: [{ bridge: 'vmbr1' }] });
     const members = selectMembers('gw', [db, other]);
@@ -52,7 +53,12 @@ describe('VirtualMachine on an Appliance LAN', () => {
       { obj: members[0]!, status: undefined },
     ]);
     assert.deepEqual(m.desired.hosts, [
-      { hostname: 'db', mac: memberMac(db.uid).toLowerCase(), ip: '10.20.0.40', expose: [] },
+      {
+        hostname: 'db',
+        mac: memberMac(db.uid).toLowerCase(),
+        ip: '10.20.0.40',
+        expose: [{ host: 'db.prox.local', port: 8080 }],
+      },
     ]);
     assert.deepEqual(Object.keys(m.members), ['VirtualMachine/DB.example']);
   });
@@ -68,12 +74,17 @@ describe('VirtualMachine on an Appliance LAN', () => {
       r.h.status.set('gw', { observed: {}, conditions: [], ready: true });
       const listObjects = r.h.listObjects.bind(r.h);
       r.h.listObjects = (kind) => (kind === 'Appliance' ? [gw()] : listObjects(kind));
-      const o = vm('web', { networks: [{ appliance: 'gw' }], cloudInit: { user: 'ops' } });
+      const o = vm('web', {
+        networks: [{ appliance: 'gw' }],
+        cloudInit: { user: 'ops' },
+        expose: [{ host: 'web.prox.local', port: 80, pathPrefix: '/blog' }],
+      });
       await r.h.converge(o);
       const conf = r.sim(r.vmid('web'))?.config ?? {};
       assert.equal(conf['net0'], `virtio=${memberMac(o.uid)},bridge=vmbr10`);
       assert.equal(conf['ipconfig0'], 'ip=dhcp');
       assert.equal(r.h.status.get('web')?.observed['dnsName'], 'web.prox.local');
+      assert.deepEqual(r.h.status.get('web')?.observed['urls'], ['http://web.prox.local/blog']);
     });
   });
 });
