@@ -22,11 +22,24 @@ export class ConvergenceLog {
 
   /** The object's readiness now (called on ingest and whenever its status changed). */
   set(ref: ObjectRef, ready: boolean): void {
+    this.note(ref, ready);
+    this.report();
+  }
+
+  /**
+   * Several objects at once (a snapshot's), reported once: on a restart every kept object is
+   * already Ready, and reporting after each would log "all 1 objects Ready" for the first.
+   */
+  setMany(entries: Iterable<[ObjectRef, boolean]>): void {
+    for (const [ref, ready] of entries) this.note(ref, ready);
+    this.report();
+  }
+
+  private note(ref: ObjectRef, ready: boolean): void {
     const key = `${ref.kind}/${ref.name}`;
     this.all.add(key);
     if (ready) this.notReady.delete(key);
     else this.notReady.set(key, { kind: ref.kind, name: ref.name });
-    this.report();
   }
 
   remove(ref: ObjectRef): void {

@@ -133,11 +133,13 @@ export class Manager {
     // Objects new or changed in the source are not Ready until a pass says so; the first snapshot
     // counts everything (objects kept from a previous run included).
     const refs = this.firstSweep === undefined ? this.o.store.objects.list() : res.changed;
+    const readiness: [ObjectRef, boolean][] = [];
     for (const ref of refs) {
       const obj = this.o.store.objects.get(ref);
       if (obj && this.controllers.has(obj.kind))
-        this.convergence.set(obj, this.reader.getStatus(obj)?.ready === true);
+        readiness.push([obj, this.reader.getStatus(obj)?.ready === true]);
     }
+    this.convergence.setMany(readiness);
     if (this.firstSweep === undefined) {
       const pending = new Set<string>();
       for (const c of this.controllers.values()) {

@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import type { Server } from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApplianceDesired } from '../../src/appliance/desired.js';
@@ -10,9 +10,8 @@ import { CaddyService } from '../../src/appliance/services/caddy.js';
 import { curl } from '../../src/appliance/services/caddy-admin.js';
 import { LocalTransport } from '../../src/appliance/transport/local.js';
 import { isTerminal } from '../../src/core/errors.js';
-import { waitFor } from '../helpers/wait.js';
 import { lab, skipWithout } from './fixtures.js';
-import { freePort, getWithHost, startCaddy, stopChild, upstream } from './helpers.js';
+import { freePort, getWithHost, startCaddyAdmin, stopChild, upstream } from './helpers.js';
 
 // Loopback only: the "LAN" is 127.0.0.0/8, so the app can listen on its own address 127.0.0.10.
 const APP_IP = '127.0.0.10';
@@ -50,21 +49,7 @@ describe('Caddy service against a real caddy', { skip: skipWithout('caddy', 'cur
     app = await upstream('web', APP_IP);
     httpPort = await freePort();
     adminListen = `127.0.0.1:${await freePort()}`;
-    const init = join(dir, 'init.json');
-    await writeFile(init, JSON.stringify({ admin: { listen: adminListen } }));
-    caddy = startCaddy(init, dir);
-    let stderr = '';
-    caddy.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
-    await waitFor(
-      'caddy admin API',
-      async () => {
-        if (caddy?.exitCode !== null) throw new Error(`caddy exited: ${stderr}`);
-        return (
-          (await curl(t, { method: 'GET', url: `http://${adminListen}/config/` })).status === 200
-        );
-      },
-      15_000,
-    );
+    caddy = await startCaddyAdmin(dir, adminListen);
     svc = new CaddyService({ transport: t, layout: { adminListen, bindHost: '127.0.0.1' } });
   });
 

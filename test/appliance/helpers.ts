@@ -4,6 +4,11 @@ import { createServer, request } from 'node:http';
 import type { Server } from 'node:http';
 import { createServer as netServer } from 'node:net';
 import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { curl } from '../../src/appliance/services/caddy-admin.js';
+import { LocalTransport } from '../../src/appliance/transport/local.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** A port nobody listens on right now (the OS picks it). */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -65,4 +70,25 @@ export function startCaddy(configFile: string, dir: string): ChildProcess {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
   });
+}
+
+/** `caddy run` with only an admin endpoint at `adminListen`, once that answers (bounded wait). */
+export async function startCaddyAdmin(dir: string, adminListen: string): Promise<ChildProcess> {
+  const init = join(dir, 'init.json');
+  await writeFile(init, JSON.stringify({ admin: { listen: adminListen } }));
+  const caddy = startCaddy(init, dir);
+  let stderr = '';
+  caddy.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
+  const t = new LocalTransport();
+  await waitFor(
+    'caddy admin API to answer',
+    async () => {
+      if (caddy.exitCode !== null) throw new Error(`caddy exited: ${stderr}`);
+      return (
+        (await curl(t, { method: 'GET', url: `http://${adminListen}/config/` })).status === 200
+      );
+    },
+    20_000,
+  );
+  return caddy;
 }

@@ -1,28 +1,19 @@
 /**
- * The pct transport through a real sshd to a stand-in `pct` on the "node": `pct exec` runs the command
+ * The pct transport through a real sshd to a stand-in `pct` on the "node" (pct-stand-in.ts): `pct exec` runs the command
  * chrooted into a temp container root (the host's /usr read-only and /dev bind-mounted in a private
  * mount namespace, so the container has real binaries but its own /etc and /tmp), `pct push` copies a node
  * file into that root. Every call to the stand-in is logged, so the tests see how pxr drove it.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import {
-  chmodSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PxrError } from '../../src/core/errors.js';
 import { createPctTransport } from '../../src/appliance/transport/pct.js';
-import { shellQuoteArg } from '../../src/appliance/transport/quote.js';
 import { createSshTransport } from '../../src/appliance/transport/ssh.js';
 import type { Transport } from '../../src/appliance/transport/types.js';
 import { waitFor } from '../helpers/wait.js';
+import { makeContainerRoot, standInPct, unshareUnavailable, VMID } from './pct-stand-in.js';
 import {
   isAlive,
   pidsIn,
@@ -32,48 +23,9 @@ import {
   type Sshd,
 } from './transport-sshd.js';
 
-const VMID = 105;
-
-/** The stand-in needs a private mount namespace (root with CAP_SYS_ADMIN). */
-function unshareUnavailable(): string | undefined {
-  try {
-    execFileSync('unshare', ['-m', 'true'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'unshare -m is not permitted here (the stand-in pct chroots in a mount namespace)';
-  }
-}
-
 function skip(): string | false {
   const why = sshdUnavailable() ?? unshareUnavailable();
   return why && !process.env.CI ? `skipped: ${why}` : false;
-}
-
-function standInPct(root: string, log: string): string {
-  return `#!/bin/sh
-# Stand-in for Proxmox's pct: container ${VMID}, whose root filesystem is ROOT.
-ROOT=${shellQuoteArg(root)}
-printf '%s\\037' "$@" >> ${shellQuoteArg(log)}; echo >> ${shellQuoteArg(log)}
-cmd=$1; vmid=$2
-if [ "$vmid" != ${VMID} ]; then
-  echo "Configuration file 'nodes/pve/lxc/$vmid.conf' does not exist" >&2; exit 2
-fi
-shift 2
-case $cmd in
-exec)
-  [ "$1" = -- ] && shift
-  exec unshare -m sh -c 'mount --bind -o ro /usr "$0/usr" && mount --bind /dev "$0/dev" && exec chroot "$0" "$@"' "$ROOT" "$@" ;;
-push)
-  src=$1; dst=$2; shift 2; perms=
-  while [ $# -gt 0 ]; do
-    case $1 in --perms) perms=$2; shift 2 ;; *) echo "unknown option: $1" >&2; exit 255 ;; esac
-  done
-  case $dst in /*) ;; *) echo "destination must be an absolute path" >&2; exit 255 ;; esac
-  [ -d "$ROOT\${dst%/*}" ] || { echo "failed to open $dst for writing: No such file or directory" >&2; exit 255; }
-  cat -- "$src" > "$ROOT$dst" && { [ -z "$perms" ] || chmod "$perms" "$ROOT$dst"; } ;;
-*) echo "unknown command 'pct $cmd'" >&2; exit 255 ;;
-esac
-`;
 }
 
 describe('pct transport through a real sshd and a stand-in pct', { skip: skip() }, () => {
@@ -94,10 +46,7 @@ describe('pct transport through a real sshd and a stand-in pct', { skip: skip() 
     const why = unshareUnavailable();
     if (why) throw new Error(why);
     sshd = await startSshd();
-    root = join(sshd.dir, 'ct-root');
-    for (const d of ['usr', 'dev', 'tmp', 'etc', 'root'])
-      mkdirSync(join(root, d), { recursive: true });
-    for (const l of ['bin', 'lib', 'lib64', 'sbin']) symlinkSync(`usr/${l}`, join(root, l));
+    root = makeContainerRoot(join(sshd.dir, 'ct-root'));
     writeFileSync(join(root, 'etc', 'hostname'), 'appliance-in-ct\n');
     stage = join(sshd.dir, 'stage');
     mkdirSync(stage);

@@ -46,6 +46,8 @@ export async function startHarness(
     log?: Logger;
     /** Alert sinks and notifier overrides, as `pxr run` passes them from pxr.yaml. */
     app?: Pick<ControllerAppOptions, 'alerts' | 'notifier' | 'listen'>;
+    /** More per-kind reconciler overrides (a kind's own transports), beside the harness's own. */
+    kindTuning?: ControllerAppOptions['kindTuning'];
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'pxr-e2e-'));
@@ -76,7 +78,10 @@ export async function startHarness(
       debounceMs: 50,
       // Hand edits race with sweeps (a sweep may see them staged, before the person applies):
       // re-check such foreign pending changes quickly.
-      kindTuning: { Bridge: { taskPollMs: 25, foreignPendingRequeueMs: 200 } },
+      kindTuning: {
+        Bridge: { taskPollMs: 25, foreignPendingRequeueMs: 200 },
+        ...opts.kindTuning,
+      },
       backoff: { baseMs: 50, maxMs: 500 },
       ...opts.app,
     });

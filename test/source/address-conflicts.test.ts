@@ -88,6 +88,21 @@ describe('address conflicts', () => {
     );
   });
 
+  test('every NIC of a container claims its address; a VLAN tag is another segment', () => {
+    const multi = (name: string, nics: string): string =>
+      `apiVersion: pxr/v1alpha1\nkind: AppContainer\nmetadata: { name: ${name} }\nspec:\n  node: pve\n  template: ${TEMPLATE}\n  networks: ${nics}\n`;
+    assert.deepEqual(
+      conflicts(
+        bridge('mesh', 'vmbr100', '172.16.100.1/24'),
+        multi('gw', '[{ bridge: vmbr0, vlan: 20 }, { bridge: vmbr100, ip: 172.16.100.1/24 }]'),
+        multi('tagged', '[{ bridge: vmbr100, vlan: 30, ip: 172.16.100.1/24 }]'),
+      ),
+      [
+        'AppContainer/gw spec.networks[1].ip: 172.16.100.1 on pve/vmbr100 is also claimed by Bridge/mesh (spec.cidr)',
+      ],
+    );
+  });
+
   test('pxr validate prints them as located warnings and exits 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pxr-conflict-'));
     after(() => rmSync(dir, { recursive: true, force: true }));

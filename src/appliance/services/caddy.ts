@@ -11,6 +11,7 @@ import { caddyProbes, renderCaddy } from '../render/caddy.js';
 import type { CaddyLayout } from '../render/caddy.js';
 import type { Transport } from '../transport/types.js';
 import { CaddyAdmin, curl } from './caddy-admin.js';
+import { carryForeign, splitForeign } from './caddy-certs.js';
 import type { ApplianceService, DriftItem, ServiceReport } from './types.js';
 
 export interface CaddyServiceOptions {
@@ -43,8 +44,9 @@ export class CaddyService implements ApplianceService<unknown> {
     return this.admin.getConfig();
   }
 
+  // Certificates and http-01 answers belong to the Certificate kind (caddy-certs.ts): never drift here.
   diff(desired: ApplianceDesired, observed: unknown): DriftItem[] {
-    return diffJson(renderCaddy(desired, this.layout), observed, 'caddy');
+    return diffJson(renderCaddy(desired, this.layout), splitForeign(observed).own, 'caddy');
   }
 
   async apply(desired: ApplianceDesired, observed?: unknown): Promise<ServiceReport> {
@@ -52,10 +54,11 @@ export class CaddyService implements ApplianceService<unknown> {
     if (issues.length > 0)
       throw new TerminalError('InvalidApplianceSpec', issues.join('; '), { context: { issues } });
     const config = renderCaddy(desired, this.layout);
-    const drift = diffJson(config, observed ?? (await this.observe()), 'caddy');
+    const { own, foreign } = splitForeign(observed ?? (await this.observe()));
+    const drift = diffJson(config, own, 'caddy');
     const actions: string[] = [];
     if (drift.length > 0) {
-      const r = await this.admin.load(config);
+      const r = await this.admin.load(carryForeign(config, foreign));
       if (r.status !== 200)
         throw new TerminalError(
           'ConfigRejected',
@@ -66,7 +69,7 @@ export class CaddyService implements ApplianceService<unknown> {
         );
       actions.push('POST /load');
     }
-    const remaining = diffJson(config, await this.observe(), 'caddy');
+    const remaining = diffJson(config, splitForeign(await this.observe()).own, 'caddy');
     // All routes at once: an upstream that does not answer costs its timeout, and sequential probes
     // of a LAN with many members down would make every pass wait for each timeout in turn.
     const probed = await Promise.all(

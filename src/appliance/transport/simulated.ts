@@ -72,6 +72,7 @@ export class SimulatedTransport implements Transport {
     this.caddy = new SimulatedCaddy(
       () => this.guest().caddy,
       () => this.home.changed(),
+      (p) => this.files[p],
     );
   }
 

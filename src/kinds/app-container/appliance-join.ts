@@ -1,5 +1,5 @@
 /**
- * An AppContainer joining an Appliance's LAN (`network.appliance`). The container's NIC goes on the
+ * An AppContainer joining an Appliance's LAN (a NIC with `appliance`). That NIC goes on the
  * appliance's LAN bridge with `ip=dhcp`; the address comes from the appliance's DHCP reservation for
  * the container's MAC. The MAC is derived from the object's uid and set at create time, so the
  * appliance can publish the reservation (and the DNS name) before the container first boots.
@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ObjectStatusView, StoredObject } from '../../core/kind.js';
+import { applianceNic, type GuestNic } from '../guest-nics/nics.js';
 import type { ResolvedSpec } from './spec.js';
 import { asRecord as rec } from '../../core/records.js';
 
@@ -53,17 +54,24 @@ export function applianceLan(obj: StoredObject): ApplianceLan | undefined {
 }
 
 /**
- * The member's spec as the container machinery sees it: the LAN bridge in place of `network.bridge`,
- * `ip=dhcp` on the NIC, and the static `network.ip` (if any) kept as the reserved address.
+ * The member's spec as the container machinery sees it: on the NIC with `appliance`, the LAN bridge
+ * in place of a bridge name, `ip=dhcp`, and the static `ip` (if any) kept as the reserved address.
  */
 export function joinSpec(spec: ResolvedSpec, lan: ApplianceLan | undefined): ResolvedSpec {
-  if (spec.appliance === undefined) return spec;
-  const out: ResolvedSpec = { ...spec, ip: 'dhcp' };
-  if (spec.ip !== 'dhcp') out.reservedIp = spec.ip.split('/')[0] ?? spec.ip;
-  delete out.gateway;
-  if (lan) out.bridge = lan.bridge;
-  else delete out.bridge;
-  return out;
+  const at = applianceNic(spec.nics);
+  if (!at) return spec;
+  const nic: GuestNic = { ...at.nic, ip: 'dhcp' };
+  if (at.nic.ip !== 'dhcp' && at.nic.ip !== 'none')
+    nic.reservedIp = at.nic.ip.split('/')[0] ?? at.nic.ip;
+  delete nic.gateway;
+  if (lan) nic.bridge = lan.bridge;
+  else delete nic.bridge;
+  return { ...spec, nics: spec.nics.map((n, i) => (i === at.index ? nic : n)) };
+}
+
+/** The address the appliance reserves for the member (its appliance NIC's static `ip`). */
+export function reservedIp(spec: ResolvedSpec): string | undefined {
+  return applianceNic(spec.nics)?.nic.reservedIp;
 }
 
 /** The URLs a member's expose entries answer on (through the appliance's proxy). */
@@ -72,13 +80,17 @@ export function memberUrls(spec: Pick<ResolvedSpec, 'expose'>, lan: ApplianceLan
   return spec.expose.map((e) => `http://${e.host}${port}${e.pathPrefix ?? '/'}`);
 }
 
-/** The member's address as the appliance last saw it: its reservation, else its DHCP lease. */
+/**
+ * The member's address as the appliance last saw it: its reservation, else its DHCP lease for `mac`
+ * (the MAC of the member's appliance NIC).
+ */
 export function memberIp(
   spec: ResolvedSpec,
   mac: string | undefined,
   appliance: ObjectStatusView | undefined,
 ): string | undefined {
-  if (spec.reservedIp !== undefined) return spec.reservedIp;
+  const reserved = reservedIp(spec);
+  if (reserved !== undefined) return reserved;
   const leases = rec(appliance?.observed['leases']);
   const ip = mac === undefined ? undefined : leases[mac.toLowerCase()];
   return typeof ip === 'string' ? ip : undefined;
@@ -97,7 +109,7 @@ export function memberDigest(spec: ResolvedSpec, mac: string | undefined): strin
   const facts = {
     host: memberHost(spec),
     mac: mac?.toLowerCase(),
-    ip: spec.reservedIp,
+    ip: reservedIp(spec),
     expose: spec.expose,
   };
   return createHash('sha1').update(JSON.stringify(facts)).digest('hex').slice(0, 12);

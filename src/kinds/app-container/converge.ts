@@ -2,16 +2,17 @@
  * A container that exists and is ours, in two steps. `planConverge` (read-only) compares the
  * normalised config (pending-merged) with the spec and lists every difference as a planned change:
  * config fields (ONE `PUT /config`), disk growth (`PUT /resize`), create-only fields (replacement),
- * pending changes waiting for a reboot, and the power state. `applyConverge` carries out only what
+ * pending changes waiting for a reboot, and the power state (NIC MACs, unmanaged NICs and addresses:
+ * nic-state.ts). `applyConverge` carries out only what
  * the runtime admitted: the digest-guarded PUT (re-read and re-planned once when someone edited in
  * between), one resize task, a reboot under `restartPolicy: onChange`, start/shutdown; it refuses
  * impossible changes (shrink: terminal; create-only fields: `RequiresReplace`).
  */
+import { asRecord } from '../../core/records.js';
 import { TerminalError } from '../../core/errors.js';
 import type { AdmittedPlan, Condition, ObjectOutcome, PlannedChange } from '../../core/kind.js';
 import { isPveApiError } from '../../pve/errors.js';
 import {
-  lxcInterfaces,
   lxcPower,
   lxcReadConfig,
   lxcResize,
@@ -37,16 +38,23 @@ import {
 import {
   desiredConfig,
   desiredDisks,
-  desiredNet,
-  desiredNet1,
+  desiredNets,
   MANAGED_KEYS,
   observedState,
 } from './normalize.js';
-import { parseProps } from './propstring.js';
-import { memberHost, memberIp, memberUrls } from './appliance-join.js';
+import { recordedMac } from './observed.js';
+import {
+  forgetIps,
+  macOf,
+  observeIp,
+  recordMacs,
+  reportUnmanaged,
+  unmanagedNics,
+} from './nic-state.js';
+import { nicIndex } from '../guest-nics/nics.js';
 import { specAliases } from './spec-names.js';
 import { teardownStep } from './teardown.js';
-import { checkBridge, outcome, specBridge, taskStarted, type Pass } from './pass.js';
+import { checkBridge, outcome, taskStarted, type Pass } from './pass.js';
 import type { ConvergeFacts, Located } from './plan-state.js';
 
 export type { Located } from './plan-state.js';
@@ -55,21 +63,17 @@ type Cond = Omit<Condition, 'lastTransitionTime'>;
 
 function plan(p: Pass, read: LxcConfigRead): ConfigPlan {
   const s = p.spec;
-  const withMac = p.obs.mac !== undefined;
-  const bridge = specBridge(s);
+  const mac = macOf(p);
   const desired = {
-    config: desiredConfig(s, p.obj.uid, bridge, p.obs.mac),
+    config: desiredConfig(s, p.obj.uid, mac),
     ...desiredDisks(s),
     unprivileged: s.unprivileged ? (1 as const) : (0 as const),
   };
-  const actual = observedState(read.effective, withMac);
-  // Without a second NIC in the spec, net1 is not pxr's business.
-  if (!s.net1) actual.config.net1 = '';
-  const mac1 = parseProps(read.effective['net1'])['hwaddr'];
-  return planChanges(desired, actual, {
-    net0: desiredNet(s, bridge, p.obs.mac),
-    ...(s.net1 ? { net1: desiredNet1(s, mac1) } : {}),
-  });
+  const actual = observedState(read.effective, (i) => recordedMac(p.obs, i) !== undefined);
+  // A NIC pxr does not manage stays as it is (reported) unless the spec is authoritative over NICs.
+  if (s.nicPolicy !== 'authoritative')
+    for (const k of unmanagedNics(p, actual.config)) delete actual.config[k];
+  return planChanges(desired, actual, desiredNets(s, mac));
 }
 
 /** Create-only differences the config plan cannot see (template, node, vmid). */
@@ -84,10 +88,16 @@ function identityReplace(p: Pass, loc: Located): FieldChange[] {
   return out;
 }
 
-function pendingManaged(read: LxcConfigRead, withNet1: boolean): string[] {
+function pendingManaged(p: Pass, read: LxcConfigRead): string[] {
   const managed = new Set<string>(MANAGED_KEYS);
-  if (!withNet1) managed.delete('net1');
-  return read.pendingKeys.filter((k) => managed.has(k) || /^(mp\d+|rootfs)$/.test(k));
+  const allNics = p.spec.nicPolicy === 'authoritative';
+  const nic = (k: string): boolean => {
+    const i = nicIndex(k);
+    return (
+      i !== undefined && (allNics || i < p.spec.nics.length || recordedMac(p.obs, i) !== undefined)
+    );
+  };
+  return read.pendingKeys.filter((k) => managed.has(k) || nic(k) || /^(mp\d+|rootfs)$/.test(k));
 }
 
 const path = (loc: Located, tail = ''): string => `/nodes/${loc.node}/lxc/${loc.vmid}${tail}`;
@@ -102,8 +112,8 @@ export async function planConverge(
   obs.vmid = loc.vmid;
   obs.node = loc.node;
   delete obs.phase;
-  const seen = observedState(loc.read.effective, true);
-  if (obs.mac === undefined && seen.mac !== undefined) obs.mac = seen.mac;
+  recordMacs(p, loc.read);
+  reportUnmanaged(p, loc);
 
   const isDrift = obs.appliedSpecHash === p.obj.specHash;
   const config = plan(p, loc.read);
@@ -115,7 +125,7 @@ export async function planConverge(
   }
   const replace = [...identityReplace(p, loc), ...config.replace];
   const recreate = replace.length > 0 && s.replacePolicy === 'recreate';
-  const pending = pendingManaged(loc.read, s.net1 !== undefined);
+  const pending = pendingManaged(p, loc.read);
   let status = loc.entryFresh && loc.entry ? loc.entry.status : undefined;
   let statusFresh = false;
   // The shared list may be seconds old: before acting on it (or calling it drift), ask again; a
@@ -144,7 +154,8 @@ export async function planConverge(
     for (const f of config.fields) {
       const resize = /\.size$/.test(f.field);
       // Spec paths are the AppContainer's; another kind's container (Appliance) names them its way.
-      const aliases = p.obj.kind === 'AppContainer' ? specAliases(f.field) : undefined;
+      const aliases =
+        p.obj.kind === 'AppContainer' ? specAliases(f.field, asRecord(p.obj.spec)) : undefined;
       changes.push({
         ...f,
         calls: [resize ? `PUT ${path(loc, '/resize')}` : `PUT ${path(loc, '/config')}`],
@@ -248,6 +259,7 @@ export async function applyConverge(
   }
 
   const applied = await applyConfig(p, loc, facts, admitted);
+  if (applied.wrote) recordMacs(p, applied.read);
 
   // Disks grow one task at a time; the next pass plans the rest.
   const resize = applied.plan.resizes[0];
@@ -264,7 +276,7 @@ export async function applyConverge(
     return taskStarted(p, 'resize', loc.node, upid);
   }
 
-  const pending = pendingManaged(applied.read, s.net1 !== undefined);
+  const pending = pendingManaged(p, applied.read);
   let status = facts.status;
   // A PUT may have left pending changes: the power state then matters, asked fresh.
   if (
@@ -280,8 +292,7 @@ export async function applyConverge(
         timeout: s.shutdownTimeoutSeconds,
       });
       p.actions.push(`rebooting CT ${loc.vmid} to apply pending ${pending.join(', ')}`);
-      delete obs.ip;
-      p.sh.ipProbes.delete(loc.vmid);
+      forgetIps(p, loc.vmid);
       return taskStarted(p, 'reboot', loc.node, upid);
     }
   }
@@ -304,10 +315,7 @@ export async function applyConverge(
     );
     if ('upid' in r) {
       p.actions.push(`${r.op === 'start' ? 'starting' : 'shutting down'} CT ${loc.vmid}`);
-      if (r.op === 'start') {
-        delete obs.ip;
-        p.sh.ipProbes.delete(loc.vmid);
-      }
+      if (r.op === 'start') forgetIps(p, loc.vmid);
       return { ...taskStarted(p, r.op, loc.node, r.upid), conditions };
     }
     status = r.status;
@@ -328,52 +336,4 @@ export async function applyConverge(
   }
   conditions.push(replaceCondition(undefined));
   return outcome(p, { conditions });
-}
-
-/** eth0's address: the static one from the spec, or the lease read once per start. */
-async function observeIp(p: Pass, loc: Located, status: string): Promise<void> {
-  const s = p.spec;
-  if (s.appliance !== undefined && p.lan) {
-    p.obs.dnsName = `${memberHost(s)}.${p.lan.domain}`;
-    if (s.expose.length > 0) p.obs.urls = memberUrls(s, p.lan);
-    else delete p.obs.urls;
-    // The appliance re-renders when this member's status changes (its watch on AppContainer).
-    const appliance = p.ctx.getStatus({ kind: 'Appliance', name: s.appliance });
-    const ip = memberIp(s, p.obs.mac, appliance);
-    if (ip !== undefined) {
-      p.obs.ip = ip;
-      return;
-    }
-  }
-  if (s.ip !== 'dhcp') {
-    p.obs.ip = s.ip;
-    delete p.obs.ipOn;
-    return;
-  }
-  if (status !== 'running') {
-    delete p.obs.ip;
-    delete p.obs.ipOn;
-    return;
-  }
-  // A lease belongs to the network it was taken on: moved (bridge, VLAN tag or MAC), read again.
-  const net0 = parseProps(loc.read.effective['net0']);
-  const on = `${net0['bridge'] ?? ''}#${net0['tag'] ?? ''}#${(net0['hwaddr'] ?? '').toLowerCase()}`;
-  if (p.obs.ip !== undefined && p.obs.ipOn === on) return;
-  if (p.obs.ipOn !== on) {
-    delete p.obs.ip;
-    p.sh.ipProbes.delete(loc.vmid);
-  }
-  // No lease yet: ask again later, not on every sweep (the sweep stays at one read per container).
-  const now = p.sh.deps.clock.now();
-  const last = p.sh.ipProbes.get(loc.vmid);
-  if (last !== undefined && now - last < (p.sh.deps.ipRetryMs ?? 600_000)) return;
-  const ifs = await lxcInterfaces(p.sh.deps.pve, loc.node, loc.vmid);
-  const eth0 = ifs?.find((i) => i.name === 'eth0');
-  p.obs.ipOn = on;
-  if (eth0?.inet) {
-    p.obs.ip = eth0.inet;
-    p.sh.ipProbes.delete(loc.vmid);
-  } else {
-    p.sh.ipProbes.set(loc.vmid, now);
-  }
 }

@@ -9,7 +9,7 @@ import { badPublicKeyLines, describeLines } from '../ssh-keys.js';
 import { storageContent } from '../../pve/lxc.js';
 import type { Params, PveClient } from '../../pve/types.js';
 import { mountString } from './diff.js';
-import { desiredConfig, desiredDisks, desiredNet, desiredNet1 } from './normalize.js';
+import { desiredConfig, desiredDisks, desiredNets } from './normalize.js';
 import type { ResolvedSpec } from './spec.js';
 
 /**
@@ -20,15 +20,17 @@ export type SecretReader = (path: string, opts: { private: boolean }) => Promise
 
 export const readSecretFile: SecretReader = (path, opts) => readCheckedFile(path, opts);
 
-/** The create parameters without secrets (safe to log). */
+/**
+ * The create parameters without secrets (safe to log). `macOf` gives the MAC fixed up front per NIC
+ * (an appliance member's), the other NICs get theirs from Proxmox.
+ */
 export function createParams(
   spec: ResolvedSpec,
   uid: string,
   vmid: number,
-  bridge: string,
-  mac?: string,
+  macOf: (index: number) => string | undefined = () => undefined,
 ): Params {
-  const c = desiredConfig(spec, uid, bridge);
+  const c = desiredConfig(spec, uid);
   const disks = desiredDisks(spec);
   const p: Params = {
     vmid,
@@ -37,14 +39,13 @@ export function createParams(
     cores: spec.cores,
     memory: spec.memory,
     swap: spec.swap,
-    net0: desiredNet(spec, bridge, mac),
+    ...desiredNets(spec, macOf),
     onboot: spec.onboot ? 1 : 0,
     tags: c.tags,
     description: c.description,
     unprivileged: spec.unprivileged ? 1 : 0,
     rootfs: `${spec.diskStorage}:${spec.diskGb}`,
   };
-  if (spec.net1) p['net1'] = desiredNet1(spec);
   if (c.nameserver) p['nameserver'] = c.nameserver;
   if (c.searchdomain) p['searchdomain'] = c.searchdomain;
   if (c.features) p['features'] = c.features;

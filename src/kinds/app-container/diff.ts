@@ -6,13 +6,15 @@
  */
 import {
   MANAGED_KEYS,
+  netKeys,
   sizeArg,
   type CanonicalConfig,
+  type ConfigKey,
   type CtState,
   type DiskState,
-  type ManagedKey,
 } from './normalize.js';
 import { parseProps } from './propstring.js';
+import { nicIndex } from '../guest-nics/nics.js';
 
 export interface FieldChange {
   /** `cores`, `net0.bridge`, `mp1.path`, `rootfs.size`, `template`... */
@@ -40,17 +42,21 @@ export interface ConfigPlan {
   shrink: FieldChange[];
 }
 
-/** Keys whose unset form is `delete=` rather than an empty value. */
-const DELETABLE: ReadonlySet<ManagedKey> = new Set([
+/** Keys whose unset form is `delete=` rather than an empty value (every NIC is one too). */
+const DELETABLE: ReadonlySet<string> = new Set([
   'nameserver',
   'searchdomain',
   'features',
   'startup',
-  'net1',
 ]);
 
-/** net0 differences as `net0.<key>` items, so drift says which part changed. */
+/**
+ * NIC differences as `net0.<key>` items, so drift says which part changed; a NIC added or removed
+ * as a whole is one `net2` item.
+ */
 function netFields(key: string, desired: string, actual: string): FieldChange[] {
+  if (desired === '' || actual === '')
+    return [{ field: key, desired: desired || null, actual: actual || null }];
   const d = parseProps(desired);
   const a = parseProps(actual);
   const keys = [...new Set([...Object.keys(d), ...Object.keys(a)])].sort();
@@ -62,21 +68,32 @@ function netFields(key: string, desired: string, actual: string): FieldChange[] 
   return out;
 }
 
-/** Differences of the plain config keys. `rawDesired` holds the values to send (e.g. net0 with MAC). */
+/**
+ * Differences of the plain config keys and of every NIC either side has (a NIC only one side has is
+ * added or deleted: the caller leaves unmanaged NICs out of `actual`). `rawDesired` holds the values
+ * to send (e.g. a NIC with its MAC).
+ */
 export function diffConfig(
   desired: CanonicalConfig,
   actual: CanonicalConfig,
-  rawDesired: Partial<Record<ManagedKey, string>> = {},
+  rawDesired: Partial<Record<ConfigKey, string>> = {},
 ): Pick<ConfigPlan, 'fields' | 'set' | 'delete'> {
   const fields: FieldChange[] = [];
   const set: Record<string, string> = {};
   const del: string[] = [];
-  for (const k of MANAGED_KEYS) {
-    if (desired[k] === actual[k]) continue;
-    if (k === 'net0' || k === 'net1') fields.push(...netFields(k, desired[k], actual[k]));
-    else fields.push({ field: k, desired: desired[k], actual: actual[k] });
-    if (desired[k] === '' && DELETABLE.has(k)) del.push(k);
-    else set[k] = rawDesired[k] ?? desired[k];
+  const nets = [...new Set([...netKeys(desired), ...netKeys(actual)])];
+  // NICs after `swap`, where net0 always stood: the order of fields in actions and events stays.
+  const at = MANAGED_KEYS.indexOf('swap') + 1;
+  const keys: ConfigKey[] = [...MANAGED_KEYS.slice(0, at), ...nets, ...MANAGED_KEYS.slice(at)];
+  for (const k of keys) {
+    const d = desired[k] ?? '';
+    const a = actual[k] ?? '';
+    if (d === a) continue;
+    const isNet = nicIndex(k) !== undefined;
+    if (isNet) fields.push(...netFields(k, d, a));
+    else fields.push({ field: k, desired: d, actual: a });
+    if (d === '' && (isNet || DELETABLE.has(k))) del.push(k);
+    else set[k] = rawDesired[k] ?? d;
   }
   return { fields, set, delete: del };
 }
@@ -122,7 +139,7 @@ export function mountString(d: DiskState, volume?: string): string {
 export function planChanges(
   desired: { config: CanonicalConfig; rootfs: DiskState; mounts: DiskState[]; unprivileged: 0 | 1 },
   actual: CtState,
-  rawDesired: Partial<Record<ManagedKey, string>> = {},
+  rawDesired: Partial<Record<ConfigKey, string>> = {},
 ): ConfigPlan {
   const base = diffConfig(desired.config, actual.config, rawDesired);
   const plan: ConfigPlan = { ...base, resizes: [], replace: [], shrink: [] };

@@ -17,15 +17,17 @@ import {
   volumeStorage,
 } from './propstring.js';
 import type { ResolvedSpec } from './spec.js';
+import { nicIndex, nicProps, type GuestNic } from '../guest-nics/nics.js';
 
-/** Plain config keys pxr manages and compares (mount points and rootfs are handled apart). */
+/**
+ * Plain config keys pxr manages and compares (NICs, mount points and rootfs are handled apart: NICs
+ * are `net{i}` keys of the canonical config, as many as there are).
+ */
 export const MANAGED_KEYS = [
   'hostname',
   'cores',
   'memory',
   'swap',
-  'net0',
-  'net1',
   'nameserver',
   'searchdomain',
   'features',
@@ -36,8 +38,18 @@ export const MANAGED_KEYS = [
 ] as const;
 export type ManagedKey = (typeof MANAGED_KEYS)[number];
 
-/** Canonical values; '' = unset. */
-export type CanonicalConfig = Record<ManagedKey, string>;
+export type NetKey = `net${number}`;
+export type ConfigKey = ManagedKey | NetKey;
+
+/** Canonical values; '' = unset. Every NIC the config has (or the spec wants) is a `net{i}` key. */
+export type CanonicalConfig = Record<ManagedKey, string> & { [net: NetKey]: string };
+
+/** The `net{i}` keys of a config, in index order. */
+export function netKeys(c: CanonicalConfig): NetKey[] {
+  return (Object.keys(c).filter((k) => nicIndex(k) !== undefined) as NetKey[]).sort(
+    (a, b) => (nicIndex(a) ?? 0) - (nicIndex(b) ?? 0),
+  );
+}
 
 export interface DiskState {
   /** `rootfs`, `mp0`... */
@@ -60,6 +72,8 @@ export interface CtState {
   protection: 0 | 1;
   /** MAC of net0, upper-case. */
   mac?: string;
+  /** MAC of every NIC (`net1` -> MAC), upper-case. */
+  macs: Map<string, string>;
 }
 
 export type RawConfig = Record<string, string | number | undefined>;
@@ -114,11 +128,12 @@ function num(v: string | number | undefined, dflt: string): string {
 
 /** Canonical form of one raw config value as read back (or as sent). */
 export function canonicalValue(
-  key: ManagedKey,
+  key: ConfigKey,
   v: string | number | undefined,
   mac = false,
 ): string {
-  switch (key) {
+  if (nicIndex(key) !== undefined) return canonicalNet(v, mac);
+  switch (key as ManagedKey) {
     case 'cores':
       return num(v, '');
     case 'memory':
@@ -131,11 +146,6 @@ export function canonicalValue(
       return normalizeTags(v === undefined ? undefined : String(v));
     case 'description':
       return normalizeText(v === undefined ? undefined : String(v));
-    case 'net0':
-      return canonicalNet(v, mac);
-    case 'net1':
-      // Its MAC is never pinned by pxr: compared without it, sent back with the one it has.
-      return canonicalNet(v, false);
     case 'features':
       return canonicalFeatures(v);
     case 'startup':
@@ -148,24 +158,26 @@ export function canonicalValue(
   }
 }
 
-/** The `net0` value pxr sends: name first, then sorted, with the recorded MAC when known. */
-export function desiredNet(spec: ResolvedSpec, bridge: string, mac?: string): string {
-  const p: Record<string, string> = { name: 'eth0', bridge, ip: spec.ip };
-  if (spec.ip !== 'dhcp' && spec.gateway) p['gw'] = spec.gateway;
-  if (spec.firewall) p['firewall'] = '1';
-  if (spec.vlan !== undefined) p['tag'] = String(spec.vlan);
-  if (spec.mtu !== undefined) p['mtu'] = String(spec.mtu);
-  if (spec.rate !== undefined) p['rate'] = String(spec.rate);
+/**
+ * The `net{i}` value pxr sends for a NIC: name first, then sorted, with its recorded MAC when known.
+ * `ip: none` sends no `ip` (the NIC comes up unconfigured).
+ */
+export function desiredNet(nic: GuestNic, index: number, mac?: string): string {
+  const p: Record<string, string> = { name: `eth${index}`, ...nicProps(nic) };
+  if (nic.ip !== 'none') p['ip'] = nic.ip;
+  if (nic.ip !== 'dhcp' && nic.ip !== 'none' && nic.gateway) p['gw'] = nic.gateway;
   if (mac) p['hwaddr'] = mac.toUpperCase();
   return printProps(p, ['name']);
 }
 
-/** The `net1` value pxr sends (Appliance LAN side); `mac` keeps the address it already has. */
-export function desiredNet1(spec: ResolvedSpec, mac?: string): string {
-  if (!spec.net1) return '';
-  const p: Record<string, string> = { name: 'eth1', bridge: spec.net1.bridge, ip: spec.net1.ip };
-  if (mac) p['hwaddr'] = mac.toUpperCase();
-  return printProps(p, ['name']);
+/** Every NIC as sent (`net0`… in order); `macOf` gives the MAC to pin per index. */
+export function desiredNets(
+  spec: ResolvedSpec,
+  macOf: (index: number) => string | undefined,
+): Record<NetKey, string> {
+  const out: Record<NetKey, string> = {};
+  spec.nics.forEach((nic, i) => (out[`net${i}`] = desiredNet(nic, i, macOf(i))));
+  return out;
 }
 
 function desiredFeatures(f: ResolvedSpec['features']): string {
@@ -183,20 +195,24 @@ function desiredStartup(s: ResolvedSpec['startup']): string {
   return printProps(p, ['order', 'up', 'down']);
 }
 
-/** Desired managed config; `bridge` is resolved by the caller (spec bridge or appliance LAN). */
+/**
+ * Desired managed config; the NICs' bridges are resolved by the caller (a bridge of the spec or an
+ * appliance's LAN). A NIC with a pinned MAC (`macOf`) is compared with it.
+ */
 export function desiredConfig(
   spec: ResolvedSpec,
   uid: string,
-  bridge: string,
-  mac?: string,
+  macOf: (index: number) => string | undefined = () => undefined,
 ): CanonicalConfig {
+  const nets: Record<NetKey, string> = {};
+  for (const [k, v] of Object.entries(desiredNets(spec, macOf)) as [NetKey, string][])
+    nets[k] = canonicalNet(v, macOf(nicIndex(k) ?? 0) !== undefined);
   return {
+    ...nets,
     hostname: spec.hostname,
     cores: String(spec.cores),
     memory: String(spec.memory),
     swap: String(spec.swap),
-    net0: canonicalNet(desiredNet(spec, bridge, mac), mac !== undefined),
-    net1: canonicalNet(desiredNet1(spec), false),
     nameserver: spec.nameservers.join(' '),
     searchdomain: spec.searchdomain ?? '',
     features: desiredFeatures(spec.features),
@@ -224,10 +240,25 @@ export function parseDisk(key: string, text: string | number | undefined): DiskS
   return d;
 }
 
-/** Observed state from a raw config (`current` or pending-merged view). */
-export function observedState(raw: RawConfig, withMac: boolean): CtState {
+/**
+ * Observed state from a raw config (`current` or pending-merged view); `withMac` says which NICs are
+ * compared with their MAC (those whose MAC pxr pins).
+ */
+export function observedState(
+  raw: RawConfig,
+  withMac: boolean | ((index: number) => boolean),
+): CtState {
   const config = {} as CanonicalConfig;
-  for (const k of MANAGED_KEYS) config[k] = canonicalValue(k, raw[k], withMac);
+  for (const k of MANAGED_KEYS) config[k] = canonicalValue(k, raw[k]);
+  const macs = new Map<string, string>();
+  for (const [k, v] of Object.entries(raw)) {
+    const i = nicIndex(k);
+    if (i === undefined || v === undefined || v === '') continue;
+    const pin = typeof withMac === 'boolean' ? withMac : withMac(i);
+    config[k as NetKey] = canonicalNet(v, pin);
+    const mac = parseProps(v)['hwaddr'];
+    if (mac) macs.set(k, mac.toUpperCase());
+  }
   const mounts = new Map<string, DiskState>();
   for (const [k, v] of Object.entries(raw)) {
     if (!/^mp\d+$/.test(k)) continue;
@@ -242,9 +273,10 @@ export function observedState(raw: RawConfig, withMac: boolean): CtState {
       raw['unprivileged'] === undefined ? undefined : String(raw['unprivileged']),
     ),
     protection: propBool(raw['protection'] === undefined ? undefined : String(raw['protection'])),
+    macs,
   };
-  const mac = parseProps(raw['net0'])['hwaddr'];
-  if (mac) st.mac = mac.toUpperCase();
+  const mac = macs.get('net0');
+  if (mac) st.mac = mac;
   return st;
 }
 

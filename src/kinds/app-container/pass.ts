@@ -125,21 +125,26 @@ export async function pollTask(
   }
 }
 
-export type BridgeCheck = { ok: true; bridge: string } | { ok: false; message: string };
+export type BridgeCheck = { ok: true } | { ok: false; message: string };
 
 /**
- * The bridge to attach to, and whether it may be used now: a Bridge object managing it (same node)
- * must be Ready; a bridge pxr does not manage must exist.
+ * Whether every NIC's bridge may be used now: a Bridge object managing it (same node) must be Ready;
+ * a bridge pxr does not manage must exist; a NIC joining an appliance waits for the appliance.
  */
 export async function checkBridge(p: Pass): Promise<BridgeCheck> {
   const s = p.spec;
-  if (s.appliance !== undefined) return checkAppliance(p, s.appliance);
-  const bridge = s.bridge;
-  if (bridge === undefined) return { ok: false, message: 'network.bridge is not set' };
-  const first = await checkOneBridge(p, bridge);
-  if (!first.ok || !s.net1) return first;
-  const second = await checkOneBridge(p, s.net1.bridge);
-  return second.ok ? first : second;
+  if (s.nics.length === 0)
+    return { ok: false, message: 'the spec lists no NIC (network or networks)' };
+  for (const nic of s.nics) {
+    const check =
+      nic.appliance !== undefined
+        ? checkAppliance(p, nic.appliance)
+        : nic.bridge === undefined
+          ? { ok: false as const, message: 'a NIC names no bridge' }
+          : await checkOneBridge(p, nic.bridge);
+    if (!check.ok) return check;
+  }
+  return { ok: true };
 }
 
 /** A member waits for its Appliance (same node) to be Ready; its bridge is the appliance's LAN. */
@@ -154,7 +159,7 @@ function checkAppliance(p: Pass, name: string): BridgeCheck {
     };
   if (!p.ctx.getStatus({ kind: 'Appliance', name })?.ready)
     return { ok: false, message: `waiting for Appliance/${name} to be Ready` };
-  return { ok: true, bridge: lan.bridge };
+  return { ok: true };
 }
 
 function checkOneBridge(p: Pass, bridge: string): Promise<BridgeCheck> {
@@ -176,23 +181,18 @@ export async function bridgeReady(
     .find((b) => b.spec['node'] === node && b.spec['iface'] === bridge && !b.deletionRequested);
   if (managed) {
     const st = ctx.getStatus({ kind: 'Bridge', name: managed.name });
-    if (st?.ready) return { ok: true, bridge };
+    if (st?.ready) return { ok: true };
     return {
       ok: false,
       message: `waiting for Bridge/${managed.name} (${bridge} on ${node}) to be Ready`,
     };
   }
   const bridges = await cache.bridgesOf(node);
-  if (bridges.has(bridge)) return { ok: true, bridge };
+  if (bridges.has(bridge)) return { ok: true };
   return {
     ok: false,
     message: `bridge ${bridge} does not exist on node ${node} and no Bridge object manages it`,
   };
-}
-
-/** The bridge named by the spec, for comparisons (no dependency check). */
-export function specBridge(s: ResolvedSpec): string {
-  return s.bridge ?? '';
 }
 
 /** `CT 100 already exists on node 'pve'` / `VM 100 already exists...` (500 on create). */

@@ -38,7 +38,7 @@ export type Step =
   /** Failed after deciding ownership changes: apply carries those out, then fails. */
   | { kind: 'error'; error: Error }
   /** Absent: create (at `vmid` when known), the `exists` change. */
-  | { kind: 'create'; vmid?: number; bridge: string }
+  | { kind: 'create'; vmid?: number }
   | { kind: 'converge'; loc: Located; facts: ConvergeFacts };
 
 export interface CtState {

@@ -30,6 +30,7 @@ import type {
 import { isPveApiError } from '../../pve/errors.js';
 import { lxcCreate } from '../../pve/lxc.js';
 import { applyConverge, planConverge } from './converge.js';
+import { macOf } from './nic-state.js';
 import {
   checkTemplate,
   createParams,
@@ -38,7 +39,8 @@ import {
   VmidAllocator,
   withSecrets,
 } from './create.js';
-import { applianceLan, joinSpec, memberMac } from './appliance-join.js';
+import { applianceLan, joinSpec } from './appliance-join.js';
+import { applianceNic } from '../guest-nics/nics.js';
 import type { LxcMachine } from './lxc-machine.js';
 import { finalizeOne } from './finalize.js';
 import { claimCt, claimedCt, releaseCt } from './ownership.js';
@@ -181,7 +183,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec>, Lxc
 
   private pass(ctx: PlanContext, obj: StoredObject<unknown>, own: ResolvedSpec): Pass {
     const raw = ctx.observedOf?.(obj.name) ?? ctx.observed;
-    const name = own.appliance;
+    const name = applianceNic(own.nics)?.name;
     const app = name === undefined ? undefined : ctx.get({ kind: 'Appliance', name });
     const lan = app && !app.deletionRequested ? applianceLan(app) : undefined;
     return {
@@ -215,7 +217,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec>, Lxc
             },
           });
         }
-        return this.create(p, step.bridge, step.vmid);
+        return this.create(p, step.vmid);
       case 'converge':
         return applyConverge(p, step.loc, step.facts, plan);
     }
@@ -259,8 +261,8 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec>, Lxc
       }
     }
 
-    if (spec.appliance !== undefined) {
-      // Nothing to compare net0 with until the appliance's LAN is known: touch nothing.
+    if (applianceNic(spec.nics)) {
+      // Nothing to compare the member's NIC with until the appliance's LAN is known: touch nothing.
       const br = await checkBridge(p);
       if (!br.ok)
         return settled(p, { notReady: { reason: 'DependencyNotReady', message: br.message } });
@@ -392,7 +394,6 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec>, Lxc
     }
     const step: CtState['step'] = {
       kind: 'create',
-      bridge: br.bridge,
       ...(vmid !== undefined ? { vmid } : {}),
     };
     return { changes: [change], state: { pass: p, step } };
@@ -443,7 +444,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec>, Lxc
   }
 
   /** The admitted `exists` change: allocate (when needed), claim, create. */
-  private async create(p: Pass, bridge: string, knownVmid?: number): Promise<ObjectOutcome> {
+  private async create(p: Pass, knownVmid?: number): Promise<ObjectOutcome> {
     const { spec, obs } = p;
     const { pve } = this.sh.deps;
     let vmid = knownVmid ?? spec.vmid;
@@ -464,8 +465,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec>, Lxc
     const claimed = claimCt(p, spec.node, vmid);
     if (claimed) return outcome(p, this.vmidTaken(p, vmid, claimed));
     // A member's MAC is fixed up front: its appliance reserves the address before the first boot.
-    const mac = obs.mac ?? (spec.appliance !== undefined ? memberMac(p.obj.uid) : undefined);
-    const params = createParams(spec, p.obj.uid, vmid, bridge, mac);
+    const params = createParams(spec, p.obj.uid, vmid, macOf(p));
     let upid: string;
     try {
       upid = await lxcCreate(
@@ -505,6 +505,7 @@ export class AppContainerReconciler implements Reconciler<AppContainerSpec>, Lxc
     obs.template = spec.template;
     delete obs.phase;
     delete obs.ip;
+    delete obs.ips;
     delete obs.state;
     p.actions.push(`creating CT ${vmid} on ${spec.node} from ${spec.template}`);
     return taskStarted(p, 'create', spec.node, upid);

@@ -6,12 +6,8 @@
  * inside the CIDR, unique mount paths...) are in `validate.ts`.
  */
 import type { FromSchema } from 'json-schema-to-ts';
-import {
-  IPV4_PATTERN,
-  NIC_BRIDGE_MAX_LENGTH,
-  NIC_BRIDGE_PATTERN,
-  PVE_NODE_PATTERN,
-} from '../../source/checks.js';
+import { IPV4_PATTERN, PVE_NODE_PATTERN } from '../../source/checks.js';
+import { networksSchema, nicPolicySchema, nicProperties } from '../guest-nics/schema.js';
 import { lxcResourcesSchema, sizeGb, storageId } from './resources-schema.js';
 
 /**
@@ -24,8 +20,7 @@ export const APP_CONTAINER_DEFAULTS = {
   swap: 512,
   diskGb: 8,
   storage: 'local-lvm',
-  ip: 'dhcp',
-  firewall: false,
+  nicPolicy: 'report',
   unprivileged: true,
   onboot: false,
   state: 'running',
@@ -43,7 +38,7 @@ export const exposeSchema = {
   type: 'array',
   default: [],
   description:
-    "Reverse-proxy routes on the appliance (with `network.appliance` only): requests for `host` (and under `pathPrefix`) go to this container's `port`.",
+    "Reverse-proxy routes on the appliance (with a NIC that has `appliance` only): requests for `host` (and under `pathPrefix`) go to this container's `port`.",
   items: {
     type: 'object',
     required: ['host', 'port'],
@@ -74,7 +69,7 @@ export const exposeSchema = {
 export const appContainerSpecSchema = {
   type: 'object',
   description: 'An LXC application container on one Proxmox VE node, kept converged by pxr.',
-  required: ['node', 'template', 'network'],
+  required: ['node', 'template'],
   additionalProperties: false,
   properties: {
     node: {
@@ -111,50 +106,12 @@ export const appContainerSpecSchema = {
     network: {
       type: 'object',
       description:
-        'The first NIC (`net0`, `eth0` inside the container): `bridge` or `appliance`. Its MAC is kept stable after create.',
+        'The only NIC (`net0`, `eth0` inside the container), shorthand for a one-item `networks`: `bridge` or `appliance`. Its MAC is kept stable after create.',
       additionalProperties: false,
-      properties: {
-        bridge: {
-          type: 'string',
-          pattern: NIC_BRIDGE_PATTERN,
-          minLength: 1,
-          maxLength: NIC_BRIDGE_MAX_LENGTH,
-          description:
-            'Bridge on the same node, e.g. `vmbr10` (any name a NIC accepts, so a bridge made by hand such as `proximity-lan` works too). pxr waits for the Bridge object that manages it to be Ready, or for the bridge to exist when pxr does not manage it.',
-        },
-        appliance: {
-          type: 'string',
-          pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
-          maxLength: 63,
-          description:
-            "Join the LAN of this Appliance (its `metadata.name`) instead of naming a bridge: the NIC goes on the appliance's LAN bridge with `ip: dhcp`, the appliance reserves an address for its MAC (the static `ip` given here, or a lease from its dynamic range) and answers `<hostname>.<domain>`.",
-        },
-        ip: {
-          type: 'string',
-          description:
-            '`dhcp` or a static IPv4 address with its prefix, e.g. `10.20.0.10/24` (with `gateway`). With `appliance`: the address the appliance reserves for this container (unset: a lease from its pool).',
-          pattern: '^(dhcp|(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2})$',
-          default: D.ip,
-        },
-        gateway: {
-          type: 'string',
-          description: 'IPv4 default gateway (static `ip` only); must lie inside its network.',
-          pattern: IPV4_PATTERN,
-        },
-        firewall: {
-          type: 'boolean',
-          default: D.firewall,
-          description: 'Enable the Proxmox firewall on this NIC.',
-        },
-        vlan: { type: 'integer', minimum: 1, maximum: 4094, description: 'VLAN tag.' },
-        mtu: { type: 'integer', minimum: 64, maximum: 65535, description: 'MTU of the NIC.' },
-        rate: {
-          type: 'number',
-          exclusiveMinimum: 0,
-          description: 'Rate limit in MB/s.',
-        },
-      },
+      properties: nicProperties,
     },
+    networks: networksSchema,
+    nicPolicy: nicPolicySchema,
     dns: {
       type: 'object',
       description: 'DNS settings written into the container (unset: the host settings).',

@@ -2,6 +2,7 @@
  * The AppContainer spec type (derived from the schema) and the defaults pxr applies, so that pure
  * functions can take a spec before or after Ajv filled in the schema defaults.
  */
+import { resolveNic, type GuestNic } from '../guest-nics/nics.js';
 import { APP_CONTAINER_DEFAULTS as D, type AppContainerSpec } from './schema.js';
 
 export type { AppContainerSpec };
@@ -17,16 +18,10 @@ export interface ResolvedSpec {
   swap: number;
   diskGb: number;
   diskStorage: string;
-  bridge?: string;
-  appliance?: string;
-  /** The address the appliance reserves for this container (`network.ip` of a member, no prefix). */
-  reservedIp?: string;
-  ip: string;
-  gateway?: string;
-  firewall: boolean;
-  vlan?: number;
-  mtu?: number;
-  rate?: number;
+  /** The NICs in order (`net0`…): `network` is the one-item shorthand of `networks`. */
+  nics: GuestNic[];
+  /** What to do with a NIC on the container that `nics` does not list. */
+  nicPolicy: 'report' | 'authoritative';
   nameservers: string[];
   searchdomain?: string;
   unprivileged: boolean;
@@ -50,17 +45,11 @@ export interface ResolvedSpec {
   auth: { sshPublicKeys?: string[]; sshPublicKeysFile?: string; passwordFile?: string };
   /** Reverse-proxy routes on the appliance (members only). */
   expose: { host: string; port: number; pathPrefix?: string }[];
-  /**
-   * A second NIC (`net1`, `eth1`): the Appliance kind's LAN side. AppContainers have none, and then
-   * `net1` is not managed at all (whatever is there stays).
-   */
-  net1?: { bridge: string; ip: string };
 }
 
 /** Applies pxr's defaults; `name` is the object's name (the default host name). */
 export function resolveSpec(spec: AppContainerSpec, name: string): ResolvedSpec {
   const r = spec.resources ?? {};
-  const net = spec.network ?? {};
   const out: ResolvedSpec = {
     node: spec.node,
     template: spec.template,
@@ -70,8 +59,8 @@ export function resolveSpec(spec: AppContainerSpec, name: string): ResolvedSpec 
     swap: r.swap ?? D.swap,
     diskGb: r.disk?.size ?? D.diskGb,
     diskStorage: r.disk?.storage ?? D.storage,
-    ip: net.ip ?? D.ip,
-    firewall: net.firewall ?? D.firewall,
+    nics: (spec.networks ?? (spec.network ? [spec.network] : [])).map(resolveNic),
+    nicPolicy: spec.nicPolicy ?? D.nicPolicy,
     nameservers: [...(spec.dns?.nameservers ?? [])],
     unprivileged: spec.unprivileged ?? D.unprivileged,
     features: { ...(spec.features ?? {}) },
@@ -93,12 +82,6 @@ export function resolveSpec(spec: AppContainerSpec, name: string): ResolvedSpec 
     expose: (spec.expose ?? []).map((e) => ({ ...e })),
   };
   if (spec.vmid !== undefined) out.vmid = spec.vmid;
-  if (net.bridge !== undefined) out.bridge = net.bridge;
-  if (net.appliance !== undefined) out.appliance = net.appliance;
-  if (net.gateway !== undefined) out.gateway = net.gateway;
-  if (net.vlan !== undefined) out.vlan = net.vlan;
-  if (net.mtu !== undefined) out.mtu = net.mtu;
-  if (net.rate !== undefined) out.rate = net.rate;
   if (spec.dns?.searchdomain !== undefined) out.searchdomain = spec.dns.searchdomain;
   if (spec.startup !== undefined) out.startup = { ...spec.startup };
   if (spec.description !== undefined) out.description = spec.description;

@@ -4,7 +4,8 @@
  * when the schema failed, so it only trusts values it has type-checked.
  */
 import type { ManifestDoc, SourceIssue } from '../../source/types.js';
-import { checkCidrV4, checkGatewayInCidr, checkIpv4, checkNicBridge } from '../../source/checks.js';
+import { rawApplianceNic } from '../guest-nics/nics.js';
+import { validateNics } from '../guest-nics/validate.js';
 import { recordOrUndefined as obj } from '../../core/records.js';
 
 export type SemanticIssue = Omit<SourceIssue, 'file' | 'line' | 'column'>;
@@ -16,47 +17,14 @@ export function validateAppContainer(doc: ManifestDoc): SemanticIssue[] {
     issues.push({ field: `spec.${field}`, message });
   };
 
-  const net = obj(spec['network']);
-  if (net) {
-    const bridge = net['bridge'];
-    const appliance = net['appliance'];
-    if (bridge === undefined && appliance === undefined)
-      add('network', 'set network.bridge (e.g. vmbr1) or network.appliance');
-    if (bridge !== undefined && appliance !== undefined)
-      add('network', 'set either network.bridge or network.appliance, not both');
-    if (typeof bridge === 'string') {
-      const bad = checkNicBridge(bridge);
-      if (bad) add('network.bridge', bad);
-    }
-    const ip = net['ip'];
-    const gw = net['gateway'];
-    if (typeof ip === 'string' && ip !== 'dhcp') {
-      const bad = checkCidrV4(ip);
-      if (bad) add('network.ip', bad);
-      else if (typeof gw === 'string' && checkIpv4(gw) === undefined) {
-        const outside = checkGatewayInCidr(gw, ip);
-        if (outside) add('network.gateway', outside);
-      }
-    }
-    if (appliance !== undefined && gw !== undefined)
-      add(
-        'network.gateway',
-        "with network.appliance the appliance's LAN address is the gateway (given by DHCP); remove it",
-      );
-    else if (gw !== undefined && (ip === undefined || ip === 'dhcp'))
-      add(
-        'network.gateway',
-        'a gateway only applies to a static ip; with dhcp the lease provides it',
-      );
-  }
+  issues.push(...validateNics(spec));
 
   const expose = spec['expose'];
-  if (
-    Array.isArray(expose) &&
-    expose.length > 0 &&
-    obj(spec['network'])?.['appliance'] === undefined
-  )
-    add('expose', 'expose needs network.appliance (the appliance runs the reverse proxy)');
+  if (Array.isArray(expose) && expose.length > 0 && rawApplianceNic(spec) === undefined)
+    add(
+      'expose',
+      'expose needs a NIC that joins an appliance (network.appliance or networks[i].appliance): the appliance runs the reverse proxy',
+    );
 
   const mps = spec['mountPoints'];
   if (Array.isArray(mps)) {

@@ -7,6 +7,7 @@ import { applianceColumns } from './columns.js';
 import { ApplianceReconciler, type ApplianceDeps } from './reconciler.js';
 import { applianceSpecSchema } from './schema.js';
 import type { ApplianceSpec } from './spec.js';
+import { sharedApplianceReach } from './reach.js';
 import { defaultTransportFactory } from './transport-for.js';
 import type { GuestHome } from '../../appliance/transport/simulated.js';
 import { simulatorHome } from '../../appliance/transport/simulator-home.js';
@@ -48,11 +49,16 @@ export const applianceKind: KindModule<ApplianceSpec> = {
       log: deps.log,
       ...(t.simulatedHome ? { simulatedHome: t.simulatedHome } : {}),
     }); // opens nothing yet
+    // Shared with the Certificate kind, which reaches the same Caddy through the same transport.
+    const reach = sharedApplianceReach(deps, {
+      transportFor: t.transportFor ?? own,
+      layouts: t.layouts ?? {},
+    });
     const r = new ApplianceReconciler({
       ...t,
       pve: deps.pve,
       clock: deps.clock,
-      transportFor: t.transportFor ?? own,
+      transportFor: reach.transportFor,
       engine: sharedLxcEngine(deps, t.resourcesTtlMs),
     });
     return Object.assign(r, { close: (): Promise<void> => own.closeAll() });

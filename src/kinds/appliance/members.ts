@@ -1,6 +1,6 @@
 /**
  * The appliance's desired service model (src/appliance/desired.ts) built from its resolved spec and
- * every AppContainer joining its LAN (`network.appliance: <name>`). Pure: members come in as stored
+ * every AppContainer joining its LAN (a NIC with `appliance: <name>`). Pure: members come in as stored
  * objects with their recorded status, and the result says, per member, what was rendered (a digest
  * the member compares with its own, see app-container/appliance-join.ts).
  */
@@ -13,7 +13,10 @@ import {
   memberDigest,
   memberHost,
   memberMac,
+  reservedIp,
 } from '../app-container/appliance-join.js';
+import { recordedMac } from '../app-container/observed.js';
+import { rawApplianceNic } from '../guest-nics/nics.js';
 import { resolveSpec, type AppContainerSpec } from '../app-container/spec.js';
 import { vmMemberHost } from '../virtual-machine/appliance-member.js';
 import { LAN_IFACE, WAN_IFACE, type ResolvedAppliance } from './spec.js';
@@ -67,14 +70,15 @@ export function buildModel(
       continue;
     }
     const own = joinSpec(resolveSpec(m.obj.spec as unknown as AppContainerSpec, m.obj.name), lan);
-    const recorded = m.status?.observed['mac'];
-    const mac = typeof recorded === 'string' ? recorded : memberMac(m.obj.uid);
+    const recorded = recordedMac(m.status?.observed ?? {}, rawApplianceNic(m.obj.spec)?.index ?? 0);
+    const mac = recorded ?? memberMac(m.obj.uid);
     const host: ApplianceHost = {
       hostname: memberHost(own),
       mac: mac.toLowerCase(),
       expose: own.expose.map((e) => ({ ...e })),
     };
-    if (own.reservedIp !== undefined) host.ip = own.reservedIp;
+    const ip = reservedIp(own);
+    if (ip !== undefined) host.ip = ip;
     candidates.push({ name: m.obj.name, host, digest: memberDigest(own, mac) });
   }
   const net = parseCidr(spec.lan.cidr);

@@ -4,7 +4,7 @@
  *     typed entry, given the appliance's mapping: net0 = WAN, net1 = LAN, always running) — create,
  *     ownership marker, config, power state;
  *  2. when the container runs: builds the desired service model from the spec and every
- *     AppContainer whose `network.appliance` names it (host name, MAC, reserved address, expose
+ *     AppContainer with a NIC whose `appliance` names it (host name, MAC, reserved address, expose
  *     entries), observes dnsmasq, nftables and Caddy through the appliance's transport and plans each
  *     difference (field `dnsmasq.hosts/web`, `caddy.routes[...]`...; alias `services.<name>`).
  * `apply` carries out the container's admitted changes, then applies each service whose differences

@@ -36,6 +36,8 @@ export interface ServiceLayouts {
   caddy?: Partial<CaddyLayout>;
   /** Address Caddy's routes are probed at. @default '127.0.0.1' */
   probeAddress?: string;
+  /** Folder in the appliance for the certificates Caddy serves (Certificate kind). @default '/etc/caddy/pxr-certs' */
+  certDir?: string;
 }
 
 type Cond = Omit<Condition, 'lastTransitionTime'>;

@@ -4,6 +4,7 @@
  * settings the desired model is built from. Pure.
  */
 import type { ResolvedSpec } from '../app-container/spec.js';
+import type { GuestNic } from '../guest-nics/nics.js';
 import { APPLIANCE_DEFAULTS as D, type ApplianceSpec } from './schema.js';
 
 export type { ApplianceSpec };
@@ -82,6 +83,12 @@ export function resolveAppliance(spec: ApplianceSpec): ResolvedAppliance {
  */
 export function applianceCtSpec(spec: ApplianceSpec, name: string): ResolvedSpec {
   const r = spec.resources ?? {};
+  const wan: GuestNic = {
+    bridge: spec.wan.bridge,
+    ip: spec.wan.ip ?? D.wanIp,
+    firewall: spec.wan.firewall ?? D.wanFirewall,
+  };
+  if (spec.wan.gateway !== undefined) wan.gateway = spec.wan.gateway;
   const out: ResolvedSpec = {
     node: spec.node,
     template: spec.template,
@@ -91,9 +98,9 @@ export function applianceCtSpec(spec: ApplianceSpec, name: string): ResolvedSpec
     swap: r.swap ?? D.swap,
     diskGb: r.disk?.size ?? D.diskGb,
     diskStorage: r.disk?.storage ?? D.storage,
-    bridge: spec.wan.bridge,
-    ip: spec.wan.ip ?? D.wanIp,
-    firewall: spec.wan.firewall ?? D.wanFirewall,
+    nics: [wan, { bridge: spec.lan.bridge, ip: spec.lan.cidr, firewall: false }],
+    // Whatever else is on the appliance container is left alone (and reported).
+    nicPolicy: 'report',
     nameservers: [],
     unprivileged: true,
     features: { nesting: true },
@@ -107,10 +114,8 @@ export function applianceCtSpec(spec: ApplianceSpec, name: string): ResolvedSpec
     adopt: false,
     auth: { ...(spec.auth ?? {}) },
     expose: [],
-    net1: { bridge: spec.lan.bridge, ip: spec.lan.cidr },
   };
   if (spec.vmid !== undefined) out.vmid = spec.vmid;
-  if (spec.wan.gateway !== undefined) out.gateway = spec.wan.gateway;
   if (spec.description !== undefined) out.description = spec.description;
   return out;
 }

@@ -14,7 +14,7 @@ import { createPctTransport } from '../../appliance/transport/pct.js';
 import { SimulatedTransport, type GuestHome } from '../../appliance/transport/simulated.js';
 import { createSshTransport, type SshTransportOptions } from '../../appliance/transport/ssh.js';
 import type { Transport } from '../../appliance/transport/types.js';
-import type { ResolvedAppliance } from './spec.js';
+import type { ResolvedAccess, ResolvedAppliance } from './spec.js';
 
 /** Which appliance a transport is for: the CT's VMID is known once it exists (pct needs it). */
 export interface TransportTarget {
@@ -90,6 +90,21 @@ async function build(
       caddyAdminListen: target.spec.proxy.adminListen,
       ...(o.simulatedHome ? { home: o.simulatedHome(target.spec.node, target.vmid) } : {}),
     });
+  const ssh = await sshOptionsOf(a, read, o, o.log?.child({ appliance: target.name }));
+  if (a.transport === 'ssh') return createSshTransport(ssh);
+  return createPctTransport({ ssh, vmid: target.vmid });
+}
+
+/**
+ * The ssh settings of an `ssh` or `pct` access (the Appliance's, or a Certificate file target's):
+ * the private key read from its file and checked, never shown.
+ */
+export async function sshOptionsOf(
+  a: ResolvedAccess,
+  read: (p: string) => Promise<string>,
+  o: { clock: Clock },
+  logger?: Logger,
+): Promise<SshTransportOptions> {
   if (a.host === undefined || a.privateKeyFile === undefined || a.hostKeyFingerprint === undefined)
     throw new TerminalError(
       'InvalidAccess',
@@ -113,7 +128,7 @@ async function build(
       'SECRET_INVALID',
       `access.privateKeyFile ${a.privateKeyFile} ${problem} (content not shown)`,
     );
-  const ssh: SshTransportOptions = {
+  return {
     host: a.host,
     port: a.port,
     username: a.user,
@@ -121,8 +136,6 @@ async function build(
     keyFile: a.privateKeyFile,
     hostKeyFingerprint: a.hostKeyFingerprint,
     clock: o.clock,
-    ...(o.log ? { logger: o.log.child({ appliance: target.name }) } : {}),
+    ...(logger ? { logger } : {}),
   };
-  if (a.transport === 'ssh') return createSshTransport(ssh);
-  return createPctTransport({ ssh, vmid: target.vmid });
 }

@@ -3,17 +3,11 @@
  * status: its MAC, its address) or leaving its LAN — the appliance re-renders DHCP, DNS and routes.
  */
 import type { StoredObject, Watch } from '../../core/kind.js';
-import { asRecord } from '../../core/records.js';
+import { rawApplianceNic } from '../guest-nics/nics.js';
 
-/** The appliance whose LAN `ct` joins (`spec.network.appliance`, or a VM's `spec.networks[].appliance`). */
+/** The appliance whose LAN `ct` joins (a NIC's `appliance`), if any. */
 export function applianceOf(ct: StoredObject): string | undefined {
-  const name = asRecord(ct.spec['network'])['appliance'];
-  if (typeof name === 'string') return name;
-  const list = ct.spec['networks'];
-  const nic = Array.isArray(list)
-    ? list.map((n) => asRecord(n)['appliance']).find((a) => typeof a === 'string')
-    : undefined;
-  return typeof nic === 'string' ? nic : undefined;
+  return rawApplianceNic(ct.spec)?.name;
 }
 
 const toAppliance = (obj: StoredObject): string[] => {

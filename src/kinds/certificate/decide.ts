@@ -55,6 +55,8 @@ function namesOf(leaf: X509Certificate): { cn: string; dns: string; ips: string 
 
 export function signedBy(leaf: X509Certificate, signer: Signer): boolean {
   if (signer.type === 'selfSigned') return leaf.verify(leaf.publicKey);
+  // An ACME CA's chain is its own business; a change of Issuer is caught by name (prevIssuer).
+  if (signer.type === 'acme') return true;
   return leaf.checkIssued(signer.cert) && leaf.verify(signer.cert.publicKey);
 }
 
@@ -70,7 +72,8 @@ export function keyMatchesSpec(spec: CertificateSpec, key: string): boolean {
 
 /**
  * Why a new certificate must be issued now, or undefined. `signer` undefined: the Issuer cannot be
- * read now, so whether it changed is not judged.
+ * read now, so whether it changed is not judged; `prevIssuer`/`prevDuration`: what the stored
+ * certificate was issued for (status), undefined when unknown.
  */
 export function issueReason(
   spec: CertificateSpec,
@@ -78,6 +81,7 @@ export function issueReason(
   signer: Signer | undefined,
   now: number,
   prevIssuer: string | undefined,
+  prevDuration?: string,
 ): string | undefined {
   if (stored === undefined) return 'no certificate issued yet';
   if (stored === 'unreadable') return 'the stored certificate cannot be read back';
@@ -88,6 +92,11 @@ export function issueReason(
   if (!keyMatchesSpec(spec, stored.key)) return 'private key parameters changed';
   if (prevIssuer !== undefined && prevIssuer !== spec.issuerRef.name) return 'issuer changed';
   if (signer && !signedBy(stored.leaf, signer)) return 'issuer changed';
+  // Judged against what the last issuance asked (status), not the certificate's lifetime: an
+  // issuer may shorten it (a CA ending sooner, ACME servers choosing their own).
+  const asked = parseCertDuration(spec.duration ?? '2160h');
+  if (prevDuration !== undefined && parseCertDuration(prevDuration) !== asked)
+    return `duration changed (${prevDuration} → ${spec.duration ?? '2160h'})`;
   const renewAt = renewalTime(spec, stored);
   if (now >= renewAt) return `renewal due since ${new Date(renewAt).toISOString()}`;
   return undefined;

@@ -1,21 +1,23 @@
 /**
  * Certificate reconciler (observe → plan → apply, one object per pass).
  *
- * plan (reads only): the stored certificate (stored.ts), the Issuer's signer, what the node
- * serves. Changes:
+ * plan (reads only): the stored certificate (stored.ts), the Issuer's signer, what each target
+ * serves (targets/: one module per target kind behind one interface). Changes:
  *  - `certificate`: issue, when there is none, it is expired, inside its renewal window, or the
- *    names, key parameters or issuer changed (decide.ts). Never drift: time passing or a spec edit.
- *  - `targets.node`: install, when the node serves another certificate than the stored one. Drift
- *    when pxr had installed the stored one (someone replaced it by hand), so `pxr/drift` decides;
- *    otherwise (a pass that stopped between issuing and installing) it is plain work.
- * apply: issue → store durably (one atomic 0600 file) → install → read back the fingerprint; a
- * mismatch after our own install is an error (retried with backoff), never silently Ready.
- * Status: issuer, serial, fingerprint, notBefore, notAfter, renewalTime (ISO), the node and the
- * fingerprint last installed there. Ready is False from notAfter on, whatever else happens; the
+ *    names, key parameters, duration or issuer changed (decide.ts). Never drift: time passing or a spec edit.
+ *  - one per target (`targets.node`, ...): install, when the place serves another certificate than
+ *    the stored one. Drift when pxr had installed the stored one at that very place (someone
+ *    replaced it by hand), so `pxr/drift` decides; otherwise (a pass that stopped between issuing
+ *    and installing, a new target) it is plain work.
+ * apply: issue → store durably (one atomic 0600 file) → install to every target → read each back;
+ * a mismatch after our own install is an error (retried with backoff), never silently Ready.
+ * Status: issuer, duration (asked of the last issuance), serial, fingerprint, notBefore, notAfter, renewalTime (ISO), and per target
+ * (`targets`, by field) its place and the fingerprint last installed there. Ready is False from
+ * notAfter on, whatever else happens; the
  * object is re-queued for its renewal time and its expiry (capped at an hour; timers are 32-bit).
  * Failures are the runtime's: Warning event and exponential backoff (capped), which a spec change
- * skips. Deleting a Certificate leaves the node's certificate in place (removing it would make the
- * node serve its self-signed one unannounced) and keeps the stored file.
+ * skips. Deleting a Certificate leaves what its targets serve in place (removing the node's would
+ * make the node serve its self-signed one unannounced) and keeps the stored file.
  */
 import type {
   AdmittedPlan,
@@ -28,15 +30,18 @@ import type {
   StoredObject,
 } from '../../core/kind.js';
 import { eachObject } from '../../core/each-object.js';
-import { TerminalError } from '../../core/errors.js';
+import { asRecord } from '../../core/records.js';
 import type { PveClient } from '../../pve/types.js';
+import type { ApplianceReach } from '../appliance/reach.js';
 import { loadSigner, type Signer } from '../issuer/ca-source.js';
 import { parseCertDuration } from '../issuer/duration.js';
 import { generateKey, signLeaf } from '../issuer/pki.js';
+import { issueWithAcme } from './acme-issue.js';
 import { issueReason, keyMatchesSpec, renewalTime, subjectName } from './decide.js';
-import { installCall, installOnNode, servedFingerprint } from './node-target.js';
 import type { CertificateSpec } from './schema.js';
 import { readStored, storedPath, writeStored, type StoredCert } from './stored.js';
+import type { ContainerTransports } from './targets/container-transport.js';
+import { placesOf, targetModules, type CertTarget } from './targets/index.js';
 
 export interface CertificateReconcilerDeps {
   pve: PveClient;
@@ -44,16 +49,41 @@ export interface CertificateReconcilerDeps {
   dataDir?: string;
   /** Longest wait before looking again (renewal and expiry are re-checked at least this often). @default 3600000 */
   maxRequeueMs?: number;
+  /** Reaches into AppContainers for file targets (kept open between passes). */
+  containerTransports?: ContainerTransports;
+  /** How the appliance target and http-01 reach an Appliance's Caddy. */
+  appliances?: ApplianceReach;
+  /** Waits between ACME polls. @default the reconcile clock's sleep */
+  acmeSleep?: (ms: number) => Promise<void>;
 }
 
+const noContainers: ContainerTransports = () =>
+  Promise.reject(new Error('no way into containers was configured'));
+
 type Obj = StoredObject<CertificateSpec>;
+
+/** One target as plan saw it. */
+interface Place {
+  target: CertTarget;
+  served: string | undefined;
+}
 
 interface CertRead {
   stored: StoredCert | 'unreadable' | undefined;
   signer: Signer | undefined;
   reason: string | undefined;
-  served: string | undefined;
+  places: Place[];
   prev: Record<string, unknown>;
+}
+
+/** Status per target, by field: where it is and the fingerprint pxr last saw it serve. */
+interface TargetStatus {
+  place: string;
+  installedFingerprint?: string;
+}
+
+function prevTargets(prev: Record<string, unknown>): Record<string, TargetStatus> {
+  return asRecord(prev['targets']) as Record<string, TargetStatus>;
 }
 
 export function createCertificateReconciler(
@@ -61,6 +91,10 @@ export function createCertificateReconciler(
 ): Reconciler<CertificateSpec> {
   const { pve, dataDir } = deps;
   const maxRequeueMs = deps.maxRequeueMs ?? 3_600_000;
+  const modules = targetModules({
+    containerTransports: deps.containerTransports ?? noContainers,
+    appliances: deps.appliances,
+  });
 
   async function signerOf(ctx: PlanContext, o: Obj): Promise<Signer | undefined> {
     const ref = { kind: 'Issuer', name: o.spec.issuerRef.name };
@@ -75,32 +109,24 @@ export function createCertificateReconciler(
 
   async function planOne(ctx: PlanContext, o: Obj): Promise<ObjectPlan<CertRead>> {
     const prev = ctx.observedOf?.(o.name) ?? ctx.observed;
-    const node = o.spec.targets.node.name;
-    // A node serves one web certificate: two objects installing theirs would replace each other
-    // on every pass. The first by name keeps the node; the others stall until the spec changes.
-    const first = ctx
-      .list('Certificate')
-      .filter((c) => !c.deletionRequested && (c.spec as CertificateSpec).targets.node.name === node)
-      .map((c) => c.name)
-      .sort()[0];
-    if (first !== undefined && first !== o.name) {
-      throw new TerminalError(
-        'TargetConflict',
-        `node ${node} already takes its web certificate from Certificate/${first}; a node serves one`,
-      );
-    }
+    const targets = await placesOf(modules, o, { pve, ctx });
     const stored = await readStored(dataDir, o.name);
     const signer = await signerOf(ctx, o);
     const prevIssuer = typeof prev['issuer'] === 'string' ? prev['issuer'] : undefined;
-    const reason = issueReason(o.spec, stored, signer, ctx.clock.now(), prevIssuer);
-    const served = await servedFingerprint(pve, node);
-    const state: CertRead = { stored, signer, reason, served, prev };
+    const prevDuration = typeof prev['duration'] === 'string' ? prev['duration'] : undefined;
+    const reason = issueReason(o.spec, stored, signer, ctx.clock.now(), prevIssuer, prevDuration);
     const valid = typeof stored === 'object' ? stored : undefined;
-    const install = (desired: string, drift: boolean): PlannedChange => ({
-      field: 'targets.node',
+    const places: Place[] = [];
+    for (const target of targets) {
+      places.push({ target, served: target.waiting ? undefined : await target.observe(valid) });
+    }
+    const reachable = places.filter((p) => !p.target.waiting);
+    const state: CertRead = { stored, signer, reason, places, prev };
+    const install = (p: Place, desired: string, drift: boolean): PlannedChange => ({
+      field: p.target.field,
       desired,
-      ...(served ? { actual: served } : {}),
-      calls: [installCall(node), `GET /nodes/${node}/certificates/info`],
+      ...(p.served ? { actual: p.served } : {}),
+      calls: p.target.calls,
       drift,
     });
     if (reason) {
@@ -127,17 +153,23 @@ export function createCertificateReconciler(
             ],
             drift: false,
           },
-          install('the new certificate', false),
+          ...reachable.map((p) => install(p, 'the new certificate', false)),
         ],
         state,
       };
     }
-    if (valid && served !== valid.fingerprint) {
-      // Drift only where pxr had installed this very certificate (not after a target change).
-      const ours = prev['installedFingerprint'] === valid.fingerprint && prev['node'] === node;
-      return { changes: [install(valid.fingerprint, ours)], state };
-    }
-    return { changes: [], state };
+    if (!valid) return { changes: [], state };
+    const was = prevTargets(prev);
+    const changes = reachable
+      .filter((p) => p.served !== valid.fingerprint)
+      .map((p) => {
+        // Drift only where pxr had installed this very certificate (not after a target change).
+        const before = was[p.target.field];
+        const ours =
+          before?.place === p.target.place && before.installedFingerprint === valid.fingerprint;
+        return install(p, valid.fingerprint, ours);
+      });
+    return { changes, state };
   }
 
   async function plan(ctx: PlanContext, objs: Obj[]): Promise<Map<string, ObjectPlan | Error>> {
@@ -161,6 +193,11 @@ export function createCertificateReconciler(
           algorithm: k.algorithm ?? 'ECDSA',
           ...(k.size ? { size: k.size } : {}),
         });
+    if (signer.type === 'acme') {
+      const sleep = deps.acmeSleep ?? ((ms: number) => ctx.clock.sleep(ms, ctx.signal));
+      const chain = await issueWithAcme(ctx, o, signer, key, deps.appliances, sleep);
+      return writeStored(dataDir, o.name, chain, key);
+    }
     // X.509 times have whole seconds: truncate so that what is stored is what was asked.
     const now = Math.floor(ctx.clock.now() / 1000) * 1000;
     const lifetime = parseCertDuration(spec.duration ?? '2160h') ?? 2160 * 3_600_000;
@@ -181,9 +218,20 @@ export function createCertificateReconciler(
     return writeStored(dataDir, o.name, signer.type === 'ca' ? leaf + signer.pair.cert : leaf, key);
   }
 
+  /** Installs to one place and reads it back; what it serves afterwards. */
+  async function installTo(p: Place, stored: StoredCert): Promise<string> {
+    await p.target.install(stored);
+    const served = await p.target.observe(stored);
+    if (served !== stored.fingerprint) {
+      throw new Error(
+        `${p.target.place} serves ${served ?? 'no certificate'} after installing ${stored.fingerprint}`,
+      );
+    }
+    return served;
+  }
+
   async function applyOne(ctx: ReconcileContext, o: Obj, p: AdmittedPlan): Promise<ObjectOutcome> {
     const read = p.state as CertRead;
-    const node = o.spec.targets.node.name;
     const now = ctx.clock.now();
     if (p.waiting) {
       const expired = typeof read.stored === 'object' && now >= read.stored.notAfter;
@@ -195,48 +243,49 @@ export function createCertificateReconciler(
     const fields = new Set(p.changes.map((c) => c.field));
     const outcome: ObjectOutcome = { actions: [], events: [] };
     let stored = typeof read.stored === 'object' ? read.stored : undefined;
-    let install = fields.has('targets.node');
-    if (fields.has('certificate') && read.signer) {
-      stored = await issue(ctx, o, read, read.signer);
-      install = true;
+    const issued = fields.has('certificate') && read.signer !== undefined;
+    if (issued) {
+      stored = await issue(ctx, o, read, read.signer!);
       const msg = `issued serial ${stored.serial} by Issuer/${o.spec.issuerRef.name}, valid until ${new Date(stored.notAfter).toISOString()} (${read.reason ?? 'requested'})`;
       outcome.actions!.push(msg);
-      // Recorded even when the install below fails: the issuance happened and is kept.
-      const issued = { type: 'Normal' as const, reason: 'Issued', message: msg };
-      if (ctx.recordEvent) ctx.recordEvent(o.name, issued);
-      else outcome.events!.push(issued);
+      // Recorded even when an install below fails: the issuance happened and is kept.
+      const ev = { type: 'Normal' as const, reason: 'Issued', message: msg };
+      if (ctx.recordEvent) ctx.recordEvent(o.name, ev);
+      else outcome.events!.push(ev);
     }
     if (!stored) return { notReady: { reason: 'NotIssued', message: 'no certificate issued yet' } };
-    let served = read.served;
-    if (install) {
-      await installOnNode(pve, node, stored.chain, stored.key);
-      served = await servedFingerprint(pve, node);
-      if (served !== stored.fingerprint) {
-        throw new Error(
-          `node ${node} serves ${served ?? 'no certificate'} after installing ${stored.fingerprint}`,
-        );
+    const was = prevTargets(read.prev);
+    const targets: Record<string, TargetStatus> = {};
+    const waiting: string[] = [];
+    for (const place of read.places) {
+      const { field, place: where } = place.target;
+      if (place.target.waiting) {
+        waiting.push(place.target.waiting);
+        if (was[field]) targets[field] = was[field];
+        continue;
       }
-      const msg = `installed serial ${stored.serial} on node ${node} (SHA-256 ${stored.fingerprint})`;
-      outcome.actions!.push(msg);
-      if (!fields.has('certificate'))
-        outcome.events!.push({ type: 'Normal', reason: 'Installed', message: msg });
+      let served = place.served;
+      if (issued || fields.has(field)) {
+        served = await installTo(place, stored);
+        const msg = `installed serial ${stored.serial} on ${where} (SHA-256 ${stored.fingerprint})`;
+        outcome.actions!.push(msg);
+        if (!issued) outcome.events!.push({ type: 'Normal', reason: 'Installed', message: msg });
+      }
+      const before = was[field]?.place === where ? was[field].installedFingerprint : undefined;
+      const installed = served === stored.fingerprint ? stored.fingerprint : before;
+      targets[field] = { place: where, ...(installed ? { installedFingerprint: installed } : {}) };
     }
     const renewAt = renewalTime(o.spec, stored);
-    const installed =
-      served === stored.fingerprint
-        ? stored.fingerprint
-        : typeof read.prev['installedFingerprint'] === 'string'
-          ? read.prev['installedFingerprint']
-          : undefined;
     outcome.observed = {
       issuer: o.spec.issuerRef.name,
+      // What the stored certificate was asked for: a later change of it re-issues.
+      duration: issued ? (o.spec.duration ?? '2160h') : (read.prev['duration'] ?? o.spec.duration),
       serial: stored.serial,
       fingerprint: stored.fingerprint,
       notBefore: new Date(stored.notBefore).toISOString(),
       notAfter: new Date(stored.notAfter).toISOString(),
       renewalTime: new Date(renewAt).toISOString(),
-      node,
-      ...(installed ? { installedFingerprint: installed } : {}),
+      targets,
     };
     const next = Math.min(renewAt > now ? renewAt : stored.notAfter, stored.notAfter) - now;
     outcome.requeueAfterMs = Math.max(1000, Math.min(next, maxRequeueMs));
@@ -245,6 +294,8 @@ export function createCertificateReconciler(
         reason: 'Expired',
         message: `the certificate expired at ${new Date(stored.notAfter).toISOString()}`,
       };
+    } else if (waiting.length > 0) {
+      outcome.notReady = { reason: 'TargetNotReady', message: waiting.join('; ') };
     }
     if (outcome.actions!.length === 0) delete outcome.actions;
     if (outcome.events!.length === 0) delete outcome.events;

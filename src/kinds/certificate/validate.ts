@@ -44,5 +44,33 @@ export function validateCertificate(doc: ManifestDoc): Issue[] {
   }
   const size = keySizeProblem(spec.privateKey);
   if (size) out.push({ field: 'spec.privateKey.size', message: size });
+  out.push(...fileTargetIssues(spec));
+  return out;
+}
+
+/** Each file written once, and a `pct` access that can connect. */
+function fileTargetIssues(spec: CertificateSpec): Issue[] {
+  const out: Issue[] = [];
+  const seen = new Set<string>();
+  (spec.targets?.files ?? []).forEach((f, i) => {
+    const at = `spec.targets.files[${i}]`;
+    for (const k of ['certificate', 'chain', 'key'] as const) {
+      const path = f[k];
+      if (path === undefined) continue;
+      const id = `${f.container}\0${path}`;
+      if (seen.has(id))
+        out.push({ field: `${at}.${k}`, message: `${path} in ${f.container} is written twice` });
+      seen.add(id);
+    }
+    if (f.access.transport === 'pct') {
+      for (const k of ['host', 'privateKeyFile', 'hostKeyFingerprint'] as const) {
+        if (f.access[k] === undefined)
+          out.push({
+            field: `${at}.access.${k}`,
+            message: `the pct transport needs access.${k} (the host key is pinned)`,
+          });
+      }
+    }
+  });
   return out;
 }

@@ -3,17 +3,19 @@
  * certificate and key pxr created under the data directory, or the operator's files. Shared by the
  * Issuer kind (is the CA loadable? create it) and the Certificate kind (sign with it).
  */
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { PxrError } from '../../core/errors.js';
 import { readSecretFile, secretFileReason } from '../../core/secret-file.js';
 import type { PemPair } from './pki.js';
 import { certsDir, readPrivateFile } from './private-files.js';
-import type { IssuerSpec } from './schema.js';
+import { readAccountKey } from './acme/account.js';
+import type { AcmeIssuerSpec, IssuerSpec } from './schema.js';
 
 export type Signer =
   | { type: 'selfSigned' }
-  | { type: 'ca'; pair: PemPair; cert: X509Certificate; fingerprint: string };
+  | { type: 'ca'; pair: PemPair; cert: X509Certificate; fingerprint: string }
+  | { type: 'acme'; issuer: string; acme: AcmeIssuerSpec; accountKey: KeyObject };
 
 /** Where pxr keeps the CA it created for Issuer `name`. */
 export function caPaths(dataDir: string | undefined, name: string): { cert: string; key: string } {
@@ -46,7 +48,7 @@ export function checkCa(pair: PemPair, where: string): Signer & { type: 'ca' } {
 }
 
 /**
- * The Issuer's signer, or undefined when pxr is to create its CA and has not yet. Throws a located
+ * The Issuer's signer, or undefined when pxr is to create its CA (or ACME account key) and has not yet. Throws a located
  * error (file, reason; never content) when files are unreadable or do not form a CA.
  */
 export async function loadSigner(
@@ -54,6 +56,10 @@ export async function loadSigner(
   name: string,
   spec: IssuerSpec,
 ): Promise<Signer | undefined> {
+  if (spec.acme) {
+    const accountKey = await readAccountKey(dataDir, name);
+    return accountKey && { type: 'acme', issuer: name, acme: spec.acme, accountKey };
+  }
   if (!spec.ca) return { type: 'selfSigned' };
   if (spec.ca.certFile !== undefined && spec.ca.keyFile !== undefined) {
     const read = async (path: string, priv: boolean): Promise<string> => {

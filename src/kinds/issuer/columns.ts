@@ -1,4 +1,4 @@
-/** `pxr get issuers` columns: TYPE (selfSigned, ca) and, for a CA, when it expires. */
+/** `pxr get issuers` columns: TYPE (acme, ca, selfSigned) and, for a CA, when it expires. */
 import type { ObjectView, PrinterColumn } from '../../core/object-view.js';
 
 function expires(v: ObjectView): string {
@@ -7,6 +7,9 @@ function expires(v: ObjectView): string {
 }
 
 export const issuerColumns: PrinterColumn[] = [
-  { header: 'TYPE', value: (v) => (v.object.spec['ca'] ? 'ca' : 'selfSigned') },
+  {
+    header: 'TYPE',
+    value: (v) => (v.object.spec['acme'] ? 'acme' : v.object.spec['ca'] ? 'ca' : 'selfSigned'),
+  },
   { header: 'EXPIRES', value: expires },
 ];

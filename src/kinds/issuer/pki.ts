@@ -73,14 +73,16 @@ function importParams(k: KeySpec): webcrypto.RsaHashedImportParams | webcrypto.E
 }
 
 /** The signature algorithm of an issuer key (ECDSA P-384 signs with SHA-384, as is customary). */
-function signingAlgorithm(k: KeySpec): webcrypto.Algorithm | webcrypto.EcdsaParams {
+export function signingAlgorithm(k: KeySpec): webcrypto.Algorithm | webcrypto.EcdsaParams {
   if (k.algorithm === 'Ed25519') return { name: 'Ed25519' };
   if (k.algorithm === 'ECDSA')
     return { name: 'ECDSA', hash: keySize(k) === 384 ? 'SHA-384' : 'SHA-256' };
   return { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
 }
 
-async function signingKey(keyPem: string): Promise<{ key: webcrypto.CryptoKey; spec: KeySpec }> {
+export async function signingKey(
+  keyPem: string,
+): Promise<{ key: webcrypto.CryptoKey; spec: KeySpec }> {
   const priv = createPrivateKey(keyPem);
   const spec = describeKey(priv);
   const key = await webcrypto.subtle.importKey(
@@ -93,7 +95,7 @@ async function signingKey(keyPem: string): Promise<{ key: webcrypto.CryptoKey; s
   return { key, spec };
 }
 
-async function publicKey(keyPem: string): Promise<webcrypto.CryptoKey> {
+export async function publicKey(keyPem: string): Promise<webcrypto.CryptoKey> {
   const pub = createPublicKey(keyPem);
   return webcrypto.subtle.importKey(
     'spki',

@@ -1,5 +1,6 @@
 /**
- * Issuer reconciler (observe → plan → apply, one object per pass). `selfSigned` has nothing to do.
+ * Issuer reconciler (observe → plan → apply, one object per pass). `selfSigned` has nothing to do;
+ * `acme` registers its account (acme/issuer-acme.ts).
  * `ca` without files: plan finds pxr's CA under the data directory or plans to create it; apply
  * writes the key first (0600), then the certificate, so a crash in between reuses the key instead of
  * orphaning a certificate. `ca` with files: plan checks they form a CA. Ready means "can sign":
@@ -23,6 +24,7 @@ import { caPaths, checkCa, loadSigner, type Signer } from './ca-source.js';
 import { parseCertDuration } from './duration.js';
 import { createCaCert, describeKey, generateKey, keySize } from './pki.js';
 import { readPrivateFile, writePrivateFile } from './private-files.js';
+import { applyAcme, planAcme } from './acme/issuer-acme.js';
 import type { IssuerSpec } from './schema.js';
 
 export interface IssuerReconcilerDeps {
@@ -35,6 +37,7 @@ type Obj = StoredObject<IssuerSpec>;
 /** Status facts of a signer (no key material: subject, fingerprint, validity). */
 export function signerObserved(s: Signer): Record<string, unknown> {
   if (s.type === 'selfSigned') return { type: 'selfSigned' };
+  if (s.type === 'acme') return { type: 'acme', server: s.acme.server };
   return {
     type: 'ca',
     subject: s.cert.subject.replace(/\n/g, ', '),
@@ -48,6 +51,7 @@ export function createIssuerReconciler(deps: IssuerReconcilerDeps): Reconciler<I
   const { dataDir } = deps;
 
   async function planOne(ctx: PlanContext, o: Obj): Promise<ObjectPlan> {
+    if (o.spec.acme) return planAcme(ctx, o.spec.acme, dataDir, o.name);
     const signer = await loadSigner(dataDir, o.name, o.spec);
     if (signer) {
       if (signer.type === 'ca' && Date.parse(signer.cert.validTo) <= ctx.clock.now()) {
@@ -101,6 +105,7 @@ export function createIssuerReconciler(deps: IssuerReconcilerDeps): Reconciler<I
     o: Obj,
     p: AdmittedPlan | undefined,
   ): Promise<ObjectOutcome> {
+    if (o.spec.acme && p) return applyAcme(ctx, o.spec.acme, dataDir, o.name, p);
     let signer = p?.state as Signer | undefined;
     const outcome: ObjectOutcome = {};
     if (!signer && p?.changes.some((c) => c.field === 'ca')) {

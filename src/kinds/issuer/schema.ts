@@ -1,6 +1,6 @@
 /**
  * The Issuer spec schema (single source of truth: the type is derived from it and
- * `schemas/issuer.schema.json` is exported from it). Exactly one of `selfSigned` or `ca`.
+ * `schemas/issuer.schema.json` is exported from it). Exactly one of `acme`, `ca` or `selfSigned`.
  */
 import type { FromSchema } from 'json-schema-to-ts';
 
@@ -27,11 +27,68 @@ export const privateKeySchema = {
 export const issuerSpecSchema = {
   type: 'object',
   description:
-    "Signs certificates for Certificate objects: pxr's own CA (`ca`, created on first use and kept in the data directory, or supplied from files) or `selfSigned` (each certificate signs itself).",
+    "Signs certificates for Certificate objects: an ACME CA (`acme`: Let's Encrypt, Step-CA's ACME provisioner, any RFC 8555 server), pxr's own CA (`ca`, created on first use and kept in the data directory, or supplied from files) or `selfSigned` (each certificate signs itself).",
   additionalProperties: false,
   minProperties: 1,
   maxProperties: 1,
   properties: {
+    acme: {
+      type: 'object',
+      description:
+        "An ACME (RFC 8555) CA. pxr registers an account (key ECDSA P-256, created on first use under `<data dir>/certs/issuers/<name>/acme-account.key`, mode 0600) and proves control of each DNS name with http-01, answered by an Appliance's Caddy for the names it serves. Ready = the account is registered.",
+      required: ['server'],
+      additionalProperties: false,
+      properties: {
+        server: {
+          type: 'string',
+          pattern: '^https://',
+          description:
+            'The directory URL, e.g. `https://acme-v02.api.letsencrypt.org/directory` or `https://ca.internal:9000/acme/acme/directory` (Step-CA).',
+        },
+        email: {
+          type: 'string',
+          pattern: '^[^@\\s]+@[^@\\s]+$',
+          description: 'Contact of the account (expiry notices from the CA).',
+        },
+        caBundleFile: {
+          type: 'string',
+          minLength: 1,
+          description:
+            "PEM file of the CA certificate(s) that signed the ACME server's own TLS certificate, for a private server (Step-CA); trusted on top of the system's.",
+        },
+        externalAccountBinding: {
+          type: 'object',
+          description:
+            'External account binding (RFC 8555 §7.3.4) when the CA requires one (ZeroSSL, Step-CA with EAB).',
+          required: ['keyId', 'hmacKeyFile'],
+          additionalProperties: false,
+          properties: {
+            keyId: { type: 'string', minLength: 1, description: 'The key identifier the CA gave.' },
+            hmacKeyFile: {
+              type: 'string',
+              minLength: 1,
+              description:
+                'File holding the base64url HMAC key the CA gave; must not be readable by group or others.',
+            },
+          },
+        },
+        http01: {
+          type: 'object',
+          description:
+            "Who answers http-01 challenges. Default: the Appliance of the Certificate's `targets.appliance`.",
+          required: ['appliance'],
+          additionalProperties: false,
+          properties: {
+            appliance: {
+              type: 'string',
+              minLength: 1,
+              description:
+                'The Appliance whose Caddy answers at `http://NAME/.well-known/acme-challenge/` on `proxy.httpPort`; the names must be hosts it serves.',
+            },
+          },
+        },
+      },
+    },
     selfSigned: {
       type: 'object',
       description: 'Each certificate is signed by its own key (no chain; clients must pin it).',
@@ -81,3 +138,4 @@ export const issuerSpecSchema = {
 } as const;
 
 export type IssuerSpec = FromSchema<typeof issuerSpecSchema>;
+export type AcmeIssuerSpec = NonNullable<IssuerSpec['acme']>;

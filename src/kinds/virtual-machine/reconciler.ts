@@ -236,9 +236,10 @@ export class VirtualMachineReconciler implements Reconciler<VirtualMachineSpec> 
         out.push(lan.bridge);
         continue;
       }
-      const r = await bridgeReady(p.ctx, this.cache, p.spec.node, nic.bridge ?? '');
+      const bridge = nic.bridge ?? '';
+      const r = await bridgeReady(p.ctx, this.cache, p.spec.node, bridge);
       if (!r.ok) return r;
-      out.push(r.bridge);
+      out.push(bridge);
     }
     return { ok: true, bridges: out };
   }

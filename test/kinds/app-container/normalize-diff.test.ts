@@ -10,10 +10,12 @@ import {
   canonicalValue,
   desiredConfig,
   desiredDisks,
+  desiredNet,
   observedState,
-  type ManagedKey,
+  type ConfigKey,
 } from '../../../src/kinds/app-container/normalize.js';
 import { foldPending } from '../../../src/pve/lxc.js';
+import { specAliases } from '../../../src/kinds/app-container/spec-names.js';
 import { resolveSpec } from '../../../src/kinds/app-container/spec.js';
 import { TEMPLATE } from './harness.js';
 
@@ -32,7 +34,7 @@ const spec = resolveSpec(
 );
 
 describe('canonical values: what Proxmox reads back equals what pxr sent', () => {
-  const cases: [ManagedKey, string | number | undefined, string | number | undefined][] = [
+  const cases: [ConfigKey, string | number | undefined, string | number | undefined][] = [
     [
       'net0',
       'name=eth0,bridge=vmbr1,ip=dhcp',
@@ -90,7 +92,7 @@ describe('ownership marker', () => {
 
 describe('planChanges', () => {
   const desired = {
-    config: desiredConfig(spec, UID, 'vmbr1', 'BC:24:11:00:00:01'),
+    config: desiredConfig(spec, UID, (i) => (i === 0 ? 'BC:24:11:00:00:01' : undefined)),
     ...desiredDisks(spec),
     unprivileged: 1 as const,
   };
@@ -200,5 +202,51 @@ describe('foldPending', () => {
     assert.deepEqual(r.effective, { cores: 2, features: 'nesting=1', memory: 512 });
     assert.deepEqual(r.pendingKeys, ['cores', 'features', 'nameserver']);
     assert.equal(r.digest, 'abc');
+  });
+});
+
+describe('several NICs', () => {
+  test('net{i} as sent: eth{i}, ip none sends no ip, a gateway only with a static ip', () => {
+    assert.equal(
+      desiredNet({ bridge: 'vmbr100', ip: 'none', firewall: false, mtu: 9000 }, 2),
+      'name=eth2,bridge=vmbr100,mtu=9000',
+    );
+    assert.equal(
+      desiredNet(
+        {
+          bridge: 'vmbr0',
+          ip: '172.16.100.10/24',
+          gateway: '172.16.100.1',
+          firewall: true,
+          vlan: 20,
+        },
+        1,
+        'bc:24:11:00:00:02',
+      ),
+      'name=eth1,bridge=vmbr0,firewall=1,gw=172.16.100.1,hwaddr=BC:24:11:00:00:02,ip=172.16.100.10/24,tag=20',
+    );
+  });
+
+  test('drift on net1 is named by its spec path for pxr/drift-ignore', () => {
+    const list = { networks: [{}, {}] };
+    assert.deepEqual(specAliases('net1.ip', list), ['networks[1].ip']);
+    assert.deepEqual(specAliases('net1.tag', list), ['networks[1].vlan']);
+    assert.deepEqual(specAliases('net2', list), ['networks[2]']);
+    assert.deepEqual(specAliases('net0.gw', { network: {} }), ['network.gateway']);
+    assert.equal(specAliases('net1.hwaddr', list), undefined);
+  });
+
+  test('a NIC only one side has is added or deleted as a whole', () => {
+    const base = desiredConfig(spec, UID);
+    const plan = diffConfig(
+      { ...base, net1: 'name=eth1,bridge=vmbr10,ip=dhcp' },
+      { ...base, net2: 'name=eth2,bridge=vmbr1' },
+    );
+    assert.deepEqual(
+      plan.fields.map((f) => f.field),
+      ['net1', 'net2'],
+    );
+    assert.deepEqual(plan.set, { net1: 'name=eth1,bridge=vmbr10,ip=dhcp' });
+    assert.deepEqual(plan.delete, ['net2']);
   });
 });

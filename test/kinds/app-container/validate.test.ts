@@ -87,4 +87,50 @@ describe('AppContainer validation', () => {
       assert.match(issue.message, msg);
     });
   }
+
+  test('networks: the mesh gateway (two NICs, one default gateway) is valid', () => {
+    const r = check(
+      `${BASE}  networks:\n    - { bridge: vmbr0, vlan: 20 }\n    - { bridge: vmbr100, ip: 172.16.100.10/24 }\n  nicPolicy: authoritative\n`,
+    );
+    assert.deepEqual(r.issues, []);
+    assert.deepEqual(r.docs[0]?.spec['networks'], [
+      { bridge: 'vmbr0', vlan: 20, ip: 'dhcp', firewall: false },
+      { bridge: 'vmbr100', ip: '172.16.100.10/24', firewall: false },
+    ]);
+  });
+
+  test('a gateway on two NICs is refused at the second one, with its line', () => {
+    const r = check(
+      `${BASE}  networks:\n    - { bridge: vmbr0, ip: 10.0.20.7/24, gateway: 10.0.20.1 }\n    - { bridge: vmbr100, ip: 172.16.100.10/24, gateway: 172.16.100.1 }\n`,
+    );
+    const issue = r.issues.find((i) => i.field === 'spec.networks[1].gateway');
+    assert.ok(issue, `issues: ${JSON.stringify(r.issues)}`);
+    assert.match(
+      issue.message,
+      /only one NIC can carry the default gateway \(networks\[0\]\.gateway/,
+    );
+    assert.equal(issue.file, 'ct.yaml');
+    assert.equal(issue.line, 10);
+  });
+
+  test('network and networks together are refused, with its line', () => {
+    const r = check(`${BASE}  network: { bridge: vmbr1 }\n  networks:\n    - { bridge: vmbr1 }\n`);
+    const issue = r.issues.find((i) => i.field === 'spec.networks');
+    assert.ok(issue, `issues: ${JSON.stringify(r.issues)}`);
+    assert.match(issue.message, /either network .* or networks/);
+    assert.equal(issue.line, 10);
+  });
+
+  test('neither network nor networks, and two appliance NICs, are refused', () => {
+    const none = check(BASE);
+    assert.ok(
+      none.issues.some((i) => i.field === 'spec.network' && /networks/.test(i.message)),
+      JSON.stringify(none.issues),
+    );
+    const two = check(`${BASE}  networks:\n    - { appliance: gw }\n    - { appliance: gw2 }\n`);
+    assert.ok(
+      two.issues.some((i) => i.field === 'spec.networks[1].appliance'),
+      JSON.stringify(two.issues),
+    );
+  });
 });

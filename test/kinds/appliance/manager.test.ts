@@ -9,8 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { memberMac } from '../../../src/kinds/app-container/appliance-join.js';
 import { curl } from '../../../src/appliance/services/caddy-admin.js';
-import { snap } from '../../core/helpers.js';
-import { applianceRig, gateway, member, type ApplianceRig } from './rig.js';
+import { doc, snap } from '../../core/helpers.js';
+import { applianceRig, gateway, member, TEMPLATE, type ApplianceRig } from './rig.js';
 
 describe('Appliance through the Manager', () => {
   let r: ApplianceRig;
@@ -186,5 +186,38 @@ describe('Appliance through the Manager', () => {
       'api',
       'web',
     ]);
+  });
+
+  test('a dual-homed member joins the LAN on net1: MAC fixed up front, reservation, name and route', async () => {
+    const edge = doc('AppContainer', 'edge', {
+      node: 'pve',
+      template: TEMPLATE,
+      networks: [{ bridge: 'vmbr0' }, { appliance: 'gw', ip: '10.20.0.13/24' }],
+      expose: [{ host: 'edge.prox.local', port: 8443 }],
+    });
+    r.manager.applySnapshot(snap([...docs, edge]));
+    await r.until(() => r.ready('AppContainer', 'edge'), 'edge Ready');
+    await r.manager.waitForIdle();
+    const uid = r.store.objects.get({ kind: 'AppContainer', name: 'edge' })!.uid;
+    const c = lxcConfig('edge');
+    assert.match(String(c['net0']), /^name=eth0,bridge=vmbr0,/);
+    const net1 = String(c['net1']);
+    assert.match(net1, /name=eth1,bridge=vmbr10,/);
+    assert.ok(net1.includes(`hwaddr=${memberMac(uid)}`), `net1 MAC fixed up front: ${net1}`);
+    const t = r.appliances.get('gw')!;
+    const hostsFiles = Object.entries(t.files)
+      .filter(([p]) => p.includes('/dhcp-hosts/'))
+      .map(([, v]) => v);
+    assert.ok(
+      hostsFiles.some(
+        (v) => v.toLowerCase().includes(memberMac(uid).toLowerCase()) && v.includes('10.20.0.13'),
+      ),
+      `reservation for net1's MAC in ${hostsFiles.join('|')}`,
+    );
+    assert.ok(JSON.stringify(t.caddy.config).includes('10.20.0.13:8443'), 'route rendered');
+    const o = r.observed('AppContainer', 'edge');
+    assert.equal(o['dnsName'], 'edge.prox.local');
+    assert.equal((o['ips'] as Record<string, string>)['net1'], '10.20.0.13');
+    assert.equal(o['nicMacs'] && (o['nicMacs'] as Record<string, string>)['net1'], memberMac(uid));
   });
 });

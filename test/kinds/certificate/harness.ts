@@ -41,7 +41,7 @@ export function certObj(
       ipAddresses: [],
       duration: '2160h',
       privateKey: { algorithm: 'ECDSA', rotationPolicy: 'Always' },
-      targets: { node: { name: 'pve' } },
+      targets: { node: { name: 'pve' }, files: [] },
       ...spec,
     }),
     annotations,

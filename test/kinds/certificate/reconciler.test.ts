@@ -3,7 +3,7 @@
  * ManualClock shared by the simulator and the reconciler, with the Issuer reconciler on the same
  * data directory: issue and install, read back by fingerprint, a node certificate replaced behind
  * pxr's back detected (as drift, in the plan `pxr diff` prints) and restored, renewal exactly at
- * notAfter − lifetime/3, re-issue on a SAN change, rotationPolicy Never, a crash between issuance
+ * notAfter − lifetime/3, re-issue on a SAN change, rotationPolicy Never, on a duration change, a crash between issuance
  * and install, and Ready=False at notAfter.
  */
 import { after, before, describe, test } from 'node:test';
@@ -222,6 +222,32 @@ describe('Certificate reconciler against the simulator', () => {
     assert.match(String((await planOf(rsa)).changes[0]?.desired), /key parameters changed/);
     outcome(await h.pass(certs, rsa));
     assert.equal(stored('ui').publicKey.asymmetricKeyType, 'rsa');
+  });
+
+  test('a change of duration alone re-issues with the new lifetime; the same one spelled otherwise does not', async () => {
+    const first = stored('ui');
+    const base = {
+      ...ui,
+      spec: {
+        ...ui.spec,
+        ipAddresses: ['192.168.100.10', 'fd00::10'],
+        privateKey: { algorithm: 'RSA' as const, size: 2048, rotationPolicy: 'Never' as const },
+      },
+    };
+    assert.deepEqual((await planOf(base)).changes, [], 'converged before');
+    const longer = { ...base, generation: 4, spec: { ...base.spec, duration: '1440h' } };
+    const plan = await planOf(longer);
+    assert.match(String(plan.changes[0]?.desired), /duration changed \(720h → 1440h\)/);
+    const o = outcome(await h.pass(certs, longer));
+    const second = stored('ui');
+    assert.notEqual(second.serialNumber, first.serialNumber);
+    assert.equal(Date.parse(second.validTo) - Date.parse(second.validFrom), 60 * DAY);
+    assert.equal(await served(), second.fingerprint256);
+    assert.equal(o.observed?.['duration'], '1440h');
+    const sameInDays = { ...longer, generation: 5, spec: { ...longer.spec, duration: '60d' } };
+    assert.deepEqual((await planOf(sameInDays)).changes, [], '60d is 1440h: nothing to issue');
+    outcome(await h.pass(certs, sameInDays));
+    assert.equal(stored('ui').serialNumber, second.serialNumber);
   });
 
   test('a second Certificate for the same node stalls (TargetConflict); the first keeps it', async () => {

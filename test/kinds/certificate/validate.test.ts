@@ -2,7 +2,8 @@
  * Bad Issuer and Certificate manifests are refused by `pxr validate` with located errors (file,
  * line, field) before anything is issued: a missing name, an IP that is not one, renewBefore with
  * renewBeforePercentage or not shorter than duration, a key size the algorithm has not, one CA file
- * without the other, both issuer types at once.
+ * without the other, both issuer types at once; a file target writing one path twice, a `pct`
+ * access without its host, key file and pinned host key, a mode that is not octal.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const cert = (name: string, spec: string): string =>
   `apiVersion: pxr/v1alpha1\nkind: Certificate\nmetadata: { name: ${name} }\nspec:\n  issuerRef: { name: ca }\n  targets: { node: { name: pve } }\n${spec}`;
+const files = (name: string, entry: string): string =>
+  `apiVersion: pxr/v1alpha1\nkind: Certificate\nmetadata: { name: ${name} }\nspec:\n  issuerRef: { name: ca }\n  dnsNames: [web.lab.internal]\n  targets:\n    files:\n      - ${entry}\n`;
 const issuer = (name: string, spec: string): string =>
   `apiVersion: pxr/v1alpha1\nkind: Issuer\nmetadata: { name: ${name} }\nspec:\n${spec}`;
 
@@ -27,6 +30,13 @@ async function validate(files: Record<string, string>): Promise<{ code: number; 
 }
 
 describe('pxr validate: Issuer and Certificate', () => {
+  test('a Certificate with file targets only, or none, is valid', async () => {
+    const r = await validate({
+      'ok.yaml': `${issuer('ca', '  ca: {}\n')}---\n${files('w', '{ container: web, certificate: /etc/ssl/web.crt, chain: /etc/ssl/ca.crt, key: /etc/ssl/web.key, mode: "0640", owner: "root:ssl-cert", reloadCommand: [systemctl, reload, nginx], access: { transport: simulated } }')}---\napiVersion: pxr/v1alpha1\nkind: Certificate\nmetadata: { name: stored }\nspec: { issuerRef: { name: ca }, dnsNames: [x.lab.internal] }\n`,
+    });
+    assert.equal(r.code, 0, r.text);
+  });
+
   test('the demo-like pair is valid', async () => {
     const r = await validate({
       'ok.yaml': `${issuer('ca', '  ca: {}\n')}---\n${cert('ui', '  dnsNames: [pve.lab.internal]\n  ipAddresses: [172.16.100.2, "fd00::2"]\n')}`,
@@ -63,6 +73,38 @@ describe('pxr validate: Issuer and Certificate', () => {
       /spec\.ca\.keyFile.*go together/,
     ],
     ['two.yaml', issuer('h', '  ca: {}\n  selfSigned: {}\n'), /Issuer/],
+    [
+      'twice.yaml',
+      files(
+        'i',
+        '{ container: web, certificate: /etc/ssl/a.pem, key: /etc/ssl/a.pem, access: { transport: simulated } }',
+      ),
+      /spec\.targets\.files\[0\]\.key.*written twice/,
+    ],
+    [
+      'pct.yaml',
+      files(
+        'j',
+        '{ container: web, certificate: /etc/ssl/a.crt, key: /etc/ssl/a.key, access: { transport: pct } }',
+      ),
+      /spec\.targets\.files\[0\]\.access\.host.*pct transport needs/,
+    ],
+    [
+      'mode.yaml',
+      files(
+        'k',
+        '{ container: web, certificate: /etc/ssl/a.crt, key: /etc/ssl/a.key, mode: "rw", access: { transport: simulated } }',
+      ),
+      /spec\.targets\.files\[0\]\.mode/,
+    ],
+    [
+      'relative.yaml',
+      files(
+        'l',
+        '{ container: web, certificate: ssl/a.crt, key: /etc/ssl/a.key, access: { transport: simulated } }',
+      ),
+      /spec\.targets\.files\[0\]\.certificate/,
+    ],
   ];
   for (const [file, text, want] of bad) {
     test(`${file}: refused, located`, async () => {
