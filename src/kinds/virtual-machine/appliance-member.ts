@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import type { ApplianceHost } from '../../appliance/desired.js';
 import type { ObjectStatusView, StoredObject } from '../../core/kind.js';
 import { memberMac } from '../app-container/appliance-join.js';
-import { applianceNic, resolveVm, type VirtualMachineSpec } from './spec.js';
+import { applianceNic } from '../guest-nics/nics.js';
+import { resolveVm, type VirtualMachineSpec } from './spec.js';
 
 /** The host an appliance renders for a member VM, and a digest of it (recorded per member). */
 export function vmMemberHost(
@@ -16,7 +17,7 @@ export function vmMemberHost(
   status: ObjectStatusView | undefined,
 ): { host: ApplianceHost; digest: string } | undefined {
   const spec = resolveVm(obj.spec as unknown as VirtualMachineSpec, obj.name);
-  const nic = applianceNic(spec);
+  const nic = applianceNic(spec.nics);
   if (!nic) return undefined;
   const macs = status?.observed['macs'];
   const recorded: unknown = Array.isArray(macs) ? macs[nic.index] : undefined;

@@ -20,6 +20,7 @@ import { sizeArg } from '../app-container/normalize.js';
 import { encodeSshKeys } from '../../pve/qemu.js';
 // qemu-server's model list, as the simulator keeps it (one copy).
 import { NIC_MODELS } from '../../sim/qemu/props.js';
+import { nicProps } from '../guest-nics/nics.js';
 import type { ResolvedVm, VmDisk, VmNic } from './spec.js';
 
 export type RawConfig = Record<string, string | number | undefined>;
@@ -189,12 +190,8 @@ export function parseNic(text: string | number | undefined): PropMap | undefined
 
 /** The NIC map pxr wants (bridge resolved by the caller; MAC when one is kept). */
 export function desiredNic(nic: VmNic, bridge: string, mac: string | undefined): PropMap {
-  const out: PropMap = { model: nic.model, bridge };
+  const out: PropMap = { model: nic.model, ...nicProps({ ...nic, bridge }) };
   if (mac !== undefined) out['macaddr'] = mac.toUpperCase();
-  if (nic.firewall) out['firewall'] = '1';
-  if (nic.vlan !== undefined) out['tag'] = String(nic.vlan);
-  if (nic.mtu !== undefined) out['mtu'] = String(nic.mtu);
-  if (nic.rate !== undefined) out['rate'] = String(nic.rate);
   return out;
 }
 

@@ -47,7 +47,8 @@ import {
   type VirtualMachineDeps,
   type VmShared,
 } from './pass.js';
-import { applianceNic, resolveVm, type ResolvedVm, type VirtualMachineSpec } from './spec.js';
+import { applianceNic } from '../guest-nics/nics.js';
+import { resolveVm, type ResolvedVm, type VirtualMachineSpec } from './spec.js';
 
 export type { VirtualMachineDeps };
 
@@ -152,7 +153,7 @@ export class VirtualMachineReconciler implements Reconciler<VirtualMachineSpec> 
   private pass(ctx: PlanContext, obj: Obj): Pass {
     const spec = resolveVm(obj.spec, obj.name);
     const raw = ctx.observedOf?.(obj.name) ?? ctx.observed;
-    const nic = applianceNic(spec);
+    const nic = applianceNic(spec.nics);
     const app = nic && ctx.get({ kind: 'Appliance', name: nic.name });
     const lan = app && !app.deletionRequested ? applianceLan(app) : undefined;
     return {

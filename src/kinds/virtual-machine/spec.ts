@@ -2,21 +2,14 @@
  * The VirtualMachine spec with every default applied, so that pure functions can take a spec before
  * or after Ajv filled in the schema defaults.
  */
-import { NIC_DEFAULTS } from './nic-schema.js';
+import { resolveNic as resolveGuestNic, type GuestNic } from '../guest-nics/nics.js';
 import { VM_DEFAULTS as D, type VirtualMachineSpec } from './schema.js';
 
 export type { VirtualMachineSpec };
 
-export interface VmNic {
+/** A NIC as every guest kind has it (guest-nics), plus the emulated model. */
+export interface VmNic extends GuestNic {
   model: string;
-  bridge?: string;
-  appliance?: string;
-  ip: string;
-  gateway?: string;
-  firewall: boolean;
-  vlan?: number;
-  mtu?: number;
-  rate?: number;
 }
 
 export interface VmDisk {
@@ -100,18 +93,7 @@ function resolveDisks(spec: VirtualMachineSpec): VmDisk[] {
 }
 
 function resolveNic(n: VirtualMachineSpec['networks'][number]): VmNic {
-  const out: VmNic = {
-    model: n.model ?? D.model,
-    ip: n.ip ?? NIC_DEFAULTS.ip,
-    firewall: n.firewall ?? NIC_DEFAULTS.firewall,
-  };
-  if (n.bridge !== undefined) out.bridge = n.bridge;
-  if (n.appliance !== undefined) out.appliance = n.appliance;
-  if (n.gateway !== undefined) out.gateway = n.gateway;
-  if (n.vlan !== undefined) out.vlan = n.vlan;
-  if (n.mtu !== undefined) out.mtu = n.mtu;
-  if (n.rate !== undefined) out.rate = n.rate;
-  return out;
+  return { ...resolveGuestNic(n), model: n.model ?? D.model };
 }
 
 /** Applies pxr's defaults; `name` is the object's name (the default VM name). */
@@ -159,11 +141,4 @@ export function resolveVm(spec: VirtualMachineSpec, name: string): ResolvedVm {
     if (ci.searchdomain !== undefined) out.cloudInit.searchdomain = ci.searchdomain;
   }
   return out;
-}
-
-/** The appliance NIC (at most one), with its index. */
-export function applianceNic(s: ResolvedVm): { index: number; name: string } | undefined {
-  const index = s.nics.findIndex((n) => n.appliance !== undefined);
-  const name = s.nics[index]?.appliance;
-  return name === undefined ? undefined : { index, name };
 }

@@ -4,50 +4,10 @@
  * has type-checked.
  */
 import type { ManifestDoc, SourceIssue } from '../../source/types.js';
-import { checkCidrV4, checkGatewayInCidr, checkIpv4, checkNicBridge } from '../../source/checks.js';
+import { validateNics } from '../guest-nics/validate.js';
 import { recordOrUndefined as obj } from '../../core/records.js';
 
 export type SemanticIssue = Omit<SourceIssue, 'file' | 'line' | 'column'>;
-
-function checkNics(spec: Record<string, unknown>, add: (f: string, m: string) => void): void {
-  const nics = spec['networks'];
-  if (!Array.isArray(nics)) return;
-  let appliances = 0;
-  let gateways = 0;
-  nics.forEach((raw: unknown, i) => {
-    const n = obj(raw);
-    if (!n) return;
-    const at = `networks[${i}]`;
-    const { bridge, appliance, ip, gateway } = n;
-    if (bridge === undefined && appliance === undefined)
-      add(at, `set ${at}.bridge (e.g. vmbr1) or ${at}.appliance`);
-    if (bridge !== undefined && appliance !== undefined)
-      add(at, 'set either bridge or appliance, not both');
-    if (typeof bridge === 'string') {
-      const bad = checkNicBridge(bridge);
-      if (bad) add(`${at}.bridge`, bad);
-    }
-    if (appliance !== undefined) appliances++;
-    if (gateway !== undefined) gateways++;
-    if (typeof ip === 'string' && ip !== 'dhcp' && ip !== 'none') {
-      const bad = checkCidrV4(ip);
-      if (bad) add(`${at}.ip`, bad);
-      else if (typeof gateway === 'string' && checkIpv4(gateway) === undefined) {
-        const outside = checkGatewayInCidr(gateway, ip);
-        if (outside) add(`${at}.gateway`, outside);
-      }
-    }
-    if (appliance !== undefined && gateway !== undefined)
-      add(`${at}.gateway`, "the appliance's LAN address is the gateway (given by DHCP); remove it");
-    else if (gateway !== undefined && (ip === undefined || ip === 'dhcp' || ip === 'none'))
-      add(
-        `${at}.gateway`,
-        'a gateway only applies to a static ip; with dhcp the lease provides it',
-      );
-  });
-  if (appliances > 1) add('networks', 'at most one NIC joins an appliance');
-  if (gateways > 1) add('networks', 'at most one NIC has a gateway (the default route)');
-}
 
 export function validateVirtualMachine(doc: ManifestDoc): SemanticIssue[] {
   const spec = doc.spec;
@@ -85,7 +45,7 @@ export function validateVirtualMachine(doc: ManifestDoc): SemanticIssue[] {
         add(`disks[${i}].ssd`, 'virtio disks have no ssd option; use bus: scsi');
     });
   }
-  checkNics(spec, add);
+  issues.push(...validateNics(spec));
   const expose = spec['expose'];
   const nics = spec['networks'];
   const onLan =
