@@ -5,10 +5,12 @@
  *    `failingAfterMs` (warning), and Recovered once a pass succeeds again;
  *  - Stalled: a terminal error stopped retries until the spec changes (critical), and Unstalled;
  *  - Pruned: an object's document was removed and pxr deleted what it had created (info);
- *  - PruneRefused: the mass-deletion guard kept objects whose documents vanished (warning).
+ *  - PruneRefused: the mass-deletion guard kept objects whose documents vanished (warning);
+ *  - a kind's own states (`ObjectOutcome.alerts`, e.g. a certificate overdue for renewal), when
+ *    they start and when they end.
  * Keys are `<reason family>/<kind>/<name>/<firing|resolved>`: stable, so retries and repeats dedup.
  */
-import type { StoredObject } from './kind.js';
+import type { OutcomeAlert, StoredObject } from './kind.js';
 import { isConditionTrue } from './conditions.js';
 import type { StorePort } from './store-port.js';
 import type { StatusRecord } from './store-port.js';
@@ -20,7 +22,8 @@ export interface AlertThresholds {
   failingAfterMs?: number;
 }
 
-type Family = 'failing' | 'stalled';
+/** `failing`, `stalled`, or a kind's own alert key. */
+type Family = string;
 
 function firing(store: StorePort, family: Family, obj: StoredObject): boolean {
   const on = store.alerts.get(`${family}/${obj.kind}/${obj.name}/firing`);
@@ -31,7 +34,7 @@ function firing(store: StorePort, family: Family, obj: StoredObject): boolean {
 
 function raise(
   store: StorePort,
-  family: Family | 'pruned',
+  family: Family,
   state: 'firing' | 'resolved',
   obj: StoredObject,
   body: { reason: string; message: string; severity: 'info' | 'warning' | 'critical' },
@@ -133,6 +136,21 @@ export function objectTransitions(
       { reason: 'Unstalled', severity: 'info', message: 'no longer stalled' },
       now,
     );
+  }
+}
+
+/** A kind's own alerting states: raised when one starts, resolved when it ends. */
+export function outcomeAlertTransitions(
+  store: StorePort,
+  obj: StoredObject,
+  alerts: readonly OutcomeAlert[],
+  now: number,
+): void {
+  for (const a of alerts) {
+    const on = firing(store, a.key, obj);
+    if (a.firing === on) continue;
+    const body = { reason: a.reason, severity: a.severity, message: a.message };
+    raise(store, a.key, a.firing ? 'firing' : 'resolved', obj, body, now);
   }
 }
 

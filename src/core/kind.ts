@@ -37,6 +37,28 @@ export interface ObjectOutcome {
   notReady?: { reason: string; message: string };
   /** Events to record (deduplicated by the store). */
   events?: ObjectEvent[];
+  /**
+   * States people must hear about (a certificate past its renewal time): each alerts once when it
+   * starts (`firing`) and once when it ends; omitted ones are left as they are. A failed pass may
+   * carry them too, as `alerts` on its Error (see {@link alertsOfError}).
+   */
+  alerts?: OutcomeAlert[];
+}
+
+/** One state a kind reports for alerting; `reason`/`message` say what happened (started or ended). */
+export interface OutcomeAlert {
+  /** Stable per state (`certificate-overdue`): the outbox key is `<key>/<kind>/<name>/<firing|resolved>`. */
+  key: string;
+  firing: boolean;
+  severity: 'info' | 'warning' | 'critical';
+  reason: string;
+  message: string;
+}
+
+/** The alerts a failed pass's Error carries (a kind attaches them when a pass fails midway). */
+export function alertsOfError(err: unknown): OutcomeAlert[] | undefined {
+  const a = (err as { alerts?: unknown } | undefined)?.alerts;
+  return Array.isArray(a) ? (a as OutcomeAlert[]) : undefined;
 }
 
 export interface ObjectEvent {

@@ -3,7 +3,13 @@
  * alerts on drift transitions, and a history row. Synchronous: the caller runs it inside one
  * transaction per group, after every await. A pass that changes nothing writes nothing.
  */
-import type { Condition, DriftItem, ObjectRef, StoredObject } from './kind.js';
+import {
+  alertsOfError,
+  type Condition,
+  type DriftItem,
+  type ObjectRef,
+  type StoredObject,
+} from './kind.js';
 import { filterDrift, type DriftSettings } from './drift-policy.js';
 import {
   describeDrift,
@@ -13,7 +19,11 @@ import {
   type PassResult,
 } from './status-calc.js';
 import { getCondition, isConditionTrue } from './conditions.js';
-import { objectTransitions, prunedTransition } from './alert-transitions.js';
+import {
+  objectTransitions,
+  outcomeAlertTransitions,
+  prunedTransition,
+} from './alert-transitions.js';
 import type { StorePort } from './store-port.js';
 import type { EventInput } from './store-port.js';
 import { emptyStatus, type ReconcileResult } from './store-port.js';
@@ -118,6 +128,8 @@ export function recordObjectPass(store: StorePort, p: ObjectPass, meta: PassMeta
   const wroteStatus = store.status.put(ref, next, now);
   const failure = pass.type === 'error' || pass.type === 'terminal' ? pass.error : undefined;
   objectTransitions(store, obj, prev, next, failure, now);
+  const declared = outcome?.alerts ?? (failure ? alertsOfError(failure) : undefined);
+  if (declared) outcomeAlertTransitions(store, obj, declared, now);
   const result = passResult(pass);
   const finalizing = pass.type === 'finalizing' ? pass.outcome : undefined;
   const actions = outcome?.actions ?? finalizing?.actions ?? [];

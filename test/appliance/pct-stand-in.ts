@@ -5,9 +5,13 @@
  * /etc and /tmp), `pct push` copies a node file into that root. Every call is logged.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { createPctTransport } from '../../src/appliance/transport/pct.js';
 import { shellQuoteArg } from '../../src/appliance/transport/quote.js';
+import type { Transport } from '../../src/appliance/transport/types.js';
+import type { Sshd } from './transport-sshd.js';
 
 export const VMID = 105;
 
@@ -54,4 +58,42 @@ push)
 *) echo "unknown command 'pct $cmd'" >&2; exit 255 ;;
 esac
 `;
+}
+
+export interface PctContainer {
+  /** The container's root filesystem on this machine. */
+  root: string;
+  /** Where writes are staged on the "node". */
+  stage: string;
+  /** Every call to the stand-in, one line each, arguments separated by \x1f. */
+  pctLog: string;
+  /** The pct transport into container {@link VMID}, through `sshd`. */
+  transport: Transport;
+}
+
+/** A container root, the stand-in pct and a staging folder below `sshd`'s folder, and the transport. */
+export function pctContainer(sshd: Sshd, logger?: Logger): PctContainer {
+  const root = makeContainerRoot(join(sshd.dir, 'ct-root'));
+  const stage = join(sshd.dir, 'stage');
+  mkdirSync(stage);
+  const pctLog = join(sshd.dir, 'pct.log');
+  writeFileSync(pctLog, '');
+  const pct = join(sshd.dir, 'bin', 'pct');
+  mkdirSync(join(sshd.dir, 'bin'));
+  writeFileSync(pct, standInPct(root, pctLog));
+  chmodSync(pct, 0o755);
+  const transport = createPctTransport({
+    ssh: {
+      host: '127.0.0.1',
+      port: sshd.port,
+      username: 'root',
+      privateKey: sshd.clientKey,
+      hostKeyFingerprint: sshd.hostFingerprint,
+      ...(logger ? { logger } : {}),
+    },
+    vmid: VMID,
+    pctPath: pct,
+    nodeTmpDir: stage,
+  });
+  return { root, stage, pctLog, transport };
 }

@@ -6,14 +6,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PxrError } from '../../src/core/errors.js';
 import { createPctTransport } from '../../src/appliance/transport/pct.js';
 import { createSshTransport } from '../../src/appliance/transport/ssh.js';
 import type { Transport } from '../../src/appliance/transport/types.js';
 import { waitFor } from '../helpers/wait.js';
-import { makeContainerRoot, standInPct, unshareUnavailable, VMID } from './pct-stand-in.js';
+import { pctContainer, unshareUnavailable, VMID } from './pct-stand-in.js';
 import {
   isAlive,
   pidsIn,
@@ -46,28 +46,8 @@ describe('pct transport through a real sshd and a stand-in pct', { skip: skip() 
     const why = unshareUnavailable();
     if (why) throw new Error(why);
     sshd = await startSshd();
-    root = makeContainerRoot(join(sshd.dir, 'ct-root'));
+    ({ root, stage, pctLog, transport: t } = pctContainer(sshd));
     writeFileSync(join(root, 'etc', 'hostname'), 'appliance-in-ct\n');
-    stage = join(sshd.dir, 'stage');
-    mkdirSync(stage);
-    pctLog = join(sshd.dir, 'pct.log');
-    writeFileSync(pctLog, '');
-    const pct = join(sshd.dir, 'bin', 'pct');
-    mkdirSync(join(sshd.dir, 'bin'));
-    writeFileSync(pct, standInPct(root, pctLog));
-    chmodSync(pct, 0o755);
-    t = createPctTransport({
-      ssh: {
-        host: '127.0.0.1',
-        port: sshd.port,
-        username: 'root',
-        privateKey: sshd.clientKey,
-        hostKeyFingerprint: sshd.hostFingerprint,
-      },
-      vmid: VMID,
-      pctPath: pct,
-      nodeTmpDir: stage,
-    });
   });
   after(async () => {
     await t?.close();

@@ -1,6 +1,7 @@
 /**
  * Alerts on transitions besides drift, written to the outbox by the runtime: Failing after N failed
- * passes and Recovered once; Stalled and Unstalled; Pruned; PruneRefused — each once per transition.
+ * passes and Recovered once; Stalled and Unstalled; Pruned; PruneRefused; a kind's own alerting
+ * states (from an outcome or a failed pass's Error) — each once per transition.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -87,6 +88,47 @@ describe('alert transitions', () => {
     assert.deepEqual(outbox(x.store), [
       'pruned/Bridge/c/resolved info',
       'source/manifests/PruneRefused warning',
+    ]);
+  });
+
+  test("a kind's own alert fires once while it lasts (also from a failed pass) and resolves once", async () => {
+    const r = new FakeReconciler();
+    let state: 'on' | 'failing-on' | 'off' = 'off';
+    const alert = (firing: boolean) => ({
+      key: 'certificate-overdue',
+      firing,
+      severity: firing ? ('warning' as const) : ('info' as const),
+      reason: firing ? 'RenewalOverdue' : 'Renewed',
+      message: firing ? 'not renewed' : 'renewed',
+    });
+    r.onReconcile = async (_ctx, objs) =>
+      new Map(
+        objs.map((o) => [
+          o.name,
+          state === 'failing-on'
+            ? Object.assign(new Error('issuer down'), { alerts: [alert(true)] })
+            : { alerts: [alert(state === 'on')], requeueAfterMs: 1_000 },
+        ]),
+      );
+    const x = rig([kind('Certificate', r)]);
+    x.manager.applySnapshot(snap([doc('Certificate', 'c')]));
+    await x.manager.waitForIdle();
+    assert.deepEqual(outbox(x.store), [], 'not firing: nothing to resolve');
+    state = 'failing-on';
+    x.clock.advance(2_000);
+    await x.manager.waitForIdle();
+    assert.deepEqual(outbox(x.store), ['certificate-overdue/Certificate/c/firing warning']);
+    state = 'on';
+    x.clock.advance(2_000);
+    await x.manager.waitForIdle();
+    assert.equal(outbox(x.store).length, 1, 'still the same episode');
+
+    state = 'off';
+    x.clock.advance(2_000);
+    await x.manager.waitForIdle();
+    assert.deepEqual(outbox(x.store), [
+      'certificate-overdue/Certificate/c/firing warning',
+      'certificate-overdue/Certificate/c/resolved info',
     ]);
   });
 });

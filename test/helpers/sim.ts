@@ -10,6 +10,10 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import proxmoxApi from 'proxmox-api';
 import type { Proxmox } from 'proxmox-api';
+import pino from 'pino';
+import type { Clock } from '../../src/core/clock.js';
+import { createPveClient } from '../../src/pve/client.js';
+import type { PveClient } from '../../src/pve/types.js';
 import { createSimulator } from '../../src/sim/simulator.js';
 import type { Simulator, SimulatorOptions } from '../../src/sim/simulator.js';
 
@@ -49,6 +53,17 @@ export async function startSim(opts: Partial<SimulatorOptions> = {}): Promise<St
     api,
     close: () => sim.stop(),
   };
+}
+
+/** pxr's own Proxmox client (silent) on the simulator, on `clock`. */
+export function simPveClient(s: StartedSim, clock: Clock): PveClient {
+  return createPveClient({
+    url: s.url,
+    tokenId: s.tokenId,
+    tokenSecret: s.tokenSecret,
+    clock,
+    logger: pino({ level: 'silent' }),
+  });
 }
 
 export interface RawResponse {

@@ -15,6 +15,9 @@ const WORDS: Record<string, string> = {
   DriftCorrected: 'drift corrected',
   DriftResolved: 'drift resolved',
   DriftPersisting: 'drift still present',
+  RenewalOverdue: 'renewal overdue',
+  CertificateExpired: 'certificate expired',
+  Renewed: 'renewed',
 };
 
 function word(reason: string): string {

@@ -257,17 +257,20 @@ export class SimulatedTransport implements Transport {
   }
 
   listDir(path: string): Promise<string[]> {
-    return this.attempt(() => {
-      const prefix = path.endsWith('/') ? path : `${path}/`;
-      const names = new Set<string>();
-      for (const p of Object.keys(this.guest().files))
-        if (p.startsWith(prefix)) names.add(p.slice(prefix.length).split('/')[0] ?? '');
-      return [...names].filter(Boolean).sort();
-    });
+    return this.attempt(() => namesUnder(Object.keys(this.guest().files), path));
   }
 
   close(): Promise<void> {
     this.closed = true;
     return Promise.resolve();
   }
+}
+
+/** The entries of folder `dir` among in-memory file paths (what `ls -A` would list), sorted. */
+export function namesUnder(paths: Iterable<string>, dir: string): string[] {
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  const names = new Set<string>();
+  for (const p of paths)
+    if (p.startsWith(prefix)) names.add(p.slice(prefix.length).split('/')[0] ?? '');
+  return [...names].filter(Boolean).sort();
 }

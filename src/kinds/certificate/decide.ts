@@ -5,6 +5,7 @@
  * not of the requested duration, since an issuer may shorten it.
  */
 import { createPublicKey, type X509Certificate } from 'node:crypto';
+import type { OutcomeAlert } from '../../core/kind.js';
 import type { Signer } from '../issuer/ca-source.js';
 import { parseCertDuration } from '../issuer/duration.js';
 import { certNames, describeKey, keySize, normalizeIp } from '../issuer/pki.js';
@@ -100,4 +101,53 @@ export function issueReason(
   const renewAt = renewalTime(spec, stored);
   if (now >= renewAt) return `renewal due since ${new Date(renewAt).toISOString()}`;
   return undefined;
+}
+
+/** How long past its renewal time a certificate may stay unrenewed before people are told. */
+export function overdueGraceMs(
+  cert: { notAfter: number },
+  renewAt: number,
+  graceMs?: number,
+): number {
+  return graceMs ?? Math.min(3_600_000, Math.max(0, cert.notAfter - renewAt) / 4);
+}
+
+/**
+ * The expiry alerts of the stored certificate: `certificate-overdue` (warning) from renewalTime +
+ * grace, `certificate-expired` (critical) from notAfter; both resolved once a renewed one is stored.
+ */
+export function expiryAlerts(
+  cert: { serial: string; notAfter: number },
+  renewAt: number,
+  now: number,
+  graceMs: number,
+): OutcomeAlert[] {
+  const until = new Date(cert.notAfter).toISOString();
+  const renewed = {
+    reason: 'Renewed',
+    severity: 'info' as const,
+    message: `renewed: serial ${cert.serial}, valid until ${until}`,
+  };
+  const overdue = now >= renewAt + graceMs;
+  const expired = now >= cert.notAfter;
+  return [
+    overdue
+      ? {
+          key: 'certificate-overdue',
+          firing: true,
+          severity: 'warning',
+          reason: 'RenewalOverdue',
+          message: `not renewed since its renewal time ${new Date(renewAt).toISOString()}; expires at ${until}`,
+        }
+      : { key: 'certificate-overdue', firing: false, ...renewed },
+    expired
+      ? {
+          key: 'certificate-expired',
+          firing: true,
+          severity: 'critical',
+          reason: 'CertificateExpired',
+          message: `expired at ${until} and not renewed`,
+        }
+      : { key: 'certificate-expired', firing: false, ...renewed },
+  ];
 }

@@ -16,7 +16,8 @@
  * notAfter on, whatever else happens; the
  * object is re-queued for its renewal time and its expiry (capped at an hour; timers are 32-bit).
  * Failures are the runtime's: Warning event and exponential backoff (capped), which a spec change
- * skips. Deleting a Certificate leaves what its targets serve in place (removing the node's would
+ * skips. Every pass, failed ones too, reports the expiry alerts of the certificate it leaves
+ * (decide.ts: overdue from renewalTime + grace, expired from notAfter; resolved once renewed). Deleting a Certificate leaves what its targets serve in place (removing the node's would
  * make the node serve its self-signed one unannounced) and keeps the stored file.
  */
 import type {
@@ -30,6 +31,7 @@ import type {
   StoredObject,
 } from '../../core/kind.js';
 import { eachObject } from '../../core/each-object.js';
+import { toError } from '../../core/errors.js';
 import { asRecord } from '../../core/records.js';
 import type { PveClient } from '../../pve/types.js';
 import type { ApplianceReach } from '../appliance/reach.js';
@@ -37,7 +39,14 @@ import { loadSigner, type Signer } from '../issuer/ca-source.js';
 import { parseCertDuration } from '../issuer/duration.js';
 import { generateKey, signLeaf } from '../issuer/pki.js';
 import { issueWithAcme } from './acme-issue.js';
-import { issueReason, keyMatchesSpec, renewalTime, subjectName } from './decide.js';
+import {
+  expiryAlerts,
+  issueReason,
+  keyMatchesSpec,
+  overdueGraceMs,
+  renewalTime,
+  subjectName,
+} from './decide.js';
 import type { CertificateSpec } from './schema.js';
 import { readStored, storedPath, writeStored, type StoredCert } from './stored.js';
 import type { ContainerTransports } from './targets/container-transport.js';
@@ -49,6 +58,11 @@ export interface CertificateReconcilerDeps {
   dataDir?: string;
   /** Longest wait before looking again (renewal and expiry are re-checked at least this often). @default 3600000 */
   maxRequeueMs?: number;
+  /**
+   * How long past its renewal time an unrenewed certificate waits before the overdue alert fires.
+   * @default a quarter of the renewal window, at most an hour
+   */
+  expiryAlertGraceMs?: number;
   /** Reaches into AppContainers for file targets (kept open between passes). */
   containerTransports?: ContainerTransports;
   /** How the appliance target and http-01 reach an Appliance's Caddy. */
@@ -230,14 +244,37 @@ export function createCertificateReconciler(
     return served;
   }
 
+  function alertsFor(o: Obj, cert: StoredCert | undefined, now: number) {
+    if (!cert) return [];
+    const renewAt = renewalTime(o.spec, cert);
+    return expiryAlerts(cert, renewAt, now, overdueGraceMs(cert, renewAt, deps.expiryAlertGraceMs));
+  }
+
+  /** A failed pass still tells whether the certificate it leaves is overdue or expired. */
   async function applyOne(ctx: ReconcileContext, o: Obj, p: AdmittedPlan): Promise<ObjectOutcome> {
+    const kept: { cert?: StoredCert } = {};
+    try {
+      return await applyInner(ctx, o, p, kept);
+    } catch (err) {
+      throw Object.assign(toError(err), { alerts: alertsFor(o, kept.cert, ctx.clock.now()) });
+    }
+  }
+
+  async function applyInner(
+    ctx: ReconcileContext,
+    o: Obj,
+    p: AdmittedPlan,
+    kept: { cert?: StoredCert },
+  ): Promise<ObjectOutcome> {
     const read = p.state as CertRead;
     const now = ctx.clock.now();
+    if (typeof read.stored === 'object') kept.cert = read.stored;
     if (p.waiting) {
       const expired = typeof read.stored === 'object' && now >= read.stored.notAfter;
       return {
         observed: read.prev,
         notReady: { reason: expired ? 'Expired' : 'IssuerNotReady', message: p.waiting },
+        alerts: alertsFor(o, kept.cert, now),
       };
     }
     const fields = new Set(p.changes.map((c) => c.field));
@@ -246,6 +283,7 @@ export function createCertificateReconciler(
     const issued = fields.has('certificate') && read.signer !== undefined;
     if (issued) {
       stored = await issue(ctx, o, read, read.signer!);
+      kept.cert = stored;
       const msg = `issued serial ${stored.serial} by Issuer/${o.spec.issuerRef.name}, valid until ${new Date(stored.notAfter).toISOString()} (${read.reason ?? 'requested'})`;
       outcome.actions!.push(msg);
       // Recorded even when an install below fails: the issuance happened and is kept.
@@ -287,8 +325,11 @@ export function createCertificateReconciler(
       renewalTime: new Date(renewAt).toISOString(),
       targets,
     };
-    const next = Math.min(renewAt > now ? renewAt : stored.notAfter, stored.notAfter) - now;
-    outcome.requeueAfterMs = Math.max(1000, Math.min(next, maxRequeueMs));
+    // Wake at the renewal time, when the overdue alert is due, and at expiry.
+    const grace = overdueGraceMs(stored, renewAt, deps.expiryAlertGraceMs);
+    const next = Math.min(...[renewAt, renewAt + grace, stored.notAfter].filter((t) => t > now));
+    outcome.requeueAfterMs = Math.max(1000, Math.min(next - now, maxRequeueMs));
+    outcome.alerts = alertsFor(o, stored, now);
     if (now >= stored.notAfter) {
       outcome.notReady = {
         reason: 'Expired',

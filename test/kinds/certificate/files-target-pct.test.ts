@@ -9,36 +9,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import {
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
-import { createPctTransport } from '../../../src/appliance/transport/pct.js';
 import type { Transport } from '../../../src/appliance/transport/types.js';
+import pino from 'pino';
 import { ManualClock } from '../../../src/core/clock.js';
 import type { StoredObject } from '../../../src/core/kind.js';
 import { createCertificateReconciler } from '../../../src/kinds/certificate/reconciler.js';
 import { parseStored, storedPath } from '../../../src/kinds/certificate/stored.js';
 import { createIssuerReconciler } from '../../../src/kinds/issuer/reconciler.js';
-import { createPveClient } from '../../../src/pve/client.js';
 import type { PveClient } from '../../../src/pve/types.js';
-import {
-  makeContainerRoot,
-  standInPct,
-  unshareUnavailable,
-  VMID,
-} from '../../appliance/pct-stand-in.js';
+import { pctContainer, unshareUnavailable, VMID } from '../../appliance/pct-stand-in.js';
 import { sshdUnavailable, startSshd, type Sshd } from '../../appliance/transport-sshd.js';
-import { startSim, type StartedSim } from '../../helpers/sim.js';
+import { simPveClient, startSim, type StartedSim } from '../../helpers/sim.js';
 import { certObj, Harness, issuerObj, outcome } from './harness.js';
 
 function skip(): string | false {
@@ -86,34 +70,12 @@ describe('Certificate files target through a real sshd and pct', { skip: skip() 
 
   before(async () => {
     sshd = await startSshd();
-    root = makeContainerRoot(join(sshd.dir, 'ct-root'));
-    const stage = join(sshd.dir, 'stage');
-    mkdirSync(stage);
-    const pct = join(sshd.dir, 'bin', 'pct');
-    mkdirSync(join(sshd.dir, 'bin'));
-    writeFileSync(pct, standInPct(root, join(sshd.dir, 'pct.log')));
-    chmodSync(pct, 0o755);
-    t = createPctTransport({
-      ssh: {
-        host: '127.0.0.1',
-        port: sshd.port,
-        username: 'root',
-        privateKey: sshd.clientKey,
-        hostKeyFingerprint: sshd.hostFingerprint,
-        logger: pino({ level: 'trace' }, { write: (line: string) => void logs.push(line) }),
-      },
-      vmid: VMID,
-      pctPath: pct,
-      nodeTmpDir: stage,
-    });
+    ({ root, transport: t } = pctContainer(
+      sshd,
+      pino({ level: 'trace' }, { write: (line: string) => void logs.push(line) }),
+    ));
     s = await startSim({ clock });
-    pve = createPveClient({
-      url: s.url,
-      tokenId: s.tokenId,
-      tokenSecret: s.tokenSecret,
-      clock,
-      logger: pino({ level: 'silent' }),
-    });
+    pve = simPveClient(s, clock);
     h = new Harness(clock);
     certs = createCertificateReconciler({
       pve,

@@ -14,7 +14,6 @@ import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { ManualClock } from '../../../src/core/clock.js';
 import { isTerminal } from '../../../src/core/errors.js';
 import type { StoredObject } from '../../../src/core/kind.js';
@@ -24,9 +23,8 @@ import { parseStored, storedPath } from '../../../src/kinds/certificate/stored.j
 import { defaultContainerTransports } from '../../../src/kinds/certificate/targets/container-transport.js';
 import { SimulatedContainer } from '../../../src/kinds/certificate/targets/simulated-container.js';
 import { createIssuerReconciler } from '../../../src/kinds/issuer/reconciler.js';
-import { createPveClient } from '../../../src/pve/client.js';
 import type { PveClient } from '../../../src/pve/types.js';
-import { startSim, type StartedSim } from '../../helpers/sim.js';
+import { simPveClient, startSim, type StartedSim } from '../../helpers/sim.js';
 import { certObj, Harness, issuerObj, outcome } from './harness.js';
 
 const DAY = 86_400_000;
@@ -83,13 +81,7 @@ describe('Certificate files target (simulated container)', () => {
 
   before(async () => {
     s = await startSim({ clock });
-    pve = createPveClient({
-      url: s.url,
-      tokenId: s.tokenId,
-      tokenSecret: s.tokenSecret,
-      clock,
-      logger: pino({ level: 'silent' }),
-    });
+    pve = simPveClient(s, clock);
     h = new Harness(clock);
     certs = createCertificateReconciler({ pve, dataDir, containerTransports: transports });
     outcome(await h.pass(issuers, ca));

@@ -12,7 +12,6 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { ManualClock } from '../../../src/core/clock.js';
 import { isTerminal } from '../../../src/core/errors.js';
 import type { ObjectPlan } from '../../../src/core/kind.js';
@@ -20,10 +19,9 @@ import { createCertificateReconciler } from '../../../src/kinds/certificate/reco
 import { storedPath } from '../../../src/kinds/certificate/stored.js';
 import { caPaths } from '../../../src/kinds/issuer/ca-source.js';
 import { createIssuerReconciler } from '../../../src/kinds/issuer/reconciler.js';
-import { createPveClient } from '../../../src/pve/client.js';
 import type { PveClient } from '../../../src/pve/types.js';
 import { issueCert, createCa } from '../../../src/sim/certs/pki.js';
-import { startSim, type StartedSim } from '../../helpers/sim.js';
+import { simPveClient, startSim, type StartedSim } from '../../helpers/sim.js';
 import { certObj, Harness, issuerObj, outcome } from './harness.js';
 
 const DAY = 86_400_000;
@@ -55,13 +53,7 @@ describe('Certificate reconciler against the simulator', () => {
 
   before(async () => {
     s = await startSim({ clock });
-    pve = createPveClient({
-      url: s.url,
-      tokenId: s.tokenId,
-      tokenSecret: s.tokenSecret,
-      clock,
-      logger: pino({ level: 'silent' }),
-    });
+    pve = simPveClient(s, clock);
     h = new Harness(clock);
     certs = createCertificateReconciler({ pve, dataDir });
   });

@@ -5,6 +5,7 @@
  * succeeds, except `false`, which fails (so a failing reload can be shown). Nothing runs a process.
  */
 import { PxrError } from '../../../core/errors.js';
+import { namesUnder } from '../../../appliance/transport/simulated.js';
 import type { ExecOptions, ExecResult, Transport } from '../../../appliance/transport/types.js';
 
 export interface SimulatedFile {
@@ -74,11 +75,7 @@ export class SimulatedContainer implements Transport {
   }
 
   listDir(path: string): Promise<string[]> {
-    const prefix = path.endsWith('/') ? path : `${path}/`;
-    const names = new Set<string>();
-    for (const p of this.files.keys())
-      if (p.startsWith(prefix)) names.add(p.slice(prefix.length).split('/')[0] ?? '');
-    return Promise.resolve([...names].filter(Boolean).sort());
+    return Promise.resolve(namesUnder(this.files.keys(), path));
   }
 
   close(): Promise<void> {
