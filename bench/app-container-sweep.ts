@@ -17,7 +17,7 @@ import { lxcInterfaces, lxcReadConfig, lxcStatus } from '../src/pve/lxc.js';
 import type { PveClient } from '../src/pve/types.js';
 import { createSimulator } from '../src/sim/simulator.js';
 import type { ManifestDoc } from '../src/source/types.js';
-import { openStore } from '../src/store/store.js';
+import { openStore, type Store } from '../src/store/store.js';
 import type { Row } from './table.js';
 
 const CONTAINERS = 1000;
@@ -47,21 +47,103 @@ function docs(): ManifestDoc[] {
   }));
 }
 
-const total = (pve: PveClient): number =>
+export const total = (pve: PveClient): number =>
   Object.values(pve.calls()).reduce((n, c) => n + c.count, 0);
-const writes = (pve: PveClient): number =>
+export const writes = (pve: PveClient): number =>
   Object.entries(pve.calls())
     .filter(([k]) => !k.startsWith('GET '))
     .reduce((n, [, c]) => n + c.count, 0);
 
 /** Polls (500 ms) until `cond` holds or `limitMs` passes; returns the elapsed ms. */
-async function until(cond: () => boolean, limitMs: number, what: string): Promise<number> {
+export async function until(cond: () => boolean, limitMs: number, what: string): Promise<number> {
   const t0 = performance.now();
   while (!cond()) {
     if (performance.now() - t0 > limitMs) throw new Error(`timed out waiting for ${what}`);
     await systemClock.sleep(500);
   }
   return performance.now() - t0;
+}
+
+export interface SweepResult {
+  ms: number;
+  calls: number;
+  pveWrites: number;
+  rows: number;
+  lists: number;
+}
+
+/** Objects of `kind` whose Ready condition is True. */
+export function readyCount(store: Store, kind: string): number {
+  return store.objects
+    .list(kind)
+    .filter((o) =>
+      store.status.get(o)?.conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
+    ).length;
+}
+
+/**
+ * One converged sweep of `kind`, as the periodic resync runs it (the shared list has expired by
+ * then): its duration, Proxmox calls and writes, SQLite rows changed, `/cluster/resources` reads.
+ */
+export async function convergedSweep(o: {
+  manager: Manager;
+  store: Store;
+  pve: PveClient;
+  kind: string;
+  cache: { invalidate(): void };
+}): Promise<SweepResult> {
+  const { pve, store } = o;
+  o.cache.invalidate();
+  const c0 = total(pve);
+  const w0 = writes(pve);
+  const r0 = store.totalChanges();
+  const l0 = pve.calls()['GET /cluster/resources']?.count ?? 0;
+  const t0 = performance.now();
+  o.manager.controller(o.kind)!.enqueueAll();
+  await o.manager.waitForIdle();
+  return {
+    ms: performance.now() - t0,
+    calls: total(pve) - c0,
+    pveWrites: writes(pve) - w0,
+    rows: store.totalChanges() - r0,
+    lists: (pve.calls()['GET /cluster/resources']?.count ?? 0) - l0,
+  };
+}
+
+/** The rows every guest benchmark reports for its converged sweep (`per`: container, VM). */
+export function sweepRows(s: SweepResult, count: number, per: string): Row[] {
+  const perGuest = s.calls / count;
+  return [
+    {
+      name: `calls per ${per}, converged sweep`,
+      value: perGuest,
+      unit: 'calls',
+      target: '<= 1.1',
+      ok: perGuest <= 1.1,
+    },
+    {
+      name: '/cluster/resources reads per sweep',
+      value: s.lists,
+      unit: 'calls',
+      target: '1',
+      ok: s.lists === 1,
+    },
+    { name: 'converged sweep duration', value: s.ms, unit: 'ms' },
+    {
+      name: 'Proxmox writes in a converged sweep',
+      value: s.pveWrites,
+      unit: 'calls',
+      target: '0',
+      ok: s.pveWrites === 0,
+    },
+    {
+      name: 'SQLite rows changed in a converged sweep',
+      value: s.rows,
+      unit: 'rows',
+      target: '0',
+      ok: s.rows === 0,
+    },
+  ];
 }
 
 /** What a controller without the shared list would read per container on every sweep. */
@@ -109,12 +191,7 @@ export async function benchAppContainers(): Promise<Row[]> {
   });
   try {
     manager.start();
-    const ready = (): number =>
-      store.objects
-        .list('AppContainer')
-        .filter((o) =>
-          store.status.get(o)?.conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
-        ).length;
+    const ready = (): number => readyCount(store, 'AppContainer');
 
     // 1. From empty to 1,000 running containers.
     const createCalls0 = total(pve);
@@ -130,29 +207,8 @@ export async function benchAppContainers(): Promise<Row[]> {
     const createCalls = total(pve) - createCalls0;
 
     // 2. A converged sweep, as the periodic resync runs it (the shared list has expired by then).
-    const sweep = async (): Promise<{
-      ms: number;
-      calls: number;
-      pveWrites: number;
-      rows: number;
-      lists: number;
-    }> => {
-      reconciler.cache.invalidate();
-      const c0 = total(pve);
-      const w0 = writes(pve);
-      const r0 = store.totalChanges();
-      const l0 = pve.calls()['GET /cluster/resources']?.count ?? 0;
-      const t0 = performance.now();
-      manager.controller('AppContainer')!.enqueueAll();
-      await manager.waitForIdle();
-      return {
-        ms: performance.now() - t0,
-        calls: total(pve) - c0,
-        pveWrites: writes(pve) - w0,
-        rows: store.totalChanges() - r0,
-        lists: (pve.calls()['GET /cluster/resources']?.count ?? 0) - l0,
-      };
-    };
+    const sweep = (): Promise<SweepResult> =>
+      convergedSweep({ manager, store, pve, kind: 'AppContainer', cache: reconciler.cache });
     await sweep(); // warm
     const s = await sweep();
 
@@ -176,7 +232,6 @@ export async function benchAppContainers(): Promise<Row[]> {
     const idleCpu = ((cpu.user + cpu.system) / 1000 / (performance.now() - idle0)) * 100;
     const mem = process.memoryUsage();
 
-    const perCt = s.calls / CONTAINERS;
     return [
       {
         name: `converge from empty (${CONTAINERS} CTs, ${NODES.length} nodes, ${LATENCY_MS} ms latency)`,
@@ -188,41 +243,13 @@ export async function benchAppContainers(): Promise<Row[]> {
         value: createCalls / CONTAINERS,
         unit: 'calls',
       },
-      {
-        name: 'calls per container, converged sweep',
-        value: perCt,
-        unit: 'calls',
-        target: '<= 1.1',
-        ok: perCt <= 1.1,
-      },
+      ...sweepRows(s, CONTAINERS, 'container'),
       {
         name: 'calls per container, naive read-everything sweep',
         value: naiveCalls / CONTAINERS,
         unit: 'calls',
       },
-      {
-        name: '/cluster/resources reads per sweep',
-        value: s.lists,
-        unit: 'calls',
-        target: '1',
-        ok: s.lists === 1,
-      },
-      { name: 'converged sweep duration', value: s.ms, unit: 'ms' },
       { name: 'naive sweep duration', value: naiveMs, unit: 'ms' },
-      {
-        name: 'Proxmox writes in a converged sweep',
-        value: s.pveWrites,
-        unit: 'calls',
-        target: '0',
-        ok: s.pveWrites === 0,
-      },
-      {
-        name: 'SQLite rows changed in a converged sweep',
-        value: s.rows,
-        unit: 'rows',
-        target: '0',
-        ok: s.rows === 0,
-      },
       {
         name: 'CPU while idle and converged (incl. in-process simulator)',
         value: idleCpu,

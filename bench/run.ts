@@ -32,6 +32,11 @@ const benches: Bench[] = [
     load: async () => (await import('./app-container-sweep.js')).benchAppContainers,
   },
   {
+    name: 'vms',
+    title: 'VirtualMachine: 200 VMs on 4 nodes, 10 ms API latency',
+    load: async () => (await import('./vm-sweep.js')).benchVms,
+  },
+  {
     name: 'firewall',
     title: 'FirewallPolicy: writes per edit of a 30-rule group vs delete-all-and-recreate',
     load: async () => (await import('./firewall-rules.js')).benchFirewallRules,

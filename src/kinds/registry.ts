@@ -7,6 +7,7 @@ import type { KindModule } from './kind-module.js';
 import { bridgeKind } from './bridge/definition.js';
 import { applianceKind } from './appliance/definition.js';
 import { appContainerKind } from './app-container/definition.js';
+import { virtualMachineKind } from './virtual-machine/definition.js';
 import { firewallPolicyKind } from './firewall-policy/definition.js';
 import { issuerKind } from './issuer/definition.js';
 import { certificateKind } from './certificate/definition.js';
@@ -25,6 +26,7 @@ export function kindDefinitions(): KindModule[] {
       vnetKind,
       applianceKind,
       appContainerKind,
+      virtualMachineKind,
       firewallPolicyKind,
       issuerKind,
       certificateKind,

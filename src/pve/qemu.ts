@@ -151,10 +151,18 @@ export function qemuClone(
   pve: PveClient,
   node: string,
   vmid: number,
-  opts: { newid: number; name?: string; full?: boolean; storage?: string; pool?: string },
+  opts: {
+    newid: number;
+    name?: string;
+    description?: string;
+    full?: boolean;
+    storage?: string;
+    pool?: string;
+  },
 ): Promise<string> {
   const params: Params = { newid: opts.newid };
   if (opts.name !== undefined) params['name'] = opts.name;
+  if (opts.description !== undefined) params['description'] = opts.description;
   if (opts.full !== undefined) params['full'] = opts.full ? 1 : 0;
   if (opts.storage !== undefined) params['storage'] = opts.storage;
   if (opts.pool !== undefined) params['pool'] = opts.pool;
@@ -182,4 +190,23 @@ export function qemuDestroy(
 /** sshkeys must be URL-encoded like `encodeURIComponent` (Proxmox refuses `+` for spaces). */
 export function encodeSshKeys(keys: string): string {
   return encodeURIComponent(keys);
+}
+
+/** `POST /nodes/{node}/storage/{storage}/download-url` -> UPID of the `download` task. */
+export function storageDownloadUrl(
+  pve: PveClient,
+  node: string,
+  storage: string,
+  opts: { url: string; filename: string; content: 'import' | 'iso'; checksum?: string },
+): Promise<string> {
+  const params: Params = { url: opts.url, filename: opts.filename, content: opts.content };
+  if (opts.checksum !== undefined) {
+    const [algorithm, value] = opts.checksum.split(':');
+    params['checksum-algorithm'] = algorithm ?? '';
+    params['checksum'] = value ?? '';
+  }
+  return pve.post<string>(
+    apiPath('/nodes/{node}/storage/{storage}/download-url', { node, storage }),
+    params,
+  );
 }

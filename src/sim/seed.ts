@@ -1,7 +1,7 @@
 /**
  * The initial simulated cluster: nodes `pve` (or `--nodes`), node i at 192.168.100.(10+i)/24 with
- * gateway .1, storages `local` (dir) and `local-lvm` (lvmthin), three container templates, and the
- * slices of the endpoint groups (network, firewall, certificates) from their own seed functions.
+ * gateway .1, storages `local` (dir: three container templates, one cloud image for `import-from`)
+ * and `local-lvm` (lvmthin), and the slices of the endpoint groups (network, firewall, certificates) from their own seed functions.
  */
 import type { NodeState, SimState, StorageState } from './state.js';
 import { seedNodeNetwork } from './network/seed.js';
@@ -27,6 +27,12 @@ export const SEED_TEMPLATES: readonly { file: string; format: string; size: numb
   { file: 'alpine-3.20-default_20240908_amd64.tar.xz', format: 'txz', size: 3_187_604 },
 ];
 
+/** The cloud image every simulated node has on `local` (the demo's VMs are made from it). */
+export const SEED_CLOUD_IMAGE = {
+  volid: 'local:import/debian-12-genericcloud-amd64.qcow2',
+  size: 337_182_720,
+} as const;
+
 function seedStorages(nowMs: number): Record<string, StorageState> {
   const ctime = Math.floor(nowMs / 1000) - 30 * 86400;
   const volumes: StorageState['volumes'] = {};
@@ -34,12 +40,22 @@ function seedStorages(nowMs: number): Record<string, StorageState> {
     const volid = `local:vztmpl/${t.file}`;
     volumes[volid] = { volid, content: 'vztmpl', format: t.format, size: t.size, ctime };
   }
-  const used = SEED_TEMPLATES.reduce((s, t) => s + t.size, 0) + 4 * GiB;
+  // A cloud image ready for `import-from`, as `download-url` (content `import`) would leave it.
+  const image = SEED_CLOUD_IMAGE;
+  volumes[image.volid] = {
+    volid: image.volid,
+    content: 'import',
+    format: 'qcow2',
+    size: image.size,
+    ctime,
+  };
+  const used = SEED_TEMPLATES.reduce((s, t) => s + t.size, 0) + image.size + 4 * GiB;
   return {
     local: {
       id: 'local',
       plugintype: 'dir',
-      content: ['vztmpl', 'iso', 'backup'],
+      // `import`: disk images for VMs (`import-from`), as Proxmox VE 8.4+ allows on a dir storage.
+      content: ['vztmpl', 'iso', 'backup', 'import'],
       shared: 0,
       total: 94 * GiB,
       used,

@@ -36,6 +36,28 @@ before(() => {
   put('Bridge', 'iso', { node: 'pve', iface: 'vmbr2', ports: [] });
   put('Appliance', 'gw', { node: 'pve', lan: { bridge: 'vmbr10', cidr: '10.20.0.1/24' } });
   put('AppContainer', 'web', { node: 'pve', network: { appliance: 'gw' } });
+  put('VirtualMachine', 'db', {
+    node: 'pve',
+    source: { image: 'local:import/debian-12.qcow2' },
+    networks: [{ bridge: 'vmbr1' }],
+  });
+  store.status.put(
+    { kind: 'VirtualMachine', name: 'db' },
+    {
+      ...emptyStatus(),
+      observed: { vmid: 120, state: 'running', ips: ['10.1.0.20/24', '10.9.0.2/24'] },
+      conditions: [
+        {
+          type: 'PendingRestart',
+          status: 'True',
+          reason: 'PendingChanges',
+          message: 'memory',
+          lastTransitionTime: Date.UTC(2026, 0, 1),
+        },
+      ],
+    },
+    Date.UTC(2026, 0, 1),
+  );
   put('FirewallPolicy', 'tenants', { mode: 'merge', guests: [] });
   put('Issuer', 'ca', { ca: {} });
   put('Certificate', 'ui', { issuerRef: { name: 'ca' }, targets: { node: { name: 'pve' } } });
@@ -94,6 +116,22 @@ describe('pxr get: kind columns come from the kind definitions', () => {
       v.out.split('\n')[1]!,
       /^mesh\s+meshzone\s+-\s+172\.16\.100\.0\/24\s+172\.16\.100\.1\s+Unknown/,
     );
+  });
+
+  test('virtualmachines: VMID, state, the first agent address and a pending restart', async () => {
+    const r = await runCli(['get', 'vm', '-o', 'wide', '--db', db], dir);
+    assert.equal(r.code, 0, r.err);
+    const row = r.out.split('\n')[1]!.trim().split(/ {2,}/);
+    assert.deepEqual(row.slice(0, 8), [
+      'db',
+      'pve',
+      '120',
+      'running',
+      '10.1.0.20',
+      'restart',
+      'debian-12.qcow2',
+      '-',
+    ]);
   });
 
   test('no kind name appears in the CLI code that prints tables', () => {

@@ -55,7 +55,7 @@ describe('indexes, storage and datacenter endpoints over HTTP', () => {
     assert.deepEqual(
       list.map(({ digest: _d, ...rest }) => rest),
       [
-        { type: 'dir', path: '/var/lib/vz', content: 'backup,iso,vztmpl', storage: 'local' },
+        { type: 'dir', path: '/var/lib/vz', content: 'backup,import,iso,vztmpl', storage: 'local' },
         {
           type: 'lvmthin',
           thinpool: 'data',

@@ -105,10 +105,14 @@ describe('storage download-url and upload over HTTP', () => {
       (await dl('local-lvm', base)).message,
       "can't upload to storage type 'lvmthin', not a file based storage!\n",
     );
+    const local = s.sim.state.nodes['pve']!.storages['local']!;
+    const content = local.content;
+    local.content = content.filter((c) => c !== 'import');
     assert.equal(
       (await dl('local', { content: 'import', filename: 'disk.qcow2' })).message,
       "storage 'local' is not configured for content-type 'import'\n",
     );
+    local.content = content;
     const ext = await dl('local', { content: 'vztmpl', filename: 'x.tar.zst.bak' });
     assert.deepEqual([ext.status, ext.errors], [400, { filename: 'wrong file extension' }]);
     const url = await dl('local', { ...base, url: 'ftp://example.invalid/x' });
@@ -185,11 +189,15 @@ describe('storage download-url and upload over HTTP', () => {
       (await msg('local-lvm', multipart([['content', 'iso']], file))).message,
       "can't upload to storage type 'lvmthin'\n",
     );
+    const local = s.sim.state.nodes['pve']!.storages['local']!;
+    const content = local.content;
+    local.content = content.filter((c) => c !== 'import');
     assert.equal(
       (await msg('local', multipart([['content', 'import']], { ...file, filename: 'd.qcow2' })))
         .message,
       "storage 'local' does not support 'import' content\n",
     );
+    local.content = content;
     const ext = await msg('local', multipart([['content', 'iso']], { ...file, filename: 'a.txt' }));
     assert.deepEqual([ext.status, ext.errors], [400, { filename: 'wrong file extension' }]);
     const nofile = await msg(

@@ -75,7 +75,7 @@ export function reservedIp(spec: ResolvedSpec): string | undefined {
 }
 
 /** The URLs a member's expose entries answer on (through the appliance's proxy). */
-export function memberUrls(spec: ResolvedSpec, lan: ApplianceLan): string[] {
+export function memberUrls(spec: Pick<ResolvedSpec, 'expose'>, lan: ApplianceLan): string[] {
   const port = lan.httpPort === 80 ? '' : `:${lan.httpPort}`;
   return spec.expose.map((e) => `http://${e.host}${port}${e.pathPrefix ?? '/'}`);
 }

@@ -20,7 +20,14 @@ import {
   lxcUpdateConfig,
   type LxcConfigRead,
 } from '../../pve/lxc.js';
-import type { Params } from '../../pve/types.js';
+import {
+  pendingCondition,
+  powerChanges,
+  powerStep,
+  replaceCondition,
+  updateParams,
+  wrongState,
+} from './guest-changes.js';
 import {
   describeFields,
   onlyFields,
@@ -47,7 +54,7 @@ import {
 import { nicIndex } from '../guest-nics/nics.js';
 import { specAliases } from './spec-names.js';
 import { teardownStep } from './teardown.js';
-import { alreadyInState, checkBridge, outcome, taskStarted, type Pass } from './pass.js';
+import { checkBridge, outcome, taskStarted, type Pass } from './pass.js';
 import type { ConvergeFacts, Located } from './plan-state.js';
 
 export type { Located } from './plan-state.js';
@@ -81,13 +88,6 @@ function identityReplace(p: Pass, loc: Located): FieldChange[] {
   return out;
 }
 
-function updateParams(pl: ConfigPlan, digest: string): Params {
-  const params: Params = { ...pl.set };
-  if (pl.delete.length > 0) params['delete'] = pl.delete.join(',');
-  if (digest) params['digest'] = digest;
-  return params;
-}
-
 function pendingManaged(p: Pass, read: LxcConfigRead): string[] {
   const managed = new Set<string>(MANAGED_KEYS);
   const allNics = p.spec.nicPolicy === 'authoritative';
@@ -101,11 +101,6 @@ function pendingManaged(p: Pass, read: LxcConfigRead): string[] {
 }
 
 const path = (loc: Located, tail = ''): string => `/nodes/${loc.node}/lxc/${loc.vmid}${tail}`;
-
-/** Whether the shared list's power state is worth asking again before acting on it. */
-function wrongState(p: Pass, st: string | undefined): boolean {
-  return p.spec.state === 'running' ? st !== 'running' : st === 'running';
-}
 
 /** Reads nothing but the power state (when the shared list may be stale) and plans. */
 export async function planConverge(
@@ -139,7 +134,7 @@ export async function planConverge(
     recreate ||
     status === undefined ||
     status === 'unknown' ||
-    wrongState(p, status) ||
+    wrongState(p.spec, status) ||
     pending.length > 0
   ) {
     status = (await lxcStatus(p.sh.deps.pve, loc.node, loc.vmid)).status;
@@ -168,33 +163,7 @@ export async function planConverge(
         drift: isDrift,
       });
     }
-    if (status === 'running' && pending.length > 0 && s.restartPolicy === 'onChange') {
-      if (s.state === 'running')
-        changes.push({
-          field: 'pending',
-          desired: [],
-          actual: pending,
-          calls: [`POST ${path(loc, '/status/reboot')}`],
-          drift: false,
-        });
-    }
-    if (s.state === 'running' && status !== 'running') {
-      changes.push({
-        field: 'state',
-        desired: 'running',
-        actual: status,
-        calls: [`POST ${path(loc, '/status/start')}`],
-        drift: isDrift,
-      });
-    } else if (s.state === 'stopped' && status === 'running') {
-      changes.push({
-        field: 'state',
-        desired: 'stopped',
-        actual: status,
-        calls: [`POST ${path(loc, '/status/shutdown')}`],
-        drift: isDrift,
-      });
-    }
+    changes.push(...powerChanges(s, { status, pending, isDrift, base: path(loc) }));
   }
   return {
     changes,
@@ -312,7 +281,7 @@ export async function applyConverge(
   // A PUT may have left pending changes: the power state then matters, asked fresh.
   if (
     (!facts.statusFresh &&
-      (status === undefined || status === 'unknown' || wrongState(p, status))) ||
+      (status === undefined || status === 'unknown' || wrongState(p.spec, status))) ||
     (applied.wrote && pending.length > 0)
   ) {
     status = (await lxcStatus(pve, loc.node, loc.vmid)).status;
@@ -326,53 +295,30 @@ export async function applyConverge(
       forgetIps(p, loc.vmid);
       return taskStarted(p, 'reboot', loc.node, upid);
     }
-    conditions.push({
-      type: 'PendingRestart',
-      status: 'True',
-      reason: 'PendingChanges',
-      message: `changes wait for a restart of CT ${loc.vmid}: ${pending.join(', ')}`,
-    });
-  } else {
-    conditions.push({
-      type: 'PendingRestart',
-      status: 'False',
-      reason: 'NoPendingChanges',
-      message: '',
-    });
   }
+  conditions.push(pendingCondition(status === 'running' ? pending : [], `CT ${loc.vmid}`));
 
   // Power state, when admitted (a container stopped by hand under `alert` stays stopped).
-  const power = admitted.has('state');
-  if (power && s.state === 'running' && status !== 'running') {
-    const br = await checkBridge(p);
-    if (!br.ok) {
-      return outcome(p, {
-        notReady: { reason: 'DependencyNotReady', message: br.message },
-        conditions,
-        driftCorrected: false,
-      });
+  if (admitted.has('state') && wrongState(p.spec, status)) {
+    if (s.state === 'running') {
+      const br = await checkBridge(p);
+      if (!br.ok) {
+        return outcome(p, {
+          notReady: { reason: 'DependencyNotReady', message: br.message },
+          conditions,
+          driftCorrected: false,
+        });
+      }
     }
-    try {
-      const upid = await lxcPower(pve, loc.node, loc.vmid, 'start');
-      p.actions.push(`starting CT ${loc.vmid}`);
-      forgetIps(p, loc.vmid);
-      return { ...taskStarted(p, 'start', loc.node, upid), conditions };
-    } catch (err) {
-      if (!alreadyInState(err)) throw err;
-      status = 'running';
+    const r = await powerStep(s, s.shutdownTimeoutSeconds, (action, params) =>
+      lxcPower(pve, loc.node, loc.vmid, action, params),
+    );
+    if ('upid' in r) {
+      p.actions.push(`${r.op === 'start' ? 'starting' : 'shutting down'} CT ${loc.vmid}`);
+      if (r.op === 'start') forgetIps(p, loc.vmid);
+      return { ...taskStarted(p, r.op, loc.node, r.upid), conditions };
     }
-  } else if (power && s.state === 'stopped' && status === 'running') {
-    try {
-      const upid = await lxcPower(pve, loc.node, loc.vmid, 'shutdown', {
-        timeout: s.shutdownTimeoutSeconds,
-        forceStop: 1,
-      });
-      p.actions.push(`shutting down CT ${loc.vmid}`);
-      return { ...taskStarted(p, 'shutdown', loc.node, upid), conditions };
-    } catch (err) {
-      if (!alreadyInState(err)) throw err;
-      status = 'stopped';
-    }
+    status = r.status;
   }
   obs.state = status ?? 'unknown';
   // The config as it now is: a net0 moved by this pass's PUT has its lease read on the new network.
@@ -381,23 +327,13 @@ export async function applyConverge(
   obs.appliedSpecHash = p.obj.specHash;
   if (replace.length > 0) {
     const message = `create-only field(s) changed: ${describeFields(replace)}; set replacePolicy: recreate to destroy and re-create CT ${loc.vmid}, or revert the change`;
-    conditions.push({
-      type: 'RequiresReplace',
-      status: 'True',
-      reason: 'CreateOnlyFieldChanged',
-      message,
-    });
+    conditions.push(replaceCondition(message));
     return outcome(p, {
       conditions,
       notReady: { reason: 'RequiresReplace', message },
       requeueAfterMs: p.sh.deps.blockedRequeueMs ?? 300_000,
     });
   }
-  conditions.push({
-    type: 'RequiresReplace',
-    status: 'False',
-    reason: 'NoReplaceNeeded',
-    message: '',
-  });
+  conditions.push(replaceCondition(undefined));
   return outcome(p, { conditions });
 }

@@ -17,6 +17,8 @@ export interface GuestEntry {
   tags: string;
   lock?: string;
   uptime: number;
+  /** A VM template (`template: 1` in the list). */
+  template?: boolean;
 }
 
 export interface GuestIndex {
@@ -120,6 +122,7 @@ export function indexGuests(list: readonly PveResource[]): Map<number, GuestEntr
     };
     if (typeof r.name === 'string') e.name = r.name;
     if (typeof r['lock'] === 'string' && r['lock'] !== '') e.lock = r['lock'];
+    if (r['template'] === 1) e.template = true;
     out.set(r.vmid, e);
   }
   return out;

@@ -106,7 +106,7 @@ export function setRecordedMac(o: CtObserved, index: number, mac: string | undef
 }
 
 /** A copy without undefined keys (stable JSON: equal records compare equal in the store). */
-export function cleanObserved(o: CtObserved): Record<string, unknown> {
+export function cleanObserved(o: object): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
   return out;

@@ -10,13 +10,24 @@ import { PxrError } from '../../core/errors.js';
 import type { ResourceRef } from '../../core/ownership.js';
 import type { Pass } from './pass.js';
 
-export function lxcRef(node: string, vmid: number): ResourceRef {
-  return { resourceType: 'lxc', node, resourceId: String(vmid) };
+/** What the claims need of a pass (the VirtualMachine kind's pass has it too). */
+export type OwnerPass = Pick<Pass, 'ctx' | 'rc' | 'deferred' | 'obj'>;
+
+/** A guest's kind in the inventory: `lxc` (containers) or `qemu` (VMs). */
+export type GuestType = 'lxc' | 'qemu';
+
+export function lxcRef(node: string, vmid: number, type: GuestType = 'lxc'): ResourceRef {
+  return { resourceType: type, node, resourceId: String(vmid) };
 }
 
-/** Claims CT `vmid`; returns why not when another object (another uid) owns it. */
-export function claimCt(p: Pass, node: string, vmid: number): string | undefined {
-  const ref = lxcRef(node, vmid);
+/** Claims guest `vmid`; returns why not when another object (another uid) owns it. */
+export function claimCt(
+  p: OwnerPass,
+  node: string,
+  vmid: number,
+  type: GuestType = 'lxc',
+): string | undefined {
+  const ref = lxcRef(node, vmid, type);
   if (!p.rc) {
     p.deferred.push({ op: 'claim', ref });
     return undefined;
@@ -30,23 +41,26 @@ export function claimCt(p: Pass, node: string, vmid: number): string | undefined
   }
 }
 
-/** Releases the claim on CT `vmid` (deferred to apply while planning). */
-export function releaseCt(p: Pass, node: string, vmid: number): void {
-  const ref = lxcRef(node, vmid);
+/** Releases the claim on guest `vmid` (deferred to apply while planning). */
+export function releaseCt(p: OwnerPass, node: string, vmid: number, type: GuestType = 'lxc'): void {
+  const ref = lxcRef(node, vmid, type);
   if (p.rc) p.rc.ownership?.release(p.obj.name, ref);
   else p.deferred.push({ op: 'release', ref });
 }
 
-/** The container this object claimed, if any (the first, by node and VMID). */
-export function claimedCt(p: Pass): { node: string; vmid: number } | undefined {
-  const refs = (p.ctx.ownership?.owned(p.obj.name) ?? []).filter((r) => r.resourceType === 'lxc');
+/** The guest this object claimed, if any (the first, by node and VMID). */
+export function claimedCt(
+  p: Pick<Pass, 'ctx' | 'obj'>,
+  type: GuestType = 'lxc',
+): { node: string; vmid: number } | undefined {
+  const refs = (p.ctx.ownership?.owned(p.obj.name) ?? []).filter((r) => r.resourceType === type);
   const r = refs[0];
   return r ? { node: r.node, vmid: Number(r.resourceId) } : undefined;
 }
 
-/** Drops every container claim of this object (it is gone). */
-export function releaseAll(p: Pass): void {
+/** Drops every guest claim of this object (it is gone). */
+export function releaseAll(p: Pick<Pass, 'rc' | 'obj'>, type: GuestType = 'lxc'): void {
   const own = p.rc?.ownership;
   if (!own) return;
-  for (const r of own.owned(p.obj.name)) if (r.resourceType === 'lxc') own.release(p.obj.name, r);
+  for (const r of own.owned(p.obj.name)) if (r.resourceType === type) own.release(p.obj.name, r);
 }

@@ -79,7 +79,11 @@ export interface Pass {
   events: NonNullable<ObjectOutcome['events']>;
 }
 
-export function outcome(p: Pass, extra: ObjectOutcome = {}): ObjectOutcome {
+/** The outcome of a pass: its observed facts, actions and events (any guest kind's pass). */
+export function outcome(
+  p: Pick<Pass, 'actions' | 'events'> & { obs: object },
+  extra: ObjectOutcome = {},
+): ObjectOutcome {
   const o: ObjectOutcome = { observed: cleanObserved(p.obs), ...extra };
   if (p.actions.length > 0) o.actions = [...p.actions, ...(extra.actions ?? [])];
   if (p.events.length > 0) o.events = [...p.events, ...(extra.events ?? [])];
@@ -104,7 +108,10 @@ export function taskProgress(
 export type TaskResult = { state: 'running' } | { state: 'ok' } | { state: 'failed'; exit: string };
 
 /** One status poll of a task in flight (never blocks a worker). A vanished task counts as failed. */
-export async function pollTask(pve: PveClient, t: InFlightTask): Promise<TaskResult> {
+export async function pollTask(
+  pve: PveClient,
+  t: Pick<InFlightTask, 'node' | 'upid'>,
+): Promise<TaskResult> {
   try {
     const st = await pve.taskStatus(t.node, t.upid);
     if (st.status === 'running') return { state: 'running' };
@@ -155,30 +162,42 @@ function checkAppliance(p: Pass, name: string): BridgeCheck {
   return { ok: true };
 }
 
-async function checkOneBridge(p: Pass, bridge: string): Promise<BridgeCheck> {
-  const s = p.spec;
+function checkOneBridge(p: Pass, bridge: string): Promise<BridgeCheck> {
+  return bridgeReady(p.ctx, p.sh.cache, p.spec.node, bridge);
+}
+
+/**
+ * Whether a guest on `node` may use `bridge` now: a Bridge object managing it must be Ready; a bridge
+ * pxr does not manage must exist (every guest kind asks this).
+ */
+export async function bridgeReady(
+  ctx: PlanContext,
+  cache: ObservationCache,
+  node: string,
+  bridge: string,
+): Promise<BridgeCheck> {
   // An SDN VNet is the bridge of that name on every node of its zone, once applied.
-  const vnet = p.ctx.get({ kind: 'VNet', name: bridge });
+  const vnet = ctx.get({ kind: 'VNet', name: bridge });
   if (vnet && !vnet.deletionRequested) {
-    if (p.ctx.getStatus({ kind: 'VNet', name: bridge })?.ready) return { ok: true };
+    if (ctx.getStatus({ kind: 'VNet', name: bridge })?.ready) return { ok: true };
     return { ok: false, message: `waiting for VNet/${bridge} to be Ready` };
   }
-  const managed = p.ctx
+  const managed = ctx
     .list('Bridge')
-    .find((b) => b.spec['node'] === s.node && b.spec['iface'] === bridge && !b.deletionRequested);
+    .find((b) => b.spec['node'] === node && b.spec['iface'] === bridge && !b.deletionRequested);
   if (managed) {
-    const st = p.ctx.getStatus({ kind: 'Bridge', name: managed.name });
+    const st = ctx.getStatus({ kind: 'Bridge', name: managed.name });
     if (st?.ready) return { ok: true };
     return {
       ok: false,
-      message: `waiting for Bridge/${managed.name} (${bridge} on ${s.node}) to be Ready`,
+      message: `waiting for Bridge/${managed.name} (${bridge} on ${node}) to be Ready`,
     };
   }
-  const bridges = await p.sh.cache.bridgesOf(s.node);
+  const bridges = await cache.bridgesOf(node);
   if (bridges.has(bridge)) return { ok: true };
   return {
     ok: false,
-    message: `bridge ${bridge} does not exist on node ${s.node} and no Bridge object manages it`,
+    message: `bridge ${bridge} does not exist on node ${node} and no Bridge object manages it`,
   };
 }
 

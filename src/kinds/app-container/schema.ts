@@ -33,6 +33,39 @@ export const APP_CONTAINER_DEFAULTS = {
 } as const;
 const D = APP_CONTAINER_DEFAULTS;
 
+/** Reverse-proxy routes on an appliance, for a member of its LAN (AppContainer, VirtualMachine). */
+export const exposeSchema = {
+  type: 'array',
+  default: [],
+  description:
+    "Reverse-proxy routes on the appliance (with a NIC that has `appliance` only): requests for `host` (and under `pathPrefix`) go to this container's `port`.",
+  items: {
+    type: 'object',
+    required: ['host', 'port'],
+    additionalProperties: false,
+    properties: {
+      host: {
+        type: 'string',
+        description: 'Public host name the proxy matches, e.g. `web.prox.local`.',
+        pattern:
+          '^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$',
+        maxLength: 253,
+      },
+      port: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 65535,
+        description: "The app's port inside the container.",
+      },
+      pathPrefix: {
+        type: 'string',
+        pattern: '^/[A-Za-z0-9._~\\-/]*$',
+        description: 'Only requests under this path take the route, e.g. `/api`.',
+      },
+    },
+  },
+} as const;
+
 export const appContainerSpecSchema = {
   type: 'object',
   description: 'An LXC application container on one Proxmox VE node, kept converged by pxr.',
@@ -204,37 +237,7 @@ export const appContainerSpecSchema = {
       default: D.shutdownTimeoutSeconds,
       description: 'How long a clean shutdown may take before the container is stopped.',
     },
-    expose: {
-      type: 'array',
-      default: [],
-      description:
-        "Reverse-proxy routes on the appliance (with a NIC that has `appliance` only): requests for `host` (and under `pathPrefix`) go to this container's `port`.",
-      items: {
-        type: 'object',
-        required: ['host', 'port'],
-        additionalProperties: false,
-        properties: {
-          host: {
-            type: 'string',
-            description: 'Public host name the proxy matches, e.g. `web.prox.local`.',
-            pattern:
-              '^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$',
-            maxLength: 253,
-          },
-          port: {
-            type: 'integer',
-            minimum: 1,
-            maximum: 65535,
-            description: "The app's port inside the container.",
-          },
-          pathPrefix: {
-            type: 'string',
-            pattern: '^/[A-Za-z0-9._~\\-/]*$',
-            description: 'Only requests under this path take the route, e.g. `/api`.',
-          },
-        },
-      },
-    },
+    expose: exposeSchema,
     adopt: {
       type: 'boolean',
       default: D.adopt,

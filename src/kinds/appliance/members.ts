@@ -18,6 +18,7 @@ import {
 import { recordedMac } from '../app-container/observed.js';
 import { rawApplianceNic } from '../guest-nics/nics.js';
 import { resolveSpec, type AppContainerSpec } from '../app-container/spec.js';
+import { vmMemberHost } from '../virtual-machine/appliance-member.js';
 import { LAN_IFACE, WAN_IFACE, type ResolvedAppliance } from './spec.js';
 import { applianceOf } from './watches.js';
 
@@ -36,7 +37,12 @@ export interface BuiltModel {
   conflicts: string[];
 }
 
-/** The members of appliance `name`: live AppContainers one of whose NICs names it. */
+/** How a member is named in the appliance's status: AppContainers by name, VMs by `VirtualMachine/<name>`. */
+export function memberKey(obj: StoredObject): string {
+  return obj.kind === 'VirtualMachine' ? `VirtualMachine/${obj.name}` : obj.name;
+}
+
+/** The members of appliance `name`: live AppContainers and VMs with a NIC on its LAN. */
 export function selectMembers(name: string, cts: readonly StoredObject[]): StoredObject[] {
   return cts
     .filter((o) => !o.deletionRequested)
@@ -58,6 +64,11 @@ export function buildModel(
   const lan = applianceLan(appliance);
   const candidates: { name: string; host: ApplianceHost; digest: string }[] = [];
   for (const m of members) {
+    if (m.obj.kind === 'VirtualMachine') {
+      const vm = vmMemberHost(m.obj, m.status);
+      if (vm) candidates.push({ name: memberKey(m.obj), ...vm });
+      continue;
+    }
     const own = joinSpec(resolveSpec(m.obj.spec as unknown as AppContainerSpec, m.obj.name), lan);
     const recorded = recordedMac(m.status?.observed ?? {}, rawApplianceNic(m.obj.spec)?.index ?? 0);
     const mac = recorded ?? memberMac(m.obj.uid);

@@ -197,10 +197,10 @@ export class ApplianceReconciler implements Reconciler<ApplianceSpec> {
       return plan;
 
     const spec = resolveAppliance(obj.spec);
-    const cts = ctx.list('AppContainer');
-    const members = selectMembers(obj.name, cts).map((m) => ({
+    const guests = [...ctx.list('AppContainer'), ...ctx.list('VirtualMachine')];
+    const members = selectMembers(obj.name, guests).map((m) => ({
       obj: m,
-      status: ctx.getStatus({ kind: 'AppContainer', name: m.name }),
+      status: ctx.getStatus({ kind: m.kind, name: m.name }),
     }));
     const rendered = kept['members'];
     const model = buildModel(

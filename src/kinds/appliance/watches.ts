@@ -10,12 +10,12 @@ export function applianceOf(ct: StoredObject): string | undefined {
   return rawApplianceNic(ct.spec)?.name;
 }
 
+const toAppliance = (obj: StoredObject): string[] => {
+  const name = applianceOf(obj);
+  return name === undefined ? [] : [name];
+};
+
 export const applianceWatches: Watch[] = [
-  {
-    kind: 'AppContainer',
-    map: (ct: StoredObject): string[] => {
-      const name = applianceOf(ct);
-      return name === undefined ? [] : [name];
-    },
-  },
+  { kind: 'AppContainer', map: toAppliance },
+  { kind: 'VirtualMachine', map: toAppliance },
 ];

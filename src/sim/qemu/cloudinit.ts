@@ -18,15 +18,17 @@ export function getCloudinit(ctx: RequestContext): Record<string, unknown>[] {
   const mask = (k: string, v: string | number | undefined): string | number | undefined =>
     k === 'cipassword' && v !== undefined ? MASK : v;
   const res: Record<string, unknown>[] = [];
+  // `defined` in Perl: a 0 (`ciupgrade: 0`) is a value, not an absent option.
+  const unset = (v: string | number | undefined): boolean => v === undefined || v === '';
   for (const key of Object.keys(now).sort()) {
     const v = now[key];
-    if (v === undefined || v === '' || v === 0) continue;
+    if (unset(v)) continue;
     if (gen[key] === undefined) res.push({ key, pending: mask(key, v) });
     else if (String(gen[key]) !== String(v))
       res.push({ key, value: mask(key, gen[key]), pending: mask(key, v) });
     else res.push({ key, value: mask(key, v) });
   }
-  for (const key of Object.keys(gen).sort()) if (!now[key]) res.push({ key, delete: 1 });
+  for (const key of Object.keys(gen).sort()) if (unset(now[key])) res.push({ key, delete: 1 });
   return res;
 }
 

@@ -14,6 +14,7 @@ import type {
   ObjectEvent,
   ObjectOutcome,
   ReconcileContext,
+  Reconciler,
   StoredObject,
 } from '../../../src/core/kind.js';
 import { createPveClient } from '../../../src/pve/client.js';
@@ -30,6 +31,8 @@ import { planAndApply } from '../../../src/core/plan-apply.js';
 export const TEMPLATE = 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst';
 
 export type Ct = StoredObject<AppContainerSpec>;
+
+type SpecOf<R> = R extends Reconciler<infer S> ? S : never;
 
 interface Status {
   observed: Record<string, unknown>;
@@ -72,7 +75,8 @@ export function withSpec(obj: Ct, spec: Partial<AppContainerSpec>): Ct {
   return { ...obj, spec: full, generation: obj.generation + 1, specHash: specHash(full) };
 }
 
-export class Harness {
+/** Generic over the kind (the VirtualMachine tests drive theirs through it too). */
+export class Harness<R extends Reconciler<never> = AppContainerReconciler, S = SpecOf<R>> {
   readonly status = new Map<string, Status>();
   /** Bridge objects visible to the reconciler (name -> node/iface, Ready flag). */
   bridges: { name: string; node: string; iface: string; ready: boolean }[] = [];
@@ -83,13 +87,13 @@ export class Harness {
   withOwnership = true;
 
   constructor(
-    public reconciler: AppContainerReconciler,
+    public reconciler: R,
     readonly clock: ManualClock,
     /** A real (in-memory) store: its inventory backs `ctx.ownership`. */
     readonly store: Store = openStore(':memory:', { clock }),
   ) {}
 
-  ctx(objs: Ct[]): ReconcileContext {
+  ctx(objs: StoredObject<S>[]): ReconcileContext {
     return {
       log: pino({ level: 'silent' }),
       clock: this.clock,
@@ -108,7 +112,9 @@ export class Harness {
       observed: this.status.get(objs[0]?.name ?? '')?.observed ?? {},
       observedOf: (name) => this.status.get(name)?.observed ?? {},
       ...(this.withOwnership
-        ? { ownership: inventoryOwnership(this.store.inventory, objs, this.clock) }
+        ? {
+            ownership: inventoryOwnership(this.store.inventory, objs as StoredObject[], this.clock),
+          }
         : {}),
       recordEvent: (name, event) => this.recorded.push({ name, event }),
     };
@@ -131,7 +137,7 @@ export class Harness {
     }));
   }
 
-  record(obj: Ct, o: ObjectOutcome): void {
+  record(obj: StoredObject<S>, o: ObjectOutcome): void {
     const st = this.status.get(obj.name) ?? { observed: {}, conditions: [], ready: false };
     if (o.observed) st.observed = o.observed;
     st.ready = !o.notReady;
@@ -145,7 +151,7 @@ export class Harness {
   }
 
   /** One pass; records the outcome unless `record` is false (a crash before status was written). */
-  async pass(obj: Ct, record = true): Promise<ObjectOutcome | Error> {
+  async pass(obj: StoredObject<S>, record = true): Promise<ObjectOutcome | Error> {
     const r = await planAndApply(this.reconciler, this.ctx([obj]), [obj]);
     const v = r.get(obj.name) ?? new Error('no outcome');
     if (record && !(v instanceof Error)) this.record(obj, v);
@@ -153,8 +159,8 @@ export class Harness {
   }
 
   /** One finalize pass; its observed facts are kept as the controller keeps them. */
-  async finalize(obj: Ct): Promise<'done' | ObjectOutcome | Error> {
-    const r = await this.reconciler.finalize(this.ctx([obj]), [obj]);
+  async finalize(obj: StoredObject<S>): Promise<'done' | ObjectOutcome | Error> {
+    const r = await (this.reconciler as Reconciler<S>).finalize(this.ctx([obj]), [obj]);
     const v = r.get(obj.name) ?? new Error('no outcome');
     if (v !== 'done' && !(v instanceof Error) && v.observed) {
       const st = this.status.get(obj.name);
@@ -164,7 +170,7 @@ export class Harness {
   }
 
   /** Passes until one needs no requeue; moves the clock by each requested delay. */
-  async converge(obj: Ct, maxPasses = 40): Promise<ObjectOutcome[]> {
+  async converge(obj: StoredObject<S>, maxPasses = 40): Promise<ObjectOutcome[]> {
     const history: ObjectOutcome[] = [];
     for (let i = 0; i < maxPasses; i++) {
       const v = await this.pass(obj);
@@ -179,7 +185,7 @@ export class Harness {
   }
 
   /** Finalize passes until `done`. */
-  async delete(obj: Ct, maxPasses = 40): Promise<ObjectOutcome[]> {
+  async delete(obj: StoredObject<S>, maxPasses = 40): Promise<ObjectOutcome[]> {
     const history: ObjectOutcome[] = [];
     for (let i = 0; i < maxPasses; i++) {
       const v = await this.finalize(obj);
@@ -201,6 +207,20 @@ export interface Rig {
   count(key: string): number;
   writes(): number;
   close(): Promise<void>;
+}
+
+/** Calls of a client by `METHOD /route`, and its writes (every call but GETs) so far. */
+export function callCounters(pve: PveClient): {
+  count: (key: string) => number;
+  writes: () => number;
+} {
+  return {
+    count: (k) => pve.calls()[k]?.count ?? 0,
+    writes: () =>
+      Object.entries(pve.calls())
+        .filter(([k]) => !k.startsWith('GET '))
+        .reduce((n, [, v]) => n + v.count, 0),
+  };
 }
 
 /** A simulator with isolated bridges vmbr1 and vmbr10 on node `pve`, and a reconciler. */
@@ -240,11 +260,7 @@ export async function rig(
     }),
     clock,
   );
-  const count = (k: string): number => pve.calls()[k]?.count ?? 0;
-  const writes = (): number =>
-    Object.entries(pve.calls())
-      .filter(([k]) => !k.startsWith('GET '))
-      .reduce((n, [, v]) => n + v.count, 0);
+  const { count, writes } = callCounters(pve);
   return {
     s,
     pve,

@@ -139,20 +139,19 @@ describe('qemu create', () => {
   });
 
   test('import-from an uploaded cloud image (content type import)', async () => {
-    // The admin enabled `import` on local (storage.cfg); the image is downloaded there.
-    r.s.sim.state.nodes[NODE]!.storages.local!.content.push('import');
+    // The simulated `local` allows `import` (seeded with one image); another is downloaded there.
     const download = r.s.api.nodes.$(NODE).storage.$('local')['download-url'];
     const dl = String(
       await download.$post({
-        url: 'https://example.invalid/debian-12-genericcloud-amd64.qcow2',
+        url: 'https://example.invalid/debian-13-genericcloud-amd64.qcow2',
         content: 'import',
-        filename: 'debian-12-genericcloud-amd64.qcow2',
+        filename: 'debian-13-genericcloud-amd64.qcow2',
       } as never),
     );
     assert.equal(await r.finish(dl), 'OK');
     const upid = await qemuCreate(r.pve, NODE, {
       vmid: 123,
-      scsi0: 'local-lvm:0,import-from=local:import/debian-12-genericcloud-amd64.qcow2',
+      scsi0: 'local-lvm:0,import-from=local:import/debian-13-genericcloud-amd64.qcow2',
       net0: 'virtio=BC:24:11:00:00:01,bridge=vmbr0',
     });
     assert.equal(await r.finish(upid), 'OK');
@@ -162,7 +161,7 @@ describe('qemu create', () => {
     const log = (await r.s.api.nodes.$(NODE).tasks.$(upid).log.$get()).map((l) => l.t);
     assert.ok(
       log.some((l) =>
-        l.includes("importing disk 'local:import/debian-12-genericcloud-amd64.qcow2'"),
+        l.includes("importing disk 'local:import/debian-13-genericcloud-amd64.qcow2'"),
       ),
     );
   });
