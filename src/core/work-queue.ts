@@ -3,7 +3,9 @@
  * - stingy: a key waiting to be processed is queued once, however many times it is added;
  * - a key is never processed by two workers at once;
  * - a key added while it is being processed is marked dirty and queued again when processing ends.
- * Delayed adds (`addAfter`, `addRateLimited`) run on the injected Clock.
+ * Delayed adds (`addAfter`, `addRateLimited`) run on the injected Clock. A run supersedes the
+ * delayed add of its key scheduled before it: each pass ends by scheduling what it still needs
+ * (its requeue or its retry), so the older timer would only cause a pass that finds nothing to do.
  */
 import PQueue from 'p-queue';
 import type { Clock } from './clock.js';
@@ -130,6 +132,8 @@ export class WorkQueue {
   }
 
   private async run(key: string): Promise<void> {
+    this.waiting.get(key)?.cancel();
+    this.waiting.delete(key);
     this.dirty.delete(key);
     this.processing.add(key);
     try {

@@ -118,6 +118,35 @@ describe('work queue', () => {
     assert.deepEqual(seen, ['a'], 'later delayed adds were folded into the earliest');
   });
 
+  test('a run supersedes the delayed add of its key made before it, not one made during it', async () => {
+    const clock = new ManualClock();
+    const seen: string[] = [];
+    let requeue = false;
+    const q = new WorkQueue({
+      clock,
+      handler: async (k) => {
+        seen.push(k);
+        if (requeue) q.addAfter(k, 300);
+      },
+      onError: noError,
+    });
+    q.addAfter('a', 100);
+    q.add('a');
+    await q.onIdle();
+    assert.deepEqual(seen, ['a']);
+    assert.equal(q.delayed, 0, 'the earlier timer was cancelled by the run');
+    clock.advance(1000);
+    await q.onIdle();
+    assert.deepEqual(seen, ['a'], 'no second pass from the stale timer');
+    requeue = true;
+    q.add('a');
+    await q.onIdle();
+    requeue = false;
+    clock.advance(300);
+    await q.onIdle();
+    assert.deepEqual(seen, ['a', 'a', 'a'], 'the requeue the run asked for still fires');
+  });
+
   test('a throwing handler is reported and does not stop the queue', async () => {
     const errors: unknown[] = [];
     const seen: string[] = [];
