@@ -61,6 +61,14 @@ before(() => {
   put('FirewallPolicy', 'tenants', { mode: 'merge', guests: [] });
   put('Issuer', 'ca', { ca: {} });
   put('Certificate', 'ui', { issuerRef: { name: 'ca' }, targets: { node: { name: 'pve' } } });
+  put('Certificate', 'proxy', {
+    issuerRef: { name: 'ca' },
+    targets: {
+      appliance: { name: 'gw' },
+      files: [{ container: 'traefik' }, { container: 'web' }],
+    },
+  });
+  put('Certificate', 'stored', { issuerRef: { name: 'ca' } });
   put('SdnZone', 'meshzone', { type: 'simple', dhcp: 'dnsmasq', ipam: 'pve' });
   put('VNet', 'mesh', {
     zone: 'meshzone',
@@ -116,6 +124,24 @@ describe('pxr get: kind columns come from the kind definitions', () => {
       v.out.split('\n')[1]!,
       /^mesh\s+meshzone\s+-\s+172\.16\.100\.0\/24\s+172\.16\.100\.1\s+Unknown/,
     );
+  });
+
+  test('certificates: TARGETS says where each certificate goes', async () => {
+    const r = await runCli(['get', 'certificates', '--db', db], dir);
+    assert.equal(r.code, 0, r.err);
+    const targets = Object.fromEntries(
+      r.out
+        .split('\n')
+        .slice(1)
+        .filter((l) => l.trim() !== '')
+        .map((l) => l.trim().split(/ {2,}/))
+        .map((c) => [c[0], c[2]]),
+    );
+    assert.deepEqual(targets, {
+      proxy: 'appliance/gw,files/traefik,files/web',
+      stored: '-',
+      ui: 'node/pve',
+    });
   });
 
   test('virtualmachines: VMID, state, the first agent address and a pending restart', async () => {
