@@ -51,8 +51,13 @@ function savedGuest(dir: string, file = join('data', 'sim-state.json')): GuestSt
   const guests = Object.values(state.nodes)
     .flatMap((n) => Object.values(n.lxc))
     .flatMap((ct) => (ct.guest ? [ct.guest] : []));
-  assert.equal(guests.length, 1, 'one container holds a simulated appliance');
-  return guests[0]!;
+  // The appliance runs dnsmasq; other containers hold only files pxr wrote (Traefik's certificate).
+  const appliances = guests.filter((g) => Object.values(g.procs).includes('dnsmasq'));
+  assert.equal(appliances.length, 1, 'one container holds a simulated appliance');
+  const traefik = guests.find((g) => g.files['/etc/traefik/certs/traefik.key'] !== undefined);
+  assert.ok(traefik, "Traefik's certificate files are saved in its container");
+  assert.equal(traefik.fileMeta?.['/etc/traefik/certs/traefik.key']?.mode, 0o600);
+  return appliances[0]!;
 }
 
 /** Changes made inside the appliance, as its events report them (a repeated event counts again). */

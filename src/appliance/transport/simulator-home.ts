@@ -19,7 +19,7 @@ export function simulatorHome(
       if (ct?.status !== 'running')
         throw new PxrError(
           'TRANSPORT_UNREACHABLE',
-          `cannot reach the simulated appliance: container ${vmid} on node ${node} ${ct ? 'is not running' : 'does not exist'}`,
+          `cannot reach the simulated container ${vmid}: container ${vmid} on node ${node} ${ct ? 'is not running' : 'does not exist'}`,
           { context: { node, vmid } },
         );
       if (!ct.guest) {

@@ -27,7 +27,8 @@ export function simulatorKindTuning(
   const tuning: ApplianceSimTuning = {
     simulatedHome: (node, vmid) => simulatorHome(sim, node, vmid),
   };
-  return { Appliance: { ...tuning } };
+  // A Certificate's files target into a simulated container keeps its files there too.
+  return { Appliance: { ...tuning }, Certificate: { simulatedHome: tuning.simulatedHome } };
 }
 
 export const applianceKind: KindModule<ApplianceSpec> = {

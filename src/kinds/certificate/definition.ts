@@ -2,6 +2,7 @@
 import type { Reconciler } from '../../core/kind.js';
 import { sharedApplianceReach } from '../appliance/reach.js';
 import type { KindModule } from '../kind-module.js';
+import type { GuestHome } from '../../appliance/transport/simulated.js';
 import { certificateColumns } from './columns.js';
 import { createCertificateReconciler, type CertificateReconcilerDeps } from './reconciler.js';
 import { certificateSpecSchema, type CertificateSpec } from './schema.js';
@@ -50,8 +51,15 @@ export const certificateKind: KindModule<CertificateSpec> = {
   createReconciler: (deps, tuning): Reconciler<CertificateSpec> => {
     // The connections into containers stay open between passes; closed when pxr stops (unless the
     // caller brought its own, which it closes itself).
-    const own = defaultContainerTransports({ clock: deps.clock, log: deps.log }); // opens nothing yet
-    const t = tuning as Partial<CertificateReconcilerDeps>;
+    const { simulatedHome, ...t } = tuning as Partial<CertificateReconcilerDeps> & {
+      /** `pxr run --sim`: a simulated container's files live in the simulator's container. */
+      simulatedHome?: (node: string, vmid: number) => GuestHome;
+    };
+    const own = defaultContainerTransports({
+      clock: deps.clock,
+      log: deps.log,
+      ...(simulatedHome ? { simulatedHome } : {}),
+    }); // opens nothing yet
     const r = createCertificateReconciler({
       ...(deps.dataDir === undefined ? {} : { dataDir: deps.dataDir }),
       appliances: sharedApplianceReach(deps),

@@ -41,6 +41,8 @@ export interface LxcState {
 export interface GuestState {
   /** Absolute path -> content. `/proc` and `/run` (tmpfs) are emptied when the container stops. */
   files: Record<string, string>;
+  /** Mode and `user:group` of files written with them (a certificate's key file); absent: 0644 root. */
+  fileMeta?: Record<string, { mode: number; owner: string }>;
   /** Running processes: pid -> command name. */
   procs: Record<string, string>;
   nextPid: number;

@@ -9,6 +9,7 @@ import type { Clock } from '../../../core/clock.js';
 import { readSecretFile } from '../../../core/secret-file.js';
 import { createPctTransport } from '../../../appliance/transport/pct.js';
 import type { Transport } from '../../../appliance/transport/types.js';
+import type { GuestHome } from '../../../appliance/transport/simulated.js';
 import { sshOptionsOf } from '../../appliance/transport-for.js';
 import type { FileTargetSpec } from './files-layout.js';
 import { SimulatedContainer } from './simulated-container.js';
@@ -31,6 +32,8 @@ export function defaultContainerTransports(o: {
   log?: Logger;
   /** Reads the ssh private key file (tests inject it). @default a regular file, mode 600 or stricter */
   readSecret?: (path: string) => Promise<string>;
+  /** Where a simulated container's inside lives (the in-process simulator). @default memory */
+  simulatedHome?: (node: string, vmid: number) => GuestHome;
 }): ContainerTransports & { closeAll(): Promise<void> } {
   const open = new Map<string, { key: string; t: Transport }>();
   const read = o.readSecret ?? ((p: string) => readSecretFile(p, { private: true }));
@@ -44,7 +47,10 @@ export function defaultContainerTransports(o: {
     }
     let t: Transport;
     if (c.access.transport === 'simulated') {
-      t = new SimulatedContainer(`simulated container ${c.name}`);
+      t = new SimulatedContainer(
+        `simulated container ${c.name}`,
+        o.simulatedHome?.(c.node, c.vmid),
+      );
     } else {
       const logger = o.log?.child({ container: c.name });
       const ssh = await sshOptionsOf(c.access, read, o, logger);
