@@ -19,6 +19,7 @@ Usage:
   pxr events [--for KIND/NAME] [--follow]            events
   pxr alerts [test]                                  alert deliveries per sink; send a test message
   pxr reconcile KIND/NAME                            ask the running controller to reconcile it now
+  pxr renew certificate/NAME                         force a certificate's renewal now
   pxr sim [--listen HOST:PORT] [--nodes a,b] ...     the Proxmox VE API simulator
   pxr version
 
@@ -44,6 +45,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await (await import('./cmd-events.js')).cmdEvents(rest, io);
       case 'reconcile':
         return await (await import('./cmd-reconcile.js')).cmdReconcile(rest, io);
+      case 'renew':
+        return await (await import('./cmd-renew.js')).cmdRenew(rest, io);
       case 'alerts':
         return await (await import('./cmd-alerts.js')).cmdAlerts(rest, io);
       case 'sim':

@@ -49,6 +49,7 @@ import {
 } from './decide.js';
 import type { CertificateSpec } from './schema.js';
 import { readStored, storedPath, writeStored, type StoredCert } from './stored.js';
+import { renewalRequested } from './renew-request.js';
 import type { ContainerTransports } from './targets/container-transport.js';
 import { placesOf, targetModules, type CertTarget } from './targets/index.js';
 
@@ -128,7 +129,9 @@ export function createCertificateReconciler(
     const signer = await signerOf(ctx, o);
     const prevIssuer = typeof prev['issuer'] === 'string' ? prev['issuer'] : undefined;
     const prevDuration = typeof prev['duration'] === 'string' ? prev['duration'] : undefined;
-    const reason = issueReason(o.spec, stored, signer, ctx.clock.now(), prevIssuer, prevDuration);
+    const reason =
+      issueReason(o.spec, stored, signer, ctx.clock.now(), prevIssuer, prevDuration) ??
+      (stored === undefined ? undefined : await renewalRequested(dataDir, o.name));
     const valid = typeof stored === 'object' ? stored : undefined;
     const places: Place[] = [];
     for (const target of targets) {
