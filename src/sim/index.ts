@@ -12,4 +12,4 @@ export { endpoints } from './endpoints.js';
 export { PveError, die, paramError, withAttribs, ResultWithAttribs } from './types.js';
 export type * from './types.js';
 export type { SimState, NodeState, StorageState } from './state.js';
-export type { GuestState } from './lxc/state.js';
+export type { GuestNftChain, GuestState } from './lxc/state.js';

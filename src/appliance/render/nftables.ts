@@ -9,18 +9,13 @@
  */
 import type { ApplianceDesired } from '../desired.js';
 import { parseCidr } from '../desired.js';
+import type { GuestNftChain } from '../../sim/index.js';
 
 export const NFT_FAMILY = 'inet';
 export const NFT_TABLE = 'pxr';
 
-export interface NftChain {
-  name: string;
-  type: 'filter' | 'nat';
-  hook: 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting';
-  priority: number;
-  policy: 'accept' | 'drop';
-  rules: string[];
-}
+/** One chain of the table (the simulator keeps the same shape for a simulated appliance). */
+export type NftChain = GuestNftChain;
 
 export interface NftTable {
   chains: NftChain[];

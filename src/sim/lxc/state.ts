@@ -1,5 +1,3 @@
-import type { NftChain } from '../../appliance/render/nftables.js';
-
 /** One container. See FACTS §5. */
 export interface LxcState {
   vmid: number;
@@ -33,6 +31,16 @@ export interface LxcState {
   guest?: GuestState;
 }
 
+/** One chain of a container's `inet pxr` nftables table, as `nft list` shows it. */
+export interface GuestNftChain {
+  name: string;
+  type: 'filter' | 'nat';
+  hook: 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting';
+  priority: number;
+  policy: 'accept' | 'drop';
+  rules: string[];
+}
+
 /**
  * What a container holds inside: the files of its root filesystem, and what only lives while it
  * runs (processes, the network namespace's sysctls and nftables table, Caddy's loaded config).
@@ -48,7 +56,7 @@ export interface GuestState {
   nextPid: number;
   sysctl: Record<string, string>;
   /** The chains of the `inet pxr` table; absent when there is no such table. */
-  nft?: NftChain[];
+  nft?: GuestNftChain[];
   /** Caddy: where its admin API listens, and the config it runs (null before the first /load). */
   caddy: { adminListen: string; config: Record<string, unknown> | null };
 }
