@@ -4,14 +4,12 @@
  * request is a row in the store that `pxr run` picks up within a second and removes once the pass is
  * done; the command waits for that and prints the object's state.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { RECONCILE_REQUEST } from '../core/manager.js';
 import { openStore } from '../store/store.js';
 import { COMMON_OPTIONS, parse, type Io } from './args.js';
-import { ConfigError, resolveConfig } from './config.js';
-import { readConfigFile } from './config-file.js';
+import { ConfigError } from './config.js';
+import { storePathForCli } from './open-store.js';
 import { parseDuration } from './duration.js';
 import { parseRef } from './kinds.js';
 
@@ -32,15 +30,7 @@ export async function cmdReconcile(
   const timeoutMs = parseDuration(values.timeout ?? '30s');
   if (timeoutMs === undefined)
     throw new ConfigError(`--timeout: '${values.timeout}' is not a duration`);
-  const cfg = resolveConfig({
-    flags: values.db ? { db: values.db } : {},
-    env: io.env,
-    file: readConfigFile(values.config, io.cwd),
-    readFile: () => '',
-    needPve: false,
-  });
-  const path = resolve(io.cwd, cfg.db);
-  if (!existsSync(path)) throw new ConfigError(`no store at ${cfg.db} (use --db or PXR_DB)`);
+  const path = storePathForCli(values, io);
   const store = openStore(path, { clock: systemClock });
   const key = `${RECONCILE_REQUEST}${ref.kind}/${ref.name}`;
   try {
@@ -54,7 +44,7 @@ export async function cmdReconcile(
       if (systemClock.now() > end) {
         store.meta.delete(key);
         io.stderr.write(
-          `pxr reconcile: no controller took the request within ${values.timeout ?? '30s'} (is 'pxr run' running on ${cfg.db}?)\n`,
+          `pxr reconcile: no controller took the request within ${values.timeout ?? '30s'} (is 'pxr run' running on ${path}?)\n`,
         );
         return 1;
       }

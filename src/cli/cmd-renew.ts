@@ -4,15 +4,13 @@
  * reconcile`) and prints the certificate it then holds. The request stays valid until a
  * certificate is stored after it, so a controller that is down or busy serves it later.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { requestRenewal } from '../kinds/certificate/renew-request.js';
 import { openStore } from '../store/store.js';
 import { COMMON_OPTIONS, parse, type Io } from './args.js';
 import { cmdReconcile } from './cmd-reconcile.js';
-import { ConfigError, resolveConfig } from './config.js';
-import { readConfigFile } from './config-file.js';
+import { ConfigError } from './config.js';
+import { storePathForCli } from './open-store.js';
 import { dataDirOf } from './controller-app.js';
 import { parseRef } from './kinds.js';
 
@@ -28,15 +26,7 @@ export async function cmdRenew(argv: string[], io: Io): Promise<number> {
   const ref = parseRef(positionals[0]!);
   if (ref.kind !== 'Certificate')
     throw new ConfigError(`pxr renew renews certificates, not ${ref.kind}\n${USAGE}`);
-  const cfg = resolveConfig({
-    flags: values.db ? { db: values.db } : {},
-    env: io.env,
-    file: readConfigFile(values.config, io.cwd),
-    readFile: () => '',
-    needPve: false,
-  });
-  const path = resolve(io.cwd, cfg.db);
-  if (!existsSync(path)) throw new ConfigError(`no store at ${cfg.db} (use --db or PXR_DB)`);
+  const path = storePathForCli(values, io);
   const store = openStore(path, { clock: systemClock });
   try {
     if (!store.objects.get(ref)) {

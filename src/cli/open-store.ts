@@ -1,4 +1,4 @@
-/** Opens the store read-only for the CLI's read commands, with one clear line when it cannot. */
+/** Opens the store for the CLI's commands other than `run`, with one clear line when it cannot. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { systemClock } from '../core/clock.js';
@@ -8,6 +8,11 @@ import type { Io } from './args.js';
 import { readConfigFile } from './config-file.js';
 
 export function openStoreForCli(flags: { db?: string; config?: string }, io: Io): Store {
+  return openStore(storePathForCli(flags, io), { clock: systemClock, readonly: true });
+}
+
+/** The store file the settings name (flags, PXR_DB, pxr.yaml); a clear line when there is none. */
+export function storePathForCli(flags: { db?: string; config?: string }, io: Io): string {
   const cfg = resolveConfig({
     flags: { ...(flags.db ? { db: flags.db } : {}) },
     env: io.env,
@@ -20,5 +25,5 @@ export function openStoreForCli(flags: { db?: string; config?: string }, io: Io)
     throw new ConfigError(
       `no store at ${cfg.db} (has 'pxr run' been started here? use --db or PXR_DB)`,
     );
-  return openStore(path, { clock: systemClock, readonly: true });
+  return path;
 }
