@@ -41,7 +41,7 @@ describe('simulated VM firewall', () => {
     await vm().ipset.$post({ name: 'peers' });
     await vm().ipset.$('peers').$post({ cidr: '10.20.0.0/24' });
     await vm().aliases.$post({ name: 'gw', cidr: '10.20.0.1' });
-    const bad = await pveError(vm().rules.$post({ type: 'forward', action: 'ACCEPT' }));
+    const bad = await pveError(vm().rules.$post({ type: 'forward' as 'in', action: 'ACCEPT' }));
     assert.equal(bad.status, 400, 'a VM rule is in/out/group only (env vm)');
     await vm().rules.$post({
       type: 'in',
