@@ -14,8 +14,8 @@ export const firewallPolicyKind: KindModule<FirewallPolicySpec> = {
   aliases: ['firewallpolicy', 'fwp'],
   schema: firewallPolicySpecSchema,
   validate: validateFirewallPolicy,
-  // Guest rules need the containers; deleted after them (their rules go with them).
-  dependsOn: ['AppContainer'],
+  // Guest rules need the guests; deleted after them (their rules go with them).
+  dependsOn: ['AppContainer', 'VirtualMachine'],
   watches: firewallPolicyWatches,
   columns: firewallPolicyColumns,
   inspect: inspectFirewallPolicy,

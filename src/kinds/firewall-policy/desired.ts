@@ -1,13 +1,15 @@
 /**
  * What a FirewallPolicy wants, level by level, in Proxmox's stored shapes (pure): each rule list
  * with its markers, the groups, IP sets and aliases with their owner comments, the options, and
- * which AppContainers its guest entries select (and where they live, from their status).
+ * which guests (AppContainers and VirtualMachines) its guest entries select, and where they live
+ * (from their status).
  */
 import type { ObjectReader, StoredObject } from '../../core/kind.js';
 import { asRecord } from '../../core/records.js';
 import { cleanCidr, parseIpOrCidr } from '../../sim/firewall/addr.js';
 import { ownerComment } from './marker.js';
 import { toStoredRule } from './rule-params.js';
+import type { GuestType } from './read-world.js';
 import type { DesiredRule } from './rule-plan.js';
 import type { FirewallPolicySpec, FirewallRuleSpec } from './spec.js';
 
@@ -17,14 +19,42 @@ export interface DesiredIpSetEntry {
   comment?: string;
 }
 
+/** The kinds a guest entry selects among, and the API path segment of each. */
+export const GUEST_KINDS = { AppContainer: 'lxc', VirtualMachine: 'qemu' } as const;
+export type GuestKind = keyof typeof GUEST_KINDS;
+const ALL_GUEST_KINDS = Object.keys(GUEST_KINDS) as GuestKind[];
+
+type GuestEntry = NonNullable<FirewallPolicySpec['guests']>[number];
+
+/** `select.kinds`, both kinds when absent. */
+export const entryKinds = (entry: GuestEntry): readonly GuestKind[] =>
+  entry.select.kinds ?? ALL_GUEST_KINDS;
+
+export const isGuestKind = (kind: string): kind is GuestKind => kind in GUEST_KINDS;
+
 export interface DesiredGuest {
-  /** AppContainer name. */
+  kind: GuestKind;
+  /** The AppContainer or VirtualMachine name. */
   name: string;
+  type: GuestType;
   node: string;
   vmid: number;
   options: Record<string, string | number>;
   rules: DesiredRule[];
 }
+
+/**
+ * A guest's place in plans and in the recorded levels: `guests.NAME` for a container (as before
+ * VMs joined), `guests.vm/NAME` for a VM (`/` is in no object name, so the two never collide).
+ */
+export const guestLabel = (g: Pick<DesiredGuest, 'kind' | 'name'>): string =>
+  g.kind === 'VirtualMachine' ? `guests.vm/${g.name}` : `guests.${g.name}`;
+
+/** Where the manifest switches a guest's NIC filter on. */
+export const nicFirewallHint = (g: Pick<DesiredGuest, 'kind' | 'name'>): string =>
+  g.kind === 'VirtualMachine'
+    ? `set firewall: true on the networks item of VirtualMachine/${g.name}`
+    : `set network.firewall: true on AppContainer/${g.name}`;
 
 export interface DesiredWorld {
   clusterOptions: Record<string, string | number>;
@@ -33,7 +63,7 @@ export interface DesiredWorld {
   aliases: { name: string; cidr: string; comment: string }[];
   hosts: { node: string; rules: DesiredRule[] }[];
   guests: DesiredGuest[];
-  /** Selected containers that do not exist (yet): waited for. */
+  /** Selected guests that do not exist (yet), as `Kind/name` or a bare name of either kind. */
   waitingFor: string[];
   /** Other FirewallPolicies (their marked rules are never this policy's to remove). */
   otherPolicies: string[];
@@ -64,24 +94,47 @@ export function normalAliasCidr(cidr: string): string {
   }
 }
 
-export function selectedContainers(
-  entry: NonNullable<FirewallPolicySpec['guests']>[number],
-  reader: Pick<ObjectReader, 'list'>,
-): { names: string[] } {
-  const names = new Set<string>(entry.select.names ?? []);
-  if (entry.select.labels) {
-    for (const ct of reader.list('AppContainer', entry.select.labels)) names.add(ct.name);
+/**
+ * The guests an entry selects: each name among the entry's kinds (a name that is both an
+ * AppContainer and a VirtualMachine selects both), and every object of those kinds carrying the
+ * labels. `missing` are the names no object of those kinds has yet.
+ */
+export function selectedGuests(
+  entry: GuestEntry,
+  reader: Pick<ObjectReader, 'list' | 'get'>,
+): { guests: { kind: GuestKind; name: string }[]; missing: string[] } {
+  const kinds = entryKinds(entry);
+  const found = new Map<string, { kind: GuestKind; name: string }>();
+  const missing: string[] = [];
+  for (const name of entry.select.names ?? []) {
+    const here = kinds.filter((kind) => reader.get({ kind, name }) !== undefined);
+    if (here.length === 0) missing.push(kinds.length === 1 ? `${kinds[0]}/${name}` : name);
+    for (const kind of here) found.set(`${kind}/${name}`, { kind, name });
   }
-  return { names: [...names].sort() };
+  if (entry.select.labels) {
+    for (const kind of kinds) {
+      for (const o of reader.list(kind, entry.select.labels))
+        found.set(`${kind}/${o.name}`, { kind, name: o.name });
+    }
+  }
+  const guests = [...found.values()].sort(
+    (a, b) => a.name.localeCompare(b.name) || a.kind.localeCompare(b.kind),
+  );
+  return { guests, missing };
 }
 
-/** Whether `policy` selects the container `ct` (for watches). */
-export function policySelects(policy: StoredObject<FirewallPolicySpec>, ct: StoredObject): boolean {
+/** Whether `policy` selects the guest object `guest` (an AppContainer or VirtualMachine; for watches). */
+export function policySelects(
+  policy: StoredObject<FirewallPolicySpec>,
+  guest: StoredObject,
+): boolean {
   return (policy.spec.guests ?? []).some(
     (g) =>
-      (g.select.names ?? []).includes(ct.name) ||
-      (g.select.labels !== undefined &&
-        Object.entries(g.select.labels).every(([k, v]) => ct.labels[k] === v)),
+      isGuestKind(guest.kind) &&
+      entryKinds(g).includes(guest.kind) &&
+      ((g.select.names ?? []).includes(guest.name) ||
+        (g.select.labels !== undefined &&
+          Object.entries(g.select.labels).every(([k, v]) => guest.labels[k] === v))),
   );
 }
 
@@ -119,8 +172,8 @@ export function desiredWorld(
     };
     clash('cluster', own.clusterOptions, theirs.clusterOptions);
     for (const g of own.guests) {
-      const t = theirs.guests.find((x) => x.name === g.name);
-      if (t) clash(`guest ${g.name}`, g.options, t.options);
+      const t = theirs.guests.find((x) => x.kind === g.kind && x.name === g.name);
+      if (t) clash(`guest ${g.kind}/${g.name}`, g.options, t.options);
     }
   }
   return own;
@@ -185,16 +238,19 @@ function ownDesiredWorld(
 
   const guests = new Map<string, DesiredGuest>();
   for (const entry of spec.guests ?? []) {
-    for (const name of selectedContainers(entry, reader).names) {
-      const observed = reader.getStatus({ kind: 'AppContainer', name })?.observed ?? {};
+    const selected = selectedGuests(entry, reader);
+    for (const m of selected.missing) if (!out.waitingFor.includes(m)) out.waitingFor.push(m);
+    for (const { kind, name } of selected.guests) {
+      const observed = reader.getStatus({ kind, name })?.observed ?? {};
       const vmid = observed['vmid'];
       const node = observed['node'];
-      const exists = reader.get({ kind: 'AppContainer', name }) !== undefined;
-      if (!exists || typeof vmid !== 'number' || typeof node !== 'string') {
-        if (!out.waitingFor.includes(name)) out.waitingFor.push(name);
+      const key = `${kind}/${name}`;
+      if (typeof vmid !== 'number' || typeof node !== 'string') {
+        if (!out.waitingFor.includes(key)) out.waitingFor.push(key);
         continue;
       }
-      const g = guests.get(name) ?? { name, node, vmid, options: {}, rules: [] };
+      const type = GUEST_KINDS[kind];
+      const g = guests.get(key) ?? { kind, name, type, node, vmid, options: {}, rules: [] };
       const o = asRecord(entry.options);
       for (const [k, v] of Object.entries(o)) {
         if (typeof v === 'boolean') g.options[k] = bool(v);
@@ -202,7 +258,7 @@ function ownDesiredWorld(
       }
       if (spec.enforce) g.options['enable'] = 1;
       g.rules.push(...rulesOf(policy, entry.rules));
-      guests.set(name, g);
+      guests.set(key, g);
     }
   }
   out.guests = [...guests.values()];

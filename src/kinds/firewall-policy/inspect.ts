@@ -40,7 +40,12 @@ export async function inspectFirewallPolicy(
     guests: Object.fromEntries(
       guests.map((g) => [
         String(g.vmid),
-        { ...g, ...(pw.guestNames[String(g.vmid)] ? { name: pw.guestNames[String(g.vmid)] } : {}) },
+        {
+          ...g,
+          // A VM's addresses are in its cloud-init `ipconfigN`, read with the NICs.
+          nics: { ...g.nics, ...g.ipconfigs },
+          ...(pw.guestNames[String(g.vmid)] ? { name: pw.guestNames[String(g.vmid)] } : {}),
+        },
       ]),
     ),
     bridges: await bridgesOf(deps.pve, nodes),

@@ -11,7 +11,7 @@
  */
 import { TerminalError } from '../../core/errors.js';
 import type { PlannedChange } from '../../core/kind.js';
-import type { DesiredWorld } from './desired.js';
+import { guestLabel, nicFirewallHint, type DesiredWorld } from './desired.js';
 import { parseRuleComment, ownerOf } from './marker.js';
 import type { ApiRule, FirewallWorld } from './read-world.js';
 import { clusterPath, groupPath, guestFwPath, hostRulesPath } from './read-world.js';
@@ -225,7 +225,7 @@ export function planPolicy(input: {
   for (const g of desired.guests) {
     const read = world.guests[String(g.vmid)];
     if (!read) continue;
-    const label = `guests.${g.name}`;
+    const label = guestLabel(g);
     const path = `${guestFwPath(g)}/rules`;
     levels.push(
       levelWork({ policy, others }, label, path, read.rules, g.rules, input.authoritative),
@@ -251,7 +251,7 @@ export function planPolicy(input: {
     const unfiltered = nics.filter(([, v]) => !/(^|,)firewall=1(,|$)/.test(v)).map(([k]) => k);
     if (nics.length > 0 && unfiltered.length > 0)
       notEnforced.push(
-        `${unfiltered.join(', ')} of ${g.name} lacks firewall=1 (set network.firewall: true on AppContainer/${g.name})`,
+        `${unfiltered.join(', ')} of ${g.name} lacks firewall=1 (${nicFirewallHint(g)})`,
       );
   }
 

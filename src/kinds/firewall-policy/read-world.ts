@@ -29,16 +29,22 @@ export interface ApiGroup {
   rules: ApiRule[];
 }
 
+/** A guest's API path segment: `lxc` (an AppContainer) or `qemu` (a VirtualMachine). */
+export type GuestType = 'lxc' | 'qemu';
+
 export interface GuestRef {
   node: string;
   vmid: number;
+  type: GuestType;
 }
 
 export interface ApiGuest extends GuestRef {
   options: ApiOptions;
   rules: ApiRule[];
-  /** `net0` … as in the container config (`name=eth0,bridge=vmbr1,firewall=1,…`). */
+  /** `net0` … as in the guest config (`name=eth0,bridge=vmbr1,firewall=1,…`, `virtio=…,bridge=…`). */
   nics: Record<string, string>;
+  /** A VM's `ipconfig0` … (cloud-init addresses; a VM's `netN` has none). */
+  ipconfigs: Record<string, string>;
 }
 
 export interface FirewallWorld {
@@ -51,7 +57,7 @@ export interface FirewallWorld {
   };
   /** Per node name. */
   hosts: Record<string, { options: ApiOptions; rules: ApiRule[] }>;
-  /** Per vmid; a container that no longer exists is absent. */
+  /** Per vmid (unique across guest types); a guest that no longer exists is absent. */
   guests: Record<string, ApiGuest>;
 }
 
@@ -59,8 +65,9 @@ export const clusterPath = '/cluster/firewall';
 export const groupPath = (g: string): string => apiPath('/cluster/firewall/groups/{g}', { g });
 export const hostRulesPath = (node: string): string =>
   apiPath('/nodes/{node}/firewall/rules', { node });
-export const guestFwPath = (g: GuestRef): string =>
-  apiPath('/nodes/{node}/lxc/{vmid}/firewall', { node: g.node, vmid: g.vmid });
+export const guestPath = (g: GuestRef): string =>
+  apiPath(`/nodes/{node}/${g.type}/{vmid}`, { node: g.node, vmid: g.vmid });
+export const guestFwPath = (g: GuestRef): string => `${guestPath(g)}/firewall`;
 
 /** At most this many reads in flight per step: kind to pveproxy, and to the pass's abort signal. */
 const READS_IN_FLIGHT = 3;
@@ -85,7 +92,7 @@ async function guestOrGone<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
     return await read();
   } catch (err) {
-    // The container was destroyed (or never created): nothing of it to read.
+    // The guest was destroyed (or never created): nothing of it to read.
     if (isPveApiError(err) && /does not exist/.test(err.pveMessage)) return undefined;
     throw err;
   }
@@ -141,18 +148,19 @@ export async function readFirewallWorld(
       Promise.all([
         pve.get<ApiOptions>(`${base}/options`),
         pve.get<ApiRule[]>(`${base}/rules`),
-        pve.get<Record<string, unknown>>(
-          apiPath('/nodes/{node}/lxc/{vmid}/config', { node: g.node, vmid: g.vmid }),
-        ),
+        pve.get<Record<string, unknown>>(`${guestPath(g)}/config`),
       ]),
     );
     if (!read) return;
     const [o, r, config] = read;
     const nics: Record<string, string> = {};
+    const ipconfigs: Record<string, string> = {};
     for (const [k, v] of Object.entries(config ?? {})) {
-      if (/^net\d+$/.test(k) && typeof v === 'string') nics[k] = v;
+      if (typeof v !== 'string') continue;
+      if (/^net\d+$/.test(k)) nics[k] = v;
+      else if (g.type === 'qemu' && /^ipconfig\d+$/.test(k)) ipconfigs[k] = v;
     }
-    world.guests[String(g.vmid)] = { ...g, options: o ?? {}, rules: sorted(r), nics };
+    world.guests[String(g.vmid)] = { ...g, options: o ?? {}, rules: sorted(r), nics, ipconfigs };
   });
   return world;
 }

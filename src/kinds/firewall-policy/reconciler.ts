@@ -25,7 +25,7 @@ import { applyPolicy } from './apply.js';
 import { desiredWorld } from './desired.js';
 import { finalizePolicy } from './finalize.js';
 import { planPolicy, readFwObserved, type FwObserved, type FwPlanState } from './plan.js';
-import { readFirewallWorld, type GuestRef } from './read-world.js';
+import { readFirewallWorld, type GuestRef, type GuestType } from './read-world.js';
 import type { FirewallPolicySpec } from './spec.js';
 
 export interface FirewallPolicyDeps {
@@ -36,13 +36,13 @@ export interface FirewallPolicyDeps {
 
 type Obj = StoredObject<FirewallPolicySpec>;
 
-/** The nodes and guests a path list names (`/nodes/pve/lxc/105/firewall/rules`). */
+/** The nodes and guests a path list names (`/nodes/pve/lxc/105/firewall/rules`, `…/qemu/…`). */
 export function scopeOfPaths(paths: Iterable<string>): { nodes: string[]; guests: GuestRef[] } {
   const nodes: string[] = [];
   const guests: GuestRef[] = [];
   for (const p of paths) {
-    const g = /^\/nodes\/([^/]+)\/lxc\/(\d+)\/firewall\/rules$/.exec(p);
-    if (g) guests.push({ node: g[1]!, vmid: Number(g[2]) });
+    const g = /^\/nodes\/([^/]+)\/(lxc|qemu)\/(\d+)\/firewall\/rules$/.exec(p);
+    if (g) guests.push({ node: g[1]!, type: g[2] as GuestType, vmid: Number(g[3]) });
     const h = /^\/nodes\/([^/]+)\/firewall\/rules$/.exec(p);
     if (h) nodes.push(h[1]!);
   }
@@ -63,7 +63,10 @@ export function createFirewallPolicyReconciler(
     const old = scopeOfPaths(Object.values(observed.levels ?? {}));
     const world = await readFirewallWorld(pve, {
       nodes: [...desired.hosts.map((h) => h.node), ...old.nodes],
-      guests: [...desired.guests.map((g) => ({ node: g.node, vmid: g.vmid })), ...old.guests],
+      guests: [
+        ...desired.guests.map((g) => ({ node: g.node, vmid: g.vmid, type: g.type })),
+        ...old.guests,
+      ],
     });
     const { changes, state } = planPolicy({
       policy: o.name,
@@ -76,7 +79,7 @@ export function createFirewallPolicyReconciler(
     });
     const plan: ObjectPlan<FwPlanState> = { changes, state };
     if (desired.waitingFor.length > 0)
-      plan.waiting = `waiting for AppContainer ${desired.waitingFor.join(', ')} to exist`;
+      plan.waiting = `waiting for guest ${desired.waitingFor.join(', ')} to exist`;
     return plan;
   }
 

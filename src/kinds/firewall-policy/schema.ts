@@ -265,7 +265,7 @@ export const firewallPolicySpecSchema = {
     guests: {
       type: 'array',
       description:
-        'Rules and options of guests, selected among AppContainers by name or by labels. A container that does not exist yet is waited for.',
+        'Rules and options of guests, selected among AppContainers and VirtualMachines by name or by labels (`select.kinds` narrows to one kind). A guest that does not exist yet is waited for.',
       default: [],
       items: {
         type: 'object',
@@ -280,14 +280,25 @@ export const firewallPolicySpecSchema = {
           select: {
             type: 'object',
             description:
-              'Which AppContainers: listed by name, or all carrying every label given (or both).',
+              'Which guests: listed by name, or all carrying every label given (or both), among the kinds in `kinds`.',
             additionalProperties: false,
             minProperties: 1,
             properties: {
               names: {
                 type: 'array',
-                items: { type: 'string', description: 'An AppContainer name.' },
-                description: 'AppContainer object names.',
+                items: {
+                  type: 'string',
+                  description: 'An AppContainer or VirtualMachine name.',
+                },
+                description:
+                  'Guest object names (a name that is both an AppContainer and a VirtualMachine selects both unless `kinds` says which).',
+              },
+              kinds: {
+                type: 'array',
+                minItems: 1,
+                uniqueItems: true,
+                items: { type: 'string', enum: ['AppContainer', 'VirtualMachine'] },
+                description: 'Which guest kinds `names` and `labels` select among (absent: both).',
               },
               labels: {
                 type: 'object',

@@ -166,6 +166,7 @@ export function validateFirewallPolicy(doc: ManifestDoc): SemanticIssue[] {
     if (sel['names'] === undefined && sel['labels'] === undefined) {
       add(`guests[${i}].select`, 'select needs names or labels');
     }
+    // Container and VM rules take the same types and `netN` interfaces (pve-firewall env ct / vm).
     checkRules(g['rules'], `guests[${i}].rules`, 'ct', guestNames);
   });
 

@@ -2,7 +2,7 @@
  * The seam for `pxr describe firewallpolicy/NAME` (the reachability matrix): everything one policy
  * concerns, read from Proxmox as plain Proxmox-shaped data — the cluster firewall (options, rules,
  * groups, IP sets, aliases), the hosts it names, and each guest it selects with its options, rules
- * and NICs — plus which AppContainer each vmid is. Reads only.
+ * and NICs — plus which AppContainer or VirtualMachine each vmid is. Reads only.
  */
 import type { ObjectReader, StoredObject } from '../../core/kind.js';
 import type { PveClient } from '../../pve/types.js';
@@ -12,9 +12,9 @@ import type { FirewallPolicySpec } from './spec.js';
 
 export interface PolicyWorld {
   world: FirewallWorld;
-  /** AppContainer name per vmid (as a string key, like `world.guests`). */
+  /** AppContainer or VirtualMachine name per vmid (as a string key, like `world.guests`). */
   guestNames: Record<string, string>;
-  /** Selected containers that do not exist yet (not in `world.guests`). */
+  /** Selected guests that do not exist yet (not in `world.guests`). */
   waitingFor: string[];
 }
 
@@ -26,7 +26,7 @@ export async function readPolicyWorld(
   const desired = desiredWorld(obj, reader);
   const world = await readFirewallWorld(pve, {
     nodes: desired.hosts.map((h) => h.node),
-    guests: desired.guests.map((g) => ({ node: g.node, vmid: g.vmid })),
+    guests: desired.guests.map((g) => ({ node: g.node, vmid: g.vmid, type: g.type })),
   });
   return {
     world,

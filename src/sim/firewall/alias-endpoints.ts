@@ -7,7 +7,7 @@ import type { FwAlias } from './state.js';
 import { copyListWithDigest, digestMatches, MODIFIED_MESSAGE } from './digest.js';
 import { parseIpOrCidr } from './addr.js';
 import { commentParam, digestParam, setNameParam } from './params.js';
-import { clusterSetScope, guestSetScope, type SetScope } from './scope.js';
+import { clusterSetScope, guestSetScope, type GuestKind, type SetScope } from './scope.js';
 
 type Params = Record<string, unknown>;
 
@@ -143,4 +143,5 @@ export function aliasEndpoints(scope: SetScope): EndpointDef[] {
 }
 
 export const clusterAliasEndpoints = aliasEndpoints(clusterSetScope);
-export const guestAliasEndpoints = aliasEndpoints(guestSetScope);
+export const guestAliasEndpoints = (kind: GuestKind): EndpointDef[] =>
+  aliasEndpoints(guestSetScope(kind));

@@ -1,7 +1,7 @@
 /**
  * The firewall part of the simulated API (pve-firewall's API2/Firewall/*.pm): cluster options,
- * rules, security groups, IP sets and aliases; node rules and options; container rules, options,
- * IP sets and aliases. See FACTS §7.
+ * rules, security groups, IP sets and aliases; node rules and options; for each guest type
+ * (container `lxc`, VM `qemu`) the same rules, options, IP sets, aliases and refs. See FACTS §7.
  */
 import type { EndpointDef, RequestContext } from '../types.js';
 import './formats.js';
@@ -20,11 +20,32 @@ import {
   hostOptionEndpoints,
 } from './options-endpoints.js';
 import { nodeParam, vmidParam } from './params.js';
-import { guestFirewall } from './scope.js';
-import { refsEndpoints } from './refs-endpoints.js';
+import { guestFirewall, guestKinds, guestPrefix, type GuestKind } from './scope.js';
+import { clusterRefsEndpoint, guestRefsEndpoint } from './refs-endpoints.js';
 import { macroList } from './macros.js';
 
 const directory = (names: readonly string[]): { name: string }[] => names.map((name) => ({ name }));
+
+/** One guest type's firewall: the directory, options, rules, IP sets, aliases and refs. */
+function guestFirewallEndpoints(kind: GuestKind): EndpointDef[] {
+  return [
+    {
+      method: 'GET',
+      path: guestPrefix(kind),
+      params: { node: nodeParam, vmid: vmidParam },
+      returns: 'array',
+      handler: ({ sim, params }: RequestContext): unknown => {
+        guestFirewall(sim, params, false, kind);
+        return directory(['rules', 'aliases', 'ipset', 'refs', 'options']);
+      },
+    },
+    ...guestOptionEndpoints(kind),
+    ...ruleEndpoints(guestRuleScope(kind)),
+    ...guestIpsetEndpoints(kind),
+    ...guestAliasEndpoints(kind),
+    guestRefsEndpoint(kind),
+  ];
+}
 
 export const firewallEndpoints: EndpointDef[] = [
   {
@@ -59,19 +80,6 @@ export const firewallEndpoints: EndpointDef[] = [
   },
   ...hostOptionEndpoints,
   ...ruleEndpoints(hostRuleScope),
-  {
-    method: 'GET',
-    path: '/nodes/{node}/lxc/{vmid}/firewall',
-    params: { node: nodeParam, vmid: vmidParam },
-    returns: 'array',
-    handler: ({ sim, params }: RequestContext): unknown => {
-      guestFirewall(sim, params, false);
-      return directory(['rules', 'aliases', 'ipset', 'refs', 'options']);
-    },
-  },
-  ...guestOptionEndpoints,
-  ...ruleEndpoints(guestRuleScope),
-  ...guestIpsetEndpoints,
-  ...guestAliasEndpoints,
-  ...refsEndpoints,
+  ...guestKinds.flatMap(guestFirewallEndpoints),
+  clusterRefsEndpoint,
 ];

@@ -9,7 +9,7 @@ import type { IpSet, IpSetEntry } from './state.js';
 import { copyListWithDigest, digestMatches, MODIFIED_MESSAGE } from './digest.js';
 import { cleanCidr, parseAliasRef, parseIpOrCidr } from './addr.js';
 import { commentParam, digestParam, setNameParam } from './params.js';
-import { clusterSetScope, guestSetScope, type SetScope } from './scope.js';
+import { clusterSetScope, guestSetScope, type GuestKind, type SetScope } from './scope.js';
 import { resolveAlias } from './alias-endpoints.js';
 
 type Params = Record<string, unknown>;
@@ -213,4 +213,5 @@ export function ipsetEndpoints(scope: SetScope): EndpointDef[] {
 }
 
 export const clusterIpsetEndpoints = ipsetEndpoints(clusterSetScope);
-export const guestIpsetEndpoints = ipsetEndpoints(guestSetScope);
+export const guestIpsetEndpoints = (kind: GuestKind): EndpointDef[] =>
+  ipsetEndpoints(guestSetScope(kind));

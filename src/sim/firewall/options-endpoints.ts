@@ -20,6 +20,8 @@ import {
   guestAudit,
   guestFirewall,
   guestModify,
+  guestPrefix,
+  type GuestKind,
   hostAudit,
   hostModify,
   type Permission,
@@ -131,20 +133,21 @@ export const hostOptionEndpoints = optionEndpoints({
   },
 });
 
-export const guestOptionEndpoints = optionEndpoints({
-  path: '/nodes/{node}/lxc/{vmid}/firewall/options',
-  params: { node: nodeParam, vmid: vmidParam },
-  options: guestOptionParams,
-  audit: guestAudit,
-  modify: guestModify,
-  load: (sim, p, forWrite) => {
-    const fw = guestFirewall(sim, p, forWrite);
-    return {
-      options: fw.options,
-      save: (o) => {
-        fw.options = o;
-      },
-    };
-  },
-  normalise: (key, value) => (key === 'enable' ? (value ? 1 : 0) : value),
-});
+export const guestOptionEndpoints = (kind: GuestKind): EndpointDef[] =>
+  optionEndpoints({
+    path: `${guestPrefix(kind)}/options`,
+    params: { node: nodeParam, vmid: vmidParam },
+    options: guestOptionParams,
+    audit: guestAudit,
+    modify: guestModify,
+    load: (sim, p, forWrite) => {
+      const fw = guestFirewall(sim, p, forWrite, kind);
+      return {
+        options: fw.options,
+        save: (o) => {
+          fw.options = o;
+        },
+      };
+    },
+    normalise: (key, value) => (key === 'enable' ? (value ? 1 : 0) : value),
+  });

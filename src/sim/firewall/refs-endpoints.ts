@@ -5,7 +5,7 @@
  */
 import type { EndpointDef, RequestContext } from '../types.js';
 import type { FirewallState } from './state.js';
-import { clusterSetScope, guestSetScope, type SetScope } from './scope.js';
+import { clusterSetScope, guestSetScope, type GuestKind, type SetScope } from './scope.js';
 
 interface Ref {
   type: 'alias' | 'ipset';
@@ -54,7 +54,6 @@ function refsEndpoint(scope: SetScope): EndpointDef {
   };
 }
 
-export const refsEndpoints: EndpointDef[] = [
-  refsEndpoint(clusterSetScope),
-  refsEndpoint(guestSetScope),
-];
+export const clusterRefsEndpoint = refsEndpoint(clusterSetScope);
+export const guestRefsEndpoint = (kind: GuestKind): EndpointDef =>
+  refsEndpoint(guestSetScope(kind));

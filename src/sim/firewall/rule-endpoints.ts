@@ -21,6 +21,8 @@ import {
   guestAudit,
   guestFirewall,
   guestModify,
+  guestPrefix,
+  type GuestKind,
   hostAudit,
   hostModify,
   type Permission,
@@ -212,14 +214,14 @@ export const hostRuleScope: RuleScope = {
   },
 };
 
-export const guestRuleScope: RuleScope = {
-  env: 'ct',
-  path: '/nodes/{node}/lxc/{vmid}/firewall/rules',
+export const guestRuleScope = (kind: GuestKind): RuleScope => ({
+  env: kind.env,
+  path: `${guestPrefix(kind)}/rules`,
   params: { node: nodeParam, vmid: vmidParam },
   audit: guestAudit,
   modify: guestModify,
   load: (sim, p, forWrite) => {
-    const fw = guestFirewall(sim, p, forWrite);
+    const fw = guestFirewall(sim, p, forWrite, kind);
     return {
       rules: fw.rules,
       refs: { cluster: sim.state.firewall, local: fw },
@@ -228,4 +230,4 @@ export const guestRuleScope: RuleScope = {
       },
     };
   },
-};
+});

@@ -1,6 +1,7 @@
 /**
  * Where each firewall endpoint family finds its config: the cluster file, a node's `host.fw`, or
- * a container's `<vmid>.fw`. Each scope turns request parameters into the state slice it reads,
+ * a guest's `<vmid>.fw` (container or VM: pve-firewall serves both from the same modules, only the
+ * path, the rule env and the config it checks differ). Each scope turns request parameters into the state slice it reads,
  * raising the errors Proxmox raises for a missing node or container.
  */
 import { die, type EndpointDef, type ParamDef, type SimContext } from '../types.js';
@@ -12,7 +13,7 @@ export type Permission = NonNullable<EndpointDef['permission']>;
 
 /** A config holding IP sets and aliases (cluster or guest). */
 export interface SetScope {
-  env: 'cluster' | 'ct';
+  env: 'cluster' | GuestKind['env'];
   /** Firewall path the families hang below: `/cluster/firewall` + `/ipset`, `/aliases`, `/refs`. */
   prefix: string;
   params: Record<string, ParamDef>;
@@ -33,20 +34,41 @@ export const hostModify: Permission = { path: '/nodes/{node}', privs: ['Sys.Modi
 export const guestAudit: Permission = { path: '/vms/{vmid}', privs: ['VM.Audit'] };
 export const guestModify: Permission = { path: '/vms/{vmid}', privs: ['VM.Config.Network'] };
 
+/** A guest type's firewall: its API path segment, rule env and the config directory it checks. */
+export interface GuestKind {
+  /** `/nodes/{node}/<path>/{vmid}/firewall`. */
+  path: 'lxc' | 'qemu';
+  /** pve-firewall's rule env (`ct` or `vm`). */
+  env: 'ct' | 'vm';
+  /** Where `load_config` looks: `nodes/<node>/<confDir>/<vmid>.conf`. */
+  confDir: 'lxc' | 'qemu-server';
+}
+
+export const containerKind: GuestKind = { path: 'lxc', env: 'ct', confDir: 'lxc' };
+export const vmKind: GuestKind = { path: 'qemu', env: 'vm', confDir: 'qemu-server' };
+export const guestKinds: readonly GuestKind[] = [containerKind, vmKind];
+
+/** The firewall path of a guest type, below which rules, options, IP sets and aliases hang. */
+export const guestPrefix = (kind: GuestKind): string =>
+  `/nodes/{node}/${kind.path}/{vmid}/firewall`;
+
 /**
- * A container's firewall config. The CT must exist (its `.conf` is read for the firewall's
- * IP filter), so a missing one answers like every other CT endpoint.
+ * A guest's firewall config. The guest must exist (its `.conf` is read for the firewall's
+ * IP filter), so a missing one answers like every other endpoint of that guest type. VMIDs are
+ * unique across guest types, so one map per node holds both.
  */
 export function guestFirewall(
   sim: SimContext,
   p: Record<string, unknown>,
   create: boolean,
+  kind: GuestKind,
 ): GuestFirewallState {
   const nodeName = String(p['node']);
   const vmid = String(p['vmid']);
   const node = sim.node(nodeName);
-  if (!node.lxc[vmid])
-    die(`Configuration file 'nodes/${nodeName}/lxc/${vmid}.conf' does not exist`);
+  const exists = kind.path === 'lxc' ? node.lxc[vmid] : node.qemu?.[vmid];
+  if (!exists)
+    die(`Configuration file 'nodes/${nodeName}/${kind.confDir}/${vmid}.conf' does not exist`);
   const existing = node.guestFirewall[vmid];
   if (existing) return existing;
   const fresh = emptyGuestFirewall();
@@ -64,11 +86,11 @@ export const clusterSetScope: SetScope = {
   conf: (sim) => sim.state.firewall,
 };
 
-export const guestSetScope: SetScope = {
-  env: 'ct',
-  prefix: '/nodes/{node}/lxc/{vmid}/firewall',
+export const guestSetScope = (kind: GuestKind): SetScope => ({
+  env: kind.env,
+  prefix: guestPrefix(kind),
   params: { node: nodeParam, vmid: vmidParam },
   audit: guestAudit,
   modify: guestModify,
-  conf: (sim, p, create) => guestFirewall(sim, p, create),
-};
+  conf: (sim, p, create) => guestFirewall(sim, p, create, kind),
+});

@@ -1,7 +1,8 @@
 /**
  * A minimal stand-in for the runtime around the FirewallPolicy reconciler, against the simulator
  * over HTTP with the real client: status per object kept as the controller keeps it, AppContainers
- * as stored objects whose status says where they live, passes through `planAndApply`.
+ * and VirtualMachines as stored objects whose status says where they live, passes through
+ * `planAndApply`.
  */
 import { pino } from 'pino';
 import { systemClock } from '../../../src/core/clock.js';
@@ -61,6 +62,7 @@ export function policy(
 export class FwHarness {
   readonly status = new Map<string, Status>();
   readonly containers = new Map<string, StoredObject>();
+  readonly vms = new Map<string, StoredObject>();
   /** Other FirewallPolicies the store holds (as `ctx.list` shows them). */
   readonly policies = new Map<string, StoredObject<FirewallPolicySpec>>();
   readonly events: { name: string; reason: string; message: string }[] = [];
@@ -119,10 +121,44 @@ export class FwHarness {
     });
   }
 
-  /** Only the stored object (the container does not exist yet). */
-  object(name: string, labels: Record<string, string> = {}): void {
-    this.containers.set(name, {
-      kind: 'AppContainer',
+  /**
+   * Creates a VM in the simulator (`net0` on vmbr0, its address in `ipconfig0`) and its
+   * VirtualMachine object (status: vmid, node).
+   */
+  async vm(
+    name: string,
+    vmid: number,
+    labels: Record<string, string> = {},
+    opts: { firewall?: boolean; ip?: string } = {},
+  ): Promise<void> {
+    await this.pve.post('/nodes/pve/qemu', {
+      vmid,
+      name,
+      net0: `virtio,bridge=vmbr0${opts.firewall === false ? '' : ',firewall=1'}`,
+      ...(opts.ip ? { ipconfig0: `ip=${opts.ip}` } : {}),
+    });
+    await waitFor(`VM ${vmid} created`, async () => {
+      const c = await this.pve
+        .get<Record<string, unknown>>(`/nodes/pve/qemu/${vmid}/config`)
+        .catch(() => undefined);
+      return c !== undefined && c['lock'] === undefined;
+    });
+    this.object(name, labels, 'VirtualMachine');
+    this.status.set(`VirtualMachine/${name}`, {
+      observed: { vmid, node: 'pve' },
+      observedGeneration: 1,
+      conditions: [],
+    });
+  }
+
+  /** Only the stored object (the guest does not exist yet). */
+  object(
+    name: string,
+    labels: Record<string, string> = {},
+    kind: 'AppContainer' | 'VirtualMachine' = 'AppContainer',
+  ): void {
+    (kind === 'AppContainer' ? this.containers : this.vms).set(name, {
+      kind,
       name,
       uid: `uid-${name}`,
       generation: 1,
@@ -130,7 +166,7 @@ export class FwHarness {
       spec: {},
       labels,
       annotations: {},
-      sourceFile: 'cts.yaml',
+      sourceFile: kind === 'AppContainer' ? 'cts.yaml' : 'vms.yaml',
       deletionRequested: false,
       finalizers: [],
     });
@@ -150,14 +186,20 @@ export class FwHarness {
         return st && { ready: true, ...st };
       },
       get: (ref) =>
-        ref.kind === 'AppContainer' ? this.containers.get(ref.name) : byName.get(ref.name),
+        ref.kind === 'AppContainer'
+          ? this.containers.get(ref.name)
+          : ref.kind === 'VirtualMachine'
+            ? this.vms.get(ref.name)
+            : byName.get(ref.name),
       list: (kind, selector) => {
         const all: StoredObject[] =
           kind === 'AppContainer'
             ? [...this.containers.values()]
-            : kind === 'FirewallPolicy'
-              ? [...[...this.policies.values()].filter((p) => !byName.has(p.name)), ...objs]
-              : [];
+            : kind === 'VirtualMachine'
+              ? [...this.vms.values()]
+              : kind === 'FirewallPolicy'
+                ? [...[...this.policies.values()].filter((p) => !byName.has(p.name)), ...objs]
+                : [];
         return all.filter((o) =>
           Object.entries(selector ?? {}).every(([k, v]) => o.labels[k] === v),
         );
