@@ -10,9 +10,10 @@
  * says so, and the batch runs without one (remembered per process).
  *
  * Pending changes pxr did not make are never applied: the batch re-reads the pending view under
- * the lock and refuses (writing nothing) when `foreignOf` names any. A failed apply (the PUT
- * refused, or the task failed) is rolled back with `POST /cluster/sdn/rollback` — which drops
- * whatever is still pending — and reported with the error.
+ * the lock and refuses (writing nothing) when `foreignOf` names any. A refused PUT is rolled back
+ * with `POST /cluster/sdn/rollback` (pxr's own pending writes are dropped, to be written again by
+ * the next pass). A reload task that fails after the PUT is not: the PUT had already committed the
+ * config as running, so a rollback would undo nothing; it is reported and applied again.
  */
 import { PxrError } from '../../core/errors.js';
 import { isPveApiError } from '../../pve/errors.js';
@@ -134,10 +135,10 @@ async function batchNow(pve: PveClient, o: BatchOptions): Promise<BatchResult> {
     }
     const exit = await waitTask(pve, upid, o);
     const error = isTaskSuccess(exit) ? await waitNodes(pve, o) : exit;
-    if (error !== undefined) {
-      const rolledBack = await rollback(pve, undefined);
-      return { kind: 'failed', calls, error, rolledBack, upid };
-    }
+    // No rollback here: the PUT already made the edited config the running one, so a rollback
+    // would undo nothing of pxr's and only drop what others made pending since. The next pass
+    // applies again (the nodes did not reload).
+    if (error !== undefined) return { kind: 'failed', calls, error, rolledBack: false, upid };
     return { kind: 'done', calls, upid, locked };
   } finally {
     if (token !== undefined) await sdnUnlock(pve, token).catch(() => undefined);

@@ -420,7 +420,11 @@ export function createSdnReconciler<Spec>(
   ): Error {
     const message =
       `SDN apply failed: ${r.error}` +
-      (r.rolledBack ? '; pending changes rolled back (POST /cluster/sdn/rollback)' : '');
+      (r.rolledBack
+        ? '; pending changes rolled back (POST /cluster/sdn/rollback)'
+        : r.upid !== undefined
+          ? '; the config is committed but not reloaded on every node: applied again on the next pass'
+          : '');
     ctx.recordEvent?.(o.name, { type: 'Warning', reason: 'SdnApplyFailed', message });
     return new PxrError('SDN_APPLY_FAILED', message, { context: { upid: r.upid } });
   }

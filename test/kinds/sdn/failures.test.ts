@@ -1,7 +1,7 @@
 /**
  * What the SDN batch does when things go wrong, against the simulator with the real client: a
- * failed apply (the task fails, or the PUT is refused) is rolled back and reported with Proxmox's
- * error, then converges; pending changes pxr did not make stop the batch (reported, shown by the
+ * refused PUT is rolled back, a failed reload task (the config already committed) is not; both are
+ * reported with Proxmox's error, then converge; pending changes pxr did not make stop the batch (reported, shown by the
  * plan, never applied); a VNet still used by a guest is not removed.
  */
 import { after, before, describe, test } from 'node:test';
@@ -28,7 +28,7 @@ describe('SDN batch failures', () => {
   });
   after(() => rig.close());
 
-  test('a failed apply task is rolled back, reported with the task error, and re-applied', async () => {
+  test('a failed apply task is reported with the task error, not rolled back (committed), and re-applied', async () => {
     rig.s.sim.faults.addTaskFailure({
       type: 'reloadnetworkall',
       message: 'pve: ifreload failed on mesh',
@@ -38,8 +38,10 @@ describe('SDN batch failures', () => {
     rig.apply([zoneDoc(), vnetDoc('mesh', { alias: 'mesh two' })]);
     const msg = await waitFor('SdnApplyFailed event', () => events('SdnApplyFailed')[0]);
     assert.match(msg, /SDN apply failed: pve: ifreload failed on mesh/);
-    assert.match(msg, /rolled back \(POST \/cluster\/sdn\/rollback\)/);
-    assert.ok(rig.count('POST /cluster/sdn/rollback') >= 1);
+    assert.match(msg, /committed but not reloaded on every node/);
+    assert.equal(rig.count('POST /cluster/sdn/rollback'), 0, 'a rollback would undo nothing');
+    // what the failed task left: pxr's change committed, nothing pending (a rollback was moot)
+    assert.equal(running()?.['alias'], 'mesh two');
     await converge(rig, BOTH);
     // the retry saw the nodes not reloaded and applied again
     assert.equal(rig.count('PUT /cluster/sdn') - puts, 2);
@@ -58,9 +60,15 @@ describe('SDN batch failures', () => {
       count: 1,
     });
     const before = events('SdnApplyFailed').length;
+    const rollbacks = rig.count('POST /cluster/sdn/rollback');
     rig.apply([zoneDoc(), vnetDoc('mesh', { alias: 'mesh three' })]);
     await waitFor('second SdnApplyFailed event', () => events('SdnApplyFailed').length > before);
     assert.match(events('SdnApplyFailed')[0]!, /frr config invalid/);
+    assert.match(events('SdnApplyFailed')[0]!, /pending changes rolled back/);
+    assert.ok(
+      rig.count('POST /cluster/sdn/rollback') > rollbacks,
+      'the refused PUT was rolled back',
+    );
     await converge(rig, BOTH);
     assert.equal(running()?.['alias'], 'mesh three');
   });
