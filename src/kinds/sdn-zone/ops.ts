@@ -10,7 +10,7 @@ import type { SdnZoneSpec } from './schema.js';
 
 type Obj = StoredObject<SdnZoneSpec>;
 
-const NAMES = {
+export const NAMES = {
   type: 'type',
   bridge: 'bridge',
   peers: 'peers',

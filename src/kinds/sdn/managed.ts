@@ -5,7 +5,7 @@
  */
 import type { ObjectReader } from '../../core/kind.js';
 import { scalarText } from './values.js';
-import type { SdnWorld } from './world.js';
+import type { SdnEntry, SdnWorld } from './world.js';
 
 export interface ManagedIds {
   zones: Set<string>;
@@ -32,17 +32,51 @@ export function managedIds(reader: Pick<ObjectReader, 'list'>): ManagedIds {
   return out;
 }
 
-/** Pending changes pxr did not make, as `zone foo (new)`. */
+/**
+ * The settings pxr writes, per section type (the SdnZone and VNet kinds' managed keys; a test holds
+ * them equal). A pending change of any other key, even in a section pxr manages, is not pxr's.
+ */
+export const MANAGED_KEYS = {
+  zone: ['type', 'bridge', 'peers', 'mtu', 'dhcp', 'ipam', 'nodes'],
+  vnet: ['zone', 'tag', 'alias', 'vlanaware'],
+  subnet: ['vnet', 'gateway', 'snat', 'dhcp-range', 'dhcp-dns-server', 'dnszoneprefix'],
+} as const;
+
+/** Keys whose pending value differs from the running one, outside what pxr manages. */
+function foreignKeys(e: SdnEntry, managed: readonly string[]): string[] {
+  if (e.state !== 'changed' || !e.running || !e.edited) return [];
+  const keys = new Set([...Object.keys(e.running), ...Object.keys(e.edited)]);
+  return [...keys]
+    .filter((k) => !managed.includes(k))
+    .filter((k) => JSON.stringify(e.running?.[k]) !== JSON.stringify(e.edited?.[k]))
+    .sort();
+}
+
+/** Pending changes pxr did not make, as `zone foo (new)` or `vnet bar (changed: isolate-ports)`. */
 export function foreignPending(world: SdnWorld, ids: ManagedIds): string[] {
   const out: string[] = [];
-  for (const e of world.zones.values()) {
-    if (e.state !== undefined && !ids.zones.has(e.id)) out.push(`zone ${e.id} (${e.state})`);
-  }
-  for (const e of world.vnets.values()) {
-    if (e.state !== undefined && !ids.vnets.has(e.id)) out.push(`vnet ${e.id} (${e.state})`);
+  const sections = [
+    ['zone', world.zones, ids.zones],
+    ['vnet', world.vnets, ids.vnets],
+  ] as const;
+  for (const [type, map, mine] of sections) {
+    for (const e of map.values()) {
+      if (e.state === undefined) continue;
+      if (!mine.has(e.id)) {
+        out.push(`${type} ${e.id} (${e.state})`);
+        continue;
+      }
+      const keys = foreignKeys(e, MANAGED_KEYS[type]);
+      if (keys.length > 0) out.push(`${type} ${e.id} (changed: ${keys.join(', ')})`);
+    }
   }
   for (const e of world.subnets.values()) {
-    if (e.state === undefined || ids.subnets.has(e.id)) continue;
+    if (e.state === undefined) continue;
+    if (ids.subnets.has(e.id)) {
+      const keys = foreignKeys(e, MANAGED_KEYS.subnet);
+      if (keys.length > 0) out.push(`subnet ${e.id} (changed: ${keys.join(', ')})`);
+      continue;
+    }
     // A managed VNet's subnets are pxr's to remove (an interrupted pass may have left one).
     const vnet = scalarText(e.running?.['vnet'] ?? e.edited?.['vnet']);
     if (e.state === 'deleted' && ids.vnets.has(vnet)) continue;

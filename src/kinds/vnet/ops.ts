@@ -14,8 +14,8 @@ import type { SubnetSpec, VNetSpec } from './schema.js';
 
 type Obj = StoredObject<VNetSpec>;
 
-const VNET_NAMES = { zone: 'zone', tag: 'tag', alias: 'alias', vlanaware: 'vlanAware' } as const;
-const SUBNET_NAMES = {
+export const VNET_NAMES = { zone: 'zone', tag: 'tag', alias: 'alias', vlanaware: 'vlanAware' } as const;
+export const SUBNET_NAMES = {
   gateway: 'gateway',
   snat: 'snat',
   'dhcp-range': 'dhcpRanges',

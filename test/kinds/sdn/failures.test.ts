@@ -7,6 +7,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../../helpers/wait.js';
+import { MANAGED_KEYS } from '../../../src/kinds/sdn/managed.js';
+import { NAMES as ZONE_NAMES } from '../../../src/kinds/sdn-zone/ops.js';
+import { SUBNET_NAMES, VNET_NAMES } from '../../../src/kinds/vnet/ops.js';
 import { BOTH, converge, startSdnRig, vnetDoc, zoneDoc, type SdnRig } from './rig.js';
 
 const DEBIAN = 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst';
@@ -92,6 +95,35 @@ describe('SDN batch failures', () => {
     await rig.sweep();
     await converge(rig, BOTH);
     assert.equal(running()?.['alias'], 'mesh four');
+  });
+
+  test('a pending change of a setting pxr does not manage, on a vnet it manages, is foreign too', async () => {
+    const before = events('ForeignPending').length;
+    // an operator's GUI edit, not applied: pxr must not take it live with its own change
+    await rig.pve.put('/cluster/sdn/vnets/mesh', { 'isolate-ports': 1 });
+    const puts = rig.count('PUT /cluster/sdn');
+    rig.apply([zoneDoc(), vnetDoc('mesh', { alias: 'mesh five' })]);
+    const msg = await waitFor('ForeignPending event', () =>
+      events('ForeignPending').length > before ? events('ForeignPending')[0] : undefined,
+    );
+    assert.match(msg, /vnet mesh \(changed: isolate-ports\)/);
+    await rig.sweep();
+    assert.equal(rig.count('PUT /cluster/sdn'), puts, 'nothing applied');
+    assert.equal(running()?.['isolate-ports'], undefined);
+    await rig.pve.post('/cluster/sdn/rollback', {});
+    await rig.sweep();
+    await converge(rig, BOTH);
+    assert.equal(running()?.['alias'], 'mesh five');
+    assert.equal(running()?.['isolate-ports'], undefined);
+  });
+
+  test("the keys counted as pxr's are the ones the SdnZone and VNet kinds write", () => {
+    assert.deepEqual([...MANAGED_KEYS.zone].sort(), Object.keys(ZONE_NAMES).sort());
+    assert.deepEqual([...MANAGED_KEYS.vnet].sort(), Object.keys(VNET_NAMES).sort());
+    assert.deepEqual(
+      [...MANAGED_KEYS.subnet].sort(),
+      ['vnet', ...Object.keys(SUBNET_NAMES)].sort(),
+    );
   });
 
   test('a VNet a guest still uses is not removed; once the guest left, vnet and zone go', async () => {
