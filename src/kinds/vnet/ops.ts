@@ -14,7 +14,12 @@ import type { SubnetSpec, VNetSpec } from './schema.js';
 
 type Obj = StoredObject<VNetSpec>;
 
-export const VNET_NAMES = { zone: 'zone', tag: 'tag', alias: 'alias', vlanaware: 'vlanAware' } as const;
+export const VNET_NAMES = {
+  zone: 'zone',
+  tag: 'tag',
+  alias: 'alias',
+  vlanaware: 'vlanAware',
+} as const;
 export const SUBNET_NAMES = {
   gateway: 'gateway',
   snat: 'snat',
