@@ -71,10 +71,18 @@ export function keyMatchesSpec(spec: CertificateSpec, key: string): boolean {
   );
 }
 
+/** Which CA a signer is: a re-pointed ACME Issuer or a replaced CA is another issuer. */
+export function issuerIdentity(signer: Signer): string {
+  if (signer.type === 'acme') return `acme:${signer.acme.server}`;
+  if (signer.type === 'ca') return `ca:${signer.fingerprint}`;
+  return 'selfSigned';
+}
+
 /**
  * Why a new certificate must be issued now, or undefined. `signer` undefined: the Issuer cannot be
- * read now, so whether it changed is not judged; `prevIssuer`/`prevDuration`: what the stored
- * certificate was issued for (status), undefined when unknown.
+ * read now, so whether it changed is not judged. What the stored certificate was issued for comes
+ * from the file itself (stored.issued); `prevIssuer`/`prevDuration` (status) only for files
+ * written before pxr recorded it, undefined when unknown.
  */
 export function issueReason(
   spec: CertificateSpec,
@@ -91,13 +99,17 @@ export function issueReason(
   const have = namesOf(stored.leaf);
   if (want.cn !== have.cn || want.dns !== have.dns || want.ips !== have.ips) return 'names changed';
   if (!keyMatchesSpec(spec, stored.key)) return 'private key parameters changed';
-  if (prevIssuer !== undefined && prevIssuer !== spec.issuerRef.name) return 'issuer changed';
+  const was = stored.issued;
+  const issuerWas = was?.issuer ?? prevIssuer;
+  if (issuerWas !== undefined && issuerWas !== spec.issuerRef.name) return 'issuer changed';
+  if (signer && was && was.issuerId !== issuerIdentity(signer)) return 'issuer changed';
   if (signer && !signedBy(stored.leaf, signer)) return 'issuer changed';
-  // Judged against what the last issuance asked (status), not the certificate's lifetime: an
-  // issuer may shorten it (a CA ending sooner, ACME servers choosing their own).
+  // Judged against what the last issuance asked, not the certificate's lifetime: an issuer may
+  // shorten it (a CA ending sooner, ACME servers choosing their own).
   const asked = parseCertDuration(spec.duration ?? '2160h');
-  if (prevDuration !== undefined && parseCertDuration(prevDuration) !== asked)
-    return `duration changed (${prevDuration} → ${spec.duration ?? '2160h'})`;
+  const durationWas = was?.duration ?? prevDuration;
+  if (durationWas !== undefined && parseCertDuration(durationWas) !== asked)
+    return `duration changed (${durationWas} → ${spec.duration ?? '2160h'})`;
   const renewAt = renewalTime(spec, stored);
   if (now >= renewAt) return `renewal due since ${new Date(renewAt).toISOString()}`;
   return undefined;

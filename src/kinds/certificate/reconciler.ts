@@ -41,6 +41,7 @@ import { generateKey, signLeaf } from '../issuer/pki.js';
 import { issueWithAcme } from './acme-issue.js';
 import {
   expiryAlerts,
+  issuerIdentity,
   issueReason,
   keyMatchesSpec,
   overdueGraceMs,
@@ -200,6 +201,11 @@ export function createCertificateReconciler(
     signer: Signer,
   ): Promise<StoredCert> {
     const spec = o.spec;
+    const issued = {
+      issuer: spec.issuerRef.name,
+      issuerId: issuerIdentity(signer),
+      duration: spec.duration ?? '2160h',
+    };
     const old = typeof read.stored === 'object' ? read.stored : undefined;
     const reuse =
       spec.privateKey?.rotationPolicy === 'Never' && old && keyMatchesSpec(spec, old.key);
@@ -213,7 +219,7 @@ export function createCertificateReconciler(
     if (signer.type === 'acme') {
       const sleep = deps.acmeSleep ?? ((ms: number) => ctx.clock.sleep(ms, ctx.signal));
       const chain = await issueWithAcme(ctx, o, signer, key, deps.appliances, sleep);
-      return writeStored(dataDir, o.name, chain, key);
+      return writeStored(dataDir, o.name, chain, key, issued);
     }
     // X.509 times have whole seconds: truncate so that what is stored is what was asked.
     const now = Math.floor(ctx.clock.now() / 1000) * 1000;
@@ -232,7 +238,8 @@ export function createCertificateReconciler(
       },
       signer.type === 'ca' ? signer.pair : undefined,
     );
-    return writeStored(dataDir, o.name, signer.type === 'ca' ? leaf + signer.pair.cert : leaf, key);
+    const chain = signer.type === 'ca' ? leaf + signer.pair.cert : leaf;
+    return writeStored(dataDir, o.name, chain, key, issued);
   }
 
   /** Installs to one place and reads it back; what it serves afterwards. */
@@ -318,9 +325,11 @@ export function createCertificateReconciler(
     }
     const renewAt = renewalTime(o.spec, stored);
     outcome.observed = {
-      issuer: o.spec.issuerRef.name,
-      // What the stored certificate was asked for: a later change of it re-issues.
-      duration: issued ? (o.spec.duration ?? '2160h') : (read.prev['duration'] ?? o.spec.duration),
+      issuer: stored.issued?.issuer ?? o.spec.issuerRef.name,
+      // What the stored certificate was asked for (kept with it): a later change of it re-issues.
+      duration:
+        stored.issued?.duration ??
+        (issued ? (o.spec.duration ?? '2160h') : (read.prev['duration'] ?? o.spec.duration)),
       serial: stored.serial,
       fingerprint: stored.fingerprint,
       notBefore: new Date(stored.notBefore).toISOString(),

@@ -242,6 +242,31 @@ describe('Certificate reconciler against the simulator', () => {
     assert.equal(stored('ui').serialNumber, second.serialNumber);
   });
 
+  test('a duration change whose install fails issues once: the retry installs the stored one', async () => {
+    const cur = h.objects.get('Certificate/ui') as typeof ui;
+    const doc = { ...cur, generation: 6, spec: { ...cur.spec, duration: '2000h' } };
+    const failing: PveClient = {
+      ...pve,
+      post: async <T>(path: string, params?: Record<string, never>): Promise<T> => {
+        if (path.endsWith('/certificates/custom')) throw new Error('node refuses the upload');
+        return pve.post<T>(path, params);
+      },
+    };
+    const r = await h.pass(createCertificateReconciler({ pve: failing, dataDir }), doc);
+    assert.ok(r instanceof Error);
+    const issued = stored('ui');
+    assert.equal(Date.parse(issued.validTo) - Date.parse(issued.validFrom), 2000 * 3_600_000);
+    const plan = await planOf(doc);
+    assert.deepEqual(
+      plan.changes.map((c) => c.field),
+      ['targets.node'],
+      'only the install is planned, no new issuance',
+    );
+    outcome(await h.pass(certs, doc));
+    assert.equal(stored('ui').serialNumber, issued.serialNumber, 'not issued again');
+    assert.equal(await served(), issued.fingerprint256);
+  });
+
   test('a second Certificate for the same node stalls (TargetConflict); the first keeps it', async () => {
     const second = certObj('zz-second', { dnsNames: ['second.lab.internal'] });
     const r = await h.pass(certs, second);
