@@ -12,15 +12,31 @@ import { certNames, describeKey, keySize, normalizeIp } from '../issuer/pki.js';
 import type { CertificateSpec } from './schema.js';
 import type { StoredCert } from './stored.js';
 
+/**
+ * The renewal window asked for, when it would make renewal due right at issuance: renewBefore at
+ * least as long as the certificate's real lifetime (an issuer chose a shorter one). Then a third
+ * of the lifetime is used instead (as cert-manager does), else every pass would issue again.
+ */
+export function renewBeforeTooLong(
+  spec: CertificateSpec,
+  cert: { notBefore: number; notAfter: number },
+): string | undefined {
+  if (spec.renewBefore === undefined) return undefined;
+  const asked = parseCertDuration(spec.renewBefore);
+  return asked !== undefined && asked >= cert.notAfter - cert.notBefore
+    ? spec.renewBefore
+    : undefined;
+}
+
 export function renewalTime(
   spec: CertificateSpec,
   cert: { notBefore: number; notAfter: number },
 ): number {
   const lifetime = cert.notAfter - cert.notBefore;
   const before =
-    spec.renewBefore !== undefined
+    spec.renewBefore !== undefined && !renewBeforeTooLong(spec, cert)
       ? (parseCertDuration(spec.renewBefore) ?? lifetime / 3)
-      : spec.renewBeforePercentage !== undefined
+      : spec.renewBefore === undefined && spec.renewBeforePercentage !== undefined
         ? (lifetime * spec.renewBeforePercentage) / 100
         : lifetime / 3;
   return Math.floor((cert.notAfter - before) / 1000) * 1000;

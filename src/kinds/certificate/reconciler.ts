@@ -45,6 +45,7 @@ import {
   issueReason,
   keyMatchesSpec,
   overdueGraceMs,
+  renewBeforeTooLong,
   renewalTime,
   subjectName,
 } from './decide.js';
@@ -300,6 +301,17 @@ export function createCertificateReconciler(
       const ev = { type: 'Normal' as const, reason: 'Issued', message: msg };
       if (ctx.recordEvent) ctx.recordEvent(o.name, ev);
       else outcome.events!.push(ev);
+      const tooLong = renewBeforeTooLong(o.spec, stored);
+      if (tooLong) {
+        const days = ((stored.notAfter - stored.notBefore) / 86_400_000).toFixed(1);
+        const warn = {
+          type: 'Warning' as const,
+          reason: 'RenewBeforeTooLong',
+          message: `renewBefore ${tooLong} is not shorter than the issued certificate's lifetime (${days} days): renewing at a third of the lifetime instead`,
+        };
+        if (ctx.recordEvent) ctx.recordEvent(o.name, warn);
+        else outcome.events!.push(warn);
+      }
     }
     if (!stored) return { notReady: { reason: 'NotIssued', message: 'no certificate issued yet' } };
     const was = prevTargets(read.prev);

@@ -4,7 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { issueReason } from '../../../src/kinds/certificate/decide.js';
+import {
+  issueReason,
+  renewalTime,
+  renewBeforeTooLong,
+} from '../../../src/kinds/certificate/decide.js';
 import { parseStored, type StoredCert } from '../../../src/kinds/certificate/stored.js';
 import type { Signer } from '../../../src/kinds/issuer/ca-source.js';
 import { generateKey, signLeaf } from '../../../src/kinds/issuer/pki.js';
@@ -50,4 +54,21 @@ test('an ACME Issuer re-pointed from staging to production re-issues; the same o
   const cert = await storedCert(2160, `acme:${STAGING}`);
   assert.equal(issueReason(spec, cert, acme(STAGING), T0 + HOUR, undefined), undefined);
   assert.equal(issueReason(spec, cert, acme(PROD), T0 + HOUR, undefined), 'issuer changed');
+});
+
+test('renewBefore not shorter than the issued lifetime renews at a third of it, not at once', async () => {
+  const spec = certObj('a', {
+    issuerRef: { name: 'le', kind: 'Issuer' },
+    dnsNames: ['a.lab.internal'],
+    renewBefore: '720h',
+  }).spec;
+  spec.commonName = 'a.lab.internal';
+  // The issuer chose 24 h instead of the 2160 h asked.
+  const cert = await storedCert(24, 'selfSigned');
+  assert.equal(renewalTime(spec, cert), T0 + 16 * HOUR);
+  assert.equal(renewBeforeTooLong(spec, cert), '720h');
+  assert.equal(issueReason(spec, cert, undefined, T0 + HOUR, undefined), undefined);
+  const fits = await storedCert(2160, 'selfSigned');
+  assert.equal(renewalTime(spec, fits), T0 + (2160 - 720) * HOUR);
+  assert.equal(renewBeforeTooLong(spec, fits), undefined);
 });
