@@ -8,7 +8,8 @@
  *  - one per target (`targets.node`, ...): install, when the place serves another certificate than
  *    the stored one. Drift when pxr had installed the stored one at that very place (someone
  *    replaced it by hand), so `pxr/drift` decides; otherwise (a pass that stopped between issuing
- *    and installing, a new target) it is plain work.
+ *    and installing, a new target) it is plain work. A place with a reload command whose last
+ *    reload has not succeeded (reload-pending.ts) is installed again, reload included.
  * apply: issue → store durably (one atomic 0600 file) → install to every target → read each back;
  * a mismatch after our own install is an error (retried with backoff), never silently Ready.
  * Status: issuer, duration (asked of the last issuance), serial, fingerprint, notBefore, notAfter, renewalTime (ISO), and per target
@@ -51,6 +52,7 @@ import {
 } from './decide.js';
 import type { CertificateSpec } from './schema.js';
 import { readStored, storedPath, writeStored, type StoredCert } from './stored.js';
+import { markReload, pendingReloads } from './reload-pending.js';
 import { renewalRequested } from './renew-request.js';
 import type { ContainerTransports } from './targets/container-transport.js';
 import { placesOf, targetModules, type CertTarget } from './targets/index.js';
@@ -179,9 +181,14 @@ export function createCertificateReconciler(
     }
     if (!valid) return { changes: [], state };
     const was = prevTargets(prev);
+    const pending = await pendingReloads(dataDir, o.name);
+    // Files in place but their reload failed (or never ran): install again, reload included.
+    const unreloaded = (p: Place): boolean =>
+      p.target.reloads === true && pending.has(p.target.field);
     const changes = reachable
-      .filter((p) => p.served !== valid.fingerprint)
+      .filter((p) => p.served !== valid.fingerprint || unreloaded(p))
       .map((p) => {
+        if (p.served === valid.fingerprint) return install(p, `reload ${valid.fingerprint}`, false);
         // Drift only where pxr had installed this very certificate (not after a target change).
         const before = was[p.target.field];
         const ours =
@@ -244,8 +251,10 @@ export function createCertificateReconciler(
   }
 
   /** Installs to one place and reads it back; what it serves afterwards. */
-  async function installTo(p: Place, stored: StoredCert): Promise<string> {
+  async function installTo(o: Obj, p: Place, stored: StoredCert): Promise<string> {
+    if (p.target.reloads) await markReload(dataDir, o.name, p.target.field, true);
     await p.target.install(stored);
+    if (p.target.reloads) await markReload(dataDir, o.name, p.target.field, false);
     const served = await p.target.observe(stored);
     if (served !== stored.fingerprint) {
       throw new Error(
@@ -326,7 +335,7 @@ export function createCertificateReconciler(
       }
       let served = place.served;
       if (issued || fields.has(field)) {
-        served = await installTo(place, stored);
+        served = await installTo(o, place, stored);
         const msg = `installed serial ${stored.serial} on ${where} (SHA-256 ${stored.fingerprint})`;
         outcome.actions!.push(msg);
         if (!issued) outcome.events!.push({ type: 'Normal', reason: 'Installed', message: msg });
