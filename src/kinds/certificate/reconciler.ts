@@ -126,10 +126,24 @@ export function createCertificateReconciler(
     }
   }
 
+  /** A plan that fails (a target unreachable) still tells whether the certificate is overdue or expired. */
   async function planOne(ctx: PlanContext, o: Obj): Promise<ObjectPlan<CertRead>> {
+    const stored = await readStored(dataDir, o.name);
+    try {
+      return await planWith(ctx, o, stored);
+    } catch (err) {
+      const cert = typeof stored === 'object' ? stored : undefined;
+      throw Object.assign(toError(err), { alerts: alertsFor(o, cert, ctx.clock.now()) });
+    }
+  }
+
+  async function planWith(
+    ctx: PlanContext,
+    o: Obj,
+    stored: StoredCert | 'unreadable' | undefined,
+  ): Promise<ObjectPlan<CertRead>> {
     const prev = ctx.observedOf?.(o.name) ?? ctx.observed;
     const targets = await placesOf(modules, o, { pve, ctx });
-    const stored = await readStored(dataDir, o.name);
     const signer = await signerOf(ctx, o);
     const prevIssuer = typeof prev['issuer'] === 'string' ? prev['issuer'] : undefined;
     const prevDuration = typeof prev['duration'] === 'string' ? prev['duration'] : undefined;

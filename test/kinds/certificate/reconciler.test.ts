@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../../src/core/clock.js';
 import { isTerminal } from '../../../src/core/errors.js';
-import type { ObjectPlan } from '../../../src/core/kind.js';
+import { alertsOfError, type ObjectPlan } from '../../../src/core/kind.js';
 import { createCertificateReconciler } from '../../../src/kinds/certificate/reconciler.js';
 import { storedPath } from '../../../src/kinds/certificate/stored.js';
 import { caPaths } from '../../../src/kinds/issuer/ca-source.js';
@@ -329,5 +329,25 @@ describe('Certificate reconciler against the simulator', () => {
     const back = outcome(await h.pass(certs, doc));
     assert.equal(back.notReady, undefined);
     assert.match(String(back.events?.[0]?.message), /expired at/);
+  });
+
+  test('a plan that fails (node unreachable) still reports the expiry alerts', async () => {
+    const doc = h.objects.get('Certificate/short') as ReturnType<typeof certObj>;
+    to(Date.parse(stored('short').validTo));
+    const unreachable: PveClient = {
+      ...pve,
+      get: async <T>(path: string, params?: Record<string, never>): Promise<T> => {
+        if (path.endsWith('/certificates/info')) throw new Error('connect ECONNREFUSED');
+        return pve.get<T>(path, params);
+      },
+    };
+    const r = await h.plan(createCertificateReconciler({ pve: unreachable, dataDir }), doc);
+    assert.ok(r instanceof Error);
+    assert.deepEqual(
+      alertsOfError(r)
+        ?.filter((a) => a.firing)
+        .map((a) => a.reason),
+      ['RenewalOverdue', 'CertificateExpired'],
+    );
   });
 });
