@@ -170,6 +170,15 @@ export function prunedTransition(store: StorePort, obj: StoredObject, now: numbe
   );
 }
 
+/** The object is gone: whatever still fires for it (an expiry alert, Failing) is resolved. */
+export function deletedTransitions(store: StorePort, obj: StoredObject, now: number): void {
+  for (const family of store.alerts.familiesOf(obj.kind, obj.name)) {
+    if (!firing(store, family, obj)) continue;
+    const message = `${obj.kind}/${obj.name} was deleted; no longer managed`;
+    raise(store, family, 'resolved', obj, { reason: 'Deleted', severity: 'info', message }, now);
+  }
+}
+
 /** The mass-deletion guard refused to prune (one alert per refusal text). */
 export function pruneRefusedTransition(store: StorePort, message: string, now: number): void {
   store.alerts.enqueue(

@@ -17,6 +17,7 @@ import type { Clock } from './clock.js';
 import { isTerminal, PxrError, toError } from './errors.js';
 import { DEFAULT_RESYNC_MS } from './resync.js';
 import { planAndAdmit, planAndApply } from './plan-apply.js';
+import { retryAfterOfError } from './kind.js';
 import type { Admission } from './admit.js';
 import type {
   AdmittedPlan,
@@ -375,6 +376,8 @@ export class Controller {
       }
       const passes: ObjectPass[] = [];
       const requeues: number[] = [];
+      // A server's Retry-After (ACME rateLimited): the retry waits at least that long.
+      let retryAfter = 0;
       const finalized: StoredObject[] = [];
       const ctxEvents: ContextEvents = [];
       const settle = (r: Results<unknown> | undefined): void => {
@@ -401,6 +404,7 @@ export class Controller {
           const v = r.ok ? (r.map.get(obj.name) ?? missing(obj)) : r.error;
           if (v instanceof Error) {
             add(obj, this.errorPass(v));
+            retryAfter = Math.max(retryAfter, retryAfterOfError(v) ?? 0);
             continue;
           }
           add(obj, { type: 'outcome', outcome: v });
@@ -431,7 +435,7 @@ export class Controller {
       }
       let retryInMs: number | undefined;
       if (result === 'error') {
-        retryInMs = this.queue.addRateLimited(key);
+        retryInMs = this.queue.addRateLimited(key, retryAfter);
       } else {
         this.queue.forget(key);
         if (requeues.length > 0) this.queue.addAfter(key, Math.min(...requeues));

@@ -55,6 +55,12 @@ export interface OutcomeAlert {
   message: string;
 }
 
+/** How long a failed pass's Error asks to wait before the retry (a server's Retry-After). */
+export function retryAfterOfError(err: unknown): number | undefined {
+  const ms = (err as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}
+
 /** The alerts a failed pass's Error carries (a kind attaches them when a pass fails midway). */
 export function alertsOfError(err: unknown): OutcomeAlert[] | undefined {
   const a = (err as { alerts?: unknown } | undefined)?.alerts;

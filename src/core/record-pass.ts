@@ -22,6 +22,7 @@ import { getCondition, isConditionTrue } from './conditions.js';
 import {
   objectTransitions,
   outcomeAlertTransitions,
+  deletedTransitions,
   prunedTransition,
 } from './alert-transitions.js';
 import type { StorePort } from './store-port.js';
@@ -192,6 +193,7 @@ export function recordFinalized(store: StorePort, obj: StoredObject, now: number
   const ref: ObjectRef = { kind: obj.kind, name: obj.name };
   store.objects.setFinalizers(ref, [], now);
   store.removeObject(ref);
+  deletedTransitions(store, obj, now);
   prunedTransition(store, obj, now);
   store.events.record(
     ref,

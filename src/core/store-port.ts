@@ -137,6 +137,8 @@ export interface StorePort {
   readonly alerts: {
     enqueue(key: string, payload: Record<string, unknown>, now: number): void;
     get(key: string): OutboxRecord | undefined;
+    /** Alert families that ever fired for the object (firing or since resolved). */
+    familiesOf(kind: string, name: string): string[];
   };
   readonly inventory: InventoryPort;
   readonly meta: {

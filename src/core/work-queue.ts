@@ -64,8 +64,8 @@ export class WorkQueue {
   }
 
   /** Adds `key` after its next backoff delay; returns the delay. */
-  addRateLimited(key: string): number {
-    const delay = this.backoff.next(key);
+  addRateLimited(key: string, atLeastMs = 0): number {
+    const delay = Math.max(this.backoff.next(key), atLeastMs);
     this.addAfter(key, delay);
     return delay;
   }

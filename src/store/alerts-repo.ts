@@ -107,6 +107,15 @@ export class AlertsRepo {
     return row ? toRecord(row) : undefined;
   }
 
+  /** The families (`certificate-overdue`, `failing`...) with a firing alert ever raised for the object. */
+  familiesOf(kind: string, name: string): string[] {
+    const suffix = `/${kind}/${name}/firing`;
+    const rows = this.sql(
+      'SELECT key FROM alert_outbox WHERE length(key) > length(?) AND substr(key, -length(?)) = ?',
+    ).all(suffix, suffix, suffix) as { key: string }[];
+    return rows.map((r) => r.key.slice(0, -suffix.length));
+  }
+
   pending(): AlertRecord[] {
     const rows = this.sql(
       'SELECT * FROM alert_outbox WHERE acknowledged_at IS NULL ORDER BY id',

@@ -118,6 +118,25 @@ describe('work queue', () => {
     assert.deepEqual(seen, ['a'], 'later delayed adds were folded into the earliest');
   });
 
+  test('addRateLimited waits at least what it is asked (a Retry-After), else the backoff', async () => {
+    const clock = new ManualClock();
+    const seen: string[] = [];
+    const q = new WorkQueue({
+      clock,
+      handler: async (k) => void seen.push(k),
+      onError: noError,
+      backoff: { baseMs: 100, maxMs: 1000, jitter: 0 },
+    });
+    assert.equal(q.addRateLimited('a', 60_000), 60_000);
+    clock.advance(59_999);
+    await q.onIdle();
+    assert.deepEqual(seen, []);
+    clock.advance(1);
+    await q.onIdle();
+    assert.deepEqual(seen, ['a']);
+    assert.ok(q.addRateLimited('b') <= 1000, 'no Retry-After: the backoff alone');
+  });
+
   test('a run supersedes the delayed add of its key made before it, not one made during it', async () => {
     const clock = new ManualClock();
     const seen: string[] = [];

@@ -12,15 +12,31 @@ import { certNames, describeKey, keySize, normalizeIp } from '../issuer/pki.js';
 import type { CertificateSpec } from './schema.js';
 import type { StoredCert } from './stored.js';
 
+/**
+ * The renewal window asked for, when it would make renewal due right at issuance: renewBefore at
+ * least as long as the certificate's real lifetime (an issuer chose a shorter one). Then a third
+ * of the lifetime is used instead (as cert-manager does), else every pass would issue again.
+ */
+export function renewBeforeTooLong(
+  spec: CertificateSpec,
+  cert: { notBefore: number; notAfter: number },
+): string | undefined {
+  if (spec.renewBefore === undefined) return undefined;
+  const asked = parseCertDuration(spec.renewBefore);
+  return asked !== undefined && asked >= cert.notAfter - cert.notBefore
+    ? spec.renewBefore
+    : undefined;
+}
+
 export function renewalTime(
   spec: CertificateSpec,
   cert: { notBefore: number; notAfter: number },
 ): number {
   const lifetime = cert.notAfter - cert.notBefore;
   const before =
-    spec.renewBefore !== undefined
+    spec.renewBefore !== undefined && !renewBeforeTooLong(spec, cert)
       ? (parseCertDuration(spec.renewBefore) ?? lifetime / 3)
-      : spec.renewBeforePercentage !== undefined
+      : spec.renewBefore === undefined && spec.renewBeforePercentage !== undefined
         ? (lifetime * spec.renewBeforePercentage) / 100
         : lifetime / 3;
   return Math.floor((cert.notAfter - before) / 1000) * 1000;
@@ -71,10 +87,18 @@ export function keyMatchesSpec(spec: CertificateSpec, key: string): boolean {
   );
 }
 
+/** Which CA a signer is: a re-pointed ACME Issuer or a replaced CA is another issuer. */
+export function issuerIdentity(signer: Signer): string {
+  if (signer.type === 'acme') return `acme:${signer.acme.server}`;
+  if (signer.type === 'ca') return `ca:${signer.fingerprint}`;
+  return 'selfSigned';
+}
+
 /**
  * Why a new certificate must be issued now, or undefined. `signer` undefined: the Issuer cannot be
- * read now, so whether it changed is not judged; `prevIssuer`/`prevDuration`: what the stored
- * certificate was issued for (status), undefined when unknown.
+ * read now, so whether it changed is not judged. What the stored certificate was issued for comes
+ * from the file itself (stored.issued); `prevIssuer`/`prevDuration` (status) only for files
+ * written before pxr recorded it, undefined when unknown.
  */
 export function issueReason(
   spec: CertificateSpec,
@@ -91,13 +115,17 @@ export function issueReason(
   const have = namesOf(stored.leaf);
   if (want.cn !== have.cn || want.dns !== have.dns || want.ips !== have.ips) return 'names changed';
   if (!keyMatchesSpec(spec, stored.key)) return 'private key parameters changed';
-  if (prevIssuer !== undefined && prevIssuer !== spec.issuerRef.name) return 'issuer changed';
+  const was = stored.issued;
+  const issuerWas = was?.issuer ?? prevIssuer;
+  if (issuerWas !== undefined && issuerWas !== spec.issuerRef.name) return 'issuer changed';
+  if (signer && was && was.issuerId !== issuerIdentity(signer)) return 'issuer changed';
   if (signer && !signedBy(stored.leaf, signer)) return 'issuer changed';
-  // Judged against what the last issuance asked (status), not the certificate's lifetime: an
-  // issuer may shorten it (a CA ending sooner, ACME servers choosing their own).
+  // Judged against what the last issuance asked, not the certificate's lifetime: an issuer may
+  // shorten it (a CA ending sooner, ACME servers choosing their own).
   const asked = parseCertDuration(spec.duration ?? '2160h');
-  if (prevDuration !== undefined && parseCertDuration(prevDuration) !== asked)
-    return `duration changed (${prevDuration} → ${spec.duration ?? '2160h'})`;
+  const durationWas = was?.duration ?? prevDuration;
+  if (durationWas !== undefined && parseCertDuration(durationWas) !== asked)
+    return `duration changed (${durationWas} → ${spec.duration ?? '2160h'})`;
   const renewAt = renewalTime(spec, stored);
   if (now >= renewAt) return `renewal due since ${new Date(renewAt).toISOString()}`;
   return undefined;

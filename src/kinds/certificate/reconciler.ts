@@ -8,7 +8,8 @@
  *  - one per target (`targets.node`, ...): install, when the place serves another certificate than
  *    the stored one. Drift when pxr had installed the stored one at that very place (someone
  *    replaced it by hand), so `pxr/drift` decides; otherwise (a pass that stopped between issuing
- *    and installing, a new target) it is plain work.
+ *    and installing, a new target) it is plain work. A place with a reload command whose last
+ *    reload has not succeeded (reload-pending.ts) is installed again, reload included.
  * apply: issue → store durably (one atomic 0600 file) → install to every target → read each back;
  * a mismatch after our own install is an error (retried with backoff), never silently Ready.
  * Status: issuer, duration (asked of the last issuance), serial, fingerprint, notBefore, notAfter, renewalTime (ISO), and per target
@@ -41,14 +42,17 @@ import { generateKey, signLeaf } from '../issuer/pki.js';
 import { issueWithAcme } from './acme-issue.js';
 import {
   expiryAlerts,
+  issuerIdentity,
   issueReason,
   keyMatchesSpec,
   overdueGraceMs,
+  renewBeforeTooLong,
   renewalTime,
   subjectName,
 } from './decide.js';
 import type { CertificateSpec } from './schema.js';
 import { readStored, storedPath, writeStored, type StoredCert } from './stored.js';
+import { markReload, pendingReloads } from './reload-pending.js';
 import { renewalRequested } from './renew-request.js';
 import type { ContainerTransports } from './targets/container-transport.js';
 import { placesOf, targetModules, type CertTarget } from './targets/index.js';
@@ -122,10 +126,24 @@ export function createCertificateReconciler(
     }
   }
 
+  /** A plan that fails (a target unreachable) still tells whether the certificate is overdue or expired. */
   async function planOne(ctx: PlanContext, o: Obj): Promise<ObjectPlan<CertRead>> {
+    const stored = await readStored(dataDir, o.name);
+    try {
+      return await planWith(ctx, o, stored);
+    } catch (err) {
+      const cert = typeof stored === 'object' ? stored : undefined;
+      throw Object.assign(toError(err), { alerts: alertsFor(o, cert, ctx.clock.now()) });
+    }
+  }
+
+  async function planWith(
+    ctx: PlanContext,
+    o: Obj,
+    stored: StoredCert | 'unreadable' | undefined,
+  ): Promise<ObjectPlan<CertRead>> {
     const prev = ctx.observedOf?.(o.name) ?? ctx.observed;
     const targets = await placesOf(modules, o, { pve, ctx });
-    const stored = await readStored(dataDir, o.name);
     const signer = await signerOf(ctx, o);
     const prevIssuer = typeof prev['issuer'] === 'string' ? prev['issuer'] : undefined;
     const prevDuration = typeof prev['duration'] === 'string' ? prev['duration'] : undefined;
@@ -177,9 +195,14 @@ export function createCertificateReconciler(
     }
     if (!valid) return { changes: [], state };
     const was = prevTargets(prev);
+    const pending = await pendingReloads(dataDir, o.name);
+    // Files in place but their reload failed (or never ran): install again, reload included.
+    const unreloaded = (p: Place): boolean =>
+      p.target.reloads === true && pending.has(p.target.field);
     const changes = reachable
-      .filter((p) => p.served !== valid.fingerprint)
+      .filter((p) => p.served !== valid.fingerprint || unreloaded(p))
       .map((p) => {
+        if (p.served === valid.fingerprint) return install(p, `reload ${valid.fingerprint}`, false);
         // Drift only where pxr had installed this very certificate (not after a target change).
         const before = was[p.target.field];
         const ours =
@@ -200,6 +223,11 @@ export function createCertificateReconciler(
     signer: Signer,
   ): Promise<StoredCert> {
     const spec = o.spec;
+    const issued = {
+      issuer: spec.issuerRef.name,
+      issuerId: issuerIdentity(signer),
+      duration: spec.duration ?? '2160h',
+    };
     const old = typeof read.stored === 'object' ? read.stored : undefined;
     const reuse =
       spec.privateKey?.rotationPolicy === 'Never' && old && keyMatchesSpec(spec, old.key);
@@ -213,7 +241,7 @@ export function createCertificateReconciler(
     if (signer.type === 'acme') {
       const sleep = deps.acmeSleep ?? ((ms: number) => ctx.clock.sleep(ms, ctx.signal));
       const chain = await issueWithAcme(ctx, o, signer, key, deps.appliances, sleep);
-      return writeStored(dataDir, o.name, chain, key);
+      return writeStored(dataDir, o.name, chain, key, issued);
     }
     // X.509 times have whole seconds: truncate so that what is stored is what was asked.
     const now = Math.floor(ctx.clock.now() / 1000) * 1000;
@@ -232,12 +260,15 @@ export function createCertificateReconciler(
       },
       signer.type === 'ca' ? signer.pair : undefined,
     );
-    return writeStored(dataDir, o.name, signer.type === 'ca' ? leaf + signer.pair.cert : leaf, key);
+    const chain = signer.type === 'ca' ? leaf + signer.pair.cert : leaf;
+    return writeStored(dataDir, o.name, chain, key, issued);
   }
 
   /** Installs to one place and reads it back; what it serves afterwards. */
-  async function installTo(p: Place, stored: StoredCert): Promise<string> {
+  async function installTo(o: Obj, p: Place, stored: StoredCert): Promise<string> {
+    if (p.target.reloads) await markReload(dataDir, o.name, p.target.field, true);
     await p.target.install(stored);
+    if (p.target.reloads) await markReload(dataDir, o.name, p.target.field, false);
     const served = await p.target.observe(stored);
     if (served !== stored.fingerprint) {
       throw new Error(
@@ -293,6 +324,17 @@ export function createCertificateReconciler(
       const ev = { type: 'Normal' as const, reason: 'Issued', message: msg };
       if (ctx.recordEvent) ctx.recordEvent(o.name, ev);
       else outcome.events!.push(ev);
+      const tooLong = renewBeforeTooLong(o.spec, stored);
+      if (tooLong) {
+        const days = ((stored.notAfter - stored.notBefore) / 86_400_000).toFixed(1);
+        const warn = {
+          type: 'Warning' as const,
+          reason: 'RenewBeforeTooLong',
+          message: `renewBefore ${tooLong} is not shorter than the issued certificate's lifetime (${days} days): renewing at a third of the lifetime instead`,
+        };
+        if (ctx.recordEvent) ctx.recordEvent(o.name, warn);
+        else outcome.events!.push(warn);
+      }
     }
     if (!stored) return { notReady: { reason: 'NotIssued', message: 'no certificate issued yet' } };
     const was = prevTargets(read.prev);
@@ -307,7 +349,7 @@ export function createCertificateReconciler(
       }
       let served = place.served;
       if (issued || fields.has(field)) {
-        served = await installTo(place, stored);
+        served = await installTo(o, place, stored);
         const msg = `installed serial ${stored.serial} on ${where} (SHA-256 ${stored.fingerprint})`;
         outcome.actions!.push(msg);
         if (!issued) outcome.events!.push({ type: 'Normal', reason: 'Installed', message: msg });
@@ -318,9 +360,11 @@ export function createCertificateReconciler(
     }
     const renewAt = renewalTime(o.spec, stored);
     outcome.observed = {
-      issuer: o.spec.issuerRef.name,
-      // What the stored certificate was asked for: a later change of it re-issues.
-      duration: issued ? (o.spec.duration ?? '2160h') : (read.prev['duration'] ?? o.spec.duration),
+      issuer: stored.issued?.issuer ?? o.spec.issuerRef.name,
+      // What the stored certificate was asked for (kept with it): a later change of it re-issues.
+      duration:
+        stored.issued?.duration ??
+        (issued ? (o.spec.duration ?? '2160h') : (read.prev['duration'] ?? o.spec.duration)),
       serial: stored.serial,
       fingerprint: stored.fingerprint,
       notBefore: new Date(stored.notBefore).toISOString(),

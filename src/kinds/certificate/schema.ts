@@ -132,7 +132,7 @@ export const certificateSpecSchema = {
       type: 'string',
       pattern: DURATION_PATTERN,
       description:
-        "Renew this long before notAfter. Default: a third of the issued certificate's real lifetime. Not with `renewBeforePercentage`.",
+        "Renew this long before notAfter. Default: a third of the issued certificate's real lifetime, which is also used (with a Warning event) when renewBefore is not shorter than that lifetime. Not with `renewBeforePercentage`.",
     },
     renewBeforePercentage: {
       type: 'integer',

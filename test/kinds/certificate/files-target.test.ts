@@ -225,6 +225,20 @@ describe('Certificate files target (simulated container)', () => {
     assert.ok(r instanceof Error);
     assert.match(r.message, /reload command \["false"\] in AppContainer\/web failed \(exit 1\)/);
     assert.ok(box.files.has('/etc/ssl/web.crt'));
+    const again = await h.plan(certs, failing);
+    assert.ok(!(again instanceof Error));
+    assert.deepEqual(
+      again.changes.map((c) => c.desired),
+      [`reload ${stored().fingerprint}`],
+      'the reload is planned again while it has not succeeded',
+    );
+    assert.ok((await h.pass(certs, failing)) instanceof Error, 'retried, not Ready');
+    const before = reloads();
+    outcome(await h.pass(certs, web));
+    assert.equal(reloads(), before + 1, 'a working reload command runs');
+    const done = await h.plan(certs, web);
+    assert.ok(!(done instanceof Error));
+    assert.deepEqual(done.changes, [], 'converged once the reload succeeded');
   });
 
   test('renewal rewrites the files and reloads', async () => {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../../src/core/clock.js';
 import { isTerminal } from '../../../src/core/errors.js';
-import type { ObjectPlan } from '../../../src/core/kind.js';
+import { alertsOfError, type ObjectPlan } from '../../../src/core/kind.js';
 import { createCertificateReconciler } from '../../../src/kinds/certificate/reconciler.js';
 import { storedPath } from '../../../src/kinds/certificate/stored.js';
 import { caPaths } from '../../../src/kinds/issuer/ca-source.js';
@@ -242,6 +242,31 @@ describe('Certificate reconciler against the simulator', () => {
     assert.equal(stored('ui').serialNumber, second.serialNumber);
   });
 
+  test('a duration change whose install fails issues once: the retry installs the stored one', async () => {
+    const cur = h.objects.get('Certificate/ui') as typeof ui;
+    const doc = { ...cur, generation: 6, spec: { ...cur.spec, duration: '2000h' } };
+    const failing: PveClient = {
+      ...pve,
+      post: async <T>(path: string, params?: Record<string, never>): Promise<T> => {
+        if (path.endsWith('/certificates/custom')) throw new Error('node refuses the upload');
+        return pve.post<T>(path, params);
+      },
+    };
+    const r = await h.pass(createCertificateReconciler({ pve: failing, dataDir }), doc);
+    assert.ok(r instanceof Error);
+    const issued = stored('ui');
+    assert.equal(Date.parse(issued.validTo) - Date.parse(issued.validFrom), 2000 * 3_600_000);
+    const plan = await planOf(doc);
+    assert.deepEqual(
+      plan.changes.map((c) => c.field),
+      ['targets.node'],
+      'only the install is planned, no new issuance',
+    );
+    outcome(await h.pass(certs, doc));
+    assert.equal(stored('ui').serialNumber, issued.serialNumber, 'not issued again');
+    assert.equal(await served(), issued.fingerprint256);
+  });
+
   test('a second Certificate for the same node stalls (TargetConflict); the first keeps it', async () => {
     const second = certObj('zz-second', { dnsNames: ['second.lab.internal'] });
     const r = await h.pass(certs, second);
@@ -304,5 +329,25 @@ describe('Certificate reconciler against the simulator', () => {
     const back = outcome(await h.pass(certs, doc));
     assert.equal(back.notReady, undefined);
     assert.match(String(back.events?.[0]?.message), /expired at/);
+  });
+
+  test('a plan that fails (node unreachable) still reports the expiry alerts', async () => {
+    const doc = h.objects.get('Certificate/short') as ReturnType<typeof certObj>;
+    to(Date.parse(stored('short').validTo));
+    const unreachable: PveClient = {
+      ...pve,
+      get: async <T>(path: string, params?: Record<string, never>): Promise<T> => {
+        if (path.endsWith('/certificates/info')) throw new Error('connect ECONNREFUSED');
+        return pve.get<T>(path, params);
+      },
+    };
+    const r = await h.plan(createCertificateReconciler({ pve: unreachable, dataDir }), doc);
+    assert.ok(r instanceof Error);
+    assert.deepEqual(
+      alertsOfError(r)
+        ?.filter((a) => a.firing)
+        .map((a) => a.reason),
+      ['RenewalOverdue', 'CertificateExpired'],
+    );
   });
 });

@@ -193,6 +193,7 @@ describe('ACME problem documents from a server that refuses', () => {
       req.on('end', () => {
         accountPosts++;
         res.statusCode = accountPosts === 1 ? 400 : 429;
+        if (accountPosts > 1) res.setHeader('Retry-After', '120');
         res.setHeader('content-type', 'application/problem+json');
         res.end(
           JSON.stringify(
@@ -224,6 +225,7 @@ describe('ACME problem documents from a server that refuses', () => {
       assert.equal(err.code, 'ACME_RATE_LIMITED');
       assert.equal(err.type, 'rateLimited');
       assert.equal(err.status, 429);
+      assert.equal(err.retryAfterMs, 120_000, 'Retry-After is carried to the retry');
       assert.equal(
         err.message,
         'ACME rateLimited (HTTP 429): too many new accounts from this address',

@@ -141,6 +141,7 @@ export function filesTarget(transports: ContainerTransports): TargetModule {
           field,
           place,
           calls,
+          ...(f.reloadCommand ? { reloads: true } : {}),
           observe: async (stored) => observeFiles(await transports(where), f, stored),
           install: async (cert) => installFiles(await transports(where), f, cert),
         };

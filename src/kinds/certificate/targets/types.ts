@@ -39,6 +39,11 @@ export interface CertTarget {
   observe(stored: StoredCert | undefined): Promise<string | undefined>;
   /** Puts the stored certificate and key there and makes what serves it pick them up. */
   install(cert: StoredCert): Promise<void>;
+  /**
+   * install runs a reload command that observe cannot see: pxr records per place the fingerprint
+   * whose install (reload included) succeeded, and installs again while it is not the stored one.
+   */
+  readonly reloads?: boolean;
   /** Why the place cannot be reached yet; set, observe and install are not called. */
   waiting?: string;
 }

@@ -20,6 +20,8 @@ export class AcmeError extends PxrError {
   readonly type: string;
   readonly detail: string;
   readonly status: number;
+  /** The server's Retry-After (rateLimited, 503): the controller retries no earlier. */
+  retryAfterMs?: number;
   constructor(type: string, detail: string, status: number, cause?: unknown) {
     const short = type.startsWith(PREFIX) ? type.slice(PREFIX.length) : type;
     super(
@@ -97,6 +99,12 @@ interface Answer<T> {
   location: string | undefined;
   retryAfterMs: number | undefined;
   body: T;
+}
+
+/** Retry-After in seconds (the form ACME servers send); an HTTP date is not judged here. */
+function retryAfterMs(header: string | null): number | undefined {
+  const ra = Number(header ?? '');
+  return header && Number.isFinite(ra) && ra > 0 ? ra * 1000 : undefined;
 }
 
 function problemOf(p: Problem | undefined, status: number): AcmeError {
@@ -218,14 +226,16 @@ export class AcmeClient {
           p = { type: 'serverInternal', detail: r.text.slice(0, 200) };
         }
         if (p.type === `${PREFIX}badNonce` && attempt < 2) continue;
-        throw problemOf(p, r.status);
+        const err = problemOf(p, r.status);
+        const wait = retryAfterMs(r.headers.get('retry-after'));
+        if (wait !== undefined) err.retryAfterMs = wait;
+        throw err;
       }
-      const ra = Number(r.headers.get('retry-after'));
       const isJson = (r.headers.get('content-type') ?? '').includes('json');
       return {
         status: r.status,
         location: r.headers.get('location') ?? undefined,
-        retryAfterMs: Number.isFinite(ra) && ra > 0 ? ra * 1000 : undefined,
+        retryAfterMs: retryAfterMs(r.headers.get('retry-after')),
         body: (isJson ? JSON.parse(r.text) : r.text) as T,
       };
     }
