@@ -427,6 +427,7 @@ function planDisks(s: ResolvedVm, raw: RawConfig, plan: ConfigPlan): void {
       );
     }
   }
+  if (!s.ownsAllDisks) return;
   for (const key of Object.keys(raw).sort()) {
     if (!DRIVE_KEY_RE.test(key) || wanted.has(key)) continue;
     const a = parseDrive(key, raw[key]);

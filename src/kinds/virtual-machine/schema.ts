@@ -170,9 +170,8 @@ export const virtualMachineSpecSchema = {
     disks: {
       type: 'array',
       minItems: 1,
-      default: [{ size: D.diskGb }],
       description:
-        'Disks in order; the first is the boot disk (the image is imported into it). Keys are `<bus><n>` counted per bus.',
+        'Disks in order; the first is the boot disk (the image is imported into it). Keys are `<bus><n>` counted per bus. Default: one 8 GiB disk for an image; for a clone, the template’s disks (only listed disks are managed, none is ever deleted).',
       items: {
         type: 'object',
         additionalProperties: false,

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { kindDefinitions } from '../../../src/kinds/registry.js';
 import { ManifestValidator } from '../../../src/source/validate.js';
+import { resolveVm, type VirtualMachineSpec } from '../../../src/kinds/virtual-machine/spec.js';
 
 const validator = new ManifestValidator(kindDefinitions());
 
@@ -31,7 +32,12 @@ describe('VirtualMachine validation', () => {
     assert.deepEqual(r.issues, []);
     const spec = r.docs[0]?.spec ?? {};
     assert.equal(spec['memory'], 2048);
-    assert.deepEqual(spec['disks'], [{ size: 8, bus: 'scsi', storage: 'local-lvm' }]);
+    // The default disk list is pxr's (resolveVm), not the schema's: a clone has none.
+    assert.equal(spec['disks'], undefined);
+    const disks = resolveVm(spec as unknown as VirtualMachineSpec, 'vm').disks;
+    assert.deepEqual(disks, [{ key: 'scsi0', sizeGb: 8, storage: 'local-lvm' }]);
+    const clone = { ...spec, source: { clone: { template: 9000 } } };
+    assert.deepEqual(resolveVm(clone as unknown as VirtualMachineSpec, 'vm').disks, []);
     assert.deepEqual(spec['networks'], [
       { bridge: 'vmbr1', ip: 'dhcp', firewall: false, model: 'virtio' },
     ]);
