@@ -67,6 +67,10 @@ export interface VmFacts {
   isDrift: boolean;
   /** The password file must be sent (`cipassword` cannot be read back to compare). */
   password: boolean;
+  /** The node the VM runs on when it is not spec.node (migrated): reported, never recreated. */
+  movedTo?: string;
+  /** The move is news for this pass (a Warning event is due). */
+  movedNews: boolean;
 }
 
 const path = (loc: Located, tail = ''): string => `/nodes/${loc.node}/qemu/${loc.vmid}${tail}`;
@@ -81,7 +85,6 @@ function identityReplace(p: Pass, loc: Located, source: string): FieldChange[] {
   const out: FieldChange[] = [];
   if (p.obs.source !== undefined && p.obs.source !== source)
     out.push({ field: 'source', desired: source, actual: p.obs.source });
-  if (loc.node !== s.node) out.push({ field: 'node', desired: s.node, actual: loc.node });
   if (s.vmid !== undefined && s.vmid !== loc.vmid)
     out.push({ field: 'vmid', desired: s.vmid, actual: loc.vmid });
   return out;
@@ -94,6 +97,10 @@ export async function planConverge(
 ): Promise<{ changes: PlannedChange[]; facts: VmFacts }> {
   const s = p.spec;
   const obs = p.obs;
+  // A VM migrated (HA, `qm migrate`) is managed where it now is: a node difference is reported,
+  // never a reason to destroy it. It is news when first seen there, or when the spec changed.
+  const moved = loc.node !== s.node;
+  const movedNews = moved && (obs.node !== loc.node || obs.appliedSpecHash !== p.obj.specHash);
   obs.vmid = loc.vmid;
   obs.node = loc.node;
   delete obs.phase;
@@ -128,6 +135,8 @@ export async function planConverge(
   const password =
     s.cloudInit?.passwordFile !== undefined && s.cloudInit.passwordFile !== obs.passwordFile;
   const changes: PlannedChange[] = [];
+  if (moved)
+    changes.push({ field: 'node', desired: s.node, actual: loc.node, calls: [], drift: true });
   const replaceCalls = recreate
     ? [
         ...(status === 'running' ? [`POST ${path(loc, '/status/shutdown')}`] : []),
@@ -166,6 +175,8 @@ export async function planConverge(
       planned: changes.map((c) => c.field),
       isDrift,
       password,
+      ...(moved ? { movedTo: loc.node } : {}),
+      movedNews,
     },
   };
 }
@@ -236,7 +247,14 @@ export async function applyConverge(
   const s = p.spec;
   const obs = p.obs;
   const admitted = new Set(admittedPlan.changes.map((c) => c.field));
-  const conditions: Cond[] = [];
+  const conditions: Cond[] = [movedCondition(s.node, loc.vmid, facts.movedTo)];
+  if (facts.movedTo !== undefined && facts.movedNews) {
+    p.events.push({
+      type: 'Warning',
+      reason: 'NodeMismatch',
+      message: `${conditions[0]?.message ?? ''}`,
+    });
+  }
   if (facts.replace.length > 0 && s.replacePolicy === 'recreate') {
     const step = await teardownVm(p, loc.node, loc.vmid, loc.read, facts.status ?? 'unknown');
     if (step.kind === 'wait') {
@@ -337,6 +355,18 @@ export async function applyConverge(
   }
   conditions.push(replaceCondition(undefined));
   return outcome(p, { conditions });
+}
+
+/** NodeMismatch: True while the VM runs on another node than spec.node (it was migrated). */
+function movedCondition(node: string, vmid: number, movedTo: string | undefined): Cond {
+  return movedTo !== undefined
+    ? {
+        type: 'NodeMismatch',
+        status: 'True',
+        reason: 'Migrated',
+        message: `VM ${vmid} runs on node ${movedTo}, not ${node} as the spec says (migrated?); pxr manages it where it is and never re-creates it for that: migrate it back or set node: ${movedTo}`,
+      }
+    : { type: 'NodeMismatch', status: 'False', reason: 'OnSpecNode', message: '' };
 }
 
 /**

@@ -50,7 +50,8 @@ export const virtualMachineSpecSchema = {
     node: {
       type: 'string',
       pattern: PVE_NODE_PATTERN,
-      description: 'The Proxmox VE node the VM runs on (create-only).',
+      description:
+        'The Proxmox VE node the VM is created on. A VM later found on another node (migrated) is reported (`NodeMismatch`) and managed where it is, never re-created.',
     },
     vmid: {
       type: 'integer',
@@ -312,7 +313,7 @@ export const virtualMachineSpecSchema = {
       enum: ['never', 'recreate'],
       default: D.replacePolicy,
       description:
-        '`recreate` destroys and re-creates the VM when a create-only field changes (node, vmid, source, disk storage); `never` only reports `RequiresReplace`.',
+        '`recreate` destroys and re-creates the VM when a create-only field changes (vmid, source, disk storage); `never` only reports `RequiresReplace`.',
     },
     shutdownTimeoutSeconds: {
       type: 'integer',
