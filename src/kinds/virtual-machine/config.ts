@@ -284,6 +284,11 @@ export interface VmDesiredInput {
   bridges: string[];
   /** MAC kept per NIC index (from status, or the appliance member MAC). */
   macs: (string | undefined)[];
+  /**
+   * Whether `net<i>`/`ipconfig<i>` beyond the list may be deleted: a NIC pxr made (and the spec
+   * dropped), or any under `nicPolicy: authoritative`. Unset: none is (reported instead).
+   */
+  dropExtra?: (index: number) => boolean;
 }
 
 /** The whole plan from desired state and the pending-merged config. */
@@ -358,11 +363,12 @@ function planNics(d: VmDesiredInput, raw: RawConfig, plan: ConfigPlan, withCi: b
       else plan.set[ipKey] = wantIp;
     }
   });
-  // NICs beyond the list are removed (the list is the whole truth), with their ipconfig.
+  // NICs beyond the list are removed, with their ipconfig, only when pxr may (dropExtra).
   for (const key of Object.keys(raw).sort()) {
     const m = /^(net|ipconfig)(\d+)$/.exec(key);
     if (!m || Number(m[2]) < count) continue;
     if (m[1] === 'ipconfig' && !withCi) continue;
+    if (!(d.dropExtra?.(Number(m[2])) ?? false)) continue;
     plan.fields.push({ field: key, desired: null, actual: String(raw[key]) });
     plan.delete.push(key);
   }

@@ -77,7 +77,17 @@ const path = (loc: Located, tail = ''): string => `/nodes/${loc.node}/qemu/${loc
 
 function configPlan(p: Pass, loc: Located, read: QemuConfigRead): ConfigPlan {
   const macs = p.spec.nics.map((_, i) => p.obs.macs?.[i]);
-  return planConfig({ spec: p.spec, uid: p.obj.uid, bridges: loc.bridges, macs }, read.effective);
+  const seen = observedMacs(read.effective);
+  // A NIC pxr made carries the MAC pxr recorded for it; any other is the user's (nicPolicy).
+  const made = (i: number): boolean => {
+    const mac = p.obs.macs?.[i];
+    return mac !== undefined && mac !== '' && seen.get(i) === mac;
+  };
+  const dropExtra = (i: number): boolean => p.spec.nicPolicy === 'authoritative' || made(i);
+  return planConfig(
+    { spec: p.spec, uid: p.obj.uid, bridges: loc.bridges, macs, dropExtra },
+    read.effective,
+  );
 }
 
 function identityReplace(p: Pass, loc: Located, source: string): FieldChange[] {
@@ -107,7 +117,15 @@ export async function planConverge(
   // MACs are kept from the first read: a NIC later re-attached keeps its address.
   const seen = observedMacs(loc.read.effective);
   const macs = s.nics.map((_, i) => obs.macs?.[i] ?? seen.get(i) ?? '');
-  if (macs.every((m) => m !== '')) obs.macs = macs;
+  // The MAC of a NIC pxr made and the spec dropped is kept while it exists: pxr removes it.
+  const extra: string[] = [];
+  for (let i = s.nics.length; i < (obs.macs?.length ?? 0); i++) {
+    const mac = obs.macs?.[i];
+    extra.push(mac !== undefined && mac !== '' && seen.get(i) === mac ? mac : '');
+  }
+  while (extra.at(-1) === '') extra.pop();
+  if (macs.every((m) => m !== '')) obs.macs = [...macs, ...extra];
+  reportUnmanaged(p, loc.vmid, loc.read.effective);
 
   const isDrift = obs.appliedSpecHash === p.obj.specHash;
   const config = configPlan(p, loc, loc.read);
@@ -273,6 +291,7 @@ export async function applyConverge(
   }
 
   const applied = await applyConfig(p, loc, facts, admitted);
+  if (applied.wrote) reportUnmanaged(p, loc.vmid, applied.read.effective);
   if (applied.keys.some((k) => /^net\d+$/.test(k) || /^ipconfig\d+$/.test(k))) {
     // Addresses belong to the network they were taken on: asked again after a NIC change.
     delete obs.ips;
@@ -355,6 +374,27 @@ export async function applyConverge(
   }
   conditions.push(replaceCondition(undefined));
   return outcome(p, { conditions });
+}
+
+/** NICs beyond the list pxr did not make: in status, and a Warning when one appears (nicPolicy). */
+function reportUnmanaged(p: Pass, vmid: number, raw: QemuConfigRead['effective']): void {
+  const obs = p.obs;
+  const seen = observedMacs(raw);
+  const unmanaged = [...seen.keys()]
+    .filter((i) => i >= p.spec.nics.length && !(obs.macs?.[i] && obs.macs[i] === seen.get(i)))
+    .sort((a, b) => a - b)
+    .map((i) => `net${i}`);
+  const known = new Set(obs.unmanagedNics ?? []);
+  const fresh = unmanaged.filter((k) => !known.has(k));
+  if (fresh.length > 0 && p.spec.nicPolicy !== 'authoritative') {
+    p.events.push({
+      type: 'Warning',
+      reason: 'UnmanagedNic',
+      message: `VM ${vmid} has ${fresh.map((k) => `${k} (${String(raw[k] ?? '')})`).join(', ')}, which the spec does not list; left in place (nicPolicy: authoritative removes it)`,
+    });
+  }
+  if (unmanaged.length > 0) obs.unmanagedNics = unmanaged;
+  else delete obs.unmanagedNics;
 }
 
 /** NodeMismatch: True while the VM runs on another node than spec.node (it was migrated). */

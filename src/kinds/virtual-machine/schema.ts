@@ -7,7 +7,7 @@
  */
 import type { FromSchema } from 'json-schema-to-ts';
 import { IPV4_PATTERN, MAX_MEMORY_MIB, PVE_NODE_PATTERN } from '../../source/checks.js';
-import { MAX_NICS, nicProperties } from '../guest-nics/schema.js';
+import { MAX_NICS, nicPolicySchema, nicProperties } from '../guest-nics/schema.js';
 import { exposeSchema } from '../app-container/schema.js';
 
 /** pxr's defaults: the schema's `default`s and `resolveVm` both read them. */
@@ -201,12 +201,13 @@ export const virtualMachineSpecSchema = {
         },
       },
     },
+    nicPolicy: nicPolicySchema,
     networks: {
       type: 'array',
       minItems: 1,
       maxItems: MAX_NICS,
       description:
-        'NICs in order: item i is `net<i>` (and `ipconfig<i>` with cloud-init); the list is the whole truth (a NIC added by hand is removed).',
+        'NICs in order: item i is `net<i>` (and `ipconfig<i>` with cloud-init); a NIC added by hand is reported, or removed under `nicPolicy: authoritative`.',
       items: {
         type: 'object',
         additionalProperties: false,

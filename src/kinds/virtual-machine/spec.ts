@@ -43,6 +43,7 @@ export interface ResolvedVm {
   /** False for a clone: disks not listed (the template's) are left alone, never deleted. */
   ownsAllDisks: boolean;
   nics: VmNic[];
+  nicPolicy: 'report' | 'authoritative';
   cloudInit?: {
     user?: string;
     passwordFile?: string;
@@ -117,6 +118,7 @@ export function resolveVm(spec: VirtualMachineSpec, name: string): ResolvedVm {
     disks,
     ownsAllDisks: !spec.source.clone,
     nics: spec.networks.map(resolveNic),
+    nicPolicy: spec.nicPolicy ?? 'report',
     agent: spec.agent ?? D.agent,
     serial: spec.serial ?? D.serial,
     onboot: spec.onboot ?? D.onboot,
