@@ -67,6 +67,8 @@ export interface VmFacts {
   isDrift: boolean;
   /** The password file must be sent (`cipassword` cannot be read back to compare). */
   password: boolean;
+  /** The password file was removed from the spec: `delete=cipassword` (the old one must go). */
+  dropPassword: boolean;
   /** The node the VM runs on when it is not spec.node (migrated): reported, never recreated. */
   movedTo?: string;
   /** The move is news for this pass (a Warning event is due). */
@@ -152,6 +154,7 @@ export async function planConverge(
   }
   const password =
     s.cloudInit?.passwordFile !== undefined && s.cloudInit.passwordFile !== obs.passwordFile;
+  const dropPassword = s.cloudInit?.passwordFile === undefined && obs.passwordFile !== undefined;
   const changes: PlannedChange[] = [];
   if (moved)
     changes.push({ field: 'node', desired: s.node, actual: loc.node, calls: [], drift: true });
@@ -169,6 +172,15 @@ export async function planConverge(
         ...f,
         calls: [resize ? `PUT ${path(loc, '/resize')}` : `PUT ${path(loc, '/config')}`],
         drift: isDrift,
+      });
+    }
+    if (dropPassword) {
+      changes.push({
+        field: 'cloudInit.password',
+        desired: null,
+        actual: obs.passwordFile ?? null,
+        calls: [`PUT ${path(loc, '/config')}`],
+        drift: false,
       });
     }
     if (password) {
@@ -193,6 +205,7 @@ export async function planConverge(
       planned: changes.map((c) => c.field),
       isDrift,
       password,
+      dropPassword,
       ...(moved ? { movedTo: loc.node } : {}),
       movedNews,
     },
@@ -217,6 +230,10 @@ async function applyConfig(
     const text = await (p.sh.deps.readSecret ?? readSecretFile)(file, { private: true });
     secret = { cipassword: text.trim() };
   }
+  const dropPw = facts.dropPassword && admitted.has('cloudInit.password');
+  const withDrop = (x: ConfigPlan): ConfigPlan =>
+    dropPw ? { ...x, delete: [...x.delete, 'cipassword'] } : x;
+  pl = withDrop(pl);
   for (let attempt = 0; ; attempt++) {
     const keys = [...Object.keys(pl.set), ...pl.delete, ...Object.keys(secret)];
     if (keys.length === 0) return { read, keys, wrote: false };
@@ -228,9 +245,8 @@ async function applyConfig(
     } catch (err) {
       if (attempt === 0 && isPveApiError(err, 'DIGEST_MISMATCH')) {
         read = await qemuReadConfig(pve, loc.node, loc.vmid);
-        pl = onlyFields(
-          configPlan(p, loc, read),
-          (f) => admitted.has(f) || (all && !planned.has(f)),
+        pl = withDrop(
+          onlyFields(configPlan(p, loc, read), (f) => admitted.has(f) || (all && !planned.has(f))),
         );
         p.events.push({
           type: 'Normal',
@@ -244,10 +260,12 @@ async function applyConfig(
     p.sh.cache.touch(loc.vmid);
     const file = p.spec.cloudInit?.passwordFile;
     if (secret['cipassword'] !== undefined && file !== undefined) p.obs.passwordFile = file;
+    if (dropPw) delete p.obs.passwordFile;
     const settled = pl.fields.filter((f) => !/\.size$/.test(f.field));
     const what = [
       describeFields(settled),
       ...(secret['cipassword'] !== undefined ? ['cloud-init password'] : []),
+      ...(dropPw ? ['cloud-init password removed'] : []),
     ];
     p.actions.push(`updated VM ${loc.vmid}: ${what.filter((x) => x !== '').join(', ')}`);
     read = await qemuReadConfig(pve, loc.node, loc.vmid);
