@@ -33,7 +33,8 @@ const SCALARS = {
   name: '',
   cores: '1',
   sockets: '1',
-  cpu: 'x86-64-v2-AES',
+  // qemu-server's default when `cpu` is absent (a template made without one): not pxr's default.
+  cpu: 'kvm64',
   memory: '512',
   balloon: '',
   machine: '',

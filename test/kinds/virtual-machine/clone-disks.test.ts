@@ -1,6 +1,7 @@
 /**
  * A clone keeps the template's disks: with no `disks` in the spec nothing is added or deleted (the
  * OS disk of a template on virtio0 survives); a listed disk is managed, an unlisted one left alone.
+ * A template without `cpu` runs kvm64: the clone gets the spec's cpu type written.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,6 +41,13 @@ describe('VirtualMachine clone disks', () => {
     r.clock.advance(60_000);
     await r.h.converge(o);
     assert.equal(r.writes(), before, 'converged');
+  });
+
+  test('a clone of a template without cpu gets the spec cpu type written (absent means kvm64)', async () => {
+    const o = vm('cpuless', { source: { clone: { template: 'debian-tpl' } } });
+    await r.h.converge(o);
+    assert.equal(r.sim(9000)?.config['cpu'], undefined, 'the template sets no cpu');
+    assert.equal(r.sim(r.vmid('cpuless'))?.config['cpu'], 'x86-64-v2-AES');
   });
 
   test('a listed extra disk is added, the unlisted template disk stays', async () => {
