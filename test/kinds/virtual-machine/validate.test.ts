@@ -77,6 +77,11 @@ describe('VirtualMachine validation', () => {
         'spec.disks[0].ssd',
         /use bus: scsi/,
       ],
+      [
+        `  source: { image: local:import/x.qcow2 }\n  networks: [{ bridge: vmbr1 }, { bridge: vmbr2, ip: none }]\n  cloudInit: { user: ops }\n`,
+        'spec.networks[1].ip',
+        /cloud-init: Proxmox configures a NIC without ipconfig by DHCP/,
+      ],
     ];
     for (const [spec, field, message] of cases) {
       const issues = check(spec).issues;
