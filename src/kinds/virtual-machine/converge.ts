@@ -344,7 +344,11 @@ export async function applyConverge(
     status = (await qemuStatus(pve, loc.node, loc.vmid)).status;
   }
   if (status === 'running' && pending.length > 0) {
-    if (s.restartPolicy === 'onChange' && s.state === 'running') {
+    // Only pxr's own values are applied by a reboot: a pending hand edit (held under drift
+    // policy alert) differs from the desired config and is only reported.
+    const off = configPlan(p, loc, applied.read).fields.map((f) => f.field.split('.')[0]);
+    const foreign = pending.filter((k) => off.includes(k));
+    if (s.restartPolicy === 'onChange' && s.state === 'running' && foreign.length === 0) {
       const upid = await qemuPower(pve, loc.node, loc.vmid, 'reboot', {
         timeout: s.shutdownTimeoutSeconds,
       });
