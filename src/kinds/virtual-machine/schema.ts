@@ -213,6 +213,12 @@ export const virtualMachineSpecSchema = {
         additionalProperties: false,
         properties: {
           ...nicProperties,
+          mtu: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 65520,
+            description: 'MTU of the NIC: 576–65520, or 1 for the bridge’s MTU (QEMU’s bounds).',
+          },
           model: {
             type: 'string',
             enum: ['virtio', 'e1000', 'e1000e', 'rtl8139', 'vmxnet3'],

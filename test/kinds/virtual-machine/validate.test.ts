@@ -44,6 +44,13 @@ describe('VirtualMachine validation', () => {
     assert.equal(spec['state'], 'running');
   });
 
+  test('mtu 1 (the bridge MTU) is valid for a VM NIC', () => {
+    const r = check(
+      `  source: { image: local:import/x.qcow2 }\n  networks: [{ bridge: vmbr1, mtu: 1 }]\n`,
+    );
+    assert.deepEqual(r.issues, []);
+  });
+
   test('mistakes are located with a message that says what to do', () => {
     const cases: [string, string, RegExp][] = [
       [`  source: {}\n${NET}`, 'spec.source', /set source.image .* or source.clone/],
@@ -81,6 +88,11 @@ describe('VirtualMachine validation', () => {
         `  source: { image: local:import/x.qcow2 }\n  networks: [{ bridge: vmbr1 }, { bridge: vmbr2, ip: none }]\n  cloudInit: { user: ops }\n`,
         'spec.networks[1].ip',
         /cloud-init: Proxmox configures a NIC without ipconfig by DHCP/,
+      ],
+      [
+        `  source: { image: local:import/x.qcow2 }\n  networks: [{ bridge: vmbr1, mtu: 100 }]\n`,
+        'spec.networks[0].mtu',
+        /576–65520, or 1/,
       ],
     ];
     for (const [spec, field, message] of cases) {
