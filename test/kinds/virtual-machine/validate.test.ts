@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { kindDefinitions } from '../../../src/kinds/registry.js';
 import { ManifestValidator } from '../../../src/source/validate.js';
+import { addressConflicts } from '../../../src/source/address-conflicts.js';
 import { resolveVm, type VirtualMachineSpec } from '../../../src/kinds/virtual-machine/spec.js';
 
 const validator = new ManifestValidator(kindDefinitions());
@@ -42,6 +43,20 @@ describe('VirtualMachine validation', () => {
       { bridge: 'vmbr1', ip: 'dhcp', firewall: false, model: 'virtio' },
     ]);
     assert.equal(spec['state'], 'running');
+  });
+
+  test('a VM static address conflicting with a container on the same bridge is located', () => {
+    const vmText = `apiVersion: pxr/v1alpha1\nkind: VirtualMachine\nmetadata:\n  name: vm\nspec:\n  node: pve\n  source: { image: local:import/x.qcow2 }\n  networks: [{ bridge: vmbr1, ip: 10.0.0.5/24 }]\n`;
+    const ctText = `apiVersion: pxr/v1alpha1\nkind: AppContainer\nmetadata:\n  name: ct\nspec:\n  node: pve\n  template: local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst\n  networks: [{ bridge: vmbr1, ip: 10.0.0.5/24 }]\n`;
+    const r = validator.validate([
+      validator.parse('vm.yaml', vmText),
+      validator.parse('ct.yaml', ctText),
+    ]);
+    assert.deepEqual(r.issues, []);
+    const found = addressConflicts(r.docs, kindDefinitions());
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.match(JSON.stringify(found[0]), /10\.0\.0\.5/);
+    assert.match(JSON.stringify(found[0]), /networks\[0\]\.ip/);
   });
 
   test('mtu 1 (the bridge MTU) is valid for a VM NIC', () => {
