@@ -33,7 +33,8 @@ const SCALARS = {
   name: '',
   cores: '1',
   sockets: '1',
-  cpu: 'x86-64-v2-AES',
+  // qemu-server's default when `cpu` is absent (a template made without one): not pxr's default.
+  cpu: 'kvm64',
   memory: '512',
   balloon: '',
   machine: '',
@@ -284,6 +285,11 @@ export interface VmDesiredInput {
   bridges: string[];
   /** MAC kept per NIC index (from status, or the appliance member MAC). */
   macs: (string | undefined)[];
+  /**
+   * Whether `net<i>`/`ipconfig<i>` beyond the list may be deleted: a NIC pxr made (and the spec
+   * dropped), or any under `nicPolicy: authoritative`. Unset: none is (reported instead).
+   */
+  dropExtra?: (index: number) => boolean;
 }
 
 /** The whole plan from desired state and the pending-merged config. */
@@ -358,11 +364,12 @@ function planNics(d: VmDesiredInput, raw: RawConfig, plan: ConfigPlan, withCi: b
       else plan.set[ipKey] = wantIp;
     }
   });
-  // NICs beyond the list are removed (the list is the whole truth), with their ipconfig.
+  // NICs beyond the list are removed, with their ipconfig, only when pxr may (dropExtra).
   for (const key of Object.keys(raw).sort()) {
     const m = /^(net|ipconfig)(\d+)$/.exec(key);
     if (!m || Number(m[2]) < count) continue;
     if (m[1] === 'ipconfig' && !withCi) continue;
+    if (!(d.dropExtra?.(Number(m[2])) ?? false)) continue;
     plan.fields.push({ field: key, desired: null, actual: String(raw[key]) });
     plan.delete.push(key);
   }
@@ -427,6 +434,7 @@ function planDisks(s: ResolvedVm, raw: RawConfig, plan: ConfigPlan): void {
       );
     }
   }
+  if (!s.ownsAllDisks) return;
   for (const key of Object.keys(raw).sort()) {
     if (!DRIVE_KEY_RE.test(key) || wanted.has(key)) continue;
     const a = parseDrive(key, raw[key]);

@@ -67,13 +67,29 @@ export interface VmFacts {
   isDrift: boolean;
   /** The password file must be sent (`cipassword` cannot be read back to compare). */
   password: boolean;
+  /** The password file was removed from the spec: `delete=cipassword` (the old one must go). */
+  dropPassword: boolean;
+  /** The node the VM runs on when it is not spec.node (migrated): reported, never recreated. */
+  movedTo?: string;
+  /** The move is news for this pass (a Warning event is due). */
+  movedNews: boolean;
 }
 
 const path = (loc: Located, tail = ''): string => `/nodes/${loc.node}/qemu/${loc.vmid}${tail}`;
 
 function configPlan(p: Pass, loc: Located, read: QemuConfigRead): ConfigPlan {
   const macs = p.spec.nics.map((_, i) => p.obs.macs?.[i]);
-  return planConfig({ spec: p.spec, uid: p.obj.uid, bridges: loc.bridges, macs }, read.effective);
+  const seen = observedMacs(read.effective);
+  // A NIC pxr made carries the MAC pxr recorded for it; any other is the user's (nicPolicy).
+  const made = (i: number): boolean => {
+    const mac = p.obs.macs?.[i];
+    return mac !== undefined && mac !== '' && seen.get(i) === mac;
+  };
+  const dropExtra = (i: number): boolean => p.spec.nicPolicy === 'authoritative' || made(i);
+  return planConfig(
+    { spec: p.spec, uid: p.obj.uid, bridges: loc.bridges, macs, dropExtra },
+    read.effective,
+  );
 }
 
 function identityReplace(p: Pass, loc: Located, source: string): FieldChange[] {
@@ -81,7 +97,6 @@ function identityReplace(p: Pass, loc: Located, source: string): FieldChange[] {
   const out: FieldChange[] = [];
   if (p.obs.source !== undefined && p.obs.source !== source)
     out.push({ field: 'source', desired: source, actual: p.obs.source });
-  if (loc.node !== s.node) out.push({ field: 'node', desired: s.node, actual: loc.node });
   if (s.vmid !== undefined && s.vmid !== loc.vmid)
     out.push({ field: 'vmid', desired: s.vmid, actual: loc.vmid });
   return out;
@@ -94,13 +109,25 @@ export async function planConverge(
 ): Promise<{ changes: PlannedChange[]; facts: VmFacts }> {
   const s = p.spec;
   const obs = p.obs;
+  // A VM migrated (HA, `qm migrate`) is managed where it now is: a node difference is reported,
+  // never a reason to destroy it. It is news when first seen there, or when the spec changed.
+  const moved = loc.node !== s.node;
+  const movedNews = moved && (obs.node !== loc.node || obs.appliedSpecHash !== p.obj.specHash);
   obs.vmid = loc.vmid;
   obs.node = loc.node;
   delete obs.phase;
   // MACs are kept from the first read: a NIC later re-attached keeps its address.
   const seen = observedMacs(loc.read.effective);
   const macs = s.nics.map((_, i) => obs.macs?.[i] ?? seen.get(i) ?? '');
-  if (macs.every((m) => m !== '')) obs.macs = macs;
+  // The MAC of a NIC pxr made and the spec dropped is kept while it exists: pxr removes it.
+  const extra: string[] = [];
+  for (let i = s.nics.length; i < (obs.macs?.length ?? 0); i++) {
+    const mac = obs.macs?.[i];
+    extra.push(mac !== undefined && mac !== '' && seen.get(i) === mac ? mac : '');
+  }
+  while (extra.at(-1) === '') extra.pop();
+  if (macs.every((m) => m !== '')) obs.macs = [...macs, ...extra];
+  reportUnmanaged(p, loc.vmid, loc.read.effective);
 
   const isDrift = obs.appliedSpecHash === p.obj.specHash;
   const config = configPlan(p, loc, loc.read);
@@ -127,7 +154,10 @@ export async function planConverge(
   }
   const password =
     s.cloudInit?.passwordFile !== undefined && s.cloudInit.passwordFile !== obs.passwordFile;
+  const dropPassword = s.cloudInit?.passwordFile === undefined && obs.passwordFile !== undefined;
   const changes: PlannedChange[] = [];
+  if (moved)
+    changes.push({ field: 'node', desired: s.node, actual: loc.node, calls: [], drift: true });
   const replaceCalls = recreate
     ? [
         ...(status === 'running' ? [`POST ${path(loc, '/status/shutdown')}`] : []),
@@ -142,6 +172,15 @@ export async function planConverge(
         ...f,
         calls: [resize ? `PUT ${path(loc, '/resize')}` : `PUT ${path(loc, '/config')}`],
         drift: isDrift,
+      });
+    }
+    if (dropPassword) {
+      changes.push({
+        field: 'cloudInit.password',
+        desired: null,
+        actual: obs.passwordFile ?? null,
+        calls: [`PUT ${path(loc, '/config')}`],
+        drift: false,
       });
     }
     if (password) {
@@ -166,6 +205,9 @@ export async function planConverge(
       planned: changes.map((c) => c.field),
       isDrift,
       password,
+      dropPassword,
+      ...(moved ? { movedTo: loc.node } : {}),
+      movedNews,
     },
   };
 }
@@ -188,6 +230,10 @@ async function applyConfig(
     const text = await (p.sh.deps.readSecret ?? readSecretFile)(file, { private: true });
     secret = { cipassword: text.trim() };
   }
+  const dropPw = facts.dropPassword && admitted.has('cloudInit.password');
+  const withDrop = (x: ConfigPlan): ConfigPlan =>
+    dropPw ? { ...x, delete: [...x.delete, 'cipassword'] } : x;
+  pl = withDrop(pl);
   for (let attempt = 0; ; attempt++) {
     const keys = [...Object.keys(pl.set), ...pl.delete, ...Object.keys(secret)];
     if (keys.length === 0) return { read, keys, wrote: false };
@@ -199,9 +245,8 @@ async function applyConfig(
     } catch (err) {
       if (attempt === 0 && isPveApiError(err, 'DIGEST_MISMATCH')) {
         read = await qemuReadConfig(pve, loc.node, loc.vmid);
-        pl = onlyFields(
-          configPlan(p, loc, read),
-          (f) => admitted.has(f) || (all && !planned.has(f)),
+        pl = withDrop(
+          onlyFields(configPlan(p, loc, read), (f) => admitted.has(f) || (all && !planned.has(f))),
         );
         p.events.push({
           type: 'Normal',
@@ -215,10 +260,12 @@ async function applyConfig(
     p.sh.cache.touch(loc.vmid);
     const file = p.spec.cloudInit?.passwordFile;
     if (secret['cipassword'] !== undefined && file !== undefined) p.obs.passwordFile = file;
+    if (dropPw) delete p.obs.passwordFile;
     const settled = pl.fields.filter((f) => !/\.size$/.test(f.field));
     const what = [
       describeFields(settled),
       ...(secret['cipassword'] !== undefined ? ['cloud-init password'] : []),
+      ...(dropPw ? ['cloud-init password removed'] : []),
     ];
     p.actions.push(`updated VM ${loc.vmid}: ${what.filter((x) => x !== '').join(', ')}`);
     read = await qemuReadConfig(pve, loc.node, loc.vmid);
@@ -236,7 +283,14 @@ export async function applyConverge(
   const s = p.spec;
   const obs = p.obs;
   const admitted = new Set(admittedPlan.changes.map((c) => c.field));
-  const conditions: Cond[] = [];
+  const conditions: Cond[] = [movedCondition(s.node, loc.vmid, facts.movedTo)];
+  if (facts.movedTo !== undefined && facts.movedNews) {
+    p.events.push({
+      type: 'Warning',
+      reason: 'NodeMismatch',
+      message: `${conditions[0]?.message ?? ''}`,
+    });
+  }
   if (facts.replace.length > 0 && s.replacePolicy === 'recreate') {
     const step = await teardownVm(p, loc.node, loc.vmid, loc.read, facts.status ?? 'unknown');
     if (step.kind === 'wait') {
@@ -255,6 +309,7 @@ export async function applyConverge(
   }
 
   const applied = await applyConfig(p, loc, facts, admitted);
+  if (applied.wrote) reportUnmanaged(p, loc.vmid, applied.read.effective);
   if (applied.keys.some((k) => /^net\d+$/.test(k) || /^ipconfig\d+$/.test(k))) {
     // Addresses belong to the network they were taken on: asked again after a NIC change.
     delete obs.ips;
@@ -289,7 +344,11 @@ export async function applyConverge(
     status = (await qemuStatus(pve, loc.node, loc.vmid)).status;
   }
   if (status === 'running' && pending.length > 0) {
-    if (s.restartPolicy === 'onChange' && s.state === 'running') {
+    // Only pxr's own values are applied by a reboot: a pending hand edit (held under drift
+    // policy alert) differs from the desired config and is only reported.
+    const off = configPlan(p, loc, applied.read).fields.map((f) => f.field.split('.')[0]);
+    const foreign = pending.filter((k) => off.includes(k));
+    if (s.restartPolicy === 'onChange' && s.state === 'running' && foreign.length === 0) {
       const upid = await qemuPower(pve, loc.node, loc.vmid, 'reboot', {
         timeout: s.shutdownTimeoutSeconds,
       });
@@ -337,6 +396,39 @@ export async function applyConverge(
   }
   conditions.push(replaceCondition(undefined));
   return outcome(p, { conditions });
+}
+
+/** NICs beyond the list pxr did not make: in status, and a Warning when one appears (nicPolicy). */
+function reportUnmanaged(p: Pass, vmid: number, raw: QemuConfigRead['effective']): void {
+  const obs = p.obs;
+  const seen = observedMacs(raw);
+  const unmanaged = [...seen.keys()]
+    .filter((i) => i >= p.spec.nics.length && !(obs.macs?.[i] && obs.macs[i] === seen.get(i)))
+    .sort((a, b) => a - b)
+    .map((i) => `net${i}`);
+  const known = new Set(obs.unmanagedNics ?? []);
+  const fresh = unmanaged.filter((k) => !known.has(k));
+  if (fresh.length > 0 && p.spec.nicPolicy !== 'authoritative') {
+    p.events.push({
+      type: 'Warning',
+      reason: 'UnmanagedNic',
+      message: `VM ${vmid} has ${fresh.map((k) => `${k} (${String(raw[k] ?? '')})`).join(', ')}, which the spec does not list; left in place (nicPolicy: authoritative removes it)`,
+    });
+  }
+  if (unmanaged.length > 0) obs.unmanagedNics = unmanaged;
+  else delete obs.unmanagedNics;
+}
+
+/** NodeMismatch: True while the VM runs on another node than spec.node (it was migrated). */
+function movedCondition(node: string, vmid: number, movedTo: string | undefined): Cond {
+  return movedTo !== undefined
+    ? {
+        type: 'NodeMismatch',
+        status: 'True',
+        reason: 'Migrated',
+        message: `VM ${vmid} runs on node ${movedTo}, not ${node} as the spec says (migrated?); pxr manages it where it is and never re-creates it for that: migrate it back or set node: ${movedTo}`,
+      }
+    : { type: 'NodeMismatch', status: 'False', reason: 'OnSpecNode', message: '' };
 }
 
 /**

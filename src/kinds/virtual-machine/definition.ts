@@ -1,5 +1,6 @@
 /** The VirtualMachine kind as the registry lists it: schema, checks, CLI names, columns, reconciler. */
 import type { KindModule } from '../kind-module.js';
+import { appContainerAddresses } from '../app-container/addresses.js';
 import { sharedLxcEngine } from '../app-container/engine.js';
 import { virtualMachineColumns } from './columns.js';
 import { VirtualMachineReconciler, type VirtualMachineDeps } from './reconciler.js';
@@ -14,6 +15,8 @@ export const virtualMachineKind: KindModule<VirtualMachineSpec> = {
   aliases: ['virtualmachine', 'vm'],
   schema: virtualMachineSpecSchema,
   validate: validateVirtualMachine,
+  // Static addresses per NIC, checked for conflicts with every other guest's (same NIC list).
+  addresses: appContainerAddresses,
   dependsOn: ['Bridge', 'VNet', 'Appliance'],
   watches: virtualMachineWatches,
   columns: virtualMachineColumns,

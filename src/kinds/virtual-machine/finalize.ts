@@ -101,6 +101,14 @@ export async function finalizeVm(p: Pass): Promise<'done' | ObjectOutcome> {
   const read = await readOrMissing(p, node, vmid);
   if (!read) return gone(p);
   const recorded = p.obs.vmid !== undefined && p.obs.phase === undefined;
+  // A clone still running carries the template's description (no marker yet): it is ours once
+  // it ends, so the claim is kept and the deletion waits for it.
+  if (!recorded && claim?.vmid === vmid && read.current['lock'] === 'clone') {
+    return outcome(p, {
+      requeueAfterMs: p.sh.pollMs,
+      notReady: { reason: 'Deleting', message: `VM ${vmid} is still being cloned; waiting` },
+    });
+  }
   if (!recorded && markerOf(read.current['description']) !== p.obj.uid) {
     p.rc?.recordEvent?.(p.obj.name, {
       type: 'Normal',

@@ -33,6 +33,8 @@ export interface VmObserved {
   node?: string;
   /** MAC per NIC index, kept stable: sent back in every netN update. */
   macs?: string[];
+  /** `net<i>` beyond the spec's list that pxr did not make: left in place, reported. */
+  unmanagedNics?: string[];
   /** IPv4 addresses the guest agent reported (with prefix), NIC by NIC. */
   ips?: string[];
   state?: string;
@@ -59,6 +61,8 @@ export function readVmObserved(raw: Record<string, unknown>): VmObserved {
   if (typeof o.node === 'string') out.node = o.node;
   const macs = strs(o.macs);
   if (macs) out.macs = macs;
+  const unmanaged = strs(o.unmanagedNics);
+  if (unmanaged) out.unmanagedNics = unmanaged;
   const ips = strs(o.ips);
   if (ips) out.ips = ips;
   if (typeof o.state === 'string') out.state = o.state;

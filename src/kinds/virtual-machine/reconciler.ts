@@ -264,7 +264,10 @@ export class VirtualMachineReconciler implements Reconciler<VirtualMachineSpec> 
         const message = `${t.op} of VM ${obs.vmid ?? '?'} failed: ${r.exit}`;
         if ((t.op === 'create' || t.op === 'clone') && spec.vmid === undefined)
           obs.phase = 'reserved';
-        if (t.op === 'create' || t.op === 'clone') delete obs.source;
+        if (t.op === 'create' || t.op === 'clone') {
+          delete obs.source;
+          delete obs.passwordFile;
+        }
         return settled(p, {
           notReady: {
             reason: t.op === 'create' || t.op === 'clone' ? 'CreateFailed' : 'TaskFailed',
@@ -288,6 +291,8 @@ export class VirtualMachineReconciler implements Reconciler<VirtualMachineSpec> 
         delete obs.source;
         delete obs.state;
         delete obs.ips;
+        // The next VM is a new one: its password was never sent.
+        delete obs.passwordFile;
       }
     }
 
@@ -535,8 +540,10 @@ export class VirtualMachineReconciler implements Reconciler<VirtualMachineSpec> 
     obs.vmid = vmid;
     obs.node = spec.node;
     obs.source = sourceKey(spec);
+    // A create sends the password; a clone has the template's (if any): sent after it.
     if (op === 'create' && spec.cloudInit?.passwordFile !== undefined)
       obs.passwordFile = spec.cloudInit.passwordFile;
+    else delete obs.passwordFile;
     delete obs.phase;
     delete obs.state;
     delete obs.ips;

@@ -7,7 +7,7 @@
  */
 import type { FromSchema } from 'json-schema-to-ts';
 import { IPV4_PATTERN, MAX_MEMORY_MIB, PVE_NODE_PATTERN } from '../../source/checks.js';
-import { MAX_NICS, nicProperties } from '../guest-nics/schema.js';
+import { MAX_NICS, nicPolicySchema, nicProperties } from '../guest-nics/schema.js';
 import { exposeSchema } from '../app-container/schema.js';
 
 /** pxr's defaults: the schema's `default`s and `resolveVm` both read them. */
@@ -50,7 +50,8 @@ export const virtualMachineSpecSchema = {
     node: {
       type: 'string',
       pattern: PVE_NODE_PATTERN,
-      description: 'The Proxmox VE node the VM runs on (create-only).',
+      description:
+        'The Proxmox VE node the VM is created on. A VM later found on another node (migrated) is reported (`NodeMismatch`) and managed where it is, never re-created.',
     },
     vmid: {
       type: 'integer',
@@ -170,9 +171,8 @@ export const virtualMachineSpecSchema = {
     disks: {
       type: 'array',
       minItems: 1,
-      default: [{ size: D.diskGb }],
       description:
-        'Disks in order; the first is the boot disk (the image is imported into it). Keys are `<bus><n>` counted per bus.',
+        'Disks in order; the first is the boot disk (the image is imported into it). Keys are `<bus><n>` counted per bus. Default: one 8 GiB disk for an image; for a clone, the template’s disks (only listed disks are managed, none is ever deleted).',
       items: {
         type: 'object',
         additionalProperties: false,
@@ -201,17 +201,24 @@ export const virtualMachineSpecSchema = {
         },
       },
     },
+    nicPolicy: nicPolicySchema,
     networks: {
       type: 'array',
       minItems: 1,
       maxItems: MAX_NICS,
       description:
-        'NICs in order: item i is `net<i>` (and `ipconfig<i>` with cloud-init); the list is the whole truth (a NIC added by hand is removed).',
+        'NICs in order: item i is `net<i>` (and `ipconfig<i>` with cloud-init); a NIC added by hand is reported, or removed under `nicPolicy: authoritative`.',
       items: {
         type: 'object',
         additionalProperties: false,
         properties: {
           ...nicProperties,
+          mtu: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 65520,
+            description: 'MTU of the NIC: 576–65520, or 1 for the bridge’s MTU (QEMU’s bounds).',
+          },
           model: {
             type: 'string',
             enum: ['virtio', 'e1000', 'e1000e', 'rtl8139', 'vmxnet3'],
@@ -313,7 +320,7 @@ export const virtualMachineSpecSchema = {
       enum: ['never', 'recreate'],
       default: D.replacePolicy,
       description:
-        '`recreate` destroys and re-creates the VM when a create-only field changes (node, vmid, source, disk storage); `never` only reports `RequiresReplace`.',
+        '`recreate` destroys and re-creates the VM when a create-only field changes (vmid, source, disk storage); `never` only reports `RequiresReplace`.',
     },
     shutdownTimeoutSeconds: {
       type: 'integer',

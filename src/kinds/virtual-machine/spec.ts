@@ -40,7 +40,10 @@ export interface ResolvedVm {
   bios: 'seabios' | 'ovmf';
   efiStorage: string;
   disks: VmDisk[];
+  /** False for a clone: disks not listed (the template's) are left alone, never deleted. */
+  ownsAllDisks: boolean;
   nics: VmNic[];
+  nicPolicy: 'report' | 'authoritative';
   cloudInit?: {
     user?: string;
     passwordFile?: string;
@@ -80,7 +83,9 @@ function resolveSource(s: VirtualMachineSpec['source']): VmSource {
 
 function resolveDisks(spec: VirtualMachineSpec): VmDisk[] {
   const perBus = new Map<string, number>();
-  return (spec.disks ?? [{ size: D.diskGb }]).map((d) => {
+  // A clone keeps whatever disks the template has: no default list (it would replace the boot disk).
+  const listed = spec.disks ?? (spec.source.clone ? [] : [{ size: D.diskGb }]);
+  return listed.map((d) => {
     const bus = d.bus ?? D.bus;
     const n = perBus.get(bus) ?? 0;
     perBus.set(bus, n + 1);
@@ -111,7 +116,9 @@ export function resolveVm(spec: VirtualMachineSpec, name: string): ResolvedVm {
     bios: spec.bios ?? D.bios,
     efiStorage: spec.efiStorage ?? firstStorage,
     disks,
+    ownsAllDisks: !spec.source.clone,
     nics: spec.networks.map(resolveNic),
+    nicPolicy: spec.nicPolicy ?? 'report',
     agent: spec.agent ?? D.agent,
     serial: spec.serial ?? D.serial,
     onboot: spec.onboot ?? D.onboot,

@@ -52,7 +52,24 @@ export function validateVirtualMachine(doc: ManifestDoc): SemanticIssue[] {
     Array.isArray(nics) && nics.some((n: unknown) => obj(n)?.['appliance'] !== undefined);
   if (Array.isArray(expose) && expose.length > 0 && !onLan)
     add('expose', 'expose needs a NIC with appliance (the appliance runs the reverse proxy)');
+  if (Array.isArray(nics)) {
+    nics.forEach((n: unknown, i) => {
+      const mtu = obj(n)?.['mtu'];
+      if (typeof mtu === 'number' && mtu !== 1 && (mtu < 576 || mtu > 65520))
+        add(`networks[${i}].mtu`, 'a VM NIC MTU is 576–65520, or 1 for the bridge’s MTU');
+    });
+  }
   const ci = obj(spec['cloudInit']);
+  if (ci && Array.isArray(nics)) {
+    nics.forEach((n: unknown, i) => {
+      // No ipconfig<i> makes Proxmox's cloud-init configure the NIC by DHCP, not leave it down.
+      if (obj(n)?.['ip'] === 'none')
+        add(
+          `networks[${i}].ip`,
+          'ip: none cannot be expressed with cloud-init: Proxmox configures a NIC without ipconfig by DHCP; use ip: dhcp or a static address',
+        );
+    });
+  }
   const keys = ci?.['sshKeys'];
   if (Array.isArray(keys)) {
     keys.forEach((k: unknown, i) => {

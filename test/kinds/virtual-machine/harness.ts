@@ -84,9 +84,12 @@ export interface VmRig {
  * A simulator with bridges vmbr1, vmbr2 and vmbr10 on node `pve`, a cloud image on `local`, a
  * template VM 9000 (`debian-tpl`) with a cloud-init drive, and a reconciler.
  */
-export async function vmRig(deps: Partial<VirtualMachineDeps> = {}): Promise<VmRig> {
+export async function vmRig(
+  deps: Partial<VirtualMachineDeps> = {},
+  nodes?: string[],
+): Promise<VmRig> {
   const clock = new ManualClock();
-  const s = await startSim({ clock, taskTimeScale: 0.25 });
+  const s = await startSim({ clock, taskTimeScale: 0.25, ...(nodes ? { nodes } : {}) });
   const pve = createPveClient({
     url: s.url,
     tokenId: s.tokenId,

@@ -31,6 +31,22 @@ describe('VirtualMachine recovery and deletion', () => {
     assert.equal(r.sim(r.vmid('crashy'))?.status, 'running');
   });
 
+  test('a deletion during a clone still running waits, keeping the claim', async () => {
+    const o = vm('midclone', { source: { clone: { template: 'debian-tpl' } } });
+    const first = await r.h.pass(o, false);
+    assert.ok(!(first instanceof Error));
+    const vmid = Object.entries(r.s.sim.state.nodes['pve']?.qemu ?? {}).find(
+      ([, v]) => v.config['lock'] === 'clone',
+    )?.[0];
+    assert.ok(vmid, 'a clone in flight');
+    const del = { ...o, deletionRequested: true };
+    const out = await r.h.finalize(del);
+    assert.notEqual(out, 'done', 'waits for the clone');
+    assert.ok(r.h.store.inventory.listByOwner(o.uid).length > 0, 'claim kept');
+    await r.h.delete(del);
+    assert.equal(r.sim(Number(vmid)), undefined, 'the clone destroyed once it ended');
+  });
+
   test('deletion: shutdown, destroy with purge, verified gone', async () => {
     const o = vm('gone', { cloudInit: { user: 'ops' } });
     await r.h.converge(o);
